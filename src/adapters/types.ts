@@ -1,0 +1,58 @@
+import type Docker from 'dockerode';
+
+/** Output of one command run over SSH. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One SSH connection to a host, reused for every command of a run. */
+export interface SshSession {
+  exec(command: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+/** A manifest as the registry served it. */
+export interface RegistryManifest {
+  digest: string;
+  mediaType: string;
+  /** Raw bytes, so a manifest can be put back byte for byte (its digest depends on them). */
+  raw: Buffer;
+  body: Record<string, unknown>;
+}
+
+/** An image's config blob: its digest is the image ID Docker shows locally. */
+export interface RegistryImageConfig {
+  /** Digest of the manifest that was resolved (the platform manifest for an index). */
+  manifestDigest: string;
+  /** The config blob's digest, equal to the local image ID. */
+  configDigest: string;
+  config: { created?: string; config?: { Labels?: Record<string, string> | null } } & Record<string, unknown>;
+}
+
+/** The Docker Registry HTTP API v2 / OCI distribution API, the calls freshen needs. */
+export interface RegistryClient {
+  /** `host[:port]`, the image name prefix. */
+  readonly name: string;
+  ping(): Promise<void>;
+  catalog(): Promise<string[]>;
+  /** Tags of a repository; empty when the repository does not exist. */
+  tags(repository: string): Promise<string[]>;
+  /** HEAD on a manifest: its digest, or undefined when absent. */
+  manifestDigest(repository: string, reference: string): Promise<string | undefined>;
+  manifest(repository: string, reference: string): Promise<RegistryManifest | undefined>;
+  /** Follows an index to the linux/amd64 (or only) manifest, then fetches the config blob. */
+  imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined>;
+  putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string>;
+  /** Deletes a manifest by digest (which untags every tag pointing at it). */
+  deleteManifest(repository: string, digest: string): Promise<void>;
+}
+
+/** The connections of one host, opened lazily and reused across steps; closed by the runner at the end. */
+export interface HostConnections {
+  docker(): Promise<Docker>;
+  ssh(): Promise<SshSession>;
+  registry(): RegistryClient;
+  close(): Promise<void>;
+}

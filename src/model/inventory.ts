@@ -1,0 +1,91 @@
+/** The inventory after loading: groups, hosts, and each host's variables merged (all < parent group < child group < host). */
+export interface Inventory {
+  file: string;
+  groups: Map<string, Group>;
+  hosts: Map<string, Host>;
+}
+
+export interface Group {
+  name: string;
+  /** Hosts listed directly under this group. */
+  hosts: string[];
+  children: string[];
+  vars: Record<string, unknown>;
+}
+
+export interface Host {
+  name: string;
+  /** Every group the host belongs to, directly or through children, including `all`. */
+  groups: string[];
+  /** Merged variables; connection settings (`docker`, `ssh`, `registry_gc`) live here too. */
+  vars: Record<string, unknown>;
+}
+
+/** How to reach a host's Docker Engine API. Paths are absolute after loading. */
+export interface DockerEndpoint {
+  /** `unix:///var/run/docker.sock`, `tcp://host:2376` or `ssh://user@host[:port]`. */
+  host: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** For `ssh://`: the engine's socket on the remote host. */
+  socket?: string;
+  /** For `ssh://`: private key and known_hosts file. */
+  identity_file?: string;
+  known_hosts?: string;
+}
+
+/** How to run commands on a host over SSH. */
+export interface SshEndpoint {
+  host: string;
+  port?: number;
+  user: string;
+  identity_file?: string;
+  known_hosts?: string;
+}
+
+/** Where images live and how to reach the registry's HTTP API. */
+export interface RegistrySettings {
+  /** Image name prefix, `host[:port]`. */
+  name: string;
+  /** Base URL of the API; https unless the registry is on loopback. */
+  url: string;
+  auth?: { username: string; password: string };
+  ca?: string;
+}
+
+/** How a registry host collects garbage: commands run over SSH, in order. */
+export interface RegistryGcSettings {
+  /** Puts the registry in read-only mode or stops it, so no upload races the sweep. */
+  before?: string;
+  command: string;
+  /** Restarts the registry so its blob cache is fresh. */
+  after?: string;
+  /** Storage directory on the registry host, measured with `du` before and after. */
+  data_dir?: string;
+}
+
+export const dockerEndpoint = (host: Host): DockerEndpoint | undefined => host.vars.docker as DockerEndpoint | undefined;
+export const sshEndpoint = (host: Host): SshEndpoint | undefined => host.vars.ssh as SshEndpoint | undefined;
+export const registryGcSettings = (host: Host): RegistryGcSettings | undefined =>
+  host.vars.registry_gc as RegistryGcSettings | undefined;
+
+/** The rollout tag that marks managed images (`prod` unless `rollout_tag` says otherwise). */
+export const rolloutTag = (vars: Record<string, unknown>): string => (typeof vars.rollout_tag === 'string' ? vars.rollout_tag : 'prod');
+
+const isLoopback = (name: string): boolean => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(name);
+
+/**
+ * Registry settings from merged variables: `registry` (name), `registry_url`, `registry_auth`
+ * (`username` with `password`, `password_env` or `password_file`, resolved by the loader into `password`), `registry_ca`.
+ */
+export function registrySettings(vars: Record<string, unknown>): RegistrySettings | undefined {
+  const name = vars.registry;
+  if (typeof name !== 'string' || name === '') return undefined;
+  const url = typeof vars.registry_url === 'string' ? vars.registry_url : `${isLoopback(name) ? 'http' : 'https'}://${name}`;
+  const auth = vars.registry_auth as { username?: string; password?: string } | undefined;
+  return {
+    name,
+    url: url.replace(/\/+$/, ''),
+    auth: auth?.username !== undefined ? { username: auth.username, password: auth.password ?? '' } : undefined,
+    ca: typeof vars.registry_ca === 'string' ? vars.registry_ca : undefined,
+  };
+}

@@ -1,0 +1,47 @@
+/** What one step did (or, in check mode, would do) on one host. The recap and the JSON report are built from these values alone. */
+export type StepStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
+
+export interface StepResult {
+  status: StepStatus;
+  /** Plain sentences, one per change made (or, in check mode, that would be made). */
+  actions: string[];
+  /** Informative lines that are not changes (verdicts, measurements). */
+  notes: string[];
+  /** Why the step failed, was skipped or could not reach the host. */
+  reason?: string;
+  /** Kebab-case cause for machines, e.g. `health-timeout`, `connection-refused`. */
+  code?: string;
+}
+
+export const ok = (notes: string[] = []): StepResult => ({ status: 'ok', actions: [], notes });
+export const changed = (actions: string[], notes: string[] = []): StepResult => ({ status: 'changed', actions, notes });
+export const skipped = (reason: string): StepResult => ({ status: 'skipped', actions: [], notes: [], reason });
+export const failed = (reason: string, code = 'failed', actions: string[] = [], notes: string[] = []): StepResult => ({
+  status: 'failed',
+  actions,
+  notes,
+  reason,
+  code,
+});
+export const unreachable = (reason: string, code = 'unreachable'): StepResult => ({
+  status: 'unreachable',
+  actions: [],
+  notes: [],
+  reason,
+  code,
+});
+
+/** Per-host totals, as in ansible-playbook's PLAY RECAP. */
+export interface HostRecap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+}
+
+export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0 });
+
+export function addToRecap(recap: HostRecap, result: StepResult): void {
+  recap[result.status] += 1;
+}

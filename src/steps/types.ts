@@ -1,0 +1,36 @@
+import type { HostConnections } from '../adapters/types.js';
+import type { Host, Inventory } from '../model/inventory.js';
+import type { StepKind } from '../model/playbook.js';
+import type { StepResult } from '../model/results.js';
+import type { HostFacts, RunState } from '../runner/facts.js';
+
+/** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
+export interface StepContext {
+  host: Host;
+  /** Host variables overlaid with play variables and `-e` extra variables. */
+  vars: Record<string, unknown>;
+  check: boolean;
+  playbookDir: string;
+  inventory: Inventory;
+  connections: HostConnections;
+  /** Connections of any inventory host (gc needs every host's running images). */
+  connectionsOf(hostName: string): HostConnections;
+  facts: HostFacts;
+  run: RunState;
+  signal: AbortSignal;
+  progress(message: string): void;
+}
+
+/**
+ * One step kind. `plan` only reads (and records planned facts for later steps); `changes` turns a plan into the sentences that
+ * check mode reports; `apply` does exactly what the plan said and returns the result.
+ */
+export interface StepHandler<Plan = unknown> {
+  kind: StepKind;
+  plan(ctx: StepContext, options: Record<string, unknown>): Promise<Plan>;
+  /** Plain sentences, one per change the plan would make; empty means the step is `ok`. */
+  changes(plan: Plan): string[];
+  /** Informative lines shown whether or not anything changes. */
+  notes?(plan: Plan): string[];
+  apply(ctx: StepContext, plan: Plan): Promise<StepResult>;
+}

@@ -1,5 +1,5 @@
 /** Why an image needs a rebuild. */
-export type StaleReason = 'base-changed' | 'base-rebuilt' | 'context-changed' | 'forced' | 'no-provenance';
+export type StaleReason = 'base-changed' | 'base-rebuilt' | 'context-changed' | 'forced' | 'no-provenance' | 'unpublished';
 
 /** An image directory found by `discover`: one Dockerfile, one repository. */
 export interface ManagedImage {

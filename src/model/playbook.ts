@@ -16,6 +16,10 @@ export interface Play {
   /** Batch sizes: counts or percentages; the last one repeats. Undefined means one batch of all hosts. */
   serial?: Array<number | string>;
   max_fail_percentage?: number;
+  /** Stop the whole run as soon as any host fails. */
+  any_errors_fatal?: boolean;
+  /** Pause between batches, as written (`10s`). */
+  pause?: string;
   vars: Record<string, unknown>;
   steps: StepSpec[];
 }

@@ -1,0 +1,9 @@
+/** Exit codes, as ansible-playbook uses them. */
+export const EXIT = {
+  ok: 0,
+  hostFailed: 2,
+  hostUnreachable: 4,
+  invalidInput: 5,
+  interrupted: 130,
+  unexpected: 250,
+} as const;

@@ -1,0 +1,88 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { inventoryListing } from '../load/index.js';
+import { EXIT } from './exitCodes.js';
+import { loadInputs } from './loadInputs.js';
+import { processOutput, reportDiagnostics, type Output } from './output.js';
+import { runCommand } from './runCommand.js';
+import { loadInventory } from '../load/index.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+};
+
+/** Builds the CLI; every action stores its exit code in `result.code`. */
+function program(output: Output, result: { code: number }): Command {
+  const cli = new Command('freshen')
+    .description('Keep Docker images and the containers that run them fresh.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
+    .showHelpAfterError();
+
+  cli
+    .command('run')
+    .description('Run a playbook against an inventory.')
+    .argument('<playbook>', 'playbook file (YAML)')
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .option('-C, --check', 'plan and report what would change; change nothing', false)
+    .option('-l, --limit <pattern>', 'further limit the hosts with a host pattern')
+    .option('-e, --extra-vars <key=value>', 'set a variable, overriding the inventory and playbook (repeatable)', collect, [])
+    .addOption(new Option('-f, --forks <n>', 'how many hosts of a batch run at once').argParser(positiveInt).default(5))
+    .option('--json <file>', 'write the results as JSON to this file')
+    .option('-v, --verbose', 'print progress lines too (when not on a terminal)', false)
+    .action(async (playbook: string, flags) => {
+      result.code = await runCommand(output, playbook, { ...flags, extraVars: flags.extraVars });
+    });
+
+  cli
+    .command('validate')
+    .description('Check a playbook and its inventory; run nothing.')
+    .argument('<playbook>', 'playbook file (YAML)')
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
+    .action(async (playbook: string, flags) => {
+      const inputs = await loadInputs(output, playbook, flags.inventory, flags.extraVars);
+      if (!inputs) {
+        result.code = EXIT.invalidInput;
+        return;
+      }
+      const plays = inputs.playbook.plays.length;
+      output.out(`${playbook}: valid (${plays} play${plays === 1 ? '' : 's'}, ${inputs.inventory.hosts.size} hosts in ${flags.inventory})`);
+      result.code = EXIT.ok;
+    });
+
+  cli
+    .command('inventory')
+    .description('Show the inventory as freshen understands it (secrets redacted).')
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .option('--list', 'print groups, hosts and merged host variables as JSON', false)
+    .action(async (flags) => {
+      const loaded = await loadInventory(flags.inventory);
+      if (reportDiagnostics(output, loaded.diagnostics) || !loaded.value) {
+        result.code = EXIT.invalidInput;
+        return;
+      }
+      output.out(JSON.stringify(inventoryListing(loaded.value), null, 2));
+      result.code = EXIT.ok;
+    });
+  return cli;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  const result = { code: EXIT.ok as number };
+  try {
+    await program(output, result).parseAsync(argv);
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    }
+    output.err(`freshen: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.FRESHEN_DEBUG && error instanceof Error && error.stack) output.err(error.stack);
+    return EXIT.unexpected;
+  }
+}

@@ -1,0 +1,23 @@
+import type { Diagnostic } from '../load/diagnostics.js';
+import { formatDiagnostic } from '../load/diagnostics.js';
+
+/** Where the CLI writes; tests hand in buffers. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  isTTY: boolean;
+}
+
+export const processOutput: Output = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+/** Prints diagnostics to stderr; returns true when any is an error. */
+export function reportDiagnostics(output: Output, diagnostics: Diagnostic[]): boolean {
+  for (const d of diagnostics) output.err(formatDiagnostic(d));
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0) output.err(`${errors} error${errors === 1 ? '' : 's'}; nothing was run.`);
+  return errors > 0;
+}

@@ -1,0 +1,62 @@
+import { writeFile } from 'node:fs/promises';
+import { ConnectionPool } from '../adapters/connections.js';
+import { exitCodeOf } from '../runner/report.js';
+import { runPlaybook } from '../runner/runner.js';
+import type { RunEvent } from '../runner/events.js';
+import { STEP_HANDLERS } from '../steps/index.js';
+import { ListrView } from '../ui/listrView.js';
+import { plainLines } from '../ui/plain.js';
+import { formatRecap } from '../ui/recap.js';
+import { EXIT } from './exitCodes.js';
+import { loadInputs } from './loadInputs.js';
+import type { Output } from './output.js';
+
+export interface RunFlags {
+  inventory: string;
+  check: boolean;
+  limit?: string;
+  extraVars: string[];
+  forks: number;
+  json?: string;
+  verbose: boolean;
+}
+
+/** `freshen run`: load, run every play, print the recap, write the JSON report; returns the exit code. */
+export async function runCommand(output: Output, playbookFile: string, flags: RunFlags): Promise<number> {
+  const inputs = await loadInputs(output, playbookFile, flags.inventory, flags.extraVars);
+  if (!inputs) return EXIT.invalidInput;
+  const { inventory, playbook, extraVars } = inputs;
+
+  const pool = new ConnectionPool(inventory, (name) => ({ ...inventory.hosts.get(name)?.vars, ...extraVars }));
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) return;
+    output.err(`\n${signal}: finishing the steps in flight, starting nothing new…`);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const live = output.isTTY ? new ListrView() : undefined;
+  const emit = (event: RunEvent): void => {
+    if (live) live.handle(event);
+    else for (const line of plainLines(event, { verbose: flags.verbose })) output.out(line);
+  };
+  if (flags.check) output.out('CHECK MODE: nothing will be changed; results say what would change.');
+  try {
+    const report = await runPlaybook(
+      playbook,
+      inventory,
+      { check: flags.check, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
+      { handlers: STEP_HANDLERS, connectionsOf: (name) => pool.of(name), emit },
+    );
+    await live?.finish();
+    output.out(`\n${formatRecap(report.recap)}`);
+    if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+    return exitCodeOf(report);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pool.closeAll();
+  }
+}

@@ -1,0 +1,18 @@
+import type { Play, StepSpec } from '../model/playbook.js';
+import type { StepResult } from '../model/results.js';
+import type { RunReport } from './report.js';
+
+/** What the runner tells the UI. Only the UI prints. */
+export type RunEvent =
+  | { type: 'play-start'; playIndex: number; play: Play; hosts: string[] }
+  | { type: 'batch-start'; playIndex: number; batchIndex: number; batchCount: number; hosts: string[] }
+  | { type: 'host-start'; playIndex: number; host: string; steps: StepSpec[] }
+  | { type: 'step-start'; playIndex: number; host: string; step: StepSpec }
+  | { type: 'progress'; playIndex: number; host: string; step: StepSpec; message: string }
+  | { type: 'step-end'; playIndex: number; host: string; step: StepSpec; result: StepResult; durationMs: number }
+  | { type: 'host-end'; playIndex: number; host: string; status: 'ok' | 'failed' | 'unreachable' | 'interrupted' }
+  | { type: 'play-end'; playIndex: number; stopReason?: string }
+  | { type: 'notice'; message: string }
+  | { type: 'run-end'; report: RunReport };
+
+export type EmitEvent = (event: RunEvent) => void;

@@ -1,0 +1,61 @@
+import { addToRecap, emptyRecap, type HostRecap, type StepResult } from '../model/results.js';
+import type { StepKind } from '../model/playbook.js';
+
+/** One step's outcome on one host, as written to the JSON report. */
+export interface StepRecord {
+  step: StepKind;
+  status: StepResult['status'];
+  actions: string[];
+  notes: string[];
+  reason?: string;
+  code?: string;
+  duration_ms: number;
+}
+
+export interface PlayRecord {
+  name: string;
+  hosts: Record<string, StepRecord[]>;
+  /** Why the play stopped early, when it did (max_fail_percentage exceeded, interrupted, …). */
+  stopped?: string;
+}
+
+/** The whole run, as `--json FILE` writes it (schema: schemas/report.schema.json). */
+export interface RunReport {
+  check: boolean;
+  plays: PlayRecord[];
+  recap: Record<string, HostRecap>;
+  interrupted: boolean;
+}
+
+export function stepRecord(step: StepKind, result: StepResult, durationMs: number): StepRecord {
+  return {
+    step,
+    status: result.status,
+    actions: result.actions,
+    notes: result.notes,
+    ...(result.reason !== undefined ? { reason: result.reason } : {}),
+    ...(result.code !== undefined ? { code: result.code } : {}),
+    duration_ms: Math.round(durationMs),
+  };
+}
+
+/** Folds every step record into per-host totals. */
+export function recapOf(plays: PlayRecord[]): Record<string, HostRecap> {
+  const recap: Record<string, HostRecap> = {};
+  for (const play of plays) {
+    for (const [host, records] of Object.entries(play.hosts)) {
+      const hostRecap = (recap[host] ??= emptyRecap());
+      for (const record of records) addToRecap(hostRecap, { ...record });
+    }
+  }
+  return recap;
+}
+
+/** ansible-playbook's exit codes: 0 fine, 2 a host failed, 4 a host unreachable (failures win), 130 interrupted. */
+export function exitCodeOf(report: RunReport): number {
+  if (report.interrupted) return 130;
+  const totals = Object.values(report.recap);
+  if (totals.some((t) => t.failed > 0)) return 2;
+  if (totals.some((t) => t.unreachable > 0)) return 4;
+  return 0;
+}

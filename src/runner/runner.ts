@@ -1,0 +1,148 @@
+import type { HostConnections } from '../adapters/types.js';
+import { batches, exceedsMaxFail } from '../model/batches.js';
+import { selectHosts } from '../model/hostPattern.js';
+import type { Inventory } from '../model/inventory.js';
+import type { Play, Playbook, StepKind } from '../model/playbook.js';
+import type { StepContext, StepHandler } from '../steps/types.js';
+import type { EmitEvent } from './events.js';
+import { newRunState, type HostFacts, type RunState } from './facts.js';
+import { mapLimit } from './mapLimit.js';
+import { recapOf, stepRecord, type PlayRecord, type RunReport } from './report.js';
+import { runStep } from './runStep.js';
+
+/** How a run was asked for on the command line. */
+export interface RunOptions {
+  check: boolean;
+  /** `--limit`: a host pattern intersected with every play's hosts. */
+  limit?: string;
+  extraVars: Record<string, unknown>;
+  forks: number;
+  /** Aborted on Ctrl-C: steps in flight finish, nothing new starts. */
+  signal: AbortSignal;
+}
+
+/** What the runner needs from the outside, so tests can hand in their own. */
+export interface RunDeps {
+  handlers: Record<StepKind, StepHandler>;
+  connectionsOf(hostName: string): HostConnections;
+  emit: EmitEvent;
+}
+
+type HostOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted';
+
+/** Runs every play in order; a host that fails or is unreachable takes no further part, as with ansible-playbook. */
+export async function runPlaybook(playbook: Playbook, inventory: Inventory, options: RunOptions, deps: RunDeps): Promise<RunReport> {
+  const run: RunState = newRunState();
+  const facts = new Map<string, HostFacts>();
+  const retired = new Set<string>();
+  const plays: PlayRecord[] = [];
+  let stopRun = false;
+
+  for (const [playIndex, play] of playbook.plays.entries()) {
+    if (stopRun || options.signal.aborted) break;
+    const record: PlayRecord = { name: play.name, hosts: {} };
+    plays.push(record);
+    const hosts = playHosts(play, inventory, options.limit).filter((h) => !retired.has(h));
+    deps.emit({ type: 'play-start', playIndex, play, hosts });
+    if (hosts.length === 0) {
+      deps.emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
+    }
+    const batchList = batches(hosts, play.serial);
+    for (const [batchIndex, batch] of batchList.entries()) {
+      if (options.signal.aborted) break;
+      deps.emit({ type: 'batch-start', playIndex, batchIndex, batchCount: batchList.length, hosts: batch });
+      const outcomes = await mapLimit(batch, options.forks, (host) =>
+        runHost({ playbook, play, playIndex, host, inventory, options, deps, run, facts, record }),
+      );
+      outcomes.forEach((outcome, i) => {
+        if (outcome === 'failed' || outcome === 'unreachable') retired.add(batch[i]!);
+      });
+      const stopReason = batchStopReason(play, outcomes);
+      if (stopReason) {
+        record.stopped = stopReason;
+        stopRun = true;
+        break;
+      }
+    }
+    if (options.signal.aborted) record.stopped ??= 'interrupted';
+    deps.emit({ type: 'play-end', playIndex, ...(record.stopped ? { stopReason: record.stopped } : {}) });
+  }
+  return { check: options.check, plays, recap: recapOf(plays), interrupted: options.signal.aborted };
+}
+
+function playHosts(play: Play, inventory: Inventory, limit: string | undefined): string[] {
+  const hosts = selectHosts(play.hosts, inventory);
+  if (!limit) return hosts;
+  const allowed = new Set(selectHosts(limit, inventory));
+  return hosts.filter((h) => allowed.has(h));
+}
+
+/** Why the play (and the run) must stop after this batch, if it must. */
+function batchStopReason(play: Play, outcomes: HostOutcome[]): string | undefined {
+  const failedCount = outcomes.filter((o) => o === 'failed' || o === 'unreachable').length;
+  if (failedCount === 0) return undefined;
+  if (play.any_errors_fatal) return `a host failed and any_errors_fatal is set`;
+  if (play.max_fail_percentage !== undefined && exceedsMaxFail(failedCount, outcomes.length, play.max_fail_percentage)) {
+    return `${failedCount} of ${outcomes.length} hosts in the batch failed, more than max_fail_percentage ${play.max_fail_percentage}%`;
+  }
+  if (failedCount === outcomes.length) return `every host in the batch failed`;
+  return undefined;
+}
+
+interface HostRun {
+  playbook: Playbook;
+  play: Play;
+  playIndex: number;
+  host: string;
+  inventory: Inventory;
+  options: RunOptions;
+  deps: RunDeps;
+  run: RunState;
+  facts: Map<string, HostFacts>;
+  record: PlayRecord;
+}
+
+async function runHost(job: HostRun): Promise<HostOutcome> {
+  const { play, playIndex, host, deps, options } = job;
+  const records = (job.record.hosts[host] = [] as PlayRecord['hosts'][string]);
+  deps.emit({ type: 'host-start', playIndex, host, steps: play.steps });
+  let outcome: HostOutcome = 'ok';
+  for (const step of play.steps) {
+    if (options.signal.aborted) {
+      outcome = 'interrupted';
+      break;
+    }
+    deps.emit({ type: 'step-start', playIndex, host, step });
+    const started = performance.now();
+    const ctx = stepContext(job, (message) => deps.emit({ type: 'progress', playIndex, host, step, message }));
+    const result = await runStep(deps.handlers[step.kind], ctx, step.options);
+    const durationMs = performance.now() - started;
+    records.push(stepRecord(step.kind, result, durationMs));
+    deps.emit({ type: 'step-end', playIndex, host, step, result, durationMs });
+    if (result.status === 'failed' || result.status === 'unreachable') {
+      outcome = result.status;
+      break;
+    }
+  }
+  deps.emit({ type: 'host-end', playIndex, host, status: outcome });
+  return outcome;
+}
+
+function stepContext(job: HostRun, progress: (message: string) => void): StepContext {
+  const host = job.inventory.hosts.get(job.host)!;
+  const facts = job.facts.get(job.host) ?? {};
+  job.facts.set(job.host, facts);
+  return {
+    host,
+    vars: { ...host.vars, ...job.play.vars, ...job.options.extraVars },
+    check: job.options.check,
+    playbookDir: job.playbook.dir,
+    inventory: job.inventory,
+    connections: job.deps.connectionsOf(job.host),
+    connectionsOf: job.deps.connectionsOf,
+    facts,
+    run: job.run,
+    signal: job.options.signal,
+    progress,
+  };
+}

@@ -1,0 +1,14 @@
+import type { HostRecap } from '../model/results.js';
+
+/** The PLAY RECAP block, one line per host, columns aligned as ansible-playbook prints them. */
+export function formatRecap(recap: Record<string, HostRecap>): string {
+  const hosts = Object.keys(recap);
+  if (hosts.length === 0) return 'PLAY RECAP\n(no hosts)';
+  const width = Math.max(...hosts.map((h) => h.length));
+  const lines = hosts.map((host) => {
+    const r = recap[host]!;
+    const cells = [`ok=${r.ok}`, `changed=${r.changed}`, `unreachable=${r.unreachable}`, `failed=${r.failed}`, `skipped=${r.skipped}`];
+    return `${host.padEnd(width)} : ${cells.map((c) => c.padEnd(15)).join('').trimEnd()}`;
+  });
+  return ['PLAY RECAP', ...lines].join('\n');
+}

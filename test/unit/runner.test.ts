@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { UnreachableError } from '../../src/adapters/errors.js';
+import type { HostConnections } from '../../src/adapters/types.js';
+import type { Host, Inventory } from '../../src/model/inventory.js';
+import { STEP_KINDS, type Play, type Playbook, type StepKind } from '../../src/model/playbook.js';
+import { changed, failed } from '../../src/model/results.js';
+import type { RunEvent } from '../../src/runner/events.js';
+import { exitCodeOf } from '../../src/runner/report.js';
+import { runPlaybook, type RunOptions } from '../../src/runner/runner.js';
+import type { StepContext, StepHandler } from '../../src/steps/types.js';
+
+// The runner is tested with in-memory steps: what is under test is ordering, batching, stopping and bookkeeping.
+function inventory(groups: Record<string, string[]>): Inventory {
+  const hosts = new Map<string, Host>();
+  for (const [group, names] of Object.entries(groups)) {
+    for (const name of names) {
+      const host = hosts.get(name) ?? { name, groups: ['all'], vars: {} };
+      host.groups.push(group);
+      hosts.set(name, host);
+    }
+  }
+  const groupMap = new Map(Object.entries(groups).map(([name, members]) => [name, { name, hosts: members, children: [], vars: {} }]));
+  groupMap.set('all', { name: 'all', hosts: [...hosts.keys()], children: [...Object.keys(groups)], vars: {} });
+  return { file: 'inventory.yml', groups: groupMap, hosts };
+}
+
+type Behaviour = 'change' | 'nothing' | 'fail' | 'unreachable';
+
+/** A step whose outcome per host comes from a table; records what it applied. */
+function scriptedStep(kind: StepKind, behaviour: (host: string) => Behaviour, applied: string[]): StepHandler<Behaviour> {
+  return {
+    kind,
+    async plan(ctx: StepContext) {
+      const b = behaviour(ctx.host.name);
+      if (b === 'unreachable') throw new UnreachableError(`cannot reach ${ctx.host.name}`);
+      return b;
+    },
+    changes: (b) => (b === 'nothing' ? [] : [`would ${kind}`]),
+    async apply(ctx, b) {
+      applied.push(`${ctx.host.name}:${kind}`);
+      return b === 'fail' ? failed(`${kind} broke`, 'broken') : changed([`did ${kind}`]);
+    },
+  };
+}
+
+function handlers(behaviour: (host: string, kind: StepKind) => Behaviour, applied: string[]): Record<StepKind, StepHandler> {
+  return Object.fromEntries(STEP_KINDS.map((k) => [k, scriptedStep(k, (h) => behaviour(h, k), applied)])) as Record<StepKind, StepHandler>;
+}
+
+const play = (p: Partial<Play> & Pick<Play, 'hosts' | 'steps'>): Play => ({ name: p.hosts, vars: {}, ...p });
+const steps = (...kinds: StepKind[]) => kinds.map((kind, index) => ({ kind, options: {}, index }));
+const noConnections = (): HostConnections => {
+  throw new Error('no connections in unit tests');
+};
+
+async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind: StepKind) => Behaviour, options: Partial<RunOptions> = {}) {
+  const applied: string[] = [];
+  const events: RunEvent[] = [];
+  const playbook: Playbook = { file: 'p.yml', dir: '.', plays };
+  const report = await runPlaybook(
+    playbook,
+    inv,
+    { check: false, extraVars: {}, forks: 5, signal: new AbortController().signal, ...options },
+    { handlers: handlers(behaviour, applied), connectionsOf: noConnections, emit: (e) => events.push(e) },
+  );
+  return { report, applied, events };
+}
+
+describe('runPlaybook', () => {
+  const inv = inventory({ canary: ['web1'], web: ['web2', 'web3', 'web4'] });
+
+  it('in check mode reports planned changes and applies nothing', async () => {
+    const { report, applied } = await run([play({ hosts: 'web', steps: steps('pull', 'stop') })], inv, () => 'change', { check: true });
+    expect(applied).toEqual([]);
+    expect(report.plays[0]!.hosts.web2!.map((s) => [s.step, s.status, s.actions])).toEqual([
+      ['pull', 'changed', ['would pull']],
+      ['stop', 'changed', ['would stop']],
+    ]);
+    expect(report.recap.web2).toEqual({ ok: 0, changed: 2, unreachable: 0, failed: 0, skipped: 0 });
+    expect(exitCodeOf(report)).toBe(0);
+  });
+
+  it('reports ok without applying when the plan has no changes', async () => {
+    const { report, applied } = await run([play({ hosts: 'web1', steps: steps('pull') })], inv, () => 'nothing');
+    expect(applied).toEqual([]);
+    expect(report.recap.web1!.ok).toBe(1);
+  });
+
+  it('stops a failed host, lets the others finish, and keeps the failed host out of later plays', async () => {
+    const { report, applied } = await run(
+      [play({ hosts: 'web', steps: steps('pull', 'stop') }), play({ hosts: 'all', steps: steps('start') })],
+      inv,
+      (host, kind) => (host === 'web3' && kind === 'pull' ? 'fail' : 'change'),
+    );
+    expect(applied).not.toContain('web3:stop');
+    expect(applied).toContain('web2:stop');
+    expect(applied).toContain('web4:start');
+    expect(applied).not.toContain('web3:start');
+    expect(report.plays[0]!.hosts.web3).toMatchObject([{ step: 'pull', status: 'failed', reason: 'pull broke', code: 'broken' }]);
+    expect(exitCodeOf(report)).toBe(2);
+  });
+
+  it('stops the run when a batch exceeds max_fail_percentage: later batches and plays are not touched', async () => {
+    const { report, applied } = await run(
+      [
+        play({ hosts: 'canary:web', serial: [1, '100%'], max_fail_percentage: 0, steps: steps('pull') }),
+        play({ hosts: 'all', steps: steps('gc') }),
+      ],
+      inv,
+      (host) => (host === 'web1' ? 'fail' : 'change'),
+    );
+    expect(applied).toEqual(['web1:pull']);
+    expect(report.plays).toHaveLength(1);
+    expect(report.plays[0]!.stopped).toMatch(/max_fail_percentage 0%/);
+    expect(Object.keys(report.plays[0]!.hosts)).toEqual(['web1']);
+  });
+
+  it('goes on when the failed share of a batch does not exceed max_fail_percentage', async () => {
+    const { report, applied } = await run(
+      [play({ hosts: 'web', max_fail_percentage: 34, steps: steps('pull') })],
+      inv,
+      (host) => (host === 'web2' ? 'fail' : 'change'),
+    );
+    expect(report.plays[0]!.stopped).toBeUndefined();
+    expect(applied.sort()).toEqual(['web2:pull', 'web3:pull', 'web4:pull']);
+  });
+
+  it('reports an unreachable host as unreachable with exit code 4', async () => {
+    const { report } = await run([play({ hosts: 'web', steps: steps('pull') })], inv, (host) => (host === 'web4' ? 'unreachable' : 'nothing'));
+    expect(report.plays[0]!.hosts.web4).toMatchObject([{ status: 'unreachable', reason: 'cannot reach web4' }]);
+    expect(exitCodeOf(report)).toBe(4);
+  });
+
+  it('intersects every play with --limit', async () => {
+    const { applied } = await run([play({ hosts: 'all', steps: steps('pull') })], inv, () => 'change', { limit: 'web2:web4' });
+    expect(applied.sort()).toEqual(['web2:pull', 'web4:pull']);
+  });
+
+  it('starts nothing new once interrupted and says so', async () => {
+    const interrupt = new AbortController();
+    const applied: string[] = [];
+    const base = handlers(() => 'change', applied);
+    const interrupting: StepHandler<Behaviour> = {
+      ...(base.pull as StepHandler<Behaviour>),
+      async apply(ctx, plan) {
+        interrupt.abort();
+        return base.pull.apply(ctx, plan);
+      },
+    };
+    const report = await runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('pull', 'stop') }), play({ hosts: 'web3', steps: steps('pull') })] },
+      inv,
+      { check: false, extraVars: {}, forks: 1, signal: interrupt.signal },
+      { handlers: { ...base, pull: interrupting as StepHandler }, connectionsOf: noConnections, emit: () => undefined },
+    );
+    expect(applied).toEqual(['web2:pull']);
+    expect(report.interrupted).toBe(true);
+    expect(report.plays).toHaveLength(1);
+    expect(exitCodeOf(report)).toBe(130);
+  });
+
+  it('shares facts between the plays of one host', async () => {
+    const seen: unknown[] = [];
+    const applied: string[] = [];
+    const base = handlers(() => 'nothing', applied);
+    const writer: StepHandler = { ...base.discover, plan: async (ctx) => ((ctx.facts.images = []), 'nothing') };
+    const reader: StepHandler = { ...base.rebuild, plan: async (ctx) => (seen.push(ctx.facts.images), 'nothing') };
+    await runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('discover') }), play({ hosts: 'web2', steps: steps('rebuild') })] },
+      inv,
+      { check: false, extraVars: {}, forks: 1, signal: new AbortController().signal },
+      { handlers: { ...base, discover: writer, rebuild: reader }, connectionsOf: noConnections, emit: () => undefined },
+    );
+    expect(seen).toEqual([[]]);
+  });
+});

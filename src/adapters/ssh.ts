@@ -92,7 +92,10 @@ export class Ssh2Session implements SshSession {
 
   /** A byte stream to a unix socket on the remote host (OpenSSH `direct-streamlocal`), e.g. the Docker Engine's socket. */
   openUnixSocket(socketPath: string): Promise<Duplex> {
-    return this.withChannel((open) => this.client.openssh_forwardOutStreamLocal(socketPath, open), `open ${socketPath}`);
+    return this.withChannel((open) => this.client.openssh_forwardOutStreamLocal(socketPath, open), `open ${socketPath}`).catch((error: unknown) => {
+      // sshd says only "open failed": the socket is missing, refuses, or forwarding is off; either way nothing answers there.
+      throw error instanceof UnreachableError ? error : new UnreachableError(errorMessage(error), 'socket-unreachable');
+    });
   }
 
   close(): Promise<void> {

@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import Docker from 'dockerode';
+import type { DockerEndpoint } from '../model/inventory.js';
+import { UnreachableError, errorMessage, isConnectionError } from './errors.js';
+import { connectSsh, type Ssh2Session } from './ssh.js';
+import { expandHome } from './sshOptions.js';
+import { UnixSocketOverSshAgent } from './sshSocketAgent.js';
+
+/** Docker Engine 20.10 speaks API 1.41; pinning it keeps request and response shapes the same on newer engines. */
+export const DOCKER_API_VERSION = 'v1.41';
+
+export const DEFAULT_REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** A `docker.host` value, understood. */
+export type DockerAddress =
+  | { kind: 'unix'; socketPath: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'ssh'; user: string; host: string; port: number };
+
+/** Parses `unix:///path`, `tcp://host[:port]` or `ssh://[user@]host[:port]`; throws on anything else. */
+export function parseDockerHost(address: string, defaults: { tls?: boolean; user?: string } = {}): DockerAddress {
+  if (address.startsWith('unix://')) {
+    const socketPath = address.slice('unix://'.length);
+    if (!socketPath.startsWith('/')) throw new Error(`docker host ${address} needs an absolute socket path (unix:///path/docker.sock)`);
+    return { kind: 'unix', socketPath };
+  }
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new Error(`docker host ${redactAddress(address)} is not unix:///path, tcp://host:port or ssh://user@host`);
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (url.protocol === 'tcp:') return { kind: 'tcp', host, port: url.port === '' ? (defaults.tls ? 2376 : 2375) : Number(url.port) };
+  if (url.protocol === 'ssh:') {
+    const user = url.username === '' ? (defaults.user ?? userInfo().username) : decodeURIComponent(url.username);
+    return { kind: 'ssh', user, host, port: url.port === '' ? 22 : Number(url.port) };
+  }
+  throw new Error(`docker host ${redactAddress(address)} has an unsupported scheme ${url.protocol} (use unix://, tcp:// or ssh://)`);
+}
+
+/** The address without a password, for messages. */
+export const redactAddress = (address: string): string => address.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1@');
+
+const hasTls = (endpoint: DockerEndpoint): boolean =>
+  endpoint.tls !== undefined && [endpoint.tls.ca, endpoint.tls.cert, endpoint.tls.key].some((file) => file !== undefined);
+
+/** What dockerode keeps per client so that `closeDocker` can release it. */
+const closers = new WeakMap<Docker, () => Promise<void>>();
+
+/**
+ * Connects to a host's Docker Engine and checks it answers a ping. `ssh://` reaches the engine's unix socket (`endpoint.socket`,
+ * default /var/run/docker.sock) through SSH channels, with the same strict host key checking as `connectSsh`.
+ * Anything that prevents talking to the engine throws `UnreachableError`. Release the client with `closeDocker`.
+ */
+export async function connectDocker(endpoint: DockerEndpoint, options: { pingTimeoutMs?: number } = {}): Promise<Docker> {
+  const address = parseDockerHost(endpoint.host, { tls: hasTls(endpoint) });
+  const { docker, close } = await dockerClient(address, endpoint);
+  try {
+    // dockerode accepts an abort signal here, though its types do not say so.
+    const ping = docker.ping.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await ping({ abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 15_000) });
+  } catch (error) {
+    await close();
+    throw pingError(error, endpoint);
+  }
+  closers.set(docker, close);
+  return docker;
+}
+
+/** Closes what `connectDocker` opened (the SSH connection of an `ssh://` engine); safe to call twice. */
+export async function closeDocker(docker: Docker): Promise<void> {
+  const close = closers.get(docker);
+  closers.delete(docker);
+  await close?.();
+}
+
+// Every connection setting is given explicitly so that DOCKER_HOST / DOCKER_CERT_PATH in the environment cannot redirect us.
+const NO_DEFAULTS = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, timeout: undefined };
+
+async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
+  switch (address.kind) {
+    case 'unix':
+      return { docker: new Docker({ ...NO_DEFAULTS, socketPath: address.socketPath, version: DOCKER_API_VERSION }), close: async () => {} };
+    case 'tcp': {
+      const tls = hasTls(endpoint) ? await readTlsFiles(endpoint) : undefined;
+      const docker = new Docker({
+        ...NO_DEFAULTS,
+        host: address.host,
+        port: address.port,
+        protocol: tls === undefined ? 'http' : 'https',
+        ...tls,
+        version: DOCKER_API_VERSION,
+      });
+      return { docker, close: async () => {} };
+    }
+    case 'ssh':
+      return sshDockerClient(address, endpoint);
+    default: {
+      const unexpected: never = address;
+      throw new Error(`unexpected docker address ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+async function readTlsFiles(endpoint: DockerEndpoint): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer }> {
+  const read = async (what: string, file: string | undefined): Promise<Buffer | undefined> => {
+    if (file === undefined) return undefined;
+    try {
+      return await readFile(expandHome(file));
+    } catch (error) {
+      throw new Error(`could not read the TLS ${what} file ${file} for docker host ${redactAddress(endpoint.host)}: ${(error as { code?: string }).code ?? errorMessage(error)}`);
+    }
+  };
+  return { ca: await read('ca', endpoint.tls?.ca), cert: await read('cert', endpoint.tls?.cert), key: await read('key', endpoint.tls?.key) };
+}
+
+async function sshDockerClient(address: Extract<DockerAddress, { kind: 'ssh' }>, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
+  const sshEndpoint = { host: address.host, port: address.port, user: address.user, identity_file: endpoint.identity_file, known_hosts: endpoint.known_hosts };
+  let current: Promise<Ssh2Session> = connectSsh(sshEndpoint);
+  let closed = false;
+  // One SSH connection for all requests; reopened if it dropped between steps.
+  const session = async (): Promise<Ssh2Session> => {
+    const open = await current.catch(() => undefined);
+    if (closed) throw new UnreachableError(`the SSH connection to docker host ${redactAddress(endpoint.host)} was closed`, 'connection-lost');
+    if (open?.isOpen !== true) current = connectSsh(sshEndpoint);
+    return current;
+  };
+  await current;
+  const agent = new UnixSocketOverSshAgent(session, endpoint.socket ?? DEFAULT_REMOTE_DOCKER_SOCKET);
+  // The host name only fills the HTTP Host header: every connection comes from the agent.
+  const docker = new Docker({ ...NO_DEFAULTS, host: 'docker', protocol: 'http', agent, version: DOCKER_API_VERSION } as Docker.DockerOptions);
+  const close = async (): Promise<void> => {
+    closed = true;
+    agent.destroy();
+    const open = await current.catch(() => undefined);
+    await open?.close();
+  };
+  return { docker, close };
+}
+
+function pingError(error: unknown, endpoint: DockerEndpoint): UnreachableError {
+  const where = `Docker Engine at ${redactAddress(endpoint.host)}${endpoint.socket !== undefined ? ` (socket ${endpoint.socket})` : ''}`;
+  if (error instanceof UnreachableError) {
+    return error.code === 'socket-unreachable' ? new UnreachableError(`${where} could not be reached: ${error.message}`, error.code) : error;
+  }
+  const code = (error as { code?: unknown }).code;
+  if ((error as { name?: unknown }).name === 'TimeoutError' || (error as { name?: unknown }).name === 'AbortError') {
+    return new UnreachableError(`${where} did not answer a ping in time`, 'timeout');
+  }
+  if (code === 'ENOENT') return new UnreachableError(`${where} could not be reached: no such socket`, 'unreachable');
+  if (code === 'ECONNREFUSED') return new UnreachableError(`${where} could not be reached: connection refused`, 'connection-refused');
+  if (isConnectionError(error)) return new UnreachableError(`${where} could not be reached: ${String(code)}`, 'unreachable');
+  return new UnreachableError(`${where} did not answer a ping: ${errorMessage(error)}`, 'unreachable');
+}

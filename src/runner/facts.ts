@@ -19,6 +19,8 @@ export interface ManagedImage {
   reasons: StaleReason[];
   /** Human sentences explaining each reason. */
   explanations: string[];
+  /** discover's `build_args`, which resolved the `FROM` lines; rebuild merges its own over them. */
+  buildArgs?: Record<string, string>;
 }
 
 /** An image that `rebuild` built (or, in check mode, would build). */

@@ -1,0 +1,74 @@
+import type { RegistryGcSettings } from '../../model/inventory.js';
+
+/** `registry_gc` as gc reads it: the shared settings plus an optional explicit dry run. */
+export interface GcSettings extends RegistryGcSettings {
+  /** The collector's dry run, for a `command` that does not name `garbage-collect` (a wrapper script, say). */
+  dry_run_command?: string;
+}
+
+/** Quotes a word for a POSIX shell; plain words stay as they are so commands read naturally. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_\/.:,=+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Apparent size in bytes of the registry's storage. */
+export const duCommand = (dataDir: string): string => `du -sb ${shellQuote(dataDir)}`;
+
+/** The byte count from `du -sb` output (first field of the last line), or undefined. */
+export function parseDuBytes(stdout: string): number | undefined {
+  const lines = stdout.trim().split('\n');
+  const match = /^(\d+)\s/.exec(lines[lines.length - 1] ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The collector's dry run: `dry_run_command` when set, else `command` with `--dry-run` right after `garbage-collect`.
+ * Undefined when `command` has no `garbage-collect` word: appending a flag to an unknown script might run it for real.
+ */
+export function dryRunCommand(settings: GcSettings): string | undefined {
+  if (settings.dry_run_command) return settings.dry_run_command;
+  if (/(^|\s)--dry-run(\s|$)/.test(settings.command)) return settings.command;
+  const match = /(^|\s)garbage-collect(?=\s|$)/.exec(settings.command);
+  if (!match) return undefined;
+  const end = match.index + match[0].length;
+  return `${settings.command.slice(0, end)} --dry-run${settings.command.slice(end)}`;
+}
+
+/** What `registry garbage-collect` said it marked and would delete (dry run) or deleted. */
+export interface CollectorReport {
+  markedBlobs: number;
+  /** Digests of blobs eligible for deletion. */
+  blobs: string[];
+  /** Digests of untagged manifests eligible for deletion (`--delete-untagged`). */
+  manifests: string[];
+}
+
+/** Parses distribution 2.x `garbage-collect` output; undefined when its summary line is missing. */
+export function parseCollectorOutput(stdout: string): CollectorReport | undefined {
+  const summary = /^(\d+) blobs marked, (\d+) blobs and (\d+) manifests eligible for deletion/m.exec(stdout);
+  if (!summary) return undefined;
+  const blobs = [...stdout.matchAll(/^blob eligible for deletion: (sha256:[0-9a-f]{64})/gm)].map((m) => m[1]!);
+  const manifests = [...stdout.matchAll(/^manifest eligible for deletion: .*?(sha256:[0-9a-f]{64})/gm)].map((m) => m[1]!);
+  return { markedBlobs: Number(summary[1]), blobs, manifests };
+}
+
+/** Where the filesystem driver keeps a blob, relative to `docker/registry/v2`. */
+export function blobDataPath(digest: string): string {
+  const [algorithm, hex = ''] = digest.split(':');
+  return `blobs/${algorithm}/${hex.slice(0, 2)}/${hex}/data`;
+}
+
+/**
+ * Total apparent size of some blobs. `data_dir` may be the driver's root directory or its `docker/registry/v2`; missing
+ * files are reported by `du` on stderr and left out of the total.
+ */
+export function blobSizesCommand(dataDir: string, digests: string[]): string {
+  const paths = digests.map((d) => shellQuote(blobDataPath(d))).join(' ');
+  return `cd ${shellQuote(dataDir)} && { cd docker/registry/v2 2>/dev/null || true; } && du -cb ${paths}`;
+}
+
+/** The byte count of `du -c`'s `total` line, or undefined. */
+export function parseDuTotal(stdout: string): number | undefined {
+  const match = /^(\d+)\s+total$/m.exec(stdout);
+  return match ? Number(match[1]) : undefined;
+}

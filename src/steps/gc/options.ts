@@ -1,0 +1,27 @@
+import { parseDuration } from '../../model/duration.js';
+
+/** The gc step's options with defaults applied. */
+export interface GcOptions {
+  /** Datestamp tags kept per repository besides the rollout tag. */
+  keep: number;
+  /** Run the registry's garbage collection over SSH after deleting. */
+  sweep: boolean;
+  /** How long to wait for this run's pushes to finish before sweeping. */
+  pushWaitMs: number;
+}
+
+export const GC_DEFAULTS: GcOptions = { keep: 5, sweep: true, pushWaitMs: 10 * 60_000 };
+
+/** Applies defaults; throws on values the schema should have rejected, naming the option. */
+export function parseGcOptions(options: Record<string, unknown>): GcOptions {
+  const { keep = GC_DEFAULTS.keep, sweep = GC_DEFAULTS.sweep, push_wait: pushWait } = options;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0) throw new Error(`gc: keep must be an integer ≥ 0, not ${JSON.stringify(keep)}`);
+  if (typeof sweep !== 'boolean') throw new Error(`gc: sweep must be true or false, not ${JSON.stringify(sweep)}`);
+  let pushWaitMs = GC_DEFAULTS.pushWaitMs;
+  if (pushWait !== undefined) {
+    const parsed = typeof pushWait === 'string' || typeof pushWait === 'number' ? parseDuration(pushWait) : undefined;
+    if (parsed === undefined) throw new Error(`gc: push_wait must be a duration such as 90s or 10m, not ${JSON.stringify(pushWait)}`);
+    pushWaitMs = parsed;
+  }
+  return { keep, sweep, pushWaitMs };
+}

@@ -1,0 +1,10 @@
+/** gc declines to go on; `code` is the kebab-case cause the result carries (`in-use-unknown`, `push-in-flight`). */
+export class GcRefusal extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'GcRefusal';
+  }
+}

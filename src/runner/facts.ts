@@ -41,7 +41,13 @@ export interface HostFacts {
   /** Image references pulled (or to be pulled) on this host, with the image ID now local. */
   pulled?: Array<{ ref: string; imageId?: string; planned: boolean }>;
   /** Containers stopped and set aside by `stop`, awaiting `start`. */
-  stopped?: Array<{ name: string; parkedAs: string; planned: boolean }>;
+  stopped?: Array<{
+    name: string;
+    parkedAs: string;
+    planned: boolean;
+    /** False when the container was already stopped: `start` then creates its replacement without starting it. */
+    wasRunning?: boolean;
+  }>;
 }
 
 /** State shared by all hosts of a run. */

@@ -1,0 +1,40 @@
+import { parseDuration } from '../../model/duration.js';
+
+/** Options of `stop`: the stop timeout, when the playbook overrides each container's own. */
+export interface StopOptions {
+  timeoutMs?: number;
+}
+
+/** Options of `start`. */
+export interface StartOptions {
+  healthyTimeoutMs: number;
+  settleMs: number;
+}
+
+export const DEFAULT_STOP_TIMEOUT_S = 10;
+export const DEFAULT_HEALTHY_TIMEOUT = '60s';
+export const DEFAULT_SETTLE = '5s';
+
+function duration(options: Record<string, unknown>, key: string, fallback?: string): number | undefined {
+  const raw = options[key] ?? fallback;
+  if (raw === undefined) return undefined;
+  const ms = typeof raw === 'string' || typeof raw === 'number' ? parseDuration(raw) : undefined;
+  if (ms === undefined) throw new Error(`${key}: not a duration: ${JSON.stringify(raw)}`);
+  return ms;
+}
+
+export const stopOptions = (options: Record<string, unknown>): StopOptions => ({ timeoutMs: duration(options, 'timeout') });
+
+export const startOptions = (options: Record<string, unknown>): StartOptions => ({
+  healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
+  settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
+});
+
+/**
+ * Seconds Docker waits for a container to exit before killing it: the option, else the container's own `StopTimeout`, else 10.
+ * Rounded up, since the API takes whole seconds.
+ */
+export function stopTimeoutSeconds(options: StopOptions, containerStopTimeout: number | null | undefined): number {
+  if (options.timeoutMs !== undefined) return Math.ceil(options.timeoutMs / 1000);
+  return typeof containerStopTimeout === 'number' && containerStopTimeout >= 0 ? containerStopTimeout : DEFAULT_STOP_TIMEOUT_S;
+}

@@ -1,0 +1,105 @@
+import { changed, failed } from '../model/results.js';
+import { inspectAllContainers, localImage } from './containers/engine.js';
+import { isParkedName, originalName, parkedName } from './containers/managed.js';
+import { startOptions, type StartOptions } from './containers/options.js';
+import { replaceParked, type StartItem } from './containers/replace.js';
+import { containerName, type ContainerInspect } from './containers/types.js';
+import type { StepHandler } from './types.js';
+
+/** What start would do on one host. */
+export interface StartPlan {
+  items: StartItem[];
+  options: StartOptions;
+}
+
+/** A container named like a parked one's original but running some other image: not ours to remove. */
+export class NameConflictError extends Error {
+  readonly code = 'name-conflict';
+}
+
+const wouldStart = (item: StartItem): string => {
+  const then = item.startAfter ? 'start it and wait until it is healthy' : 'leave it stopped like the original';
+  switch (item.action) {
+    case 'replace':
+      return `Create ${item.name} from ${item.ref} with the configuration of ${item.parkedAs}, ${then}, then remove ${item.parkedAs}`;
+    case 'adopt':
+      return `Wait until ${item.name}, left running ${item.ref} by an interrupted run, is healthy, then remove ${item.parkedAs}`;
+    case 'redo':
+      return `Remove the unfinished replacement ${item.name} left by an interrupted run, create it again from ${item.ref}, ${then}, then remove ${item.parkedAs}`;
+    default: {
+      const unknown: never = item.action;
+      throw new Error(`unknown start action ${String(unknown)}`);
+    }
+  }
+};
+
+/** Decides how to settle one parked container, given what (if anything) is called by its original name now. */
+async function settle(
+  parked: ContainerInspect,
+  existing: ContainerInspect | undefined,
+  startAfter: boolean,
+  currentImage: (ref: string) => Promise<string | undefined>,
+): Promise<StartItem> {
+  const name = originalName(containerName(parked));
+  const base = { name, parkedAs: containerName(parked), ref: parked.Config.Image, startAfter, parkedId: parked.Id };
+  if (!existing) return { ...base, action: 'replace' };
+  if (existing.Config.Image !== parked.Config.Image) {
+    throw new NameConflictError(
+      `${name} exists and runs ${existing.Config.Image}, not ${parked.Config.Image} like ${base.parkedAs}; resolve by hand (nothing was changed)`,
+    );
+  }
+  const runsCurrent = existing.Image === (await currentImage(parked.Config.Image));
+  const action = startAfter && existing.State.Running && runsCurrent ? 'adopt' : 'redo';
+  return { ...base, action, leftoverId: existing.Id };
+}
+
+/**
+ * `start`: for every parked container on the host (found by listing, so a crashed run's leftovers converge too), creates the
+ * replacement under the original name with the same configuration and the image its reference names now, waits until it is
+ * healthy, and removes the parked container; a replacement that does not become healthy is removed and the old one restored.
+ */
+export const startStep: StepHandler<StartPlan> = {
+  kind: 'start',
+
+  async plan(ctx, options) {
+    const opts = startOptions(options);
+    const docker = await ctx.connections.docker();
+    const containers = await inspectAllContainers(docker);
+    const byName = new Map(containers.map((container) => [containerName(container), container]));
+    const stopped = ctx.facts.stopped ?? [];
+    // Whether a leftover from another run was running cannot be known; a service is assumed to be meant to run.
+    const wasRunning = (name: string): boolean => stopped.find((entry) => entry.name === name)?.wasRunning ?? true;
+    const images = new Map<string, Promise<string | undefined>>();
+    const currentImage = (ref: string): Promise<string | undefined> => {
+      if (!images.has(ref)) images.set(ref, localImage(docker, ref).then((image) => image?.Id));
+      return images.get(ref)!;
+    };
+    const items: StartItem[] = [];
+    for (const parked of containers.filter((container) => isParkedName(containerName(container)))) {
+      const name = originalName(containerName(parked));
+      items.push(await settle(parked, byName.get(name), wasRunning(name), currentImage));
+    }
+    // In check mode stop only planned to park these; report what start would then do.
+    for (const entry of stopped.filter((e) => e.planned && !byName.has(e.parkedAs))) {
+      const ref = byName.get(entry.name)?.Config.Image ?? '?';
+      items.push({ name: entry.name, parkedAs: parkedName(entry.name), ref, action: 'replace', startAfter: entry.wasRunning ?? true });
+    }
+    items.sort((a, b) => a.name.localeCompare(b.name));
+    return { items, options: opts };
+  },
+
+  changes: (plan) => plan.items.map(wouldStart),
+
+  async apply(ctx, plan) {
+    const docker = await ctx.connections.docker();
+    const actions: string[] = [];
+    const failures: Array<{ code: string; reason: string }> = [];
+    for (const item of plan.items) {
+      const outcome = await replaceParked(docker, item, plan.options, ctx.signal, ctx.progress);
+      actions.push(...outcome.actions);
+      if (outcome.failure) failures.push(outcome.failure);
+    }
+    if (failures.length === 0) return changed(actions);
+    return failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions);
+  },
+};

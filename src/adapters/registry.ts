@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { formatDuration } from '../model/duration.js';
+import type { RegistrySettings } from '../model/inventory.js';
+import { RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
+import { HttpTimeoutError, HttpTransport, type HttpResponse } from './httpTransport.js';
+import { TokenCache, accessKey, basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './registryAuth.js';
+import {
+  MANIFEST_ACCEPT,
+  configDigestOf,
+  isIndex,
+  manifestMediaType,
+  nextLink,
+  platformManifestDigest,
+  sha256Digest,
+} from './registryFormats.js';
+import type { RegistryClient, RegistryImageConfig, RegistryManifest } from './types.js';
+
+/** Options of `createRegistryClient`. */
+export interface RegistryClientOptions {
+  /** Per request: connect, send and read the whole answer. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** A registry client that also holds kept-alive connections, which `close` releases. */
+export interface ClosableRegistryClient extends RegistryClient {
+  close(): void;
+}
+
+interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Statuses that are answers rather than errors; 404 is often one. */
+  accept?: number[];
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
+
+/** The URL without user and password, for messages. */
+const redactUrl = (url: string): string => url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1');
+
+/** A client of the Docker Registry HTTP API v2 (distribution, OCI) with Basic and bearer-token authentication. */
+export function createRegistryClient(settings: RegistrySettings, options: RegistryClientOptions = {}): ClosableRegistryClient {
+  let ca: Buffer | undefined;
+  if (settings.ca !== undefined) {
+    try {
+      ca = readFileSync(settings.ca);
+    } catch (error) {
+      throw new Error(`could not read registry_ca ${settings.ca} for registry ${settings.name}: ${(error as { code?: string }).code ?? errorMessage(error)}`);
+    }
+  }
+  return new HttpRegistryClient(settings, new HttpTransport(ca), options.timeoutMs ?? 30_000);
+}
+
+class HttpRegistryClient implements ClosableRegistryClient {
+  readonly name: string;
+  /** Set once the registry asked for Basic auth, so later requests send it straight away. */
+  private usesBasic = false;
+  private readonly tokens = new TokenCache();
+
+  constructor(
+    private readonly settings: RegistrySettings,
+    private readonly transport: HttpTransport,
+    private readonly timeoutMs: number,
+  ) {
+    this.name = settings.name;
+  }
+
+  async ping(): Promise<void> {
+    await this.request('GET', '/v2/');
+  }
+
+  async catalog(): Promise<string[]> {
+    return this.paginate('/v2/_catalog?n=1000', 'repositories');
+  }
+
+  async tags(repository: string): Promise<string[]> {
+    return this.paginate(`/v2/${repository}/tags/list?n=1000`, 'tags');
+  }
+
+  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+    const res = await this.request('HEAD', manifestPath(repository, reference), { headers: { Accept: MANIFEST_ACCEPT }, accept: [404] });
+    if (res.status === 404) return undefined;
+    const digest = headerOf(res, 'docker-content-digest');
+    // Without the header the digest has to come from the bytes themselves.
+    return digest ?? (await this.manifest(repository, reference))?.digest;
+  }
+
+  async manifest(repository: string, reference: string): Promise<RegistryManifest | undefined> {
+    const res = await this.request('GET', manifestPath(repository, reference), { headers: { Accept: MANIFEST_ACCEPT }, accept: [404] });
+    if (res.status === 404) return undefined;
+    const body = parseJson(res.body, `manifest ${repository}:${reference} from registry ${this.name}`);
+    const computed = sha256Digest(res.body);
+    if (reference.startsWith('sha256:') && reference !== computed) {
+      throw new Error(`registry ${this.name} served ${repository}@${reference} with content whose digest is ${computed}`);
+    }
+    return { digest: headerOf(res, 'docker-content-digest') ?? computed, mediaType: manifestMediaType(headerOf(res, 'content-type'), body), raw: res.body, body };
+  }
+
+  async imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined> {
+    let manifest = await this.manifest(repository, reference);
+    if (manifest === undefined) return undefined;
+    if (isIndex(manifest.mediaType)) {
+      const platformDigest = platformManifestDigest(manifest.body);
+      if (platformDigest === undefined) throw new Error(`${this.name}/${repository}:${reference} is an index with no linux/amd64 image`);
+      manifest = await this.manifest(repository, platformDigest);
+      if (manifest === undefined) throw new Error(`registry ${this.name} lists ${platformDigest} in ${repository}:${reference} but does not serve it`);
+    }
+    const configDigest = configDigestOf(manifest.body);
+    if (configDigest === undefined) throw new Error(`${this.name}/${repository}:${reference} has no config blob (schema 1 manifests are not supported)`);
+    const blob = await this.blob(repository, configDigest);
+    if (sha256Digest(blob) !== configDigest) throw new Error(`registry ${this.name} served config blob ${configDigest} of ${repository} with other content`);
+    const config = parseJson(blob, `config ${configDigest} of ${repository}`) as RegistryImageConfig['config'];
+    return { manifestDigest: manifest.digest, configDigest, config };
+  }
+
+  async putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string> {
+    const res = await this.request('PUT', manifestPath(repository, reference), { headers: { 'Content-Type': manifest.mediaType }, body: manifest.raw });
+    return headerOf(res, 'docker-content-digest') ?? sha256Digest(manifest.raw);
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    // 404: already gone, which is what was asked.
+    await this.request('DELETE', manifestPath(repository, digest), { accept: [404] });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private async blob(repository: string, digest: string): Promise<Buffer> {
+    const res = await this.request('GET', `/v2/${repository}/blobs/${digest}`, { accept: [301, 302, 303, 307, 308] });
+    const location = headerOf(res, 'location');
+    if (res.status < 300 || res.status >= 400 || location === undefined) return res.body;
+    // Registries on object storage redirect blob reads; the signed URL needs no (and must not get our) credentials.
+    const target = new URL(location, this.settings.url).toString();
+    const redirected = await this.send('GET', target, {});
+    if (redirected.status !== 200) throw this.httpError(redirected, 'GET', target);
+    return redirected.body;
+  }
+
+  private async paginate(firstPath: string, field: 'repositories' | 'tags'): Promise<string[]> {
+    const items: string[] = [];
+    let path: string | undefined = firstPath;
+    for (let page = 0; path !== undefined && page < 10_000; page += 1) {
+      const res = await this.request('GET', path, { accept: [404] });
+      if (res.status === 404) return items;
+      const list = (parseJson(res.body, `${field} from registry ${this.name}`)[field] ?? []) as string[];
+      items.push(...list);
+      const next = nextLink(headerOf(res, 'link'));
+      path = next === undefined ? undefined : new URL(next, this.settings.url).pathname + new URL(next, this.settings.url).search;
+    }
+    return items;
+  }
+
+  /** Sends a request to the registry, answering one authentication challenge; error statuses not in `accept` throw. */
+  private async request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    const key = accessKey(method, path);
+    const url = this.settings.url + path;
+    let res = await this.send(method, url, { ...options.headers, ...this.authorization(key) }, options.body);
+    if (res.status === 401 && (await this.answerChallenge(parseChallenge(headerOf(res, 'www-authenticate')), key))) {
+      res = await this.send(method, url, { ...options.headers, ...this.authorization(key) }, options.body);
+    }
+    if (res.status < 300 || options.accept?.includes(res.status)) return res;
+    throw this.httpError(res, method, url);
+  }
+
+  private authorization(key: string): Record<string, string> {
+    const token = this.tokens.get(key);
+    if (token !== undefined) return { Authorization: `Bearer ${token}` };
+    const auth = this.settings.auth;
+    return this.usesBasic && auth !== undefined ? { Authorization: basicAuthorization(auth.username, auth.password) } : {};
+  }
+
+  /** True when the challenge could be answered and the request is worth repeating. */
+  private async answerChallenge(challenge: AuthChallenge | undefined, key: string): Promise<boolean> {
+    const auth = this.settings.auth;
+    if (challenge?.scheme === 'basic') {
+      if (auth === undefined || this.usesBasic) return false;
+      this.usesBasic = true;
+      return true;
+    }
+    if (challenge?.scheme !== 'bearer' || challenge.params.realm === undefined) return false;
+    const url = tokenUrl(challenge);
+    const headers: Record<string, string> = auth !== undefined ? { Authorization: basicAuthorization(auth.username, auth.password) } : {};
+    const res = await this.send('GET', url, headers);
+    if (res.status !== 200) throw this.httpError(res, 'GET', url, `token service of registry ${this.name}`);
+    const answer = parseJson(res.body, `token from ${new URL(url).host}`) as { token?: string; access_token?: string; expires_in?: number };
+    const token = answer.token ?? answer.access_token;
+    if (typeof token !== 'string') throw new Error(`the token service of registry ${this.name} answered without a token`);
+    this.tokens.set(key, token, answer.expires_in);
+    return true;
+  }
+
+  private async send(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<HttpResponse> {
+    try {
+      return await this.transport.send({ method, url, headers: { 'User-Agent': 'freshen', ...headers }, body, timeoutMs: this.timeoutMs });
+    } catch (error) {
+      throw this.connectionError(error, method, url);
+    }
+  }
+
+  private connectionError(error: unknown, method: string, url: string): Error {
+    const where = `registry ${this.name}`;
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (error instanceof HttpTimeoutError) {
+      return new UnreachableError(`${where} did not answer ${method} ${new URL(url).pathname} within ${formatDuration(this.timeoutMs)}`, 'timeout');
+    }
+    if (code === 'ECONNREFUSED') return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: connection refused`, 'connection-refused');
+    if (TLS_CODES.test(code)) {
+      return new UnreachableError(`${where} at ${redactUrl(this.settings.url)} failed the TLS check (${code}); is registry_ca its CA?`, 'tls-error');
+    }
+    if (isConnectionError(error)) return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: ${code}`, 'unreachable');
+    return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: ${errorMessage(error)}`, 'unreachable');
+  }
+
+  /** `registry 127.0.0.1:5055 answered 500 Internal Server Error to GET /v2/x/manifests/prod`, plus what the registry said. */
+  private httpError(res: HttpResponse, method: string, url: string, who = `registry ${this.name}`): RegistryError {
+    const path = new URL(url).pathname;
+    let detail = registryErrorDetail(res.body);
+    if (res.status === 401) {
+      detail = this.settings.auth !== undefined ? `the credentials of user ${this.settings.auth.username} were refused` : 'it needs credentials (set registry_auth)';
+    } else if (res.status === 405 && method === 'DELETE') {
+      detail = 'deleting is disabled on this registry (storage.delete.enabled)';
+    }
+    const status = `${res.status}${res.statusText !== '' ? ` ${res.statusText}` : ''}`;
+    return new RegistryError(`${who} answered ${status} to ${method} ${path}${detail !== undefined ? `: ${detail}` : ''}`, res.status);
+  }
+}
+
+const manifestPath = (repository: string, reference: string): string => `/v2/${repository}/manifests/${reference}`;
+
+function headerOf(res: HttpResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseJson(bytes: Buffer, what: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new Error(`${what} is not a JSON object`);
+}
+
+/** The registry's own words, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}` → `manifest unknown`. */
+function registryErrorDetail(body: Buffer): string | undefined {
+  try {
+    const errors = (JSON.parse(body.toString('utf8')) as { errors?: Array<{ message?: unknown }> }).errors;
+    const message = errors?.[0]?.message;
+    return typeof message === 'string' && message !== '' ? message.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+# One isolated dockerd per lab host, each with its own data root, exec root (so its own containerd) and socket.
+# Sourced by scripts/lab.sh.
+
+dockerd_pattern() { printf 'unix://%s' "$(host_socket "$1")"; }
+containerd_pattern() { printf '%s/x/containerd/' "$(host_dir "$1")"; }
+
+dockerd_answers() { ldocker "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# stop_leftover_containerd HOST: a containerd (and its shims) that outlived its dockerd would be adopted by the
+# next dockerd, but one whose socket or pidfile went stale makes startup fail; stop them so dockerd starts clean.
+stop_leftover_containerd() {
+  local dir pid
+  dir=$(host_dir "$1")
+  stop_pid "$dir/x/containerd/containerd.pid" "$dir/x/containerd/containerd.toml" 10
+  for pid in $(pids_matching "$dir/x/containerd/containerd.toml"); do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -f "$dir/x/containerd/containerd.sock" "$dir/x/containerd/containerd.sock.ttrpc" \
+    "$dir/x/containerd/containerd-debug.sock" "$dir/x/metrics.sock"
+}
+
+# start_dockerd HOST: starts the host's dockerd unless it runs; does not wait.
+start_dockerd() {
+  local h=$1 dir
+  dir=$(host_dir "$h")
+  if pid_of "$dir/docker.pid" "$(dockerd_pattern "$h")" >/dev/null; then
+    return 0
+  fi
+  mkdir -p "$dir/data" "$dir/x"
+  rm -f "$dir/docker.pid"
+  stop_leftover_containerd "$h"
+  # An empty config file so /etc/docker/daemon.json (hosts, registries, …) cannot leak into the lab.
+  [[ -f $dir/daemon.json ]] || printf '{}\n' >"$dir/daemon.json"
+  log "starting dockerd $h"
+  setsid dockerd \
+    --config-file "$dir/daemon.json" \
+    --data-root "$dir/data" \
+    --exec-root "$dir/x" \
+    -H "unix://$dir/docker.sock" \
+    --pidfile "$dir/docker.pid" \
+    --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    --userland-proxy=false \
+    --shutdown-timeout=5 \
+    </dev/null >>"$dir/dockerd.log" 2>&1 8>&- 9>&- &
+}
+
+# wait_dockerd HOST: until `docker version` answers; fails early (with the log's tail) when dockerd died.
+wait_dockerd() {
+  local h=$1 dir i
+  dir=$(host_dir "$h")
+  for ((i = 0; i < 300; i++)); do
+    dockerd_answers "$h" && return 0
+    if ((i > 10)) && ! pid_of "$dir/docker.pid" "$(dockerd_pattern "$h")" >/dev/null &&
+      [[ -z $(pids_matching "$(dockerd_pattern "$h")") ]]; then
+      tail -n 20 "$dir/dockerd.log" >&2
+      die "dockerd $h exited; see $dir/dockerd.log"
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$dir/dockerd.log" >&2
+  die "dockerd $h did not answer within 60s; see $dir/dockerd.log"
+}
+
+stop_dockerd() {
+  local h=$1 dir
+  dir=$(host_dir "$h")
+  # Containers that outlived a killed dockerd (their shims still run) are stopped properly only by a dockerd.
+  if ! pid_of "$dir/docker.pid" "$(dockerd_pattern "$h")" >/dev/null &&
+    [[ -n $(pids_matching "-address $dir/x/containerd/containerd.sock") ]]; then
+    start_dockerd "$h"
+    wait_dockerd "$h"
+  fi
+  # dockerd stops its containers (5s shutdown timeout) and its containerd before exiting.
+  stop_pid "$dir/docker.pid" "$(dockerd_pattern "$h")" 30
+  stop_leftover_containerd "$h"
+}

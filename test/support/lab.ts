@@ -1,0 +1,251 @@
+// The lab (scripts/lab.sh) as integration tests see it: where things are, clients for them, and small image helpers.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+
+/** The repository checkout these tests run from. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** scripts/lab.sh, which brings the lab up (`up`), and more. */
+export const LAB_SCRIPT = join(REPO_ROOT, 'scripts/lab.sh');
+/** Everything the lab keeps: data roots, sockets, registry storage, SSH keys. */
+export const LAB_DIR = process.env.FRESHEN_LAB_DIR ?? '/tmp/freshen-lab';
+/** The lab registry's name, the prefix of every image reference in it. */
+export const REGISTRY = '127.0.0.1:5055';
+export const REGISTRY_URL = `http://${REGISTRY}`;
+/** The inventory `lab.sh up` writes for this checkout. */
+export const LAB_INVENTORY = join(REPO_ROOT, 'inventories/lab.yml');
+/** The upstream OS image that `lab.sh publish-upstream` replaces (a security update upstream). */
+export const UPSTREAM_IMAGE = `${REGISTRY}/upstream/os:stable`;
+
+/** The lab's hosts, each with its own dockerd. */
+export const LAB_HOSTS = ['build1', 'web1', 'web2', 'web3'] as const;
+export type LabHost = (typeof LAB_HOSTS)[number];
+
+/** How to reach the lab's sshd (root, key only, host key pinned in `knownHosts`). */
+export const SSH = {
+  host: '127.0.0.1',
+  port: 2222,
+  user: 'root',
+  identityFile: join(LAB_DIR, 'ssh/id_ed25519'),
+  knownHosts: join(LAB_DIR, 'ssh/known_hosts'),
+} as const;
+
+/** A container `lab.sh up` keeps on web1, web2 and web3 (from lab/containers.json). */
+export interface LabContainer {
+  name: string;
+  image: string;
+  network: string;
+  /** `docker run --restart` syntax, e.g. `on-failure:3`. */
+  restart: string;
+  env?: Record<string, string>;
+  /** `docker run -v` syntax; `{shared}` stands for `$LAB_DIR/shared/<host>` (see `labContainers`). */
+  volumes?: string[];
+  labels?: Record<string, string>;
+  command?: string[];
+}
+
+const containerFile = JSON.parse(readFileSync(join(REPO_ROOT, 'lab/containers.json'), 'utf8')) as {
+  hosts: LabHost[];
+  containers: LabContainer[];
+};
+
+/** The hosts that run the lab containers. */
+export const LAB_CONTAINER_HOSTS: readonly LabHost[] = containerFile.hosts;
+/** The lab containers as defined, with `{shared}` placeholders in `volumes`. */
+export const LAB_CONTAINERS: readonly LabContainer[] = containerFile.containers;
+
+/** The lab containers as created on one host (placeholders resolved). */
+export function labContainers(host: LabHost): LabContainer[] {
+  const shared = join(LAB_DIR, 'shared', host);
+  return LAB_CONTAINERS.map((def) => ({
+    ...def,
+    volumes: def.volumes?.map((volume) => volume.replaceAll('{shared}', shared)),
+  }));
+}
+
+/** The unix socket of a lab host's dockerd. */
+export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host, 'docker.sock');
+
+/** A Docker client for a lab host's engine, over its local socket. */
+export const labDocker = (host: LabHost): Docker => new Docker({ socketPath: labSocket(host) });
+
+/** Runs `scripts/lab.sh ARGS…`; resolves with its exit code and output (never rejects on a non-zero exit). */
+export function runLabScript(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      'bash',
+      [LAB_SCRIPT, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface ProgressEvent {
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { Digest?: string; ID?: string };
+}
+
+/** Waits for a build/push/pull progress stream and throws the daemon's error, which arrives as an event. */
+async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<ProgressEvent[]> {
+  const events = await new Promise<ProgressEvent[]>((resolvePromise, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, output: ProgressEvent[]) =>
+      error ? reject(error) : resolvePromise(output),
+    );
+  });
+  const failure = events.find((event) => event.error !== undefined || event.errorDetail !== undefined);
+  if (failure) throw new Error(`${what}: ${failure.errorDetail?.message ?? failure.error}`);
+  return events;
+}
+
+const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path)) ?? '/bin/busybox';
+
+/**
+ * Builds `FROM scratch` + static busybox (+ /tmp) + `lines` on `docker`, tags it `tag`, and returns the image ID.
+ * `files` (path → content) are written into the build context for `COPY` lines. The busybox layers come from the
+ * build cache after the first build on each engine, so this takes well under a second.
+ */
+export async function buildBusyboxImage(
+  docker: Docker,
+  tag: string,
+  { lines = [], files = {} }: { lines?: string[]; files?: Record<string, string> } = {},
+): Promise<string> {
+  const context = await mkdtemp(join(tmpdir(), 'freshen-lab-build-'));
+  try {
+    await copyFile(BUSYBOX, join(context, 'busybox'));
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(context, path)), { recursive: true });
+      await writeFile(join(context, path), content);
+    }
+    const dockerfile = [
+      'FROM scratch',
+      'COPY busybox /bin/busybox',
+      'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p -m 1777 /tmp"]',
+      ...lines,
+    ];
+    await writeFile(join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
+    const stream = await docker.buildImage(
+      { context, src: ['Dockerfile', 'busybox', ...Object.keys(files)] },
+      { t: tag, networkmode: 'none', rm: true, forcerm: true },
+    );
+    await followProgress(docker, stream, `building ${tag}`);
+    return (await docker.getImage(tag).inspect()).Id;
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
+
+/** Pushes `ref` (which must name the lab registry) from `docker`; returns the manifest digest the registry reported. */
+export async function pushImage(docker: Docker, ref: string): Promise<string> {
+  // The engine rejects a push without X-Registry-Auth, even for a registry without auth.
+  const stream = await docker.getImage(ref).push({ authconfig: {} });
+  const events = await followProgress(docker, stream, `pushing ${ref}`);
+  const digest = events.find((event) => event.aux?.Digest !== undefined)?.aux?.Digest;
+  if (digest === undefined) throw new Error(`pushing ${ref}: the daemon reported no digest`);
+  return digest;
+}
+
+/** Force-removes (with anonymous volumes) every container whose name starts with `namePrefix`; returns their names. */
+export async function removeContainers(docker: Docker, namePrefix: string): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true });
+  const names: string[] = [];
+  for (const info of containers) {
+    const name = info.Names.map((candidate) => candidate.replace(/^\//, '')).find((n) => n.startsWith(namePrefix));
+    if (name === undefined) continue;
+    try {
+      await docker.getContainer(info.Id).remove({ force: true, v: true });
+    } catch (error) {
+      // Already gone, or already being removed by someone else: either way it is going.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) throw error;
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms}ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** `ssh … root@127.0.0.1 true` with the lab key and strict host-key checking; resolves with ssh's stderr on failure. */
+export function sshTrue(knownHosts: string = SSH.knownHosts): Promise<string | undefined> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      'ssh',
+      [
+        '-F', '/dev/null',
+        '-i', SSH.identityFile,
+        '-o', 'IdentitiesOnly=yes',
+        '-o', 'BatchMode=yes',
+        '-o', 'ConnectTimeout=5',
+        '-o', `UserKnownHostsFile=${knownHosts}`,
+        '-o', 'GlobalKnownHostsFile=/dev/null',
+        '-o', 'StrictHostKeyChecking=yes',
+        '-p', String(SSH.port),
+        `${SSH.user}@${SSH.host}`,
+        'true',
+      ],
+      { timeout: 15_000 },
+      (error, _stdout, stderr) => resolvePromise(error === null ? undefined : stderr.trim() || describe(error)),
+    );
+  });
+}
+
+/** Each lab service and why it does not answer (empty when all answer). */
+export async function labProblems(): Promise<string[]> {
+  const checks: Array<Promise<string | undefined>> = [
+    ...LAB_HOSTS.map(async (host) => {
+      try {
+        await withTimeout(labDocker(host).ping(), 5_000, 'ping');
+        return undefined;
+      } catch (error) {
+        return `dockerd ${host} (unix://${labSocket(host)}): ${describe(error)}`;
+      }
+    }),
+    (async () => {
+      try {
+        const response = await fetch(`${REGISTRY_URL}/v2/`, { signal: AbortSignal.timeout(5_000) });
+        return response.status === 200 ? undefined : `registry (${REGISTRY_URL}/v2/): HTTP ${response.status}`;
+      } catch (error) {
+        return `registry (${REGISTRY_URL}/v2/): ${describe(error)}`;
+      }
+    })(),
+    sshTrue().then((failure) => (failure === undefined ? undefined : `sshd (${SSH.host}:${SSH.port}): ${failure}`)),
+    Promise.resolve(existsSync(LAB_INVENTORY) ? undefined : `inventory: ${LAB_INVENTORY} is missing`),
+  ];
+  return (await Promise.all(checks)).filter((problem): problem is string => problem !== undefined);
+}
+
+/** Throws, naming every lab service that does not answer, unless the whole lab is up. */
+export async function assertLabUp(): Promise<void> {
+  const problems = await labProblems();
+  if (problems.length > 0) {
+    throw new Error(
+      `The freshen lab is not up (run: bash scripts/lab.sh up, as root):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}

@@ -1,0 +1,104 @@
+import type Docker from 'dockerode';
+import { registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
+import { closeDocker, connectDocker } from './docker.js';
+import { createRegistryClient, type ClosableRegistryClient } from './registry.js';
+import { connectSsh, type Ssh2Session } from './ssh.js';
+import type { HostConnections, RegistryClient } from './types.js';
+
+/** `docker: unix:///…` is accepted as shorthand for `docker: { host: unix:///… }`. */
+function endpointOf<T extends object>(value: unknown, hostName: string, variable: string, required: string): T {
+  const endpoint = typeof value === 'string' ? { host: value } : value;
+  if (typeof endpoint !== 'object' || endpoint === null) throw new Error(`host ${hostName} has no \`${variable}\` endpoint`);
+  if (typeof (endpoint as Record<string, unknown>)[required] !== 'string') {
+    throw new Error(`host ${hostName} has a \`${variable}\` endpoint without \`${required}\``);
+  }
+  return endpoint as T;
+}
+
+/** One host's connections: each opened on first use, kept for the run, reopened only after a failure or a drop. */
+class LazyHostConnections implements HostConnections {
+  private dockerClient?: Promise<Docker>;
+  private sshSession?: Promise<Ssh2Session>;
+  private registryClient?: ClosableRegistryClient;
+
+  constructor(
+    private readonly hostName: string,
+    private readonly vars: () => Record<string, unknown>,
+  ) {}
+
+  docker(): Promise<Docker> {
+    if (this.dockerClient === undefined) {
+      const opening = Promise.resolve().then(() =>
+        connectDocker(endpointOf<DockerEndpoint>(this.vars().docker, this.hostName, 'docker', 'host')),
+      );
+      // A failed attempt is not kept: the next step may try again.
+      this.dockerClient = opening.catch((error: unknown) => {
+        this.dockerClient = undefined;
+        throw error;
+      });
+    }
+    return this.dockerClient;
+  }
+
+  async ssh(): Promise<Ssh2Session> {
+    const pending = this.sshSession;
+    if (pending !== undefined) {
+      const session = await pending.catch(() => undefined);
+      if (session?.isOpen === true) return session;
+      // Another caller already replaced a failed or dropped session while we waited.
+      if (this.sshSession !== pending) return this.ssh();
+    }
+    const opening = Promise.resolve().then(() => connectSsh(endpointOf<SshEndpoint>(this.vars().ssh, this.hostName, 'ssh', 'host')));
+    this.sshSession = opening;
+    opening.catch(() => {
+      if (this.sshSession === opening) this.sshSession = undefined;
+    });
+    return opening;
+  }
+
+  registry(): RegistryClient {
+    if (this.registryClient === undefined) {
+      const settings = registrySettings(this.vars());
+      if (settings === undefined) throw new Error(`host ${this.hostName} has no \`registry\` variable (the registry's host:port)`);
+      this.registryClient = createRegistryClient(settings);
+    }
+    return this.registryClient;
+  }
+
+  async close(): Promise<void> {
+    const [docker, ssh] = await Promise.all([this.dockerClient?.catch(() => undefined), this.sshSession?.catch(() => undefined)]);
+    this.dockerClient = undefined;
+    this.sshSession = undefined;
+    this.registryClient?.close();
+    this.registryClient = undefined;
+    await Promise.all([docker !== undefined ? closeDocker(docker) : undefined, ssh?.close()]);
+  }
+}
+
+/** The connections of every host of a run: one Docker client, one SSH session and one registry client per host, made lazily. */
+export class ConnectionPool {
+  private readonly hosts = new Map<string, LazyHostConnections>();
+
+  constructor(
+    private readonly inventory: Inventory,
+    /** The variables a host's connections are read from (host variables, with `-e` extra variables over them). */
+    private readonly varsOf: (hostName: string) => Record<string, unknown>,
+  ) {}
+
+  of(hostName: string): HostConnections {
+    let connections = this.hosts.get(hostName);
+    if (connections === undefined) {
+      if (!this.inventory.hosts.has(hostName)) throw new Error(`host ${hostName} is not in the inventory ${this.inventory.file}`);
+      connections = new LazyHostConnections(hostName, () => this.varsOf(hostName));
+      this.hosts.set(hostName, connections);
+    }
+    return connections;
+  }
+
+  /** Closes everything that was opened; never throws, so it can run in a `finally`. */
+  async closeAll(): Promise<void> {
+    const all = [...this.hosts.values()];
+    this.hosts.clear();
+    await Promise.all(all.map((connections) => connections.close().catch(() => undefined)));
+  }
+}

@@ -35,11 +35,13 @@ USAGE
 # with_lock lab|registry: serializes lab commands; the registry has its own lock so gc's `registry stop` over SSH
 # never waits for an `up` that is seeding. Fixed descriptors (8, 9) so daemons can be started without them.
 with_lock() {
+  local fd
+  case $1 in lab) fd=8 ;; registry) fd=9 ;; esac
   mkdir -p "$LAB"
-  case $1 in
-    lab) exec 8>"$LAB/.lab.lock" && flock -w 900 8 ;;
-    registry) exec 9>"$LAB/.registry.lock" && flock -w 900 9 ;;
-  esac || die "another scripts/lab.sh still holds $LAB/.$1.lock after 15 minutes"
+  eval "exec $fd>\"\$LAB/.\$1.lock\""
+  flock -n "$fd" && return 0
+  log "waiting for another scripts/lab.sh to finish (lock $LAB/.$1.lock)"
+  flock -w 900 "$fd" || die "another scripts/lab.sh still holds $LAB/.$1.lock after 15 minutes"
 }
 
 require_root() {

@@ -27,8 +27,9 @@ start_dockerd() {
   mkdir -p "$dir/data" "$dir/x"
   rm -f "$dir/docker.pid"
   stop_leftover_containerd "$h"
-  # An empty config file so /etc/docker/daemon.json (hosts, registries, …) cannot leak into the lab.
-  [[ -f $dir/daemon.json ]] || printf '{}\n' >"$dir/daemon.json"
+  # A config file of its own so /etc/docker/daemon.json (hosts, registries, …) cannot leak into the lab, and a key
+  # of its own (not the shared /etc/docker/key.json) so each engine has its own ID.
+  printf '{ "deprecated-key-path": "%s/key.json" }\n' "$dir" >"$dir/daemon.json"
   log "starting dockerd $h"
   setsid dockerd \
     --config-file "$dir/daemon.json" \

@@ -60,7 +60,10 @@ sshd_start() {
     "$sshd" -t -f "$SSHD_CONFIG" || die "sshd rejects $SSHD_CONFIG"
     log "starting sshd on 127.0.0.1:$SSH_PORT"
     # Without -D sshd daemonizes and writes its PidFile; it must be started by absolute path to re-exec itself.
-    "$sshd" -f "$SSHD_CONFIG" -E "$SSH_DIR/sshd.log" </dev/null 8>&- 9>&-
+    "$sshd" -f "$SSHD_CONFIG" -E "$SSH_DIR/sshd.log" </dev/null 8>&- 9>&- || {
+      tail -n 5 "$SSH_DIR/sshd.log" >&2
+      die "sshd did not start (is 127.0.0.1:$SSH_PORT taken?); see $SSH_DIR/sshd.log"
+    }
   fi
   wait_for 30 "sshd on 127.0.0.1:$SSH_PORT" sshd_answers || {
     tail -n 20 "$SSH_DIR/sshd.log" >&2

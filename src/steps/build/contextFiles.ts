@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import tar from 'tar-fs';
+import { contextDigest, contextFilter, type ContextEntry } from './contextDigest.js';
+
+/** A build context as it would be sent: its entries (in walk order) and their digest. */
+export interface BuildContext {
+  dir: string;
+  entries: ContextEntry[];
+  digest: string;
+}
+
+/** Walks a context directory honouring its `.dockerignore`, hashing every file that would be sent. */
+export async function readBuildContext(dir: string): Promise<BuildContext> {
+  const dockerignore = await readFile(join(dir, '.dockerignore'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  const filter = contextFilter(dockerignore);
+  const entries: ContextEntry[] = [];
+
+  const walk = async (relative: string): Promise<void> => {
+    const names = (await readdir(relative === '' ? dir : join(dir, relative))).sort();
+    for (const name of names) {
+      const path = relative === '' ? name : `${relative}/${name}`;
+      const absolute = join(dir, path);
+      const stat = await lstat(absolute);
+      const sent = filter.isSent(path);
+      const mode = stat.mode & 0o7777;
+      if (stat.isDirectory()) {
+        if (sent) entries.push({ path, type: 'directory', mode, contentHash: '' });
+        if (sent || filter.mayReinclude) await walk(path);
+      } else if (!sent) {
+        continue;
+      } else if (stat.isSymbolicLink()) {
+        entries.push({ path, type: 'symlink', mode, contentHash: sha256(await readlink(absolute)) });
+      } else if (stat.isFile()) {
+        entries.push({ path, type: 'file', mode, contentHash: await fileSha256(absolute) });
+      }
+      // Sockets, FIFOs and devices are never sent by the Docker CLI either.
+    }
+  };
+  await walk('');
+  return { dir, entries, digest: contextDigest(entries) };
+}
+
+/** A tar stream of exactly the context's entries, owned by root as the Docker CLI sends them. */
+export function packBuildContext(context: BuildContext): NodeJS.ReadableStream {
+  const options: tar.PackOptions & { umask: number } = {
+    entries: context.entries.map((e) => e.path),
+    // Directories are listed entry by entry, so nothing found by tar-fs's own recursion may be added.
+    ignore: () => true,
+    // Modes as on disk (the digest hashes them), not masked by this process's umask.
+    umask: 0,
+    map: (header) => ({ ...header, uid: 0, gid: 0 }),
+  };
+  // tar-stream's Pack is a streamx Readable: it pipes like a Node stream, which is all dockerode asks of it.
+  return tar.pack(context.dir, options) as unknown as NodeJS.ReadableStream;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

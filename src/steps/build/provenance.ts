@@ -1,0 +1,56 @@
+/** Label names freshen writes on every image it builds (see docs/architecture.md). */
+export const LABEL_BASES = 'org.freshen.bases';
+export const LABEL_CONTEXT = 'org.freshen.context';
+export const LABEL_SOURCE = 'org.freshen.source';
+export const LABEL_CREATED = 'org.opencontainers.image.created';
+export const LABEL_BASE_NAME = 'org.opencontainers.image.base.name';
+
+/** What an image records about how it was built. */
+export interface Provenance {
+  /** Every base reference → the image ID (config digest) it was built from. */
+  bases: Record<string, string>;
+  contextDigest: string;
+}
+
+export type ProvenanceRead = { ok: true; value: Provenance } | { ok: false; problem: string };
+
+/** Reads the provenance labels of an image's config; a missing or malformed label is a problem, not an error. */
+export function readProvenance(labels: Readonly<Record<string, string>> | null | undefined): ProvenanceRead {
+  const basesText = labels?.[LABEL_BASES];
+  const contextDigest = labels?.[LABEL_CONTEXT];
+  if (basesText === undefined || contextDigest === undefined) return { ok: false, problem: 'carries no provenance labels' };
+  let bases: unknown;
+  try {
+    bases = JSON.parse(basesText);
+  } catch {
+    return { ok: false, problem: `has an unreadable ${LABEL_BASES} label` };
+  }
+  const valid =
+    typeof bases === 'object' && bases !== null && !Array.isArray(bases) && Object.values(bases).every((v) => typeof v === 'string');
+  if (!valid) return { ok: false, problem: `has an unreadable ${LABEL_BASES} label` };
+  return { ok: true, value: { bases: bases as Record<string, string>, contextDigest } };
+}
+
+/** Inputs of the labels written on a build. */
+export interface ProvenanceInput {
+  /** Every base reference → its local image ID right before the build. */
+  baseIds: Record<string, string>;
+  contextDigest: string;
+  /** Directory below the root, i.e. the repository. */
+  source: string;
+  /** The final stage's base (`scratch` included). */
+  finalBase: string;
+  created: Date;
+}
+
+/** The labels `rebuild` passes to the engine; keys of `org.freshen.bases` are sorted so equal inputs give equal labels. */
+export function provenanceLabels(input: ProvenanceInput): Record<string, string> {
+  const bases = Object.fromEntries(Object.entries(input.baseIds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    [LABEL_BASES]: JSON.stringify(bases),
+    [LABEL_CONTEXT]: input.contextDigest,
+    [LABEL_SOURCE]: input.source,
+    [LABEL_CREATED]: input.created.toISOString(),
+    [LABEL_BASE_NAME]: input.finalBase,
+  };
+}

@@ -1,0 +1,86 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { RegistryClient } from '../adapters/types.js';
+import { parseImageRef } from '../model/imageRef.js';
+import { ok } from '../model/results.js';
+import type { ManagedImage } from '../runner/facts.js';
+import { assessTree, externalBasesToLookUp, type ImageFacts } from './build/assess.js';
+import { readBuildContext } from './build/contextFiles.js';
+import { parseDockerfile } from './build/dockerfile.js';
+import { discoverOptions } from './build/options.js';
+import { readProvenance } from './build/provenance.js';
+import { walkTree } from './build/tree.js';
+import type { StepContext, StepHandler } from './types.js';
+
+/** What discover found: the managed images in build order, and one note per verdict or remark. */
+export interface DiscoverPlan {
+  images: ManagedImage[];
+  notes: string[];
+}
+
+/** Reads the tree and the registry, decides which managed images are stale and records them for rebuild. Writes nothing. */
+export const discoverStep: StepHandler<DiscoverPlan> = {
+  kind: 'discover',
+
+  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<DiscoverPlan> {
+    const opts = discoverOptions(options, ctx.vars);
+    const root = resolve(ctx.playbookDir, opts.root);
+    if (!(await stat(root).catch(() => undefined))?.isDirectory()) throw new Error(`discover root ${root} is not a directory`);
+    const registry = ctx.connections.registry();
+    ctx.progress(`Walking ${root}`);
+    const walk = await walkTree(root);
+    const notes = walk.rejected.map((r) => `ignored ${r}`);
+
+    ctx.progress(`Asking ${registry.name} which of ${walk.images.length} images carry :${opts.tag}`);
+    const prodConfigs = await Promise.all(walk.images.map((image) => registry.imageConfig(image.repository, opts.tag)));
+    const candidates: ImageFacts[] = [];
+    for (const [i, image] of walk.images.entries()) {
+      const config = prodConfigs[i];
+      if (!config && !opts.includeUnpublished) {
+        notes.push(`${image.repository}: not published (the registry has no ${registry.name}/${image.repository}:${opts.tag}), not managed`);
+        continue;
+      }
+      const dockerfile = await readFile(join(image.dir, 'Dockerfile'), 'utf8');
+      const parsed = parseDockerfile(dockerfile, opts.buildArgs);
+      if (!parsed.ok) throw new Error(`${join(image.dir, 'Dockerfile')}: ${parsed.error}`);
+      ctx.progress(`Hashing the build context of ${image.repository}`);
+      const context = await readBuildContext(image.dir);
+      candidates.push({
+        repository: image.repository,
+        dir: image.dir,
+        published: config !== undefined,
+        ...(config ? { prodImageId: config.configDigest, provenance: readProvenance(config.config.config?.Labels) } : {}),
+        bases: parsed.value.bases,
+        contextDigest: context.digest,
+      });
+    }
+
+    const tree = new Set(candidates.map((c) => c.repository));
+    const baseIds = await lookUpBases(registry, externalBasesToLookUp(candidates, registry.name, opts.tag, tree));
+    const assessment = assessTree({ registry: registry.name, tag: opts.tag, force: opts.force, buildArgs: opts.buildArgs, images: candidates, baseIds });
+    if (!assessment.ok) throw new Error(assessment.error);
+    ctx.facts.images = assessment.images;
+    if (assessment.images.length === 0) notes.push(`no managed images below ${root}`);
+    return { images: assessment.images, notes: [...notes, ...assessment.notes] };
+  },
+
+  changes: () => [],
+
+  notes: (plan) => plan.notes,
+
+  async apply(_ctx, plan) {
+    return ok(plan.notes);
+  },
+};
+
+/** The registry's current image ID of each base reference (undefined when the registry lacks it). */
+async function lookUpBases(registry: RegistryClient, refs: string[]): Promise<Map<string, string | undefined>> {
+  const ids = await Promise.all(
+    refs.map(async (ref) => {
+      const parsed = parseImageRef(ref);
+      const config = await registry.imageConfig(parsed.repository, parsed.digest ?? parsed.tag ?? 'latest');
+      return [ref, config?.configDigest] as const;
+    }),
+  );
+  return new Map(ids);
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { discoverOptions, rebuildOptions } from '../../src/steps/build/options.js';
+import { becauseClause, builtSentence, plannedBuildSentence, verdictNote } from '../../src/steps/build/sentences.js';
+
+describe('discoverOptions', () => {
+  it.each([
+    {
+      name: 'defaults',
+      options: { root: '../images' },
+      vars: {},
+      parsed: { root: '../images', tag: 'prod', force: false, includeUnpublished: false, buildArgs: {} },
+    },
+    {
+      name: 'rollout_tag variable',
+      options: { root: 'i' },
+      vars: { rollout_tag: 'live' },
+      parsed: { root: 'i', tag: 'live', force: false, includeUnpublished: false, buildArgs: {} },
+    },
+    {
+      name: 'everything given',
+      options: { root: 'i', tag: 'stable', force: ['a/b'], include_unpublished: true, build_args: { N: 1, B: true, S: 's' } },
+      vars: { rollout_tag: 'live' },
+      parsed: { root: 'i', tag: 'stable', force: ['a/b'], includeUnpublished: true, buildArgs: { N: '1', B: 'true', S: 's' } },
+    },
+  ])('$name', ({ options, vars, parsed }) => {
+    expect(discoverOptions(options, vars)).toEqual(parsed);
+  });
+
+  it.each([
+    { options: {}, error: 'discover needs a "root" directory' },
+    { options: { root: 'i', force: 'yes' }, error: 'discover "force" must be true, false or a list of repositories' },
+    { options: { root: 'i', build_args: ['A=1'] }, error: 'discover "build_args" must be a map' },
+  ])('rejects $options', ({ options, error }) => {
+    expect(() => discoverOptions(options, {})).toThrow(error);
+  });
+});
+
+describe('rebuildOptions', () => {
+  it.each([
+    { options: {}, parsed: { noCache: true, pull: true, dateFormat: 'YYYYMMDD-HHmm', buildArgs: {}, timeoutMs: 1_800_000 } },
+    {
+      options: { no_cache: false, pull: false, date_format: 'YYYYMMDDHHmmss', build_args: { A: 'x' }, timeout: '90s' },
+      parsed: { noCache: false, pull: false, dateFormat: 'YYYYMMDDHHmmss', buildArgs: { A: 'x' }, timeoutMs: 90_000 },
+    },
+    { options: { timeout: 120 }, parsed: { noCache: true, pull: true, dateFormat: 'YYYYMMDD-HHmm', buildArgs: {}, timeoutMs: 120_000 } },
+  ])('$options', ({ options, parsed }) => {
+    expect(rebuildOptions(options)).toEqual(parsed);
+  });
+
+  it.each([
+    { options: { date_format: 'YYYY/MM' }, error: 'date_format "YYYY/MM" does not give a valid image tag' },
+    { options: { timeout: 'soon' }, error: 'rebuild "timeout" is not a duration: soon' },
+    { options: { timeout: 0 }, error: 'rebuild "timeout" is not a duration: 0' },
+  ])('rejects $options', ({ options, error }) => {
+    expect(() => rebuildOptions(options)).toThrow(error);
+  });
+});
+
+describe('sentences', () => {
+  const BASE = '127.0.0.1:5055/lab/base:prod';
+  const web = {
+    repository: 'lab/web',
+    ref: '127.0.0.1:5055/lab/web:prod',
+    bases: [BASE],
+    stale: true,
+    reasons: ['base-rebuilt' as const, 'context-changed' as const],
+    explanations: [`base ${BASE} is stale and is rebuilt first`, 'build context changed: built from aaaaaaaaaaaa…, now bbbbbbbbbbbb…'],
+  };
+
+  it('verdict notes', () => {
+    expect(verdictNote({ ...web, stale: false, reasons: [], explanations: [] })).toBe('lab/web: fresh');
+    expect(verdictNote(web)).toBe(
+      `lab/web: stale (base-rebuilt, context-changed): base ${BASE} is stale and is rebuilt first; build context changed: built from aaaaaaaaaaaa…, now bbbbbbbbbbbb…`,
+    );
+  });
+
+  it('because clauses before and after the base was rebuilt', () => {
+    expect(becauseClause(web)).toBe(`base ${BASE} is stale and is rebuilt first; build context changed: built from aaaaaaaaaaaa…, now bbbbbbbbbbbb…`);
+    expect(becauseClause(web, new Set([BASE]))).toBe(`base ${BASE} was rebuilt; build context changed: built from aaaaaaaaaaaa…, now bbbbbbbbbbbb…`);
+  });
+
+  it('check-mode and applied sentences', () => {
+    const only = { ...web, reasons: ['base-rebuilt' as const], explanations: [web.explanations[0]!] };
+    expect(plannedBuildSentence(only, '127.0.0.1:5055/lab/web:20261128-0301')).toBe(
+      `Build 127.0.0.1:5055/lab/web:prod and 127.0.0.1:5055/lab/web:20261128-0301 because base ${BASE} is stale and is rebuilt first`,
+    );
+    expect(builtSentence(only, `sha256:${'ab'.repeat(32)}`, '127.0.0.1:5055/lab/web:20261128-0301', new Set([BASE]))).toBe(
+      `Built 127.0.0.1:5055/lab/web:prod (sha256:abababababab…, also :20261128-0301) because base ${BASE} was rebuilt`,
+    );
+  });
+});

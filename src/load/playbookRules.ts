@@ -1,0 +1,200 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDuration } from '../model/duration.js';
+import { unknownPatternTerms } from '../model/hostPattern.js';
+import type { Inventory } from '../model/inventory.js';
+import { STEP_KINDS, type StepKind } from '../model/playbook.js';
+import type { Diagnostic } from './diagnostics.js';
+import { unknownStepMessage } from './schemaErrors.js';
+import { didYouMean } from './suggest.js';
+import { isRecord } from './variables.js';
+import type { Locator, NodePath } from './yamlSource.js';
+
+/** What a play rule may look at. The play is raw (possibly schema-invalid) YAML data, so rules check shapes themselves. */
+export interface PlayRuleContext {
+  locator: Locator;
+  play: Record<string, unknown>;
+  /** Path of the play in the playbook (`[index]`). */
+  path: NodePath;
+  playbookDir: string;
+  /** Absent when the inventory itself is invalid; rules about hosts then say nothing. */
+  inventory?: Inventory;
+  /** The hosts the play selects, in inventory order. */
+  hosts: string[];
+  /** A selected host's variables as its steps will see them: inventory < play `vars` < `-e`. */
+  varsOf(host: string): Record<string, unknown>;
+}
+
+/** A loader rule: one concern, every violation in the play. */
+export type PlayRule = (context: PlayRuleContext) => Diagnostic[];
+
+/** One step of a play as written: `pull` or `{stop: {timeout: 30s}}`. */
+interface StepEntry {
+  kind: string;
+  options: unknown;
+  /** Where the step name is: the string itself, or the map's key. */
+  kindPath: NodePath;
+  kindAt: 'key' | 'value';
+  optionsPath: NodePath;
+}
+
+function stepEntries(context: PlayRuleContext): StepEntry[] {
+  const steps = context.play.steps;
+  if (!Array.isArray(steps)) return [];
+  return steps.flatMap((step: unknown, index): StepEntry[] => {
+    const stepPath = [...context.path, 'steps', index];
+    if (typeof step === 'string') return [{ kind: step, options: {}, kindPath: stepPath, kindAt: 'value', optionsPath: stepPath }];
+    if (!isRecord(step)) return [];
+    return Object.entries(step).map(([kind, options]) => ({
+      kind,
+      options,
+      kindPath: [...stepPath, kind],
+      kindAt: 'key',
+      optionsPath: [...stepPath, kind],
+    }));
+  });
+}
+
+const isStepKind = (kind: string): kind is StepKind => (STEP_KINDS as readonly string[]).includes(kind);
+
+const playName = (context: PlayRuleContext): string =>
+  typeof context.play.name === 'string' ? `Play "${context.play.name}"` : `Play ${Number(context.path.at(-1)) + 1}`;
+
+/** `web1`, `web1 and web2`, `web1, web2, web3, web4 and 3 more`. */
+export function hostList(hosts: readonly string[]): string {
+  if (hosts.length <= 1) return hosts.join('');
+  const shown = hosts.length > 5 ? [...hosts.slice(0, 4), `${hosts.length - 4} more`] : [...hosts];
+  return `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+}
+
+/** The play's `hosts` pattern names a group or host the inventory lacks (or matches no host at all). */
+export const hostPatternRule: PlayRule = (context) => {
+  const pattern = context.play.hosts;
+  if (typeof pattern !== 'string' || pattern.trim() === '' || !context.inventory) return [];
+  const inventory = context.inventory;
+  const where = [...context.path, 'hosts'];
+  const unknown = unknownPatternTerms(pattern, inventory);
+  const names = [...inventory.groups.keys(), ...inventory.hosts.keys()];
+  const diagnostics = unknown.map((term) =>
+    context.locator.diagnostic(
+      where,
+      /[*?[~]/.test(term)
+        ? `${playName(context)} targets "${term}", which matches no group or host in ${inventory.file}`
+        : `${playName(context)} targets "${term}", which is neither a group nor a host in ${inventory.file}${didYouMean(term, names)}`,
+    ),
+  );
+  if (unknown.length === 0 && context.hosts.length === 0) {
+    diagnostics.push(
+      context.locator.diagnostic(where, `${playName(context)} selects no hosts with "${pattern}"; it will be skipped`, { severity: 'warning' }),
+    );
+  }
+  return diagnostics;
+};
+
+/** A step name that is not one of the step kinds. */
+export const stepKindRule: PlayRule = (context) =>
+  stepEntries(context)
+    .filter((step) => !isStepKind(step.kind))
+    .map((step) => context.locator.diagnostic(step.kindPath, unknownStepMessage(step.kind), { at: step.kindAt }));
+
+/** Step options that hold durations. */
+const DURATION_OPTIONS: Partial<Record<StepKind, string[]>> = {
+  rebuild: ['timeout'],
+  stop: ['timeout'],
+  start: ['healthy_timeout', 'settle'],
+};
+
+const durationProblem = (key: string, value: unknown): string | undefined =>
+  (typeof value === 'string' || typeof value === 'number') && parseDuration(value) === undefined
+    ? `"${key}" is not a duration: ${JSON.stringify(value)}; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)`
+    : undefined;
+
+/** `pause` and the duration options of steps must parse as durations. */
+export const durationRule: PlayRule = (context) => {
+  const diagnostics: Diagnostic[] = [];
+  const pauseProblem = durationProblem('pause', context.play.pause);
+  if (pauseProblem) diagnostics.push(context.locator.diagnostic([...context.path, 'pause'], pauseProblem));
+  for (const step of stepEntries(context)) {
+    if (!isStepKind(step.kind) || !isRecord(step.options)) continue;
+    for (const key of DURATION_OPTIONS[step.kind] ?? []) {
+      const problem = durationProblem(key, step.options[key]);
+      if (problem) diagnostics.push(context.locator.diagnostic([...step.optionsPath, key], problem));
+    }
+  }
+  return diagnostics;
+};
+
+/** `discover`'s `root` must be an existing directory (relative to the playbook). */
+export const discoverRootRule: PlayRule = (context) =>
+  stepEntries(context).flatMap((step) => {
+    if (step.kind !== 'discover' || !isRecord(step.options) || typeof step.options.root !== 'string' || step.options.root === '') return [];
+    const root = step.options.root;
+    const absolute = path.resolve(context.playbookDir, root);
+    const stat = statSync(absolute, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) return [];
+    const problem = stat ? `is not a directory (${absolute})` : `does not exist (looked for ${absolute})`;
+    return [
+      context.locator.diagnostic(
+        [...step.optionsPath, 'root'],
+        `The discover root "${root}" ${problem}; point root at the directory holding one directory per image, relative to the playbook`,
+      ),
+    ];
+  });
+
+/** What each step kind needs from every host it runs on. */
+const NEEDS: Record<StepKind, Array<'docker' | 'registry'>> = {
+  discover: ['docker', 'registry'],
+  rebuild: ['docker', 'registry'],
+  push: ['docker', 'registry'],
+  pull: ['docker', 'registry'],
+  stop: ['docker'],
+  start: ['docker'],
+  gc: ['registry'],
+};
+
+const has = (vars: Record<string, unknown>, name: string): boolean =>
+  name === 'registry' ? typeof vars.registry === 'string' && vars.registry !== '' : isRecord(vars[name]);
+
+/** Steps on hosts that lack what the step needs: a Docker engine, a registry, and for gc's sweep SSH and `registry_gc`. */
+export const stepRequirementsRule: PlayRule = (context) => {
+  const diagnostics: Diagnostic[] = [];
+  for (const step of stepEntries(context)) {
+    if (!isStepKind(step.kind)) continue;
+    const kind = step.kind;
+    const lacking = (name: string): string[] => context.hosts.filter((host) => !has(context.varsOf(host), name));
+    const report = (name: string, message: (hosts: string[]) => string): void => {
+      const hosts = lacking(name);
+      if (hosts.length > 0) diagnostics.push(context.locator.diagnostic(step.kindPath, message(hosts), { at: step.kindAt }));
+    };
+    const they = (hosts: string[]): { list: string; have: string; them: string } =>
+      hosts.length === 1
+        ? { list: hosts[0]!, have: 'has', them: 'it' }
+        : { list: hostList(hosts), have: 'have', them: 'them' };
+    if (NEEDS[kind].includes('docker')) {
+      report('docker', (hosts) => {
+        const t = they(hosts);
+        return `The ${kind} step uses each host's Docker engine, but ${t.list} ${t.have} no "docker" variable; give ${t.them} one in the inventory, for example docker: {host: unix:///var/run/docker.sock}`;
+      });
+    }
+    if (NEEDS[kind].includes('registry')) {
+      report('registry', (hosts) => {
+        const t = they(hosts);
+        return `The ${kind} step needs the "registry" variable (the image name prefix, host:port), but ${t.list} ${t.have} none; set it in the inventory (for example under all.vars) or in this play's vars`;
+      });
+    }
+    if (kind === 'gc' && !(isRecord(step.options) && step.options.sweep === false)) {
+      report('ssh', (hosts) => {
+        const t = they(hosts);
+        return `The gc step sweeps the registry over SSH, but ${t.list} ${t.have} no "ssh" variable; give ${t.them} one, for example ssh: {host: registry.example.org, user: admin}, or set sweep: false`;
+      });
+      report('registry_gc', (hosts) => {
+        const t = they(hosts);
+        return `The gc step sweeps the registry with the "registry_gc" commands, but ${t.list} ${t.have} none; give ${t.them} registry_gc: {command: …}, or set sweep: false`;
+      });
+    }
+  }
+  return diagnostics;
+};
+
+/** Every play rule, in the order their findings are usually read. */
+export const PLAY_RULES: readonly PlayRule[] = [hostPatternRule, stepKindRule, durationRule, discoverRootRule, stepRequirementsRule];

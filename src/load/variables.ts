@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { Diagnostic } from './diagnostics.js';
+import { resolveInputPath } from './paths.js';
+import type { Locator, NodePath } from './yamlSource.js';
+
+/** Where a block of variables came from, so relative paths and secrets resolve and problems point at it. */
+export interface VariablesContext {
+  locator: Locator;
+  /** Relative paths in the variables start here (the inventory's or playbook's directory, or the working directory). */
+  baseDir: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Variables that hold file paths, as paths into the variables. */
+const PATH_VARIABLES: ReadonlyArray<readonly string[]> = [
+  ['docker', 'tls', 'ca'],
+  ['docker', 'tls', 'cert'],
+  ['docker', 'tls', 'key'],
+  ['docker', 'identity_file'],
+  ['docker', 'known_hosts'],
+  ['ssh', 'identity_file'],
+  ['ssh', 'known_hosts'],
+  ['registry_ca'],
+  ['registry_auth', 'password_file'],
+];
+
+const PASSWORD_SOURCES = ['password', 'password_env', 'password_file'] as const;
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A copy of one block of variables (group `vars`, a host entry, play `vars`, `-e`) with file paths made absolute and
+ * `registry_auth` given its `password` from `password_env` or `password_file`. The password never appears in a diagnostic.
+ */
+export function normalizeVariables(
+  vars: unknown,
+  path: NodePath,
+  context: VariablesContext,
+): { vars: Record<string, unknown>; diagnostics: Diagnostic[] } {
+  if (!isRecord(vars)) return { vars: {}, diagnostics: [] };
+  const copy = structuredClone(vars);
+  for (const keys of PATH_VARIABLES) {
+    const parent = keys.slice(0, -1).reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), copy);
+    const last = keys.at(-1)!;
+    if (isRecord(parent) && typeof parent[last] === 'string' && parent[last] !== '') {
+      parent[last] = resolveInputPath(parent[last], context.baseDir);
+    }
+  }
+  const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
+  return { vars: copy, diagnostics };
+}
+
+/** Sets `auth.password` from its one password source; `original` keeps the paths as written, for messages. */
+function resolvePassword(
+  auth: Record<string, unknown>,
+  original: Record<string, unknown>,
+  path: NodePath,
+  context: VariablesContext,
+): Diagnostic[] {
+  const sources = PASSWORD_SOURCES.filter((key) => auth[key] !== undefined);
+  if (sources.length === 0) {
+    return [
+      context.locator.diagnostic(
+        path,
+        '"registry_auth" has no password; add password_env: NAME (an environment variable holding it), password_file: PATH, or password',
+        { at: 'key' },
+      ),
+    ];
+  }
+  if (sources.length > 1) {
+    return [
+      context.locator.diagnostic(
+        [...path, sources[1]!],
+        `"registry_auth" has both "${sources[0]}" and "${sources[1]}"; keep exactly one password source`,
+        { at: 'key' },
+      ),
+    ];
+  }
+  const source = sources[0]!;
+  const value = auth[source];
+  if (typeof value !== 'string') return []; // the schema reports the wrong type
+  if (source === 'password_env') {
+    const password = context.env[value];
+    if (password === undefined) {
+      return [
+        context.locator.diagnostic(
+          [...path, source],
+          `The environment variable ${value} (registry_auth.password_env) is not set; export it before running freshen, or use password_file`,
+        ),
+      ];
+    }
+    auth.password = password;
+  } else if (source === 'password_file') {
+    const written = (original.registry_auth as Record<string, unknown>).password_file as string;
+    try {
+      auth.password = readFileSync(value, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code;
+      return [
+        context.locator.diagnostic(
+          [...path, source],
+          `Cannot read the password file "${written}" (registry_auth.password_file): ${why}; looked for ${value}`,
+        ),
+      ];
+    }
+  }
+  return [];
+}

@@ -1,0 +1,185 @@
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
+import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
+
+/** Where a value sits in a parsed document: map keys and sequence indexes from the root, like a JSON pointer. */
+export type NodePath = ReadonlyArray<string | number>;
+
+export interface DiagnosticOptions {
+  /** Point at the entry's key (`hsots:`) rather than its value; the default is the value. */
+  at?: 'key' | 'value';
+  severity?: Diagnostic['severity'];
+}
+
+/** Turns a path in some input into a positioned diagnostic. */
+export interface Locator {
+  readonly file: string;
+  diagnostic(path: NodePath, message: string, options?: DiagnosticOptions): Diagnostic;
+}
+
+/** Input with no positions (command-line arguments): every diagnostic names the source only. */
+export const positionlessLocator = (file: string): Locator => ({
+  file,
+  diagnostic: (_path, message, options) => fileDiagnostic(file, message, options?.severity),
+});
+
+/** A parsed YAML file that remembers where every node came from. */
+export class YamlSource implements Locator {
+  private readonly lines: string[];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly doc: Document,
+    private readonly lineCounter: LineCounter,
+  ) {
+    this.lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
+  }
+
+  diagnostic(path: NodePath, message: string, options: DiagnosticOptions = {}): Diagnostic {
+    const [start, end] = this.rangeOf(path, options.at ?? 'value');
+    return this.diagnosticAtOffset(start, end, message, options.severity ?? 'error');
+  }
+
+  /** A diagnostic underlining `start`..`end` (clipped to the first line). */
+  diagnosticAtOffset(start: number, end: number, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+    const { line, col } = this.lineCounter.linePos(start);
+    const sourceLine = this.lines[line - 1] ?? '';
+    const length = Math.max(1, Math.min(end - start, sourceLine.length - (col - 1)));
+    return { file: this.file, line, col, message, severity, sourceLine, length };
+  }
+
+  /** The offsets of the node at `path`, or of the deepest existing node on the way there. */
+  private rangeOf(path: NodePath, at: 'key' | 'value'): [number, number] {
+    const { pair, node } = findNode(this.doc, path);
+    const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
+    const valueRange = node?.range ?? undefined;
+    const hasValue = valueRange !== undefined && valueRange[1] > valueRange[0];
+    const range = at === 'key' ? (keyRange ?? (hasValue ? valueRange : undefined)) : hasValue ? valueRange : (keyRange ?? valueRange);
+    return range ? [range[0], range[1]] : [0, 1];
+  }
+}
+
+/** Walks `path` through maps (including `<<` merges) and sequences; stops at the deepest node that exists. */
+function findNode(doc: Document, path: NodePath): { pair?: Pair; node?: Node } {
+  let node = doc.contents as Node | null;
+  let pair: Pair | undefined;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc) as Node | undefined ?? null;
+    if (isMap(node)) {
+      const found = findPair(doc, node, String(segment));
+      if (!found) break;
+      pair = found;
+      node = (found.value as Node | null) ?? null;
+    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
+      pair = undefined;
+      node = node.items[segment] as Node;
+    } else {
+      break;
+    }
+  }
+  return { pair, node: node ?? undefined };
+}
+
+function findPair(doc: Document, map: YAMLMap, key: string): Pair | undefined {
+  const direct = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  if (direct) return direct as Pair;
+  // Keys brought in by `<<: *anchor` are found in the anchored map.
+  for (const p of map.items) {
+    if (!isScalar(p.key) || typeof p.key.value !== 'symbol') continue;
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const source of sources) {
+      const resolved = isAlias(source) ? source.resolve(doc) : source;
+      if (isMap(resolved)) {
+        const found = findPair(doc, resolved, key);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Messages for YAML errors that deserve better words than the parser's. */
+const YAML_ERROR_MESSAGES: Record<string, string> = {
+  TAB_AS_INDENT: 'Tabs cannot indent YAML; indent with spaces',
+  MULTIPLE_DOCS: 'The file holds more than one YAML document (a "---" line); freshen reads one, so remove the extra "---"',
+};
+
+/** Parses YAML, reporting syntax errors, unknown aliases and duplicate keys as diagnostics. `data` is set when the YAML is usable. */
+export function parseYaml(file: string, text: string): { source: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
+  const source = new YamlSource(file, text, doc, lineCounter);
+  const diagnostics: Diagnostic[] = [];
+  for (const error of doc.errors) {
+    if (error.code === 'DUPLICATE_KEY') continue; // reported below, with where the first one is
+    const message = YAML_ERROR_MESSAGES[error.code] ?? `Invalid YAML: ${error.message.replace(/[.\s]*$/, '')}`;
+    const diagnostic = source.diagnosticAtOffset(error.pos[0], error.pos[1], message);
+    // One broken line often confuses the parser several times over; the first complaint is the useful one.
+    if (!diagnostics.some((d) => d.line === diagnostic.line)) diagnostics.push(diagnostic);
+  }
+  for (const warning of doc.warnings) {
+    diagnostics.push(source.diagnosticAtOffset(warning.pos[0], warning.pos[1], `YAML: ${warning.message}`, 'warning'));
+  }
+  diagnostics.push(...unknownAliases(source));
+  // Duplicate keys are errors too, but the document is still readable, so later checks can report more at once.
+  const usable = !diagnostics.some((d) => d.severity === 'error');
+  diagnostics.push(...duplicateKeys(source));
+  if (!usable) return { source, diagnostics };
+  return { source, data: doc.toJS({ maxAliasCount: 1000 }), diagnostics };
+}
+
+function duplicateKeys(source: YamlSource): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  visit(source.doc, {
+    Map(_key, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || typeof pair.key.value === 'symbol' || !pair.key.range) continue;
+        const name = String(pair.key.value);
+        const first = seen.get(name);
+        if (first === undefined) {
+          seen.set(name, pair.key.range[0]);
+          continue;
+        }
+        const firstLine = source.diagnosticAtOffset(first, first + 1, '').line;
+        diagnostics.push(
+          source.diagnosticAtOffset(
+            pair.key.range[0],
+            pair.key.range[1],
+            `Duplicate key "${name}" (first on line ${firstLine}); YAML would keep only the last one, so merge the two entries`,
+          ),
+        );
+      }
+    },
+  });
+  return diagnostics;
+}
+
+function unknownAliases(source: YamlSource): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  visit(source.doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(source.doc) !== undefined || !alias.range) return;
+      diagnostics.push(
+        source.diagnosticAtOffset(
+          alias.range[0],
+          alias.range[1],
+          `Unknown alias "*${alias.source}"; define the anchor "&${alias.source}" earlier in the file`,
+        ),
+      );
+    },
+  });
+  return diagnostics;
+}

@@ -1,0 +1,101 @@
+// TLS plumbing of the Docker (tcp:// with ca/cert/key) and registry (registry_ca) clients, against an HTTPS server on
+// 127.0.0.1 whose certificates openssl makes here: a private CA, a server certificate for 127.0.0.1, a client certificate.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDocker, connectDocker } from '../../src/adapters/docker.js';
+import { UnreachableError } from '../../src/adapters/errors.js';
+import { createRegistryClient } from '../../src/adapters/registry.js';
+
+const openssl = (dir: string, ...args: string[]) => promisify(execFile)('openssl', args, { cwd: dir });
+
+async function makeCertificates(dir: string): Promise<void> {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(dir, 'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=t-adapters-ca', '-days', '2');
+  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const [name, cn, ext] of [
+    ['server', '127.0.0.1', ['-extfile', 'server.ext']],
+    ['client', 't-adapters-client', []],
+  ] as const) {
+    await openssl(dir, 'req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    await openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...ext);
+  }
+}
+
+let dir: string;
+let server: Server;
+let address: string;
+const clientNames: string[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 't-adapters-tls-'));
+  await makeCertificates(dir);
+  const file = (name: string) => readFile(join(dir, name));
+  server = createServer({ key: await file('server.key'), cert: await file('server.pem'), ca: await file('ca.pem'), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    const socket = req.socket as TLSSocket;
+    if (req.url === '/v2/') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    // The Docker side insists on a client certificate from our CA, as dockerd --tlsverify does.
+    if (!socket.authorized) return res.writeHead(403).end('client certificate required');
+    clientNames.push(String(socket.getPeerCertificate().subject.CN));
+    if (req.url === '/v1.41/_ping') return res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('docker over tcp:// with TLS', () => {
+  it('verifies the server with the CA and presents the client certificate', async () => {
+    const tls = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') };
+    const docker = await connectDocker({ host: `tcp://${address}`, tls });
+    await closeDocker(docker);
+    expect(clientNames).toContain('t-adapters-client');
+  });
+
+  it('is unreachable when the engine refuses us for lack of a client certificate', async () => {
+    const error = await connectDocker({ host: `tcp://${address}`, tls: { ca: join(dir, 'ca.pem') } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as Error).message).toMatch(new RegExp(`^Docker Engine at tcp://${address} did not answer a ping: `));
+  });
+
+  it('names a TLS file it cannot read', async () => {
+    await expect(connectDocker({ host: `tcp://${address}`, tls: { ca: join(dir, 'missing.pem') } })).rejects.toThrow(
+      `could not read the TLS ca file ${join(dir, 'missing.pem')} for docker host tcp://${address}: ENOENT`,
+    );
+  });
+});
+
+describe('registry over https with registry_ca', () => {
+  it('trusts the private CA when told to', async () => {
+    const registry = createRegistryClient({ name: address, url: `https://${address}`, ca: join(dir, 'ca.pem') });
+    await expect(registry.ping()).resolves.toBeUndefined();
+    registry.close();
+  });
+
+  it('fails the TLS check without it, as unreachable', async () => {
+    const registry = createRegistryClient({ name: address, url: `https://${address}` });
+    const error = await registry.ping().catch((e: unknown) => e as UnreachableError);
+    registry.close();
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect(error?.code).toBe('tls-error');
+    expect(error?.message).toMatch(new RegExp(`^registry ${address} at https://${address} failed the TLS check \\([A-Z_]+\\); is registry_ca its CA\\?$`));
+  });
+
+  it('names a registry_ca it cannot read', () => {
+    expect(() => createRegistryClient({ name: address, url: `https://${address}`, ca: join(dir, 'missing.pem') })).toThrow(
+      `could not read registry_ca ${join(dir, 'missing.pem')} for registry ${address}: ENOENT`,
+    );
+  });
+});

@@ -18,7 +18,8 @@ export function batches(hosts: readonly string[], serial?: ReadonlyArray<number 
 /** One `serial` entry as a host count: `3`, `"3"`, or `"25%"` of `total` (rounded down, at least 1). */
 export function batchSize(entry: number | string, total: number): number {
   if (typeof entry === 'string' && entry.trim().endsWith('%')) {
-    return Math.max(1, Math.floor((Number.parseFloat(entry) / 100) * total));
+    // Multiply before dividing: (29 / 100) * 100 is 28.999… in floating point.
+    return Math.max(1, Math.floor((Number.parseFloat(entry) * total) / 100));
   }
   return Math.floor(Number(entry));
 }

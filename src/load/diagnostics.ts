@@ -25,9 +25,9 @@ export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean => diagno
 /**
  * Renders a diagnostic the way compilers do: `file:line:col: error: message`, then the source line and a `^^^` underline.
  *
- *     playbooks/site.yml:4:12: error: Unknown step "pul"; did you mean "pull"?
- *        4 |   steps: [pul, stop]
- *          |           ^^^
+ *     playbooks/site.yml:4:11: error: Unknown step "pul"; did you mean "pull"?
+ *       4 |   steps: [pul, stop]
+ *         |           ^^^
  */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;

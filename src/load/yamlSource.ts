@@ -93,7 +93,8 @@ function findNode(doc: Document, path: NodePath): { pair?: Pair; node?: Node } {
 }
 
 function findPair(doc: Document, map: YAMLMap, key: string): Pair | undefined {
-  const direct = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  // The last of duplicate keys, as that is the one the parsed data holds.
+  const direct = [...map.items].reverse().find((p) => isScalar(p.key) && String(p.key.value) === key);
   if (direct) return direct as Pair;
   // Keys brought in by `<<: *anchor` are found in the anchored map.
   for (const p of map.items) {

@@ -77,7 +77,17 @@ export async function closeDocker(docker: Docker): Promise<void> {
 }
 
 // Every connection setting is given explicitly so that DOCKER_HOST / DOCKER_CERT_PATH in the environment cannot redirect us.
-const NO_DEFAULTS = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, timeout: undefined };
+const NO_DEFAULTS = {
+  socketPath: undefined,
+  host: undefined,
+  port: undefined,
+  protocol: undefined,
+  username: undefined,
+  ca: undefined,
+  cert: undefined,
+  key: undefined,
+  timeout: undefined,
+};
 
 async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
   switch (address.kind) {

@@ -80,6 +80,19 @@ describe('docker over ssh://', () => {
   });
 });
 
+it('ignores DOCKER_HOST in the environment', async () => {
+  const saved = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = 'ssh://nobody@127.0.0.1:1';
+  try {
+    const docker = await connectDocker({ host: `unix://${labSocket('web2')}` });
+    expect((await docker.version()).ApiVersion).toBe('1.41');
+    await closeDocker(docker);
+  } finally {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  }
+});
+
 describe('unreachable engines', () => {
   it('a missing socket', async () => {
     const socket = `${LAB_DIR}/docker/nowhere/docker.sock`;

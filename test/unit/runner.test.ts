@@ -49,9 +49,17 @@ function handlers(behaviour: (host: string, kind: StepKind) => Behaviour, applie
 
 const play = (p: Partial<Play> & Pick<Play, 'hosts' | 'steps'>): Play => ({ name: p.hosts, vars: {}, ...p });
 const steps = (...kinds: StepKind[]) => kinds.map((kind, index) => ({ kind, options: {}, index }));
-const noConnections = (): HostConnections => {
+const unavailable = async (): Promise<never> => {
   throw new Error('no connections in unit tests');
 };
+const noConnections = (): HostConnections => ({
+  docker: unavailable,
+  ssh: unavailable,
+  registry: () => {
+    throw new Error('no registry in unit tests');
+  },
+  close: async () => undefined,
+});
 
 async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind: StepKind) => Behaviour, options: Partial<RunOptions> = {}) {
   const applied: string[] = [];

@@ -64,7 +64,8 @@ cmd_up() {
   if needs_seed; then seed || seeded=0; fi
   if ((seeded)); then
     local -a jobs=()
-    for h in "${CONTAINER_HOSTS[@]}"; do ensure_containers "$h" & jobs+=($!); done
+    container_args
+    for h in "$LAB/containers"/*; do ensure_containers "${h##*/}" & jobs+=($!); done
     for h in "${jobs[@]}"; do wait "$h" || die "could not bring up the lab containers (see above)"; done
   fi
   log "up in $((SECONDS - started))s; inventory: $LAB_INVENTORY"

@@ -1,12 +1,12 @@
-// Turns lab/containers.json into `docker run` arguments, so the shell script and the tests read one definition.
-// Usage: node container-args.mjs LAB_DIR HOST NAME   → NUL-separated arguments after `docker run -d`
-//        node container-args.mjs LAB_DIR HOST        → the container names, one a line
-import { readFileSync } from 'node:fs';
+// Turns lab/containers.json into `docker run -d` arguments, so the shell script and the tests read one definition.
+// Usage: node container-args.mjs LAB_DIR OUT_DIR
+// writes OUT_DIR/<host>/<name>: that container's arguments after `docker run -d`, NUL-separated.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const definitions = JSON.parse(readFileSync(fileURLToPath(new URL('../../lab/containers.json', import.meta.url)), 'utf8'));
 
-/** `docker run -d` arguments for one definition on one host. */
 function dockerRunArgs(def, shared) {
   const args = ['--name', def.name, '--network', def.network, '--restart', def.restart];
   for (const [key, value] of Object.entries(def.env ?? {})) args.push('-e', `${key}=${value}`);
@@ -16,18 +16,16 @@ function dockerRunArgs(def, shared) {
   return args;
 }
 
-const [labDir, host, name] = process.argv.slice(2);
-if (!labDir || !host) {
-  console.error('usage: container-args.mjs LAB_DIR HOST [NAME]');
+const [labDir, outDir] = process.argv.slice(2);
+if (!labDir || !outDir) {
+  console.error('usage: container-args.mjs LAB_DIR OUT_DIR');
   process.exit(2);
 }
-if (name === undefined) {
-  process.stdout.write(definitions.containers.map((def) => `${def.name}\n`).join(''));
-} else {
-  const def = definitions.containers.find((candidate) => candidate.name === name);
-  if (!def) {
-    console.error(`no lab container named ${name}`);
-    process.exit(2);
+rmSync(outDir, { recursive: true, force: true });
+for (const host of definitions.hosts) {
+  mkdirSync(join(outDir, host), { recursive: true });
+  for (const def of definitions.containers) {
+    const args = dockerRunArgs(def, join(labDir, 'shared', host));
+    writeFileSync(join(outDir, host, def.name), args.map((arg) => `${arg}\0`).join(''));
   }
-  process.stdout.write(dockerRunArgs(def, `${labDir}/shared/${host}`).map((arg) => `${arg}\0`).join(''));
 }

@@ -2,7 +2,6 @@
 # Sourced by scripts/lab.sh.
 
 BUILDER=build1
-CONTAINER_HOSTS=(web1 web2 web3)
 SEED_PLAYBOOK=$REPO/playbooks/lab-seed.yml
 
 # upstream_level: the patch level of upstream/os:stable in the registry, 0 when it has none.
@@ -50,7 +49,9 @@ seed() {
   [[ -f $SEED_PLAYBOOK ]] || die "cannot seed: $SEED_PLAYBOOK is missing"
   if [[ ! -f $REPO/dist/cli/main.js ]]; then
     log "building freshen (dist/cli/main.js is missing)"
-    (cd "$REPO" && npm run build --silent) >&2 || die "npm run build failed"
+    # tsc emits even when some file has type errors; seeding needs only the emitted CLI.
+    (cd "$REPO" && npm run build --silent) >&2 || log "npm run build reported errors"
+    [[ -f $REPO/dist/cli/main.js ]] || die "npm run build did not produce dist/cli/main.js"
   fi
   log "seeding the registry: freshen run playbooks/lab-seed.yml"
   node "$REPO/bin/freshen.js" run "$SEED_PLAYBOOK" -i "$REPO/inventories/lab.yml" >&2 ||
@@ -70,17 +71,23 @@ seed_with_docker_cli() {
   done
 }
 
+# container_args: lab/containers.json as `docker run` arguments, one file per host and container, under $LAB.
+container_args() {
+  node "$REPO/scripts/lab/container-args.mjs" "$LAB" "$LAB/containers" || die "could not read lab/containers.json"
+}
+
 # ensure_containers HOST: creates the lab containers that are missing and starts those that are not running.
 ensure_containers() {
-  local h=$1 name state
+  local h=$1 file name state
   local -a args
   mkdir -p "$LAB/shared/$h"
-  while read -r name; do
+  for file in "$LAB/containers/$h"/*; do
+    name=${file##*/}
     state=$(ldocker "$h" container inspect --format '{{.State.Status}}' "$name" 2>/dev/null) || state=missing
     case $state in
       running | restarting) ;;
       missing)
-        mapfile -d '' -t args < <(node "$REPO/scripts/lab/container-args.mjs" "$LAB" "$h" "$name")
+        mapfile -d '' -t args <"$file"
         log "creating container $name on $h"
         quietly ldocker "$h" run -d "${args[@]}" || die "could not create container $name on $h"
         ;;
@@ -89,5 +96,5 @@ ensure_containers() {
         ldocker "$h" start "$name" >/dev/null || die "could not start container $name on $h"
         ;;
     esac
-  done < <(node "$REPO/scripts/lab/container-args.mjs" "$LAB" "$h")
+  done
 }

@@ -11,10 +11,29 @@ dockerd_answers() { ldocker "$1" version --format '{{.Server.Version}}' >/dev/nu
 stop_leftover_containerd() {
   local dir pid
   dir=$(host_dir "$1")
+  [[ -e $dir/x/containerd ]] || return 0
   stop_pid "$dir/x/containerd/containerd.pid" "$dir/x/containerd/containerd.toml" 10
   for pid in $(pids_matching "$dir/x/containerd/containerd.toml"); do kill -KILL "$pid" 2>/dev/null || true; done
   rm -f "$dir/x/containerd/containerd.sock" "$dir/x/containerd/containerd.sock.ttrpc" \
     "$dir/x/containerd/containerd-debug.sock" "$dir/x/metrics.sock"
+  [[ -n $(pids_matching "-address $dir/x/containerd/containerd.sock") ]] || kill_orphan_containers "$1"
+}
+
+# kill_orphan_containers HOST: container processes whose shims were killed with their dockerd keep running with
+# no one to stop them; the host's container IDs find them in the cgroup tree (cgroup v1 or v2, cgroupfs or systemd).
+kill_orphan_containers() {
+  local dir id procs pid
+  dir=$(host_dir "$1")
+  for id in "$dir"/data/containers/*/; do
+    id=${id%/}
+    id=${id##*/}
+    [[ $id =~ ^[0-9a-f]{64}$ ]] || continue
+    for procs in /sys/fs/cgroup/*/docker/"$id"/cgroup.procs /sys/fs/cgroup/docker/"$id"/cgroup.procs \
+      /sys/fs/cgroup/*/docker-"$id".scope/cgroup.procs; do
+      [[ -r $procs ]] || continue
+      while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$procs"
+    done
+  done
 }
 
 # start_dockerd HOST: starts the host's dockerd unless it runs; does not wait.

@@ -194,13 +194,13 @@ function labelOf(path: NodePath, context: SchemaErrorContext): string {
   return `"${last}"`;
 }
 
-/** How to name the map at `path` after "in": `play 2`, `group "web"`, `host "web1"`, `the stop step's options`. */
+/** How to name the map at `path` after "in": `play 2`, `group "web"`, `host "web1"`, `the stop step` (its options). */
 function objectNoun(path: NodePath, context: SchemaErrorContext): string {
   const last = path.at(-1);
   const parent = path.at(-2);
   if (last === undefined) return context.rootLabel.replace(/^The /, 'the ');
   if (typeof last === 'number') return labelOf(path, context);
-  if (typeof parent === 'number' && path.at(-3) === 'steps') return `the ${last} step's options`;
+  if (typeof parent === 'number' && path.at(-3) === 'steps') return `the ${last} step`;
   if (parent === 'hosts') return `host "${last}"`;
   if (parent === 'children' || (path.length === 1 && last === 'all')) return `group "${last}"`;
   return `"${last}"`;

@@ -31,6 +31,9 @@ USAGE
 }
 
 [[ $LAB == /* && $LAB != / ]] || die "FRESHEN_LAB_DIR must be an absolute path other than /, not '$LAB'"
+# The deepest socket must fit a unix socket path (108 bytes).
+longest_socket="$LAB/docker/build1/x/containerd/containerd.sock.ttrpc"
+((${#longest_socket} < 108)) || die "FRESHEN_LAB_DIR is too long for unix socket paths: '$LAB'"
 
 # with_lock lab|registry: serializes lab commands; the registry has its own lock so gc's `registry stop` over SSH
 # never waits for an `up` that is seeding. Fixed descriptors (8, 9) so daemons can be started without them.

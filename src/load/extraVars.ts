@@ -55,7 +55,10 @@ function fromPair(arg: string): Parsed {
       diagnostics: [locator.diagnostic([], `"${key}" is not a variable name; use letters, digits and "_", not starting with a digit`)],
     };
   }
-  const vars = { [key]: scalarValue(arg.slice(equals + 1)) };
+  // A variable that must be text stays text: `-e rollout_tag=2024` means the tag "2024", not a number.
+  const expectsText = schemas().inventory.$defs?.variables?.properties?.[key]?.type === 'string';
+  const text = arg.slice(equals + 1);
+  const vars = { [key]: expectsText ? text : scalarValue(text) };
   return { vars, diagnostics: validate(vars, locator) };
 }
 

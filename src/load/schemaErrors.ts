@@ -131,6 +131,11 @@ function describeError(error: ErrorObject, context: SchemaErrorContext): Describ
       return { path, at: 'key', message: `${capitalize(objectNoun(path, context))} is missing "${key}"${explanation}` };
     }
     case 'type': {
+      // YAML reads `tag: 2024` as a number; say so, since the value looks right to the person who wrote it.
+      if (params.type === 'string' && (typeof data === 'number' || typeof data === 'boolean') && typeof path.at(-1) === 'string') {
+        const key = String(path.at(-1));
+        return { path, at: 'value', message: `${label} must be text, but YAML reads ${String(data)} as a ${typeof data}; quote it: ${key}: "${String(data)}"` };
+      }
       const expected = (defName && DEF_PHRASES[defName]) ?? propertyPhrase(path) ?? typesPhrase(params.type);
       return { path, at: 'value', message: `${label} must be ${expected}, not ${describeValue(data)}${exampleOf(path.at(-1), parentSchema) ?? ''}` };
     }

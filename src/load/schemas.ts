@@ -12,6 +12,7 @@ export interface SchemaNode {
   type?: string | string[];
   properties?: Record<string, SchemaNode>;
   examples?: unknown[];
+  $defs?: Record<string, SchemaNode>;
   [keyword: string]: unknown;
 }
 

@@ -1,4 +1,4 @@
-import type { RegistryClient, SshSession } from '../../adapters/types.js';
+import type { ExecResult, RegistryClient, SshSession } from '../../adapters/types.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { blobSizesCommand, dryRunCommand, duCommand, parseCollectorOutput, parseDuBytes, parseDuTotal, type CollectorReport, type GcSettings } from './commands.js';
 import { GcRefusal } from './refusal.js';
@@ -6,6 +6,7 @@ import { GcRefusal } from './refusal.js';
 const STEP_TIMEOUT_MS = 5 * 60_000;
 const COLLECT_TIMEOUT_MS = 60 * 60_000;
 const BLOBS_PER_DU = 500;
+const AFTER_RETRY_DELAY_MS = 2000;
 
 /** What the collector's dry run found, and how big it is. */
 export interface DryRunFindings {
@@ -41,6 +42,8 @@ export interface SweepOutcome {
   bytesBefore?: number;
   bytesAfter?: number;
   report?: CollectorReport;
+  /** The first `after` failed and a second attempt was made; its output, for a note. */
+  afterRetried?: string;
 }
 
 /**
@@ -67,11 +70,10 @@ export async function runSweep(ssh: SshSession, settings: GcSettings, progress: 
     failure = new GcRefusal(`Sweep interrupted: ${errorMessage(error)}`, 'gc-command-failed');
   } finally {
     if (settings.after) {
-      progress(`after: ${settings.after}`);
-      // Not tied to the signal: a registry left stopped is worse than a late Ctrl-C.
-      const after = await ssh.exec(settings.after, { timeoutMs: STEP_TIMEOUT_MS }).catch((error: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(error) }));
-      if (after.code !== 0) {
-        const afterFailure = `registry_gc.after failed (exit ${after.code}): ${tail(after.stderr || after.stdout)}; the registry may be down`;
+      const after = await runAfter(ssh, settings.after, progress);
+      outcome.afterRetried = after.retried;
+      if (after.result.code !== 0) {
+        const afterFailure = `registry_gc.after failed twice (exit ${after.result.code}): ${tail(after.result.stderr || after.result.stdout)}; the registry may be down`;
         failure = new GcRefusal(failure ? `${failure.message}; ${afterFailure}` : afterFailure, 'gc-after-failed');
       }
     }
@@ -79,6 +81,21 @@ export async function runSweep(ssh: SshSession, settings: GcSettings, progress: 
   if (failure) throw failure;
   if (settings.data_dir) outcome.bytesAfter = parseDuBytes((await ssh.exec(duCommand(settings.data_dir), { signal, timeoutMs: STEP_TIMEOUT_MS })).stdout);
   return outcome;
+}
+
+/**
+ * Runs `after` (a start or restart, so safe to repeat) and, if it fails, once more: a registry left stopped is the worst
+ * way for gc to end. Not tied to the run's signal, for the same reason.
+ */
+async function runAfter(ssh: SshSession, command: string, progress: (message: string) => void): Promise<{ result: ExecResult; retried?: string }> {
+  const attempt = (): Promise<ExecResult> =>
+    ssh.exec(command, { timeoutMs: STEP_TIMEOUT_MS }).catch((error: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(error) }));
+  progress(`after: ${command}`);
+  const first = await attempt();
+  if (first.code === 0) return { result: first };
+  progress(`after failed (exit ${first.code}); trying once more`);
+  await new Promise((resolve) => setTimeout(resolve, AFTER_RETRY_DELAY_MS));
+  return { result: await attempt(), retried: `exit ${first.code}: ${tail(first.stderr || first.stdout)}` };
 }
 
 /** Polls the registry until it answers again after a restart. */

@@ -1,6 +1,7 @@
 import { changed, failed } from '../model/results.js';
 import { inspectAllContainers, localImage } from './containers/engine.js';
-import { isParkedName, originalName, parkedName } from './containers/managed.js';
+import { registrySettings, rolloutTag } from '../model/inventory.js';
+import { isManagedImage, isParkedName, originalName, parkedName } from './containers/managed.js';
 import { startOptions, type StartOptions } from './containers/options.js';
 import { replaceParked, type StartItem } from './containers/replace.js';
 import { containerName, type ContainerInspect } from './containers/types.js';
@@ -54,15 +55,19 @@ async function settle(
 }
 
 /**
- * `start`: for every parked container on the host (found by listing, so a crashed run's leftovers converge too), creates the
- * replacement under the original name with the same configuration and the image its reference names now, waits until it is
- * healthy, and removes the parked container; a replacement that does not become healthy is removed and the old one restored.
+ * `start`: for every parked container of a managed image on the host (found by listing, so a crashed run's leftovers converge
+ * too), creates the replacement under the original name with the same configuration and the image its reference names now,
+ * waits until it is healthy, and removes the parked container; a replacement that is not healthy is removed and the old one
+ * restored.
  */
 export const startStep: StepHandler<StartPlan> = {
   kind: 'start',
 
   async plan(ctx, options) {
     const opts = startOptions(options);
+    const registry = registrySettings(ctx.vars);
+    if (!registry) return { items: [], options: opts };
+    const target = { registry: registry.name, tag: rolloutTag(ctx.vars) };
     const docker = await ctx.connections.docker();
     const containers = await inspectAllContainers(docker);
     const byName = new Map(containers.map((container) => [containerName(container), container]));
@@ -75,7 +80,9 @@ export const startStep: StepHandler<StartPlan> = {
       return images.get(ref)!;
     };
     const items: StartItem[] = [];
-    for (const parked of containers.filter((container) => isParkedName(containerName(container)))) {
+    // Only parked containers of this play's managed images: another rollout tag's leftovers are another play's business.
+    const parkedOnes = containers.filter((c) => isParkedName(containerName(c)) && isManagedImage(c.Config.Image, target));
+    for (const parked of parkedOnes) {
       const name = originalName(containerName(parked));
       items.push(await settle(parked, byName.get(name), wasRunning(name), currentImage));
     }

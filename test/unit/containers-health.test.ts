@@ -40,6 +40,12 @@ describe('judgeHealth', () => {
       verdict: { state: 'failed', code: 'unhealthy', detail: 'reported unhealthy; last probe exited 1: still no' },
     },
     {
+      name: 'healthcheck: a probe without output',
+      inspect: seen({ Health: { Status: 'unhealthy', Log: [{ ExitCode: 1, Output: '' }] } }, { health: true }),
+      elapsed: 3_000,
+      verdict: { state: 'failed', code: 'unhealthy', detail: 'reported unhealthy; last probe exited 1' },
+    },
+    {
       name: 'healthcheck: still starting at the deadline times out',
       inspect: seen({ Health: { Status: 'starting' } }, { health: true }),
       elapsed: 60_000,
@@ -55,15 +61,15 @@ describe('judgeHealth', () => {
     },
     {
       name: 'restarting',
-      inspect: seen({ Status: 'restarting', Running: true, Restarting: true }),
+      inspect: seen({ Status: 'restarting', Running: true, Restarting: true, ExitCode: 3 }),
       elapsed: 800,
-      verdict: { state: 'failed', code: 'exited', detail: 'restarted after 800ms' },
+      verdict: { state: 'failed', code: 'exited', detail: 'exited with code 3 and was restarted by its restart policy after 800ms' },
     },
     {
       name: 'brought back by its restart policy between two looks',
-      inspect: seen({}, { restarts: 1 }),
+      inspect: seen({ ExitCode: 1 }, { restarts: 1 }),
       elapsed: 900,
-      verdict: { state: 'failed', code: 'exited', detail: 'restarted after 900ms' },
+      verdict: { state: 'failed', code: 'exited', detail: 'exited with code 1 and was restarted by its restart policy after 900ms' },
     },
     {
       name: 'exits even with a healthcheck',

@@ -274,6 +274,10 @@ describe('replacementSpec', () => {
     expect(spec.HostConfig.Links).toEqual(['db:database']);
   });
 
+  it('names the replacement after the original, not the parked name', () => {
+    expect(replacementSpec(oldContainer({}, {}, { Name: '/web.freshen-old' }), oldImage, REF).name).toBe('web');
+  });
+
   it('does not change the inspect it was given', () => {
     const old = oldContainer();
     const copy = structuredClone(old);

@@ -23,15 +23,17 @@ export const hasHealthcheck = (health: HealthConfig | null | undefined): boolean
 const lastProbeOutput = (inspect: ContainerInspect): string => {
   const log = inspect.State.Health?.Log ?? [];
   const last = log[log.length - 1];
-  return last ? `; last probe exited ${last.ExitCode}: ${last.Output.trim()}` : '';
+  if (!last) return '';
+  const output = last.Output.trim();
+  return `; last probe exited ${last.ExitCode}${output === '' ? '' : `: ${output}`}`;
 };
 
 /** Judges a replacement from one inspect, `elapsedMs` after it was started. */
 export function judgeHealth(inspect: ContainerInspect, gate: HealthGate, elapsedMs: number): HealthVerdict {
   const state = inspect.State;
   if (!state.Running || state.Restarting === true || (inspect.RestartCount ?? 0) !== gate.restartCount) {
-    const how = state.Running || state.Restarting ? 'restarted' : `exited with code ${state.ExitCode ?? '?'}`;
-    return { state: 'failed', code: 'exited', detail: `${how} after ${Math.round(elapsedMs)}ms` };
+    const restarted = state.Running || state.Restarting === true ? ' and was restarted by its restart policy' : '';
+    return { state: 'failed', code: 'exited', detail: `exited with code ${state.ExitCode ?? '?'}${restarted} after ${Math.round(elapsedMs)}ms` };
   }
   if (hasHealthcheck(inspect.Config.Healthcheck)) {
     const status = state.Health?.Status;

@@ -9,6 +9,7 @@ import type {
   MountPoint,
   NetworkConnection,
 } from './types.js';
+import { isParkedName, originalName } from './managed.js';
 import { containerName } from './types.js';
 
 // Docker's inspect shows a container's configuration merged with its image's defaults (daemon `merge()`): Env, Labels, Cmd,
@@ -137,7 +138,7 @@ const unlessDefault = (value: string | undefined, imageValue: string | undefined
   value === undefined || value === '' || value === imageValue ? undefined : value;
 
 /**
- * The create request for a container replacing `old`: its whole configuration with `image` (the same reference, now naming the
+ * The create request for a container replacing `old` (named as `old` was before it was parked): its whole configuration with `image` (the same reference, now naming the
  * new image), minus the values the old image supplied (`oldImage`, the old image's `Config`). Hostname and domain name are kept
  * only when the user set them (Docker's default hostname is the short container ID; `container:` network mode allows neither).
  */
@@ -151,7 +152,7 @@ export function replacementSpec(old: ContainerInspect, oldImage: ContainerConfig
   // A published port must stay exposed even when only the old image exposed it.
   const exposed = [...keysNotIn(config.ExposedPorts, img.ExposedPorts), ...Object.keys(old.HostConfig.PortBindings ?? {})];
   return compact<ContainerCreateOptions>({
-    name: containerName(old),
+    name: isParkedName(containerName(old)) ? originalName(containerName(old)) : containerName(old),
     Image: image,
     Hostname: sharesNetwork || config.Hostname === old.Id.slice(0, 12) ? undefined : unlessDefault(config.Hostname, undefined),
     Domainname: sharesNetwork ? undefined : unlessDefault(config.Domainname, undefined),

@@ -1,0 +1,253 @@
+// pull, stop and start against the lab's web2 engine (unix socket): three passes per step (check, apply, apply again), a faithful
+// recreation with data kept, rollbacks of a replacement that turns unhealthy or exits, and leftovers of an interrupted run.
+// Only t-rollout-* containers and the t-rollout/app repository are used, under the rollout tag `t-rollout`, so the lab's own
+// `prod` containers on web2 are not managed here.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStep } from '../../src/runner/runStep.js';
+import { parkedName } from '../../src/steps/containers/managed.js';
+import { pullStep } from '../../src/steps/pull.js';
+import { startStep } from '../../src/steps/start.js';
+import { stopStep } from '../../src/steps/stop.js';
+import { labDocker, REGISTRY } from '../support/lab.js';
+import { replacementSpec } from '../../src/steps/containers/replacement.js';
+import type { ContainerConfig, ContainerInspect } from '../../src/steps/containers/types.js';
+import {
+  APP_CMD,
+  cleanUp,
+  containerState,
+  deleteManifests,
+  execIn,
+  imageId,
+  publish,
+  pullOn,
+  removeImages,
+  rolloutContext,
+  type RolloutContext,
+  V1,
+  V2,
+  V3_UNHEALTHY,
+  V4_EXITS,
+} from './steps-rollout.helpers.js';
+
+const HOST = 'web2';
+const TAG = 't-rollout';
+const REPO = 't-rollout/app';
+const REF = `${REGISTRY}/${REPO}:${TAG}`;
+const APP = 't-rollout-app';
+const IDLE = 't-rollout-idle';
+const PINNED = 't-rollout-pinned';
+const VOLUME = 't-rollout-data';
+const START = { healthy_timeout: '20s', settle: '1500ms' };
+
+const build = labDocker('build1');
+const web = labDocker(HOST);
+let bindDir: string;
+const contexts: RolloutContext[] = [];
+
+/** A fresh context per pass (no facts), as a new run would have: start must find parked containers by listing. */
+async function ctx(check: boolean): Promise<RolloutContext> {
+  const context = rolloutContext(HOST, { check, vars: { rollout_tag: TAG } });
+  contexts.push(context);
+  return context;
+}
+
+const pushed: string[] = [];
+const publishApp = (lines: string[]): Promise<string> => publish(REF, lines, pushed);
+
+/** Creates what an interrupted start leaves behind: the replacement of a parked container, as freshen builds it. */
+async function leftoverReplacement(parked: string): Promise<Docker.Container> {
+  const old = (await web.getContainer(parked).inspect()) as unknown as ContainerInspect;
+  const oldImage = await web.getImage(old.Image).inspect();
+  return web.createContainer(replacementSpec(old, oldImage.Config as ContainerConfig, REF) as unknown as Docker.ContainerCreateOptions);
+}
+
+let v1: string;
+let v2: string;
+
+beforeAll(async () => {
+  await cleanUp(web, 't-rollout-', [VOLUME]);
+  bindDir = await mkdtemp(join(tmpdir(), 't-rollout-bind-'));
+  await writeFile(join(bindDir, 'bind.txt'), 'bound\n');
+  v1 = await publishApp(V1);
+  await pullOn(web, REF);
+  expect(await imageId(web, REF)).toBe(v1);
+  const app = await web.createContainer({
+    name: APP,
+    Image: REF,
+    Env: ['GREETING=hello'],
+    Cmd: APP_CMD,
+    Labels: { team: 'frontend' },
+    HostConfig: {
+      NetworkMode: 'none',
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 },
+      Binds: [`${VOLUME}:/data`, `${bindDir}:/bind`],
+    },
+  });
+  await app.start();
+  await execIn(web, APP, ['/bin/sh', '-c', 'echo named > /data/named.txt && echo anonymous > /anon/anon.txt && echo from-app >> /bind/bind.txt']);
+  await web.createContainer({ name: IDLE, Image: REF, HostConfig: { NetworkMode: 'none' } });
+  const pinned = await web.createContainer({ name: PINNED, Image: REF, Labels: { 'freshen.enable': 'false' }, HostConfig: { NetworkMode: 'none' } });
+  await pinned.start();
+  v2 = await publishApp(V2);
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await cleanUp(web, 't-rollout-', [VOLUME]);
+  await rm(bindDir, { recursive: true, force: true });
+  await removeImages(web, `${REGISTRY}/${REPO}`);
+  await removeImages(build, `${REGISTRY}/${REPO}`);
+  await deleteManifests(REPO, pushed);
+});
+
+describe(`rollout on ${HOST}`, () => {
+  it('pull: check plans the new digest and pulls nothing; apply pulls it; apply again is ok', async () => {
+    const check = await runStep(pullStep, await ctx(true), {});
+    expect(check).toMatchObject({ status: 'changed' });
+    expect(check.actions).toEqual([expect.stringMatching(new RegExp(`^Pull ${REF}@sha256:[0-9a-f]{64} \\(was sha256:[0-9a-f]{64}\\)$`))]);
+    expect(await imageId(web, REF)).toBe(v1);
+
+    const apply = await runStep(pullStep, await ctx(false), {});
+    expect(apply).toMatchObject({ status: 'changed' });
+    expect(apply.actions).toEqual([expect.stringMatching(new RegExp(`^Pulled ${REF}@sha256:[0-9a-f]{64} \\(was sha256:[0-9a-f]{64}\\)$`))]);
+    expect(await imageId(web, REF)).toBe(v2);
+
+    const again = await runStep(pullStep, await ctx(false), {});
+    expect(again).toMatchObject({ status: 'ok' });
+    expect(again.notes).toContain(`${PINNED} is left alone: labelled freshen.enable=false.`);
+  });
+
+  it('stop: check plans parking and touches nothing; apply parks; apply again is ok', async () => {
+    const check = await runStep(stopStep, await ctx(true), {});
+    expect(check).toMatchObject({ status: 'changed' });
+    expect(check.actions).toEqual([
+      expect.stringMatching(new RegExp(`^Stop ${APP} and park it as ${APP}\\.freshen-old \\(runs [0-9a-f]{12}; ${REF} is now ${v2.slice(7, 19)}\\)$`)),
+      expect.stringMatching(new RegExp(`^Park ${IDLE} \\(not running\\) as ${IDLE}\\.freshen-old`)),
+    ]);
+    expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
+
+    const apply = await runStep(stopStep, await ctx(false), { timeout: '5s' });
+    expect(apply).toMatchObject({
+      status: 'changed',
+      actions: [`Stopped ${APP} (timeout 5s) and parked it as ${parkedName(APP)}`, `Parked ${IDLE} (not running) as ${parkedName(IDLE)}`],
+    });
+    expect(await containerState(web, APP)).toBeUndefined();
+    expect(await containerState(web, parkedName(APP))).toMatchObject({ running: false, image: v1 });
+    expect(await containerState(web, PINNED)).toMatchObject({ running: true, image: v1 });
+
+    expect(await runStep(stopStep, await ctx(false), {})).toMatchObject({ status: 'ok' });
+  });
+
+  it('start: check plans the replacement and creates nothing; apply replaces faithfully; apply again is ok', async () => {
+    const check = await runStep(startStep, await ctx(true), START);
+    expect(check).toMatchObject({ status: 'changed' });
+    expect(check.actions).toEqual([
+      `Create ${APP} from ${REF} with the configuration of ${parkedName(APP)}, start it and wait until it is healthy, then remove ${parkedName(APP)}`,
+      `Create ${IDLE} from ${REF} with the configuration of ${parkedName(IDLE)}, start it and wait until it is healthy, then remove ${parkedName(IDLE)}`,
+    ]);
+    expect(await containerState(web, APP)).toBeUndefined();
+    expect(await containerState(web, parkedName(APP))).toBeDefined();
+
+    // Same run as stop: its facts say IDLE was not running, so its replacement is created and left stopped.
+    const context = await ctx(false);
+    context.facts.stopped = [{ name: IDLE, parkedAs: parkedName(IDLE), planned: false, wasRunning: false }];
+    const apply = await runStep(startStep, context, START);
+    expect(apply).toMatchObject({ status: 'changed' });
+    expect(apply.actions).toEqual([
+      expect.stringMatching(new RegExp(`^Replaced ${APP} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), healthy after .+; removed ${parkedName(APP)}$`)),
+      expect.stringMatching(new RegExp(`^Replaced ${IDLE} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), left stopped like the original; removed ${parkedName(IDLE)}$`)),
+    ]);
+    expect(await containerState(web, parkedName(APP))).toBeUndefined();
+    expect(await containerState(web, parkedName(IDLE))).toBeUndefined();
+    expect(await containerState(web, IDLE)).toMatchObject({ running: false, image: v2 });
+
+    const app = await web.getContainer(APP).inspect();
+    expect(app.Image).toBe(v2);
+    expect(app.State).toMatchObject({ Running: true, Health: { Status: 'healthy' } });
+    expect(app.Config.Env.sort()).toEqual(['GREETING=hello', 'MODE=v2', expect.stringMatching(/^PATH=/)]);
+    expect(app.Config.Cmd).toEqual(APP_CMD);
+    expect(app.Config.Labels).toEqual({ team: 'frontend', 'org.t-rollout.version': '2' });
+    expect(app.HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 3 });
+    expect(app.HostConfig.NetworkMode).toBe('none');
+    expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/named.txt /anon/anon.txt /bind/bind.txt'])).toBe('named\nanonymous\nbound\nfrom-app\n');
+    expect(await readFile(join(bindDir, 'bind.txt'), 'utf8')).toBe('bound\nfrom-app\n');
+    expect(await containerState(web, PINNED)).toMatchObject({ running: true, image: v1 });
+
+    expect(await runStep(startStep, await ctx(false), START)).toMatchObject({ status: 'ok' });
+  });
+
+  it.each([
+    { version: 'v3', lines: V3_UNHEALTHY, code: 'unhealthy', logLine: 't-rollout app up with MODE=v3' },
+    { version: 'v4', lines: V4_EXITS, code: 'exited', logLine: 'fatal: t-rollout config missing' },
+  ])('start rolls back a $version replacement that fails ($code), with its log lines', async ({ lines, code, logLine }) => {
+    const bad = await publishApp(lines);
+    expect(await runStep(pullStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    const context = await ctx(false);
+    expect(await runStep(stopStep, context, {})).toMatchObject({ status: 'changed' });
+    const result = await runStep(startStep, context, START);
+    expect(result).toMatchObject({ status: 'failed', code });
+    expect(result.reason).toContain(`${APP}: the new container (${REF}: ${v2.slice(7, 19)} → ${bad.slice(7, 19)})`);
+    expect(result.reason).toContain(`rolled back to the previous container (${v2.slice(7, 19)})`);
+    expect(result.reason).toContain(`  | ${logLine}`);
+    expect(result.actions).toContain(`Rolled back ${APP}: removed the new container and restarted the previous one`);
+
+    const app = await web.getContainer(APP).inspect();
+    expect(app.Image).toBe(v2);
+    expect(app.State.Running).toBe(true);
+    expect(await containerState(web, parkedName(APP))).toBeUndefined();
+    expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/named.txt /anon/anon.txt'])).toBe('named\nanonymous\n');
+  });
+
+  it('start converges a parked container left without replacement, and one with a stopped replacement', async () => {
+    await publishApp(V2.map((line) => (line.startsWith('LABEL') ? 'LABEL org.t-rollout.version=5' : line)));
+    expect(await runStep(pullStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    expect(await runStep(stopStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    // An interrupted start: IDLE's replacement was created (not started), APP's never was.
+    const parkedIdle = await web.getContainer(parkedName(IDLE)).inspect();
+    await leftoverReplacement(parkedName(IDLE));
+
+    const check = await runStep(startStep, await ctx(true), START);
+    expect(check.actions).toEqual([
+      expect.stringMatching(new RegExp(`^Create ${APP} from`)),
+      `Remove the unfinished replacement ${IDLE} left by an interrupted run, create it again from ${REF}, start it and wait until it is healthy, then remove ${parkedName(IDLE)}`,
+    ]);
+
+    const apply = await runStep(startStep, await ctx(false), START);
+    expect(apply).toMatchObject({ status: 'changed' });
+    expect(apply.actions[0]).toMatch(new RegExp(`^Replaced ${APP} .*healthy after`));
+    expect(apply.actions.slice(1)).toEqual([
+      `Removed the unfinished replacement ${IDLE} left by an interrupted run`,
+      expect.stringMatching(new RegExp(`^Replaced ${IDLE} .*, healthy after .+; removed ${parkedName(IDLE)}$`)),
+    ]);
+    const idle = await web.getContainer(IDLE).inspect();
+    expect(idle.Id).not.toBe(parkedIdle.Id);
+    expect(idle.Config.Labels['org.t-rollout.version']).toBe('5');
+    expect((await web.getContainer(APP).inspect()).Config.Labels['org.t-rollout.version']).toBe('5');
+    expect(await runStep(startStep, await ctx(false), START)).toMatchObject({ status: 'ok' });
+  });
+
+  it('start adopts a healthy replacement left running by an interrupted run and only removes the parked container', async () => {
+    await publishApp(V2.map((line) => (line.startsWith('LABEL') ? 'LABEL org.t-rollout.version=6' : line)));
+    expect(await runStep(pullStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    expect(await runStep(stopStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    const parked = await web.getContainer(parkedName(APP)).inspect();
+    const leftover = await leftoverReplacement(parkedName(APP));
+    await leftover.start();
+    await web.getContainer(parkedName(IDLE)).rename({ name: IDLE }); // IDLE is not part of this case
+
+    const check = await runStep(startStep, await ctx(true), START);
+    expect(check.actions).toEqual([
+      `Wait until ${APP}, left running ${REF} by an interrupted run, is healthy, then remove ${parkedName(APP)}`,
+    ]);
+    const apply = await runStep(startStep, await ctx(false), START);
+    expect(apply).toMatchObject({ status: 'changed' });
+    expect((await web.getContainer(APP).inspect()).Id).toBe(leftover.id);
+    expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/named.txt /anon/anon.txt'])).toBe('named\nanonymous\n');
+    expect(await containerState(web, parkedName(APP))).toBeUndefined();
+    expect(await containerState(web, parked.Id)).toBeUndefined();
+  });
+});

@@ -46,11 +46,21 @@ export interface SweepOutcome {
   afterRetried?: string;
 }
 
+/** How a sweep reports progress and can be interrupted. */
+export interface SweepOptions {
+  progress?: (message: string) => void;
+  /** Interrupts `before` and the collector; `after` always runs to the end. */
+  signal?: AbortSignal;
+  /** Pause before trying a failed `after` again. */
+  afterRetryDelayMs?: number;
+}
+
 /**
  * `before` (stop or read-only), the collector, then `after` (restart) whatever happened, so the registry is never left
  * stopped and its blob cache never stale. Throws `GcRefusal` naming the command that failed.
  */
-export async function runSweep(ssh: SshSession, settings: GcSettings, progress: (message: string) => void, signal?: AbortSignal): Promise<SweepOutcome> {
+export async function runSweep(ssh: SshSession, settings: GcSettings, options: SweepOptions = {}): Promise<SweepOutcome> {
+  const { progress = () => {}, signal, afterRetryDelayMs = AFTER_RETRY_DELAY_MS } = options;
   const outcome: SweepOutcome = {};
   if (settings.data_dir) outcome.bytesBefore = parseDuBytes((await ssh.exec(duCommand(settings.data_dir), { signal, timeoutMs: STEP_TIMEOUT_MS })).stdout);
   let failure: GcRefusal | undefined;
@@ -70,7 +80,7 @@ export async function runSweep(ssh: SshSession, settings: GcSettings, progress: 
     failure = new GcRefusal(`Sweep interrupted: ${errorMessage(error)}`, 'gc-command-failed');
   } finally {
     if (settings.after) {
-      const after = await runAfter(ssh, settings.after, progress);
+      const after = await runAfter(ssh, settings.after, progress, afterRetryDelayMs);
       outcome.afterRetried = after.retried;
       if (after.result.code !== 0) {
         const afterFailure = `registry_gc.after failed twice (exit ${after.result.code}): ${tail(after.result.stderr || after.result.stdout)}; the registry may be down`;
@@ -87,14 +97,14 @@ export async function runSweep(ssh: SshSession, settings: GcSettings, progress: 
  * Runs `after` (a start or restart, so safe to repeat) and, if it fails, once more: a registry left stopped is the worst
  * way for gc to end. Not tied to the run's signal, for the same reason.
  */
-async function runAfter(ssh: SshSession, command: string, progress: (message: string) => void): Promise<{ result: ExecResult; retried?: string }> {
+async function runAfter(ssh: SshSession, command: string, progress: (message: string) => void, retryDelayMs: number): Promise<{ result: ExecResult; retried?: string }> {
   const attempt = (): Promise<ExecResult> =>
     ssh.exec(command, { timeoutMs: STEP_TIMEOUT_MS }).catch((error: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(error) }));
   progress(`after: ${command}`);
   const first = await attempt();
   if (first.code === 0) return { result: first };
   progress(`after failed (exit ${first.code}); trying once more`);
-  await new Promise((resolve) => setTimeout(resolve, AFTER_RETRY_DELAY_MS));
+  await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
   return { result: await attempt(), retried: `exit ${first.code}: ${tail(first.stderr || first.stdout)}` };
 }
 

@@ -170,7 +170,7 @@ describe('loadInventory: invalid inventories', () => {
       name: 'a docker address without a scheme, and docker settings without host',
       input: 'all:\n  hosts:\n    web1: { docker: { host: web1:2376 } }\n    web2: { docker: { socket: /run/docker.sock } }\n',
       diagnostics: [
-        'inventory.yml:3:29: error: "host" must be a Docker address: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, not "web1:2376"; for example: host: unix:///var/run/docker.sock\n  3 |     web1: { docker: { host: web1:2376 } }\n    |                             ^^^^^^^^^',
+        'inventory.yml:3:29: error: "host" must be a Docker address: unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host, not "web1:2376"; for example: host: unix:///var/run/docker.sock\n  3 |     web1: { docker: { host: web1:2376 } }\n    |                             ^^^^^^^^^',
         'inventory.yml:4:13: error: "docker" is missing "host"; for example: host: unix:///var/run/docker.sock\n  4 |     web2: { docker: { socket: /run/docker.sock } }\n    |             ^^^^^^',
       ],
     },

@@ -72,7 +72,6 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     finalBase: parsed.value.finalBase,
     created,
   });
-  env.progress(`Building ${job.ref}`);
   const registryConfig = buildRegistryConfig(env.settings);
   const outcome = await buildImage(
     env.docker,

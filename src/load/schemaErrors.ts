@@ -62,6 +62,28 @@ const TYPE_PHRASES: Record<string, string> = {
   null: 'empty',
 };
 
+/** Schema keywords whose errors get a sentence of their own (or are dropped as wrappers); others fall back to ajv's words. */
+export const WORDED_KEYWORDS = [
+  'additionalProperties',
+  'required',
+  'type',
+  'enum',
+  'pattern',
+  'minimum',
+  'exclusiveMinimum',
+  'maximum',
+  'exclusiveMaximum',
+  'minItems',
+  'minLength',
+  'maxProperties',
+  'minProperties',
+  'propertyNames',
+  'if',
+  'anyOf',
+  'oneOf',
+  'not',
+] as const;
+
 const ITEM_NOUNS: Record<string, string> = { steps: 'step', serial: 'serial entry', force: 'force entry' };
 
 /** `Unknown step "pul"; did you mean "pull"?`, shared by the schema messages and the step-kind rule. */
@@ -87,7 +109,7 @@ interface Described {
 }
 
 function describeError(error: ErrorObject, context: SchemaErrorContext): Described | undefined {
-  if (['if', 'anyOf', 'oneOf', 'not', 'propertyNames'].includes(error.keyword)) return undefined;
+  if (['if', 'anyOf', 'oneOf', 'not', 'propertyNames'].includes(error.keyword)) return undefined; // their inner errors say it better
   const path = [...(context.pathPrefix ?? []), ...pointerSegments(error.instancePath)];
   const parentSchema = (error.parentSchema ?? {}) as SchemaNode;
   const defName = schemas().defName(parentSchema);

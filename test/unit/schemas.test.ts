@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { INVENTORY_SCHEMA_FILE, PLAYBOOK_SCHEMA_FILE } from '../../src/load/schemas.js';
 import { schemas } from '../../src/load/schemas.js';
+import { WORDED_KEYWORDS } from '../../src/load/schemaErrors.js';
 
 const files = { inventory: INVENTORY_SCHEMA_FILE, playbook: PLAYBOOK_SCHEMA_FILE };
 
@@ -36,6 +37,13 @@ describe.each(Object.entries(files))('%s schema', (_name, file) => {
       .filter(({ node }) => typeof node.description !== 'string' || node.description.length < 10)
       .map(({ path }) => path);
     expect(undescribed).toEqual([]);
+  });
+
+  it('uses only keywords whose errors the loader words as sentences', () => {
+    const structural = ['$schema', '$id', '$ref', '$defs', 'title', 'description', 'examples', 'properties', 'items', 'then', 'else'];
+    const used = new Set([...walk(schema, '#')].flatMap(({ node }) => Object.keys(node)));
+    const unworded = [...used].filter((k) => !structural.includes(k) && !(WORDED_KEYWORDS as readonly string[]).includes(k));
+    expect(unworded).toEqual([]);
   });
 
   it('closes every object that lists its properties, except variables (any name is allowed there)', () => {

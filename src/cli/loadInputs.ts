@@ -12,8 +12,9 @@ export async function loadInputs(
 ): Promise<{ inventory: Inventory; playbook: Playbook; extraVars: Record<string, unknown> } | undefined> {
   const extra = parseExtraVars(extraVarPairs);
   const inventory = await loadInventory(inventoryFile, { extraVars: extra.vars });
-  const playbook = inventory.value ? await loadPlaybook(playbookFile, inventory.value, { extraVars: extra.vars }) : undefined;
-  const diagnostics = [...extra.diagnostics, ...inventory.diagnostics, ...(playbook?.diagnostics ?? [])];
-  if (reportDiagnostics(output, diagnostics) || !inventory.value || !playbook?.value) return undefined;
+  // The playbook's own mistakes are reported even when the inventory is broken.
+  const playbook = await loadPlaybook(playbookFile, inventory.value, { extraVars: extra.vars });
+  const diagnostics = [...extra.diagnostics, ...inventory.diagnostics, ...playbook.diagnostics];
+  if (reportDiagnostics(output, diagnostics) || !inventory.value || !playbook.value) return undefined;
   return { inventory: inventory.value, playbook: playbook.value, extraVars: extra.vars };
 }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { ConnectionPool } from '../adapters/connections.js';
+import { unknownPatternTerms } from '../model/hostPattern.js';
 import { exitCodeOf } from '../runner/report.js';
 import { runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
@@ -26,6 +27,11 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
   const inputs = await loadInputs(output, playbookFile, flags.inventory, flags.extraVars);
   if (!inputs) return EXIT.invalidInput;
   const { inventory, playbook, extraVars } = inputs;
+  const unknownLimit = flags.limit ? unknownPatternTerms(flags.limit, inventory) : [];
+  if (unknownLimit.length > 0) {
+    output.err(`--limit ${flags.limit}: no host or group named ${unknownLimit.map((t) => `"${t}"`).join(', ')} in ${flags.inventory}`);
+    return EXIT.invalidInput;
+  }
 
   const pool = new ConnectionPool(inventory, (name) => ({ ...inventory.hosts.get(name)?.vars, ...extraVars }));
   const interrupt = new AbortController();

@@ -1,5 +1,6 @@
 import type { HostConnections } from '../adapters/types.js';
 import { batches, exceedsMaxFail } from '../model/batches.js';
+import { parseDuration } from '../model/duration.js';
 import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
@@ -49,6 +50,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     }
     const batchList = batches(hosts, play.serial);
     for (const [batchIndex, batch] of batchList.entries()) {
+      if (batchIndex > 0 && play.pause) await pause(parseDuration(play.pause) ?? 0, options.signal);
       if (options.signal.aborted) break;
       deps.emit({ type: 'batch-start', playIndex, batchIndex, batchCount: batchList.length, hosts: batch });
       const outcomes = await mapLimit(batch, options.forks, (host) =>
@@ -145,4 +147,17 @@ function stepContext(job: HostRun, progress: (message: string) => void): StepCon
     signal: job.options.signal,
     progress,
   };
+}
+
+/** Waits between batches; Ctrl-C cuts the wait short. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -181,4 +181,26 @@ describe('runPlaybook', () => {
     );
     expect(seen).toEqual([[]]);
   });
+
+  it('pauses between batches, and Ctrl-C during the pause starts no further batch', async () => {
+    const interrupt = new AbortController();
+    const applied: string[] = [];
+    const events: RunEvent[] = [];
+    const promise = runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web', serial: [1], pause: '1h', steps: steps('pull') })] },
+      inv,
+      { check: false, extraVars: {}, forks: 1, signal: interrupt.signal },
+      {
+        handlers: handlers(() => 'change', applied),
+        connectionsOf: noConnections,
+        emit: (e) => {
+          events.push(e);
+          if (e.type === 'host-end') setTimeout(() => interrupt.abort(), 10);
+        },
+      },
+    );
+    const report = await promise;
+    expect(applied).toEqual(['web2:pull']);
+    expect(report.plays[0]!.stopped).toBe('interrupted');
+  });
 });

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { Output } from '../../src/cli/output.js';
+
+function capture(): Output & { stdout: string; stderr: string } {
+  const o = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out: (t: string) => void (o.stdout += t.endsWith('\n') ? t : `${t}\n`),
+    err: (t: string) => void (o.stderr += t.endsWith('\n') ? t : `${t}\n`),
+  };
+  return o;
+}
+
+function files(contents: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'freshen-cli-'));
+  for (const [name, text] of Object.entries(contents)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const freshen = async (...args: string[]) => {
+  const output = capture();
+  const code = await main(['node', 'freshen', ...args], output);
+  return { code, ...output };
+};
+
+const inventory = `all:
+  vars:
+    registry: 127.0.0.1:5055
+    registry_auth: { username: ci, password: hunter2-secret }
+  children:
+    web:
+      hosts:
+        web1: { docker: { host: "unix:///tmp/none.sock" } }
+`;
+
+describe('freshen CLI', () => {
+  it('validate accepts the shipped example pair', async () => {
+    const r = await freshen('validate', 'playbooks/freshen.yml', '-i', 'inventories/example.yml');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/playbooks\/freshen\.yml: valid \(\d+ plays/);
+  });
+
+  it('validate prints file:line:col diagnostics for a broken playbook and exits 5, with no stack trace', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [pul, stop]\n' });
+    const r = await freshen('validate', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`${join(dir, 'play.yml')}:3:11: error:`);
+    expect(r.stderr).toMatch(/did you mean "pull"/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('run refuses invalid input with exit 5 and touches nothing', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: webz\n  steps: [pull]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/webz/);
+    expect(r.stdout).not.toMatch(/PLAY/);
+  });
+
+  it('run rejects a --limit naming no known host or group', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [pull]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--limit', 'nosuch');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('"nosuch"');
+  });
+
+  it.each([
+    ['an unknown option', ['run', 'p.yml', '-i', 'i.yml', '--frobnicate']],
+    ['a missing inventory', ['run', 'p.yml']],
+    ['a bad --forks', ['run', 'p.yml', '-i', 'i.yml', '--forks', '0']],
+  ])('exits 5 on %s', async (_name, args) => {
+    expect((await freshen(...args)).code).toBe(5);
+  });
+
+  it('run reports an unreachable engine as unreachable and exits 4', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n' });
+    const json = join(dir, 'report.json');
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--json', json);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/unreachable: \[web1\] stop/);
+    expect(r.stdout).toMatch(/web1 : ok=0 +changed=0 +unreachable=1 +failed=0 +skipped=0/);
+  });
+
+  it('inventory --list shows merged variables with secrets redacted', async () => {
+    const dir = files({ 'inv.yml': inventory });
+    const r = await freshen('inventory', '-i', join(dir, 'inv.yml'), '--list');
+    expect(r.code).toBe(0);
+    const listing = JSON.parse(r.stdout);
+    expect(listing._meta.hostvars.web1.registry).toBe('127.0.0.1:5055');
+    expect(r.stdout).not.toContain('hunter2-secret');
+  });
+});

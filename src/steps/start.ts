@@ -1,21 +1,17 @@
+import { registrySettings, rolloutTag } from '../model/inventory.js';
 import { changed, failed } from '../model/results.js';
 import { inspectAllContainers, localImage } from './containers/engine.js';
-import { registrySettings, rolloutTag } from '../model/inventory.js';
 import { isManagedImage, isParkedName, originalName, parkedName } from './containers/managed.js';
 import { startOptions, type StartOptions } from './containers/options.js';
 import { replaceParked, type StartItem } from './containers/replace.js';
-import { containerName, type ContainerInspect } from './containers/types.js';
+import { settleParked } from './containers/settle.js';
+import { containerName } from './containers/types.js';
 import type { StepHandler } from './types.js';
 
 /** What start would do on one host. */
 export interface StartPlan {
   items: StartItem[];
   options: StartOptions;
-}
-
-/** A container named like a parked one's original but running some other image: not ours to remove. */
-export class NameConflictError extends Error {
-  readonly code = 'name-conflict';
 }
 
 const wouldStart = (item: StartItem): string => {
@@ -34,31 +30,13 @@ const wouldStart = (item: StartItem): string => {
   }
 };
 
-/** Decides how to settle one parked container, given what (if anything) is called by its original name now. */
-async function settle(
-  parked: ContainerInspect,
-  existing: ContainerInspect | undefined,
-  startAfter: boolean,
-  currentImage: (ref: string) => Promise<string | undefined>,
-): Promise<StartItem> {
-  const name = originalName(containerName(parked));
-  const base = { name, parkedAs: containerName(parked), ref: parked.Config.Image, startAfter, parkedId: parked.Id };
-  if (!existing) return { ...base, action: 'replace' };
-  if (existing.Config.Image !== parked.Config.Image) {
-    throw new NameConflictError(
-      `${name} exists and runs ${existing.Config.Image}, not ${parked.Config.Image} like ${base.parkedAs}; resolve by hand (nothing was changed)`,
-    );
-  }
-  const runsCurrent = existing.Image === (await currentImage(parked.Config.Image));
-  const action = startAfter && existing.State.Running && runsCurrent ? 'adopt' : 'redo';
-  return { ...base, action, leftoverId: existing.Id };
-}
-
 /**
  * `start`: for every parked container of a managed image on the host (found by listing, so a crashed run's leftovers converge
  * too), creates the replacement under the original name with the same configuration and the image its reference names now,
  * waits until it is healthy, and removes the parked container; a replacement that is not healthy is removed and the old one
- * restored.
+ * restored. A container that was not running when `stop` parked it (as `stop` records in the facts) gets its replacement
+ * created but not started: freshen updates what the user stopped without starting it. For a leftover of another run that fact
+ * is gone, and the replacement is started, since managed containers are services meant to run.
  */
 export const startStep: StepHandler<StartPlan> = {
   kind: 'start',
@@ -74,17 +52,15 @@ export const startStep: StepHandler<StartPlan> = {
     const stopped = ctx.facts.stopped ?? [];
     // Whether a leftover from another run was running cannot be known; a service is assumed to be meant to run.
     const wasRunning = (name: string): boolean => stopped.find((entry) => entry.name === name)?.wasRunning ?? true;
-    const images = new Map<string, Promise<string | undefined>>();
-    const currentImage = (ref: string): Promise<string | undefined> => {
-      if (!images.has(ref)) images.set(ref, localImage(docker, ref).then((image) => image?.Id));
-      return images.get(ref)!;
-    };
+    const images = new Map<string, string | undefined>();
     const items: StartItem[] = [];
     // Only parked containers of this play's managed images: another rollout tag's leftovers are another play's business.
     const parkedOnes = containers.filter((c) => isParkedName(containerName(c)) && isManagedImage(c.Config.Image, target));
     for (const parked of parkedOnes) {
       const name = originalName(containerName(parked));
-      items.push(await settle(parked, byName.get(name), wasRunning(name), currentImage));
+      const ref = parked.Config.Image;
+      if (!images.has(ref)) images.set(ref, (await localImage(docker, ref))?.Id);
+      items.push(settleParked(parked, byName.get(name), wasRunning(name), images.get(ref)));
     }
     // In check mode stop only planned to park these; report what start would then do.
     for (const entry of stopped.filter((e) => e.planned && !byName.has(e.parkedAs))) {

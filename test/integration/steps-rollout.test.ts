@@ -105,6 +105,30 @@ afterAll(async () => {
 });
 
 describe(`rollout on ${HOST}`, () => {
+  it('check mode across steps: stop and start predict from the pull planned before them, and nothing changes', async () => {
+    const run = await ctx(true);
+    expect(await runStep(pullStep, run, {})).toMatchObject({ status: 'changed' });
+    expect(run.facts.pulled).toEqual([{ ref: REF, planned: true }]);
+    const stop = await runStep(stopStep, run, {});
+    expect(stop).toMatchObject({
+      status: 'changed',
+      actions: [
+        `Stop ${APP} and park it as ${parkedName(APP)} (runs ${v1.slice(7, 19)}; ${REF} will be pulled)`,
+        `Park ${IDLE} (not running) as ${parkedName(IDLE)} (has ${v1.slice(7, 19)}; ${REF} will be pulled)`,
+      ],
+    });
+    expect(await runStep(startStep, run, START)).toMatchObject({
+      status: 'changed',
+      actions: [
+        `Create ${APP} from ${REF} with the configuration of ${parkedName(APP)}, start it and wait until it is healthy, then remove ${parkedName(APP)}`,
+        `Create ${IDLE} from ${REF} with the configuration of ${parkedName(IDLE)}, leave it stopped like the original, then remove ${parkedName(IDLE)}`,
+      ],
+    });
+    expect(await imageId(web, REF)).toBe(v1);
+    expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
+    expect(await containerState(web, IDLE)).toMatchObject({ running: false, image: v1 });
+  });
+
   it('pull: check plans the new digest and pulls nothing; apply pulls it; apply again is ok', async () => {
     const check = await runStep(pullStep, await ctx(true), {});
     expect(check).toMatchObject({ status: 'changed' });
@@ -119,6 +143,29 @@ describe(`rollout on ${HOST}`, () => {
     const again = await runStep(pullStep, await ctx(false), {});
     expect(again).toMatchObject({ status: 'ok' });
     expect(again.notes).toContain(`${PINNED} is left alone: labelled freshen.enable=false.`);
+
+    // In check mode a push planned earlier in the run means a new version, though the registry does not have it yet.
+    const planned = await ctx(true);
+    planned.run.pushed.set(REF, { planned: true });
+    expect(await runStep(pullStep, planned, {})).toMatchObject({ status: 'changed', actions: [`Pull ${REF} (a new version is planned by push)`] });
+  });
+
+  it('stop puts back what it parked when parking another container fails, since start will not run on a failed host', async () => {
+    const context = await ctx(false);
+    const plan = await stopStep.plan(context, {});
+    expect(plan.items.map((item) => item.name)).toEqual([APP, IDLE]);
+    const blocker = await web.createContainer({ name: parkedName(IDLE), Image: REF, Entrypoint: ['/bin/true'], HostConfig: { NetworkMode: 'none' } });
+    try {
+      const result = await stopStep.apply(context, plan);
+      expect(result).toMatchObject({ status: 'failed', code: 'stop-failed', actions: [expect.stringMatching(/^Stopped t-rollout-app/), `Restored ${APP}`, `Restored ${IDLE}`] });
+      expect(result.reason).toMatch(new RegExp(`^stopping ${IDLE} failed: .*already in use`));
+      expect(context.facts.stopped).toEqual([]);
+      expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
+      expect(await containerState(web, IDLE)).toMatchObject({ running: false, image: v1 });
+      expect(await containerState(web, parkedName(APP))).toBeUndefined();
+    } finally {
+      await blocker.remove({ force: true, v: true });
+    }
   });
 
   it('stop: check plans parking and touches nothing; apply parks; apply again is ok', async () => {
@@ -228,6 +275,26 @@ describe(`rollout on ${HOST}`, () => {
     expect(idle.Config.Labels['org.t-rollout.version']).toBe('5');
     expect((await web.getContainer(APP).inspect()).Config.Labels['org.t-rollout.version']).toBe('5');
     expect(await runStep(startStep, await ctx(false), START)).toMatchObject({ status: 'ok' });
+  });
+
+  it('start refuses, changing nothing, when the original name is taken by a container of another image', async () => {
+    const other = `${REGISTRY}/t-rollout/other:${TAG}`;
+    await web.getImage(REF).tag({ repo: `${REGISTRY}/t-rollout/other`, tag: TAG });
+    const conflict = 't-rollout-conflict';
+    const parked = await web.createContainer({ name: parkedName(conflict), Image: REF, HostConfig: { NetworkMode: 'none' } });
+    const squatter = await web.createContainer({ name: conflict, Image: other, HostConfig: { NetworkMode: 'none' } });
+    try {
+      const result = await runStep(startStep, await ctx(false), START);
+      expect(result).toMatchObject({ status: 'failed' });
+      expect(result.reason).toBe(
+        `${conflict} exists and runs ${other}, not ${REF} like ${parkedName(conflict)}; resolve by hand (nothing was changed)`,
+      );
+      expect((await web.getContainer(parkedName(conflict)).inspect()).Id).toBe(parked.id);
+      expect((await web.getContainer(conflict).inspect()).Id).toBe(squatter.id);
+    } finally {
+      await cleanUp(web, conflict, []);
+      await web.getImage(other).remove().catch(() => undefined);
+    }
   });
 
   it('start adopts a healthy replacement left running by an interrupted run and only removes the parked container', async () => {

@@ -293,3 +293,44 @@ describe('discover → rebuild → push', () => {
 function esc(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('unreachable services', () => {
+  // Nothing listens on port 9 (discard) of loopback, nor on this socket path.
+  const noRegistry = { registry: '127.0.0.1:9' };
+  const noEngine = { docker: { host: 'unix:///tmp/t-build-no-such-engine.sock' } };
+  const runOn = async (vars: Record<string, unknown>, handler: StepHandler, options: Record<string, unknown>, facts: HostFacts) => {
+    const { ctx, close } = makeStepContext({ host: labHost('build1', vars), playbookDir: root, facts });
+    try {
+      return await runStep(handler, ctx, options);
+    } finally {
+      await close();
+    }
+  };
+
+  it('discover reports the host unreachable when the registry does not answer', async () => {
+    const result = await runOn(noRegistry, discoverStep, DISCOVER, {});
+    expect(result.status).toBe('unreachable');
+    expect(result.reason).toContain('127.0.0.1:9');
+  });
+
+  it('rebuild and push report the host unreachable when the engine does not answer', async () => {
+    const image = {
+      repository: APP,
+      dir: join(root, APP),
+      ref: APP_REF,
+      tag: 'prod',
+      bases: [],
+      dependsOn: [],
+      contextDigest: 'sha256:0',
+      stale: true,
+      reasons: ['forced' as const],
+      explanations: ['the playbook forces a rebuild'],
+    };
+    const rebuilt = await runOn(noEngine, rebuildStep, {}, { images: [image] });
+    expect(rebuilt).toMatchObject({ status: 'unreachable', reason: expect.stringContaining('t-build-no-such-engine.sock') });
+    // The registry does not serve this image, so push gets as far as the engine.
+    const built = [{ repository: APP, ref: APP_REF, dateRef: `${REGISTRY}/${APP}:19990101-0000`, imageId: `sha256:${'1'.repeat(64)}`, planned: false }];
+    const pushed = await runOn(noEngine, pushStep, {}, { built });
+    expect(pushed).toMatchObject({ status: 'unreachable', reason: expect.stringContaining('t-build-no-such-engine.sock') });
+  });
+});

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { inventoryListing } from '../load/index.js';
+import { parseDuration } from '../model/duration.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
 import { processOutput, reportDiagnostics, type Output } from './output.js';
@@ -11,6 +12,12 @@ const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
   return n;
+};
+
+const duration = (value: string): number => {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 1h.');
+  return ms;
 };
 
 /** Builds the CLI; every action stores its exit code in `result.code`. */
@@ -33,8 +40,9 @@ function program(output: Output, result: { code: number }): Command {
     .addOption(new Option('-f, --forks <n>', 'how many hosts of a batch run at once').argParser(positiveInt).default(5))
     .option('--json <file>', 'write the results as JSON to this file')
     .option('-v, --verbose', 'print progress lines too (when not on a terminal)', false)
+    .addOption(new Option('--lock-wait <duration>', 'wait this long for another run holding a host (e.g. 5m)').argParser(duration).default(0, '0: fail at once'))
     .action(async (playbook: string, flags) => {
-      result.code = await runCommand(output, playbook, { ...flags, extraVars: flags.extraVars });
+      result.code = await runCommand(output, playbook, { ...flags, extraVars: flags.extraVars, lockWaitMs: flags.lockWait });
     });
 
   cli

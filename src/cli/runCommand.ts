@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { ConnectionPool } from '../adapters/connections.js';
-import { unknownPatternTerms } from '../model/hostPattern.js';
+import { selectHosts, unknownPatternTerms } from '../model/hostPattern.js';
+import type { Inventory } from '../model/inventory.js';
+import type { Playbook } from '../model/playbook.js';
+import { describeHolder, lockHosts, type HeldLocks } from '../runner/runLock.js';
 import { exitCodeOf } from '../runner/report.js';
 import { runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
@@ -20,6 +23,8 @@ export interface RunFlags {
   forks: number;
   json?: string;
   verbose: boolean;
+  /** How long to wait for another run's host locks, in milliseconds. */
+  lockWaitMs: number;
 }
 
 /** `freshen run`: load, run every play, print the recap, write the JSON report; returns the exit code. */
@@ -33,8 +38,19 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     return EXIT.invalidInput;
   }
 
-  const pool = new ConnectionPool(inventory, (name) => ({ ...inventory.hosts.get(name)?.vars, ...extraVars }));
   const interrupt = new AbortController();
+  let locks: HeldLocks | undefined;
+  if (!flags.check) {
+    const hosts = hostsOfRun(playbook, inventory, flags.limit).map((name) => inventory.hosts.get(name)!);
+    const attempt = await lockHosts(hosts, `freshen run ${playbookFile}`, flags.lockWaitMs, interrupt.signal);
+    if (!attempt.ok) {
+      output.err(`freshen: host ${attempt.host} is locked by another run (${describeHolder(attempt.holder)}); try again later or pass --lock-wait.`);
+      return EXIT.locked;
+    }
+    locks = attempt.locks;
+  }
+
+  const pool = new ConnectionPool(inventory, (name) => ({ ...inventory.hosts.get(name)?.vars, ...extraVars }));
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) return;
     output.err(`\n${signal}: finishing the steps in flight, starting nothing new…`);
@@ -64,5 +80,13 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await pool.closeAll();
+    locks?.release();
   }
+}
+
+/** Every host some play of the run may touch, so the run can lock them all before it starts. */
+function hostsOfRun(playbook: Playbook, inventory: Inventory, limit: string | undefined): string[] {
+  const allowed = limit ? new Set(selectHosts(limit, inventory)) : undefined;
+  const hosts = new Set(playbook.plays.flatMap((play) => selectHosts(play.hosts, inventory)));
+  return [...hosts].filter((h) => !allowed || allowed.has(h));
 }

@@ -14,6 +14,7 @@ export async function runStep(handler: StepHandler, ctx: StepContext, options: R
     return result.notes.length === 0 && notes.length > 0 ? { ...result, notes } : result;
   } catch (error) {
     if (error instanceof UnreachableError) return unreachable(error.message, error.code);
-    return failed(errorMessage(error), 'error');
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return failed(errorMessage(error), typeof code === 'string' && /^[a-z]+(-[a-z]+)*$/.test(code) ? code : 'error');
   }
 }

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dockerEndpoint, sshEndpoint, type Host } from '../model/inventory.js';
+
+/** Who holds a host's lock, as written into the lock file. */
+export interface LockHolder {
+  pid: number;
+  machine: string;
+  started: string;
+  command: string;
+}
+
+/** Held locks; `release` removes only the files this run created. */
+export interface HeldLocks {
+  release(): void;
+}
+
+/** The outcome of one attempt: every lock taken, or the first one another live run holds. */
+export type LockAttempt = { ok: true; locks: HeldLocks } | { ok: false; host: string; holder: LockHolder };
+
+export const lockDirectory = (): string => process.env.FRESHEN_LOCK_DIR ?? join(tmpdir(), 'freshen-locks');
+
+/** A host's lock is named after where it is reached, so two inventories naming one engine differently still exclude each other. */
+export function lockKey(host: Host): string {
+  const docker = dockerEndpoint(host);
+  const ssh = sshEndpoint(host);
+  const identity = JSON.stringify([docker?.host, docker?.socket, ssh?.host, ssh?.port, ssh?.user]);
+  const readable = host.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `${readable}-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}.lock`;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lock left by a run on this machine whose process is gone (killed, crashed) can be cleared safely. */
+export const isStale = (holder: LockHolder | undefined): boolean =>
+  holder === undefined || (holder.machine === hostname() && !isAlive(holder.pid));
+
+/** Tries once to take the locks of all `hosts` (sorted, all or none). Stale locks are cleared on the way. */
+export function tryLockHosts(hosts: Host[], command: string, dir = lockDirectory()): LockAttempt {
+  mkdirSync(dir, { recursive: true });
+  const me: LockHolder = { pid: process.pid, machine: hostname(), started: new Date().toISOString(), command };
+  const taken: string[] = [];
+  const release = (): void => {
+    for (const path of taken.splice(0)) {
+      if (readHolder(path)?.pid === me.pid) unlinkSync(path);
+    }
+  };
+  const ordered = [...hosts].sort((a, b) => lockKey(a).localeCompare(lockKey(b)));
+  for (const host of ordered) {
+    const path = join(dir, lockKey(host));
+    const holder = takeOrReadHolder(path, me);
+    if (holder) {
+      release();
+      return { ok: false, host: host.name, holder };
+    }
+    taken.push(path);
+  }
+  return { ok: true, locks: { release } };
+}
+
+/** Creates the lock file exclusively; returns the live holder when another run has it. */
+function takeOrReadHolder(path: string, me: LockHolder): LockHolder | undefined {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(path, JSON.stringify(me), { flag: 'wx' });
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readHolder(path);
+    if (!isStale(holder)) return holder;
+    // Rename before deleting, so two runs clearing the same stale lock cannot delete a fresh one.
+    const aside = `${path}.stale-${me.pid}`;
+    try {
+      renameSync(path, aside);
+      if (isStale(readHolder(aside))) unlinkSync(aside);
+      else renameSync(aside, path);
+    } catch {
+      // Another run cleared it first; try again.
+    }
+  }
+  return readHolder(path) ?? { pid: 0, machine: 'unknown', started: '', command: 'unknown' };
+}
+
+/** Takes the locks, retrying until `waitMs` has passed; Ctrl-C stops the wait. */
+export async function lockHosts(hosts: Host[], command: string, waitMs: number, signal: AbortSignal, dir?: string): Promise<LockAttempt> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const attempt = tryLockHosts(hosts, command, dir);
+    if (attempt.ok || Date.now() >= deadline || signal.aborted) return attempt;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+export const describeHolder = (holder: LockHolder): string =>
+  `pid ${holder.pid} on ${holder.machine}, started ${holder.started}: ${holder.command}`;

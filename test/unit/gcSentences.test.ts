@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesFreedByDeleting, manifestBlobs } from '../../src/steps/gc/estimate.js';
-import { deletionSentence, formatBytes, freedSentence, keptSentence, sweepSentence } from '../../src/steps/gc/sentences.js';
+import { collectedSentence, deletionSentence, formatBytes, freedSentence, keptSentence, sweepSentence } from '../../src/steps/gc/sentences.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 
@@ -30,6 +30,14 @@ describe('sentences', () => {
     expect(keptSentence('127.0.0.1:5055', { ...deletion, tags: ['20261101-0300'], reason: 'in use: web2 container web (running)' })).toBe(
       `Kept 127.0.0.1:5055/lab/web@${digest} (tags 20261101-0300): in use: web2 container web (running)`,
     );
+  });
+
+  it.each([
+    [{ blobs: ['a', 'b', 'c', 'd'], manifests: ['e'] }, 'Collected garbage on registry1: removed 4 blobs and 1 untagged manifest'],
+    [{ blobs: ['a'], manifests: [] }, 'Collected garbage on registry1: removed 1 blob and 0 untagged manifests'],
+    [undefined, 'Collected garbage on registry1'],
+  ])('collected %j', (report, text) => {
+    expect(collectedSentence('registry1', report)).toBe(text);
   });
 
   it.each([

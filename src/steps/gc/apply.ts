@@ -1,9 +1,9 @@
-import { RegistryError, errorMessage } from '../../adapters/errors.js';
+import { RegistryError, UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { changed, failed, ok, type StepResult } from '../../model/results.js';
 import type { StepContext } from '../types.js';
 import { planNotes, type GcPlan } from './plan.js';
 import { GcRefusal } from './refusal.js';
-import { deletionSentence, freedSentence } from './sentences.js';
+import { collectedSentence, deletionSentence, freedSentence } from './sentences.js';
 import { runSweep, waitForRegistry } from './sweep.js';
 import { waitForPushes } from './waitForPushes.js';
 
@@ -34,14 +34,15 @@ export async function applyGc(ctx: StepContext, plan: GcPlan): Promise<StepResul
       if (outcome.afterRetried) notes.push(`registry_gc.after failed once on ${plan.host} (${outcome.afterRetried}); the second attempt worked`);
       ctx.progress(`Waiting for ${plan.registry} to answer again`);
       await waitForRegistry(registry, REGISTRY_BACK_TIMEOUT_MS);
-      const removed = outcome.report ? `: removed ${outcome.report.blobs.length} blobs and ${outcome.report.manifests.length} untagged manifests` : '';
-      actions.push(`Collected garbage on ${plan.host}${removed}`);
+      actions.push(collectedSentence(plan.host, outcome.report));
       if (outcome.bytesBefore !== undefined && outcome.bytesAfter !== undefined) actions.push(freedSentence(plan.host, outcome.bytesBefore, outcome.bytesAfter));
       else notes.push(`Bytes freed not measured on ${plan.host} (no registry_gc.data_dir, or du gave no number)`);
     }
   } catch (error) {
     if (error instanceof GcRefusal) return failed(error.message, error.code, actions, notes);
-    throw error;
+    // Nothing done yet: the runner reports the host as it should (unreachable, failed). Otherwise keep what was done.
+    if (actions.length === 0) throw error;
+    return failed(errorMessage(error), error instanceof UnreachableError ? error.code : 'error', actions, notes);
   }
   return actions.length > 0 ? changed(actions, notes) : ok(notes);
 }

@@ -33,9 +33,9 @@ export async function planGc(ctx: StepContext, rawOptions: Record<string, unknow
   const options = parseGcOptions(rawOptions);
   const host = ctx.host.name;
   const settings = ctx.vars.registry_gc as GcSettings | undefined;
+  if (!settings) return { host, registry: '', options, deletions: [], kept: [], notes: [`${host} has no registry_gc: not a registry host, nothing to do`] };
   const registry = ctx.connections.registry();
   const plan: GcPlan = { host, registry: registry.name, options, deletions: [], kept: [], notes: [] };
-  if (!settings) return { ...plan, notes: [`${host} has no registry_gc: not a registry host, nothing to do`] };
   if (options.sweep && !sshEndpoint(ctx.host)) throw new GcRefusal(`${host} has registry_gc but no ssh settings to run it with`, 'no-ssh');
 
   ctx.progress(`Reading tags from ${registry.name}`);

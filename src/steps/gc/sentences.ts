@@ -30,6 +30,12 @@ export function freedSentence(host: string, before: number, after: number): stri
   return before > after ? `Freed ${formatBytes(before - after)} on ${host} ${sizes}` : `Freed nothing on ${host} ${sizes}`;
 }
 
+/** `Collected garbage on registry1: removed 4 blobs and 1 untagged manifest`, from what the collector printed. */
+export function collectedSentence(host: string, report: { blobs: string[]; manifests: string[] } | undefined): string {
+  if (!report) return `Collected garbage on ${host}`;
+  return `Collected garbage on ${host}: removed ${plural(report.blobs.length, 'blob')} and ${plural(report.manifests.length, 'untagged manifest')}`;
+}
+
 /** What check mode says a sweep would do. */
 export interface SweepEstimate {
   /** Blobs and untagged manifests the collector would remove right now. */

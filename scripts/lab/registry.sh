@@ -32,17 +32,20 @@ YAML
 
 registry_start() {
   write_registry_config
+  local launched=""
   if ! pid_of "$REGISTRY_PID" "$REGISTRY_CONFIG" >/dev/null; then
     rm -f "$REGISTRY_PID"
     log "starting registry on $REGISTRY_ADDR"
     # The child records its own pid, then becomes the registry: no fork, so the pid is the registry's.
     setsid bash -c 'printf "%s\n" "$$" >"$1"; exec docker-registry serve "$2"' _ "$REGISTRY_PID" "$REGISTRY_CONFIG" \
       </dev/null >>"$REGISTRY_DIR/registry.log" 2>&1 8>&- 9>&- &
+    launched=$!
   fi
   local i
   for ((i = 0; i < 150; i++)); do
     registry_answers && return 0
-    if ((i > 2)) && ! pid_of "$REGISTRY_PID" "$REGISTRY_CONFIG" >/dev/null; then
+    # Judge by the process we launched: under load its pid file may not be written yet.
+    if [[ -n $launched ]] && ! kill -0 "$launched" 2>/dev/null; then
       tail -n 20 "$REGISTRY_DIR/registry.log" >&2
       die "the registry exited; see $REGISTRY_DIR/registry.log"
     fi

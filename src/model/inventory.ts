@@ -59,6 +59,8 @@ export interface RegistryGcSettings {
   command: string;
   /** Restarts the registry so its blob cache is fresh. */
   after?: string;
+  /** The collector's dry run; derived from `command` when absent. */
+  dry_run_command?: string;
   /** Storage directory on the registry host, measured with `du` before and after. */
   data_dir?: string;
 }

@@ -8,7 +8,8 @@ export function formatRecap(recap: Record<string, HostRecap>): string {
   const lines = hosts.map((host) => {
     const r = recap[host]!;
     const cells = [`ok=${r.ok}`, `changed=${r.changed}`, `unreachable=${r.unreachable}`, `failed=${r.failed}`, `skipped=${r.skipped}`];
-    return `${host.padEnd(width)} : ${cells.map((c) => c.padEnd(15)).join('').trimEnd()}`;
+    // Each cell leaves room for a four-digit count, as ansible-playbook's recap does.
+    return `${host.padEnd(width)} : ${cells.map((c) => c.padEnd(c.indexOf('=') + 6)).join('').trimEnd()}`;
   });
   return ['PLAY RECAP', ...lines].join('\n');
 }

@@ -11,6 +11,10 @@ export interface StepResult {
   reason?: string;
   /** Kebab-case cause for machines, e.g. `health-timeout`, `connection-refused`. */
   code?: string;
+  /** Containers put back on their old image after a failed health gate. */
+  rolledBack?: number;
+  /** Leftovers of an interrupted run (parked or half-created containers) that this step brought back to a good state. */
+  rescued?: number;
 }
 
 export const ok = (notes: string[] = []): StepResult => ({ status: 'ok', actions: [], notes });
@@ -38,10 +42,14 @@ export interface HostRecap {
   unreachable: number;
   failed: number;
   skipped: number;
+  rescued: number;
+  rolled_back: number;
 }
 
-export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0 });
+export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, rolled_back: 0 });
 
-export function addToRecap(recap: HostRecap, result: StepResult): void {
+export function addToRecap(recap: HostRecap, result: Pick<StepResult, 'status' | 'rolledBack' | 'rescued'>): void {
   recap[result.status] += 1;
+  recap.rescued += result.rescued ?? 0;
+  recap.rolled_back += result.rolledBack ?? 0;
 }

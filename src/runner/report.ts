@@ -9,6 +9,8 @@ export interface StepRecord {
   notes: string[];
   reason?: string;
   code?: string;
+  rolled_back?: number;
+  rescued?: number;
   duration_ms: number;
 }
 
@@ -35,6 +37,8 @@ export function stepRecord(step: StepKind, result: StepResult, durationMs: numbe
     notes: result.notes,
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
     ...(result.code !== undefined ? { code: result.code } : {}),
+    ...(result.rolledBack ? { rolled_back: result.rolledBack } : {}),
+    ...(result.rescued ? { rescued: result.rescued } : {}),
     duration_ms: Math.round(durationMs),
   };
 }
@@ -45,7 +49,7 @@ export function recapOf(plays: PlayRecord[]): Record<string, HostRecap> {
   for (const play of plays) {
     for (const [host, records] of Object.entries(play.hosts)) {
       const hostRecap = (recap[host] ??= emptyRecap());
-      for (const record of records) addToRecap(hostRecap, { ...record });
+      for (const record of records) addToRecap(hostRecap, { status: record.status, rolledBack: record.rolled_back, rescued: record.rescued });
     }
   }
   return recap;

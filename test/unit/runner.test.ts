@@ -84,7 +84,7 @@ describe('runPlaybook', () => {
       ['pull', 'changed', ['would pull']],
       ['stop', 'changed', ['would stop']],
     ]);
-    expect(report.recap.web2).toEqual({ ok: 0, changed: 2, unreachable: 0, failed: 0, skipped: 0 });
+    expect(report.recap.web2).toEqual({ ok: 0, changed: 2, unreachable: 0, failed: 0, skipped: 0, rescued: 0, rolled_back: 0 });
     expect(exitCodeOf(report)).toBe(0);
   });
 

@@ -79,6 +79,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
             noCache: plan.options.noCache,
             pull: plan.options.pull,
             dateFormat: plan.options.dateFormat,
+            ...(plan.options.network ? { network: plan.options.network } : {}),
           },
           { docker, registry, settings: registrySettings(ctx.vars), tree: new Set(plan.tree), builtThisRun: builtRepos, signal, progress: ctx.progress },
         );

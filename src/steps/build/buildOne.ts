@@ -22,6 +22,8 @@ export interface BuildJob {
   noCache: boolean;
   pull: boolean;
   dateFormat: string;
+  /** The network `RUN` lines get (rebuild's `network` option); unset: the engine's default. */
+  network?: string;
 }
 
 /** Everything a build talks to. */
@@ -76,7 +78,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const outcome = await buildImage(
     env.docker,
     packBuildContext(context),
-    { tag: job.ref, noCache: job.noCache, labels, buildArgs: job.buildArgs, ...(registryConfig ? { registryConfig } : {}) },
+    { tag: job.ref, noCache: job.noCache, labels, buildArgs: job.buildArgs, ...(registryConfig ? { registryConfig } : {}), ...(job.network ? { network: job.network } : {}) },
     env.signal,
     env.progress,
   );

@@ -56,6 +56,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   buildArgs: Record<string, string>;
   registryConfig?: Docker.RegistryConfig;
+  /** `networkmode` of the build's `RUN` containers; unset: the engine's default. */
+  network?: string;
 }
 
 /** The query of a classic-builder build: `pull: false` because bases were pulled (or deliberately kept local) beforehand. */
@@ -71,6 +73,7 @@ export function buildImageOptions(request: BuildRequest, signal: AbortSignal): D
     buildargs: request.buildArgs,
     abortSignal: signal,
     ...(request.registryConfig ? { registryconfig: request.registryConfig } : {}),
+    ...(request.network ? { networkmode: request.network } : {}),
   };
 }
 

@@ -21,7 +21,13 @@ export interface RebuildOptions {
   /** Merged over discover's per image. */
   buildArgs: Record<string, string>;
   timeoutMs: number;
+  /** The builder's network for `RUN` lines (`host` so apt/dnf reach their mirrors); unset: the engine's default. */
+  network?: BuildNetwork;
 }
+
+/** Networks a classic-builder build can run `RUN` lines in. */
+export const BUILD_NETWORKS = ['default', 'host', 'none'] as const;
+export type BuildNetwork = (typeof BUILD_NETWORKS)[number];
 
 /** Options that survived the schema but still make no sense (the schema cannot check a date format). */
 export class OptionError extends Error {
@@ -51,12 +57,17 @@ export function rebuildOptions(options: Record<string, unknown>): RebuildOptions
   const timeout = options.timeout as string | number | undefined;
   const timeoutMs = timeout === undefined ? 30 * 60_000 : parseDuration(timeout);
   if (timeoutMs === undefined || timeoutMs <= 0) throw new OptionError(`rebuild "timeout" is not a duration: ${String(timeout)}`);
+  const network = options.network;
+  if (network !== undefined && !BUILD_NETWORKS.includes(network as BuildNetwork)) {
+    throw new OptionError(`rebuild "network" must be one of ${BUILD_NETWORKS.join(', ')}, not ${String(network)}`);
+  }
   return {
     noCache: options.no_cache !== false,
     pull: options.pull !== false,
     dateFormat,
     buildArgs: stringMap(options.build_args, 'rebuild'),
     timeoutMs,
+    ...(network !== undefined ? { network: network as BuildNetwork } : {}),
   };
 }
 

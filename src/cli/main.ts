@@ -4,6 +4,7 @@ import { parseDuration } from '../model/duration.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
 import { processOutput, reportDiagnostics, type Output } from './output.js';
+import { rollbackCommand } from './rollbackCommand.js';
 import { runCommand } from './runCommand.js';
 import { loadInventory } from '../load/index.js';
 
@@ -60,6 +61,18 @@ function program(output: Output, result: { code: number }): Command {
       const plays = inputs.playbook.plays.length;
       output.out(`${playbook}: valid (${plays} play${plays === 1 ? '' : 's'}, ${inputs.inventory.hosts.size} hosts in ${flags.inventory})`);
       result.code = EXIT.ok;
+    });
+
+  cli
+    .command('rollback')
+    .description("Point the rollout tag back at an earlier build's manifest (no rebuild); the rollout steps carry it to the hosts.")
+    .argument('<image>', 'repository, e.g. lab/web (or with the registry: 127.0.0.1:5055/lab/web)')
+    .argument('<tag>', 'the earlier tag, e.g. the datestamp 20261101-0300')
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML), for the registry and the rollout tag')
+    .option('-C, --check', 'say what would change; change nothing', false)
+    .option('-e, --extra-vars <key=value>', 'set a variable, e.g. rollout_tag=prod (repeatable)', collect, [])
+    .action(async (image: string, tag: string, flags) => {
+      result.code = await rollbackCommand(output, image, tag, flags);
     });
 
   cli

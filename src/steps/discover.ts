@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { RegistryClient } from '../adapters/types.js';
 import { parseImageRef } from '../model/imageRef.js';
 import { ok } from '../model/results.js';
+import { holdNote, readRollbackHolds } from '../registry/hold.js';
 import type { ManagedImage } from '../runner/facts.js';
 import { assessTree, externalBasesToLookUp, type ImageFacts } from './build/assess.js';
 import { readBuildContext } from './build/contextFiles.js';
@@ -55,6 +56,10 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
       });
     }
 
+    // A rolled-back repository stays out of the tree: not rebuilt, and its dependents compare with what it serves now.
+    const holds = await readRollbackHolds(registry, candidates.filter((c) => c.published).map((c) => c.repository), opts.tag, opts.force);
+    for (const hold of holds.values()) notes.push(holdNote(hold));
+    candidates.splice(0, candidates.length, ...candidates.filter((c) => !holds.has(c.repository)));
     const tree = new Set(candidates.map((c) => c.repository));
     const baseIds = await lookUpBases(registry, externalBasesToLookUp(candidates, registry.name, opts.tag, tree));
     const assessment = assessTree({ registry: registry.name, tag: opts.tag, force: opts.force, buildArgs: opts.buildArgs, images: candidates, baseIds });

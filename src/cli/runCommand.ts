@@ -10,7 +10,7 @@ import type { RunEvent } from '../runner/events.js';
 import { STEP_HANDLERS } from '../steps/index.js';
 import { ListrView } from '../ui/listrView.js';
 import { plainLines } from '../ui/plain.js';
-import { formatRecap } from '../ui/recap.js';
+import { formatReasons, formatRecap } from '../ui/recap.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
 import type { Output } from './output.js';
@@ -18,6 +18,8 @@ import type { Output } from './output.js';
 export interface RunFlags {
   inventory: string;
   check: boolean;
+  /** `--diff`: print each container's image before and after, and keep it in the JSON report. */
+  diff: boolean;
   limit?: string;
   extraVars: string[];
   forks: number;
@@ -52,8 +54,13 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
 
   const pool = new ConnectionPool(inventory, (name) => ({ ...inventory.hosts.get(name)?.vars, ...extraVars }));
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) return;
-    output.err(`\n${signal}: finishing the steps in flight, starting nothing new…`);
+    if (interrupt.signal.aborted) {
+      // A second signal means "now": leftovers (a parked container, an unfinished replacement) are settled by the next run.
+      output.err(`\n${signal} again: exiting now; the next run settles any container left parked.`);
+      locks?.release();
+      process.exit(EXIT.interrupted);
+    }
+    output.err(`\n${signal}: starting nothing new; containers in flight are finished or rolled back (${signal} again to exit now)…`);
     interrupt.abort();
   };
   process.on('SIGINT', onSignal);
@@ -62,18 +69,20 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
   const live = output.isTTY ? new ListrView() : undefined;
   const emit = (event: RunEvent): void => {
     if (live) live.handle(event);
-    else for (const line of plainLines(event, { verbose: flags.verbose })) output.out(line);
+    else for (const line of plainLines(event, { verbose: flags.verbose, diff: flags.diff })) output.out(line);
   };
   if (flags.check) output.out('CHECK MODE: nothing will be changed; results say what would change.');
   try {
     const report = await runPlaybook(
       playbook,
       inventory,
-      { check: flags.check, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
+      { check: flags.check, diff: flags.diff, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
       { handlers: STEP_HANDLERS, connectionsOf: (name) => pool.of(name), emit },
     );
     await live?.finish();
     output.out(`\n${formatRecap(report.recap)}`);
+    const reasons = formatReasons(report);
+    if (reasons.length > 0) output.out(`\n${reasons.join('\n')}`);
     if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
     return exitCodeOf(report);
   } finally {

@@ -15,6 +15,22 @@ export interface StepResult {
   rolledBack?: number;
   /** Leftovers of an interrupted run (parked or half-created containers) that this step brought back to a good state. */
   rescued?: number;
+  /** What `--diff` shows: per container (or image reference) the image before and after, and whether it would be replaced. */
+  diff?: ImageDiff[];
+}
+
+/** One line of `--diff`: a container's image (or, without `container`, an image reference) before and after the step. */
+export interface ImageDiff {
+  /** The container; absent for an image reference no container is named for. */
+  container?: string;
+  /** `REGISTRY/REPO:TAG`. */
+  ref: string;
+  /** Manifest digest (else image ID) now; undefined when the engine does not have it. */
+  before?: string;
+  /** Manifest digest (else image ID) after the run; undefined when only a push planned by this run makes it new. */
+  after?: string;
+  /** True when the container would be replaced (stopped, recreated on the new image). */
+  replace: boolean;
 }
 
 export const ok = (notes: string[] = []): StepResult => ({ status: 'ok', actions: [], notes });

@@ -1,4 +1,4 @@
-import { addToRecap, emptyRecap, type HostRecap, type StepResult } from '../model/results.js';
+import { addToRecap, emptyRecap, type HostRecap, type ImageDiff, type StepResult } from '../model/results.js';
 import type { StepKind } from '../model/playbook.js';
 
 /** One step's outcome on one host, as written to the JSON report. */
@@ -11,6 +11,10 @@ export interface StepRecord {
   code?: string;
   rolled_back?: number;
   rescued?: number;
+  /** Under `--diff`: images before and after, per container. */
+  diff?: ImageDiff[];
+  /** When the step started (ISO 8601), so the order of hosts and batches can be read back. */
+  started_at: string;
   duration_ms: number;
 }
 
@@ -29,7 +33,7 @@ export interface RunReport {
   interrupted: boolean;
 }
 
-export function stepRecord(step: StepKind, result: StepResult, durationMs: number): StepRecord {
+export function stepRecord(step: StepKind, result: StepResult, startedAt: Date, durationMs: number): StepRecord {
   return {
     step,
     status: result.status,
@@ -39,6 +43,8 @@ export function stepRecord(step: StepKind, result: StepResult, durationMs: numbe
     ...(result.code !== undefined ? { code: result.code } : {}),
     ...(result.rolledBack ? { rolled_back: result.rolledBack } : {}),
     ...(result.rescued ? { rescued: result.rescued } : {}),
+    ...(result.diff && result.diff.length > 0 ? { diff: result.diff } : {}),
+    started_at: startedAt.toISOString(),
     duration_ms: Math.round(durationMs),
   };
 }

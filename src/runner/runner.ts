@@ -4,6 +4,7 @@ import { parseDuration } from '../model/duration.js';
 import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
+import type { StepResult } from '../model/results.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 import type { EmitEvent } from './events.js';
 import { newRunState, type HostFacts, type RunState } from './facts.js';
@@ -18,7 +19,12 @@ export interface RunOptions {
   limit?: string;
   extraVars: Record<string, unknown>;
   forks: number;
-  /** Aborted on Ctrl-C: steps in flight finish, nothing new starts. */
+  /** `--diff`: keep each step's images before and after in its result. */
+  diff?: boolean;
+  /**
+   * Aborted on Ctrl-C: nothing new starts, and steps in flight wind down (start rolls back the replacement it is waiting for).
+   * A host with containers parked by `stop` still runs its `start` step, which puts them back, so no container is left down.
+   */
   signal: AbortSignal;
 }
 
@@ -112,14 +118,16 @@ async function runHost(job: HostRun): Promise<HostOutcome> {
   for (const step of play.steps) {
     if (options.signal.aborted) {
       outcome = 'interrupted';
-      break;
+      if (!(step.kind === 'start' && hasParkedContainers(job.facts.get(host)))) continue;
     }
     deps.emit({ type: 'step-start', playIndex, host, step });
+    const startedAt = new Date();
     const started = performance.now();
     const ctx = stepContext(job, (message) => deps.emit({ type: 'progress', playIndex, host, step, message }));
-    const result = await runStep(deps.handlers[step.kind], ctx, step.options);
+    const stepResult = await runStep(deps.handlers[step.kind], ctx, step.options);
+    const result = options.diff ? stepResult : withoutDiff(stepResult);
     const durationMs = performance.now() - started;
-    records.push(stepRecord(step.kind, result, durationMs));
+    records.push(stepRecord(step.kind, result, startedAt, durationMs));
     deps.emit({ type: 'step-end', playIndex, host, step, result, durationMs });
     if (result.status === 'failed' || result.status === 'unreachable') {
       outcome = result.status;
@@ -129,6 +137,11 @@ async function runHost(job: HostRun): Promise<HostOutcome> {
   deps.emit({ type: 'host-end', playIndex, host, status: outcome });
   return outcome;
 }
+
+/** True when `stop` parked containers on the host and no `start` has settled them yet. */
+const hasParkedContainers = (facts: HostFacts | undefined): boolean => (facts?.stopped ?? []).some((entry) => !entry.planned);
+
+const withoutDiff = ({ diff: _diff, ...result }: StepResult): StepResult => result;
 
 function stepContext(job: HostRun, progress: (message: string) => void): StepContext {
   const host = job.inventory.hosts.get(job.host)!;

@@ -1,9 +1,11 @@
+import type Docker from 'dockerode';
 import { errorMessage } from '../adapters/errors.js';
 import { parseImageRef, shortDigest } from '../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../model/inventory.js';
-import { changed, failed } from '../model/results.js';
+import { changed, failed, type ImageDiff } from '../model/results.js';
 import { inspectAllContainers, localImage, pullImage } from './containers/engine.js';
 import { managedImageRefs, selectManagedContainers } from './containers/managed.js';
+import { containerName, type ContainerInspect } from './containers/types.js';
 import type { StepHandler } from './types.js';
 
 /** One managed image reference that differs from what the registry serves (or that a planned push will change). */
@@ -21,6 +23,8 @@ export interface PullPlan {
   registry?: RegistrySettings;
   items: PullItem[];
   notes: string[];
+  /** For `--diff`: every managed container's image now and after this pull, and whether `stop`/`start` will replace it. */
+  diff?: ImageDiff[];
 }
 
 const wouldPull = (item: PullItem): string =>
@@ -46,6 +50,7 @@ export const pullStep: StepHandler<PullPlan> = {
     const { managed, ignored } = selectManagedContainers(await inspectAllContainers(docker), { registry: registry.name, tag });
     const notes = ignored.map((c) => `${c.name} is left alone: ${c.reason}.`);
     const items: PullItem[] = [];
+    const after = new Map<string, string | undefined>();
     for (const ref of managedImageRefs(managed)) {
       ctx.progress(`checking ${ref}`);
       const { repository } = parseImageRef(ref);
@@ -53,6 +58,7 @@ export const pullStep: StepHandler<PullPlan> = {
       const local = await localImage(docker, ref);
       const localDigests = (local?.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.name}/${repository}@`));
       const was = localDigests[0]?.split('@')[1] ?? local?.Id;
+      after.set(ref, ctx.run.pushed.get(ref)?.planned === true ? undefined : (remoteDigest ?? was));
       if (ctx.run.pushed.get(ref)?.planned === true) {
         items.push({ ref, was });
       } else if (remoteDigest === undefined) {
@@ -65,8 +71,10 @@ export const pullStep: StepHandler<PullPlan> = {
     }
     if (managed.length === 0) notes.push(`No managed containers (images ${registry.name}/…:${tag}).`);
     ctx.facts.pulled = items.map((item) => ({ ref: item.ref, planned: true }));
-    return { registry, items, notes };
+    return { registry, items, notes, diff: await containerDiffs(docker, managed, after, registry.name) };
   },
+
+  diff: (plan) => plan.diff ?? [],
 
   changes: (plan) => plan.items.map(wouldPull),
 
@@ -91,3 +99,20 @@ export const pullStep: StepHandler<PullPlan> = {
     return failures.length > 0 ? failed(failures.join('; '), 'pull-failed', actions, plan.notes) : changed(actions, plan.notes);
   },
 };
+
+/** Each managed container's image (manifest digest when the engine knows it, else image ID) now and after the pull. */
+async function containerDiffs(docker: Docker, managed: ContainerInspect[], after: Map<string, string | undefined>, registry: string): Promise<ImageDiff[]> {
+  const digestOf = new Map<string, string>();
+  const diffs: ImageDiff[] = [];
+  for (const container of managed) {
+    const ref = container.Config.Image;
+    if (!digestOf.has(container.Image)) {
+      const repoDigest = (await localImage(docker, container.Image))?.RepoDigests.find((d) => d.startsWith(`${registry}/${parseImageRef(ref).repository}@`));
+      digestOf.set(container.Image, repoDigest?.split('@')[1] ?? container.Image);
+    }
+    const before = digestOf.get(container.Image)!;
+    const next = after.get(ref);
+    diffs.push({ container: containerName(container), ref, before, after: next, replace: next === undefined || (next !== before && next !== container.Image) });
+  }
+  return diffs;
+}

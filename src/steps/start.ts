@@ -77,12 +77,21 @@ export const startStep: StepHandler<StartPlan> = {
     const docker = await ctx.connections.docker();
     const actions: string[] = [];
     const failures: Array<{ code: string; reason: string }> = [];
+    // Parked containers this run's stop did not park are leftovers of an interrupted run.
+    const parkedNow = new Set((ctx.facts.stopped ?? []).filter((entry) => !entry.planned).map((entry) => entry.parkedAs));
+    let rolledBack = 0;
+    let rescued = 0;
     for (const item of plan.items) {
       const outcome = await replaceParked(docker, item, plan.options, ctx.signal, ctx.progress);
       actions.push(...outcome.actions);
       if (outcome.failure) failures.push(outcome.failure);
+      if (outcome.rolledBack) rolledBack++;
+      if (!parkedNow.has(item.parkedAs) && (!outcome.failure || outcome.rolledBack)) rescued++;
     }
-    if (failures.length === 0) return changed(actions);
-    return failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions);
+    // Every parked container is settled now; an interrupted run must not run start for them again.
+    ctx.facts.stopped = [];
+    const counts = { ...(rolledBack > 0 ? { rolledBack } : {}), ...(rescued > 0 ? { rescued } : {}) };
+    if (failures.length === 0) return { ...changed(actions), ...counts };
+    return { ...failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions), ...counts };
   },
 };

@@ -1,7 +1,7 @@
 import type { HostConnections } from '../adapters/types.js';
 import type { Host, Inventory } from '../model/inventory.js';
 import type { StepKind } from '../model/playbook.js';
-import type { StepResult } from '../model/results.js';
+import type { ImageDiff, StepResult } from '../model/results.js';
 import type { HostFacts, RunState } from '../runner/facts.js';
 
 /** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
@@ -32,5 +32,7 @@ export interface StepHandler<Plan = unknown> {
   changes(plan: Plan): string[];
   /** Informative lines shown whether or not anything changes. */
   notes?(plan: Plan): string[];
+  /** What `--diff` shows: images before and after, per container. */
+  diff?(plan: Plan): ImageDiff[];
   apply(ctx: StepContext, plan: Plan): Promise<StepResult>;
 }

@@ -1,8 +1,9 @@
 import { formatDuration } from '../model/duration.js';
 import type { RunEvent } from '../runner/events.js';
+import { diffLines } from './diff.js';
 
 /** Renders run events as plain lines (for logs, CI and pipes): one line per step result, its actions indented below. */
-export function plainLines(event: RunEvent, options: { verbose: boolean }): string[] {
+export function plainLines(event: RunEvent, options: { verbose: boolean; diff?: boolean }): string[] {
   switch (event.type) {
     case 'play-start':
       return ['', `PLAY [${event.play.name}] hosts: ${event.hosts.join(', ') || '(none)'}`];
@@ -18,7 +19,8 @@ export function plainLines(event: RunEvent, options: { verbose: boolean }): stri
       const { result } = event;
       const head = `${result.status}: [${event.host}] ${event.step.kind} (${formatDuration(event.durationMs)})`;
       const reason = result.reason ? [`      ${result.reason.split('\n').join('\n      ')}`] : [];
-      return [head, ...result.actions.map((a) => `    - ${a}`), ...result.notes.map((n) => `    · ${n}`), ...reason];
+      const diff = options.diff ? diffLines(result.diff ?? []).map((line) => `    ${line}`) : [];
+      return [head, ...result.actions.map((a) => `    - ${a}`), ...result.notes.map((n) => `    · ${n}`), ...diff, ...reason];
     }
     case 'play-end':
       return event.stopReason ? [`PLAY STOPPED: ${event.stopReason}`] : [];

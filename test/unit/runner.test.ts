@@ -203,4 +203,45 @@ describe('runPlaybook', () => {
     expect(applied).toEqual(['web2:pull']);
     expect(report.plays[0]!.stopped).toBe('interrupted');
   });
+  it('after an interruption, still runs start on a host whose containers stop parked, and nothing else', async () => {
+    const interrupt = new AbortController();
+    const applied: string[] = [];
+    const base = handlers(() => 'change', applied);
+    const parking: StepHandler<Behaviour> = {
+      ...(base.stop as StepHandler<Behaviour>),
+      async apply(ctx, plan) {
+        ctx.facts.stopped = [{ name: 'app', parkedAs: 'app.freshen-old', planned: false, wasRunning: true }];
+        interrupt.abort();
+        return base.stop.apply(ctx, plan);
+      },
+    };
+    const report = await runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2:web3', steps: steps('pull', 'stop', 'start', 'gc') })] },
+      inv,
+      { check: false, extraVars: {}, forks: 1, signal: interrupt.signal },
+      { handlers: { ...base, stop: parking as StepHandler }, connectionsOf: noConnections, emit: () => undefined },
+    );
+    // web2's parked container is settled by start; gc does not run, and web3 starts nothing.
+    expect(applied).toEqual(['web2:pull', 'web2:stop', 'web2:start']);
+    expect(report.plays[0]!.hosts.web2!.map((r) => r.step)).toEqual(['pull', 'stop', 'start']);
+    expect(report.plays[0]!.stopped).toBe('interrupted');
+    expect(exitCodeOf(report)).toBe(130);
+  });
+
+  it('keeps step diffs only under --diff, and stamps every step record with its start time', async () => {
+    const applied: string[] = [];
+    const base = handlers(() => 'change', applied);
+    const diffing: StepHandler = { ...base.pull, diff: () => [{ container: 'app', ref: 'r/app:prod', before: 'sha256:a', after: 'sha256:b', replace: true }] };
+    const runWith = (diff: boolean) =>
+      runPlaybook(
+        { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('pull') })] },
+        inv,
+        { check: true, diff, extraVars: {}, forks: 1, signal: new AbortController().signal },
+        { handlers: { ...base, pull: diffing }, connectionsOf: noConnections, emit: () => undefined },
+      );
+    const [plain, withDiff] = [await runWith(false), await runWith(true)];
+    expect(plain.plays[0]!.hosts.web2![0]!.diff).toBeUndefined();
+    expect(withDiff.plays[0]!.hosts.web2![0]!.diff).toEqual([{ container: 'app', ref: 'r/app:prod', before: 'sha256:a', after: 'sha256:b', replace: true }]);
+    expect(Date.parse(plain.plays[0]!.hosts.web2![0]!.started_at)).toBeGreaterThan(Date.now() - 60_000);
+  });
 });

@@ -150,6 +150,8 @@ const NEEDS: Record<StepKind, Array<'docker' | 'registry'>> = {
   stop: ['docker'],
   start: ['docker'],
   gc: ['registry'],
+  prune: ['docker', 'registry'],
+  backup: ['registry'],
 };
 
 const has = (vars: Record<string, unknown>, name: string): boolean =>

@@ -1,6 +1,8 @@
 import type { StepKind } from '../model/playbook.js';
+import { backupStep } from './backup.js';
 import { discoverStep } from './discover.js';
 import { gcStep } from './gc.js';
+import { pruneStep } from './prune.js';
 import { pullStep } from './pull.js';
 import { pushStep } from './push.js';
 import { rebuildStep } from './rebuild.js';
@@ -17,4 +19,6 @@ export const STEP_HANDLERS: Record<StepKind, StepHandler> = {
   stop: stopStep as StepHandler,
   start: startStep as StepHandler,
   gc: gcStep as StepHandler,
+  prune: pruneStep as StepHandler,
+  backup: backupStep as StepHandler,
 };

@@ -1,0 +1,17 @@
+/** The prune step's options with defaults applied. */
+export interface PruneOptions {
+  /** Repository globs below the registry (`team/*`); empty: every repository of the registry. */
+  repositories: string[];
+  /** Keep each managed container's previous image for a rollback (default true). */
+  keepPrevious: boolean;
+}
+
+/** Applies defaults; throws on values the schema should have rejected, naming the option. */
+export function parsePruneOptions(options: Record<string, unknown> | null | undefined): PruneOptions {
+  const { repositories = [], keep_previous: keepPrevious = true } = options ?? {};
+  if (!Array.isArray(repositories) || !repositories.every((r) => typeof r === 'string' && r !== '')) {
+    throw new Error(`prune: repositories must be a list of repository names or globs, not ${JSON.stringify(repositories)}`);
+  }
+  if (typeof keepPrevious !== 'boolean') throw new Error(`prune: keep_previous must be true or false, not ${JSON.stringify(keepPrevious)}`);
+  return { repositories: repositories as string[], keepPrevious };
+}

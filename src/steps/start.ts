@@ -2,10 +2,11 @@ import { registrySettings, rolloutTag } from '../model/inventory.js';
 import { changed, failed } from '../model/results.js';
 import { inspectAllContainers, localImage } from './containers/engine.js';
 import { isManagedImage, isParkedName, originalName, parkedName } from './containers/managed.js';
+import { networkDependents, networkParentOf, parentsFirst, refersTo } from './containers/networkShare.js';
 import { startOptions, type StartOptions } from './containers/options.js';
 import { replaceParked, type StartItem } from './containers/replace.js';
 import { settleParked } from './containers/settle.js';
-import { containerName } from './containers/types.js';
+import { containerName, type ContainerInspect } from './containers/types.js';
 import type { StepHandler } from './types.js';
 
 /** What start would do on one host. */
@@ -16,13 +17,16 @@ export interface StartPlan {
 
 const wouldStart = (item: StartItem): string => {
   const then = item.startAfter ? 'start it and wait until it is healthy' : 'leave it stopped like the original';
+  const dependents = item.dependents ?? [];
+  const rejoin = dependents.length === 0 ? '' : `, recreate ${dependents.map((d) => d.name).join(', ')} in its network namespace`;
+  const join = item.networkParent === undefined ? '' : ` in the network namespace of the new ${item.networkParent}`;
   switch (item.action) {
     case 'replace':
-      return `Create ${item.name} from ${item.ref} with the configuration of ${item.parkedAs}, ${then}, then remove ${item.parkedAs}`;
+      return `Create ${item.name} from ${item.ref} with the configuration of ${item.parkedAs}${join}, ${then}${rejoin}, then remove ${item.parkedAs}`;
     case 'adopt':
-      return `Wait until ${item.name}, left running ${item.ref} by an interrupted run, is healthy, then remove ${item.parkedAs}`;
+      return `Wait until ${item.name}, left running ${item.ref} by an interrupted run, is healthy${rejoin}, then remove ${item.parkedAs}`;
     case 'redo':
-      return `Remove the unfinished replacement ${item.name} left by an interrupted run, create it again from ${item.ref}, ${then}, then remove ${item.parkedAs}`;
+      return `Remove the unfinished replacement ${item.name} left by an interrupted run, create it again from ${item.ref}${join}, ${then}${rejoin}, then remove ${item.parkedAs}`;
     default: {
       const unknown: never = item.action;
       throw new Error(`unknown start action ${String(unknown)}`);
@@ -56,19 +60,33 @@ export const startStep: StepHandler<StartPlan> = {
     const items: StartItem[] = [];
     // Only parked containers of this play's managed images: another rollout tag's leftovers are another play's business.
     const parkedOnes = containers.filter((c) => isParkedName(containerName(c)) && isManagedImage(c.Config.Image, target));
+    // The containers start replaces (parked now, or in check mode planned to be), by original name.
+    const replaced = new Map<string, ContainerInspect>();
+    for (const parked of parkedOnes) replaced.set(originalName(containerName(parked)), parked);
+    const planned = stopped.filter((e) => e.planned && !byName.has(e.parkedAs) && byName.has(e.name));
+    for (const entry of planned) replaced.set(entry.name, byName.get(entry.name)!);
+    const shared = (name: string): Pick<StartItem, 'networkParent' | 'dependents'> => {
+      const old = replaced.get(name)!;
+      const parentRef = networkParentOf(old.HostConfig.NetworkMode);
+      const parent = parentRef === undefined ? undefined : [...replaced].find(([, c]) => refersTo(parentRef, c))?.[0];
+      // Replaced containers and the unfinished replacements of parked ones are handled as items of their own.
+      const dependents = networkDependents(containers, old, new Set([...replaced.keys()].flatMap((n) => [n, parkedName(n)])));
+      return { ...(parent === undefined ? {} : { networkParent: parent }), ...(dependents.length === 0 ? {} : { dependents }) };
+    };
     for (const parked of parkedOnes) {
       const name = originalName(containerName(parked));
       const ref = parked.Config.Image;
       if (!images.has(ref)) images.set(ref, (await localImage(docker, ref))?.Id);
-      items.push(settleParked(parked, byName.get(name), wasRunning(name), images.get(ref)));
+      const settled = settleParked(parked, byName.get(name), wasRunning(name), images.get(ref));
+      items.push({ ...settled, ...shared(name) });
     }
     // In check mode stop only planned to park these; report what start would then do.
-    for (const entry of stopped.filter((e) => e.planned && !byName.has(e.parkedAs))) {
-      const ref = byName.get(entry.name)?.Config.Image ?? '?';
-      items.push({ name: entry.name, parkedAs: parkedName(entry.name), ref, action: 'replace', startAfter: entry.wasRunning ?? true });
+    for (const entry of planned) {
+      const ref = byName.get(entry.name)!.Config.Image;
+      items.push({ name: entry.name, parkedAs: parkedName(entry.name), ref, action: 'replace', startAfter: entry.wasRunning ?? true, ...shared(entry.name) });
     }
     items.sort((a, b) => a.name.localeCompare(b.name));
-    return { items, options: opts };
+    return { items: parentsFirst(items, (item) => item.networkParent), options: opts };
   },
 
   changes: (plan) => plan.items.map(wouldStart),

@@ -1,7 +1,6 @@
 import type Docker from 'dockerode';
 import { parseImageRef } from '../../model/imageRef.js';
 import type { RegistrySettings } from '../../model/inventory.js';
-import { judgeHealth, type HealthGate, type HealthVerdict } from './health.js';
 import { demuxLogs, lastLines } from './logs.js';
 import { parsePullStream, pullStreamError, pulledDigest } from './pullStream.js';
 import type { ContainerConfig, ContainerCreateOptions, ContainerInspect, NetworkConnection } from './types.js';
@@ -101,39 +100,5 @@ export async function tailLogs(docker: Docker, id: string, tty: boolean, count =
     return lastLines(demuxLogs(body, tty), count);
   } catch {
     return [];
-  }
-}
-
-const POLL_MS = 250;
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-
-/** Polls a started container until it is judged healthy or failed (see `judgeHealth`). */
-export async function waitUntilHealthy(
-  docker: Docker,
-  id: string,
-  gate: HealthGate,
-  signal: AbortSignal,
-): Promise<Exclude<HealthVerdict, { state: 'waiting' }> & { elapsedMs: number }> {
-  const started = Date.now();
-  for (;;) {
-    const inspect = await inspectContainer(docker, id);
-    const elapsedMs = Date.now() - started;
-    if (!inspect) return { state: 'failed', code: 'exited', detail: 'the container disappeared', elapsedMs };
-    const verdict = judgeHealth(inspect, gate, elapsedMs);
-    if (verdict.state !== 'waiting') return { ...verdict, elapsedMs };
-    await sleep(POLL_MS, signal);
   }
 }

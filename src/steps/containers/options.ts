@@ -9,6 +9,8 @@ export interface StopOptions {
 export interface StartOptions {
   healthyTimeoutMs: number;
   settleMs: number;
+  /** A command run in each replacement (`docker exec`) that must exit 0 before it counts as healthy. */
+  probe?: string[];
 }
 
 export const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -25,10 +27,22 @@ function duration(options: Record<string, unknown>, key: string, fallback?: stri
 
 export const stopOptions = (options: Record<string, unknown>): StopOptions => ({ timeoutMs: duration(options, 'timeout') });
 
-export const startOptions = (options: Record<string, unknown>): StartOptions => ({
-  healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
-  settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
-});
+export const startOptions = (options: Record<string, unknown>): StartOptions => {
+  const probe = probeCommand(options.probe);
+  return {
+    healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
+    settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
+    ...(probe === undefined ? {} : { probe }),
+  };
+};
+
+/** `probe`: a string is a shell command line (`sh -c`), a list is the argv itself, exec'd without a shell. */
+export function probeCommand(raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string' && raw.trim() !== '') return ['sh', '-c', raw];
+  if (Array.isArray(raw) && raw.length > 0 && raw.every((arg) => typeof arg === 'string') && raw[0] !== '') return raw as string[];
+  throw new Error(`probe: not a command (a non-empty string, or a list of strings): ${JSON.stringify(raw)}`);
+}
 
 /**
  * Seconds Docker waits for a container to exit before killing it: the option, else the container's own `StopTimeout`, else 10.

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { joinNetworkOf, networkDependents, networkParentOf, parentsFirst, refersTo } from '../../src/steps/containers/networkShare.js';
+import type { ContainerInspect } from '../../src/steps/containers/types.js';
+
+const id = (c: string): string => c.repeat(64);
+
+function container(name: string, idChar: string, networkMode: string, running = true): ContainerInspect {
+  return {
+    Id: id(idChar),
+    Name: `/${name}`,
+    Image: 'sha256:1',
+    State: { Status: running ? 'running' : 'exited', Running: running },
+    Config: { Image: '127.0.0.1:5055/lab/web:prod' },
+    HostConfig: { NetworkMode: networkMode },
+  };
+}
+
+describe('networkParentOf', () => {
+  it.each([
+    { mode: `container:${id('a')}`, parent: id('a') },
+    { mode: 'container:web', parent: 'web' },
+    { mode: 'host', parent: undefined },
+    { mode: 'none', parent: undefined },
+    { mode: 'backend', parent: undefined },
+    { mode: undefined, parent: undefined },
+  ])('$mode → $parent', ({ mode, parent }) => {
+    expect(networkParentOf(mode)).toBe(parent);
+  });
+});
+
+describe('refersTo', () => {
+  const web = container('web.freshen-old', 'a', 'none');
+  it.each([
+    { ref: id('a'), refers: true },
+    { ref: 'aaaaaaaaaaaa', refers: true },
+    { ref: 'aaaaaaaaaaa', refers: false },
+    { ref: 'web.freshen-old', refers: true },
+    { ref: 'web', refers: false },
+    { ref: id('b'), refers: false },
+  ])('$ref → $refers', ({ ref, refers }) => {
+    expect(refersTo(ref, web)).toBe(refers);
+  });
+});
+
+describe('networkDependents', () => {
+  const parent = container('web.freshen-old', 'a', 'none', false);
+  const containers = [
+    parent,
+    container('sidecar', 'b', `container:${id('a')}`),
+    container('metrics', 'c', `container:${id('a')}`, false),
+    container('other', 'd', `container:${id('e')}`),
+    container('hosted', 'f', 'host'),
+    container('proxy', 'g', 'container:web.freshen-old'),
+    container('web-api', 'h', `container:${id('a')}`),
+  ];
+  it('finds the containers joined to the parent by ID or name, sorted, minus the excluded', () => {
+    expect(networkDependents(containers, parent, new Set(['web-api']))).toEqual([
+      { id: id('c'), name: 'metrics', running: false },
+      { id: id('g'), name: 'proxy', running: true },
+      { id: id('b'), name: 'sidecar', running: true },
+    ]);
+  });
+});
+
+describe('parentsFirst', () => {
+  const items = [{ name: 'a-child', parent: 'z-parent' }, { name: 'b' }, { name: 'c-grandchild', parent: 'a-child' }, { name: 'z-parent' }];
+  it('puts a parent before the containers that share its namespace, keeping the order otherwise', () => {
+    expect(parentsFirst(items, (item) => item.parent).map((item) => item.name)).toEqual(['z-parent', 'a-child', 'b', 'c-grandchild']);
+  });
+  it('ignores a parent that is not an item', () => {
+    expect(parentsFirst([{ name: 'x', parent: 'gone' }, { name: 'a' }], (item) => item.parent).map((item) => item.name)).toEqual(['x', 'a']);
+  });
+  it('joins by name', () => {
+    expect(joinNetworkOf('web')).toBe('container:web');
+  });
+});

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 
 /** One HTTP exchange, body fully read. */
 export interface HttpResponse {
@@ -15,6 +16,26 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: Buffer;
   timeoutMs: number;
+}
+
+/** A request whose body (if any) is streamed and whose answer is handed over unread, for blobs too big to hold in memory. */
+export interface StreamRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: Readable;
+  /** Sent as Content-Length with `body` (registries refuse chunked transfer encoding on uploads). */
+  contentLength?: number;
+  /** Longest silence on the socket (not the whole exchange, which may take long for a big blob). */
+  idleTimeoutMs: number;
+}
+
+/** An answer whose body is still to be read (or drained). */
+export interface StreamResponse {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  body: http.IncomingMessage;
 }
 
 /** The request took longer than its timeout (connect, send and read all count). */
@@ -58,6 +79,29 @@ export class HttpTransport {
         });
       });
       req.end(request.body);
+    });
+  }
+
+  /** Sends `request`, streaming its body; resolves as soon as the answer's headers arrive. */
+  stream(request: StreamRequest): Promise<StreamResponse> {
+    const url = new URL(request.url);
+    const secure = url.protocol === 'https:';
+    const headers = { ...request.headers, ...(request.contentLength !== undefined ? { 'Content-Length': String(request.contentLength) } : {}) };
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? this.httpsAgent : this.httpAgent });
+      req.setTimeout(request.idleTimeoutMs, () => req.destroy(new HttpTimeoutError(`no data for ${request.idleTimeoutMs} ms`)));
+      req.on('error', reject);
+      req.on('response', (res) => {
+        res.on('error', () => undefined);
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res });
+      });
+      if (request.body === undefined) {
+        req.end();
+        return;
+      }
+      // A failing body (a digest that does not match) aborts the request, so the server never completes it.
+      request.body.on('error', (error) => req.destroy(error));
+      request.body.pipe(req);
     });
   }
 

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
 import type { RegistrySettings } from '../model/inventory.js';
 import { RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
-import { HttpTimeoutError, HttpTransport, type HttpResponse } from './httpTransport.js';
+import { HttpTimeoutError, HttpTransport, type HttpResponse, type StreamResponse } from './httpTransport.js';
+import { blobPath, mountBlob, uploadBlob, type UploadIo } from './registryBlobs.js';
 import { TokenCache, accessKey, basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './registryAuth.js';
 import {
   MANIFEST_ACCEPT,
@@ -13,7 +15,7 @@ import {
   platformManifestDigest,
   sha256Digest,
 } from './registryFormats.js';
-import type { RegistryClient, RegistryImageConfig, RegistryManifest } from './types.js';
+import type { BlobStream, RegistryClient, RegistryImageConfig, RegistryManifest } from './types.js';
 
 /** Options of `createRegistryClient`. */
 export interface RegistryClientOptions {
@@ -32,6 +34,8 @@ interface RequestOptions {
   /** Statuses that are answers rather than errors; 404 is often one. */
   accept?: number[];
 }
+
+const REDIRECTS = [301, 302, 303, 307, 308];
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
@@ -123,8 +127,75 @@ class HttpRegistryClient implements ClosableRegistryClient {
     await this.request('DELETE', manifestPath(repository, digest), { accept: [404] });
   }
 
+  async blobSize(repository: string, digest: string): Promise<number | undefined> {
+    const res = await this.request('HEAD', blobPath(repository, digest), { accept: [404, ...REDIRECTS] });
+    if (res.status === 404) return undefined;
+    const length = Number(headerOf(res, 'content-length'));
+    return Number.isSafeInteger(length) ? length : 0;
+  }
+
+  async openBlob(repository: string, digest: string): Promise<BlobStream> {
+    let url = this.settings.url + blobPath(repository, digest);
+    let res = await this.openStream('GET', url);
+    const location = headerOf(res, 'location');
+    if (REDIRECTS.includes(res.status) && location !== undefined) {
+      res.body.resume();
+      // Registries on object storage redirect blob reads; the signed URL needs no (and must not get our) credentials.
+      url = new URL(location, url).toString();
+      res = await this.sendStream('GET', url, {});
+    }
+    if (res.status !== 200) throw this.httpError(await readAll(res), 'GET', url);
+    const length = Number(headerOf(res, 'content-length'));
+    return { size: Number.isSafeInteger(length) ? length : undefined, stream: res.body };
+  }
+
+  uploadBlob(repository: string, digest: string, size: number, content: Readable, options: { chunkSize?: number } = {}): Promise<void> {
+    const what = `blob ${digest} for ${this.name}/${repository}`;
+    return uploadBlob(this.uploadIo(), { repository, digest, size, what }, content, options.chunkSize);
+  }
+
+  mountBlob(repository: string, digest: string, fromRepository: string): Promise<boolean> {
+    return mountBlob(this.uploadIo(), repository, digest, fromRepository);
+  }
+
   close(): void {
     this.transport.close();
+  }
+
+  private uploadIo(): UploadIo {
+    return {
+      baseUrl: this.settings.url,
+      request: (method, url, options) => this.requestUrl(method, url, options),
+      streamBody: async (method, url, body, contentLength, headers) => {
+        // Uploads follow a POST of the same scope, so credentials are settled: a streamed body cannot be sent twice.
+        const res = await this.sendStream(method, url, { ...headers, ...this.authorization(accessKey(method, new URL(url).pathname)) }, body, contentLength);
+        const answer = await readAll(res);
+        if (answer.status >= 300) throw this.httpError(answer, method, url);
+        return answer;
+      },
+    };
+  }
+
+  /** A bodiless streamed request with authentication (one challenge answered); the caller reads or drains the answer. */
+  private async openStream(method: string, url: string): Promise<StreamResponse> {
+    const key = accessKey(method, new URL(url).pathname);
+    let res = await this.sendStream(method, url, this.authorization(key));
+    if (res.status === 401) {
+      const challenge = parseChallenge(headerOf(res, 'www-authenticate'));
+      res.body.resume();
+      if (await this.answerChallenge(challenge, key)) res = await this.sendStream(method, url, this.authorization(key));
+    }
+    return res;
+  }
+
+  private async sendStream(method: string, url: string, headers: Record<string, string>, body?: Readable, contentLength?: number): Promise<StreamResponse> {
+    try {
+      return await this.transport.stream({ method, url, headers: { 'User-Agent': 'freshen', ...headers }, body, contentLength, idleTimeoutMs: this.timeoutMs });
+    } catch (error) {
+      // A body that failed its own check (a digest mismatch) is not a connection problem.
+      if (error instanceof Error && (error as { code?: unknown }).code === 'digest-mismatch') throw error;
+      throw this.connectionError(error, method, url);
+    }
   }
 
   private async blob(repository: string, digest: string): Promise<Buffer> {
@@ -153,9 +224,13 @@ class HttpRegistryClient implements ClosableRegistryClient {
   }
 
   /** Sends a request to the registry, answering one authentication challenge; error statuses not in `accept` throw. */
-  private async request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
-    const key = accessKey(method, path);
-    const url = this.settings.url + path;
+  private request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.requestUrl(method, this.settings.url + path, options);
+  }
+
+  /** As `request`, for an absolute URL on the registry (an upload session's `Location`). */
+  private async requestUrl(method: string, url: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    const key = accessKey(method, new URL(url).pathname);
     let res = await this.send(method, url, { ...options.headers, ...this.authorization(key) }, options.body);
     if (res.status === 401 && (await this.answerChallenge(parseChallenge(headerOf(res, 'www-authenticate')), key))) {
       res = await this.send(method, url, { ...options.headers, ...this.authorization(key) }, options.body);
@@ -229,7 +304,14 @@ class HttpRegistryClient implements ClosableRegistryClient {
 
 const manifestPath = (repository: string, reference: string): string => `/v2/${repository}/manifests/${reference}`;
 
-function headerOf(res: HttpResponse, name: string): string | undefined {
+/** Reads a streamed answer whole: only for small answers (errors, upload acknowledgements). */
+async function readAll(res: StreamResponse): Promise<HttpResponse> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  return { status: res.status, statusText: res.statusText, headers: res.headers, body: Buffer.concat(chunks) };
+}
+
+function headerOf(res: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
   const value = res.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 
 /** Output of one command run over SSH. */
 export interface ExecResult {
@@ -47,6 +48,24 @@ export interface RegistryClient {
   putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string>;
   /** Deletes a manifest by digest (which untags every tag pointing at it). */
   deleteManifest(repository: string, digest: string): Promise<void>;
+  /** HEAD on a blob: its size, or undefined when the repository does not hold it. */
+  blobSize(repository: string, digest: string): Promise<number | undefined>;
+  /** GET a blob as a stream (redirects followed), unverified: the caller checks the digest as it reads. */
+  openBlob(repository: string, digest: string): Promise<BlobStream>;
+  /**
+   * Uploads a blob from a stream, verified by sha256 as it flows (a mismatch aborts the upload): one monolithic PUT, or PATCH
+   * chunks of `chunkSize` bytes (each held in memory) when the blob is bigger than that.
+   */
+  uploadBlob(repository: string, digest: string, size: number, content: Readable, options?: { chunkSize?: number }): Promise<void>;
+  /** Cross-repository mount of a blob the registry holds in `fromRepository`; false when the registry would not mount it. */
+  mountBlob(repository: string, digest: string, fromRepository: string): Promise<boolean>;
+}
+
+/** A blob being read. */
+export interface BlobStream {
+  /** Content-Length of the answer, when the registry sent one. */
+  size: number | undefined;
+  stream: Readable;
 }
 
 /** The connections of one host, opened lazily and reused across steps; closed by the runner at the end. */

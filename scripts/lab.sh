@@ -14,6 +14,7 @@ source "$HERE/lab/registry.sh"
 source "$HERE/lab/sshd.sh"
 source "$HERE/lab/content.sh"
 source "$HERE/lab/inventory.sh"
+source "$HERE/lab/debian.sh"
 
 usage() {
   cat <<'USAGE'
@@ -24,7 +25,9 @@ usage: scripts/lab.sh COMMAND
   reset                     down, then delete the lab directory
   install                   only install the Debian packages the lab needs
   registry start|stop|restart
+  registry readonly on|off  read-only mode (pulls only) for a safe gc sweep; restarts the registry
   publish-upstream [LEVEL]  push upstream/os:stable with the next (or given) patch level
+  debian [--force]          debootstrap Debian bookworm (without its updates) and push upstream/debian:bookworm
 environment: FRESHEN_LAB_DIR (default /tmp/freshen-lab), FRESHEN_LAB_SKIP_SEED=1,
              FRESHEN_LAB_SEED=docker (seed with plain docker builds instead of freshen)
 USAGE
@@ -120,6 +123,7 @@ cmd_registry() {
     start) registry_start ;;
     stop) registry_stop ;;
     restart) registry_stop && registry_start ;;
+    readonly) registry_readonly "${2:-}" ;;
     *) usage >&2; exit 2 ;;
   esac
 }
@@ -138,8 +142,9 @@ case ${1:-} in
   down) cmd_down ;;
   reset) cmd_reset ;;
   install) ensure_packages ;;
-  registry) cmd_registry "${2:-}" ;;
+  registry) cmd_registry "${2:-}" "${3:-}" ;;
   publish-upstream) cmd_publish_upstream "${2:-}" ;;
+  debian) cmd_debian "${2:-}" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

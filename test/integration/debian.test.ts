@@ -1,0 +1,138 @@
+// The Debian demo's moving parts against the lab and Debian's real mirror: `lab.sh debian` imports a bookworm that lacks
+// its security updates; an image of lab/debian/images/deb/base seeded without the network keeps them pending; freshen's
+// rebuild with `network: host` runs the upgrade, and afterwards apt sees nothing pending.
+// Opt-in (`npm run test:debian`): a cold debootstrap takes minutes; see docs/debian-demo.md.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistryClient } from '../../src/adapters/registry.js';
+import { registrySettings } from '../../src/model/inventory.js';
+import type { StepResult } from '../../src/model/results.js';
+import { newRunState, type HostFacts } from '../../src/runner/facts.js';
+import { runStep } from '../../src/runner/runStep.js';
+import { discoverStep } from '../../src/steps/discover.js';
+import { pushStep } from '../../src/steps/push.js';
+import { rebuildStep } from '../../src/steps/rebuild.js';
+import type { StepHandler } from '../../src/steps/types.js';
+import { LAB_DIR, REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript } from '../support/lab.js';
+import { labHost, makeStepContext } from '../support/stepContext.js';
+
+const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
+const BASE = `t-debian-${randomBytes(3).toString('hex')}/base`;
+const BASE_REF = `${REGISTRY}/${BASE}:prod`;
+const docker = labDocker('build1');
+const registry = createRegistryClient(registrySettings({ registry: REGISTRY })!);
+let root: string;
+/** What apt would upgrade in the imported upstream, measured once. */
+let upstreamPending: string[];
+
+/** Runs `script` in a throwaway container of `image` on build1 with the host's network (the Debian mirror). */
+function inContainer(image: string, script: string): Promise<string> {
+  const args = ['-H', `unix://${labSocket('build1')}`, 'run', '--rm', '--network', 'host', '--pull', 'never', image, 'sh', '-c', script];
+  return new Promise((resolve, reject) =>
+    execFile('docker', args, { maxBuffer: 16 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))),
+  );
+}
+
+/** The packages `apt-get -s upgrade` would install in `image`, after refreshing the index from the image's own sources. */
+async function pendingUpgrades(image: string): Promise<string[]> {
+  const out = await inContainer(image, 'apt-get -qq update >/dev/null 2>&1 || exit 3; apt-get -s upgrade');
+  return out.split('\n').flatMap((line) => /^Inst (\S+)/.exec(line)?.[1] ?? []);
+}
+
+async function run(handler: StepHandler, options: Record<string, unknown>, facts: HostFacts): Promise<StepResult> {
+  const { ctx, close } = makeStepContext({ host: labHost('build1'), check: false, playbookDir: root, facts, run: newRunState() });
+  try {
+    return await runStep(handler, ctx, options);
+  } finally {
+    await close();
+  }
+}
+
+/** discover + rebuild + push over the temp tree, as a playbook's builders play runs them. */
+async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record<string, unknown>): Promise<StepResult[]> {
+  const facts = {} as HostFacts;
+  const results: StepResult[] = [];
+  for (const [handler, options] of [[discoverStep, discover], [rebuildStep, rebuild], [pushStep, {}]] as const) {
+    results.push(await run(handler, options, facts));
+  }
+  return results;
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  const lab = await runLabScript(['debian']);
+  expect(lab.code, lab.stderr).toBe(0);
+  console.log(`lab.sh debian took ${((Date.now() - started) / 1000).toFixed(1)}s:\n${lab.stderr.trim()}`);
+  await docker.getImage(UPSTREAM).inspect().catch(async () => {
+    await new Promise<void>((resolve, reject) =>
+      execFile('docker', ['-H', `unix://${labSocket('build1')}`, 'pull', '-q', UPSTREAM], (error) => (error ? reject(error) : resolve())),
+    );
+  });
+  root = await mkdtemp(join(tmpdir(), 't-debian-tree-'));
+  await mkdir(join(root, BASE), { recursive: true });
+  // The shipped Dockerfile, as is: the test proves the demo's own image tree.
+  await writeFile(join(root, BASE, 'Dockerfile'), await readFile(join(REPO_ROOT, 'lab/debian/images/deb/base/Dockerfile'), 'utf8'));
+}, 900_000);
+
+afterAll(async () => {
+  const digests = new Set<string>();
+  for (const tag of await registry.tags(BASE).catch(() => [])) {
+    const digest = await registry.manifestDigest(BASE, tag);
+    if (digest) digests.add(digest);
+  }
+  for (const digest of digests) await registry.deleteManifest(BASE, digest).catch(() => undefined);
+  for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${BASE}`] } })) {
+    for (const repoTag of image.RepoTags ?? []) await docker.getImage(repoTag).remove().catch(() => undefined);
+    await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  }
+  registry.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('lab.sh debian', () => {
+  it('imports a Debian bookworm that lists the security suite and has real upgrades pending from it', async () => {
+    const osRelease = await inContainer(UPSTREAM, 'cat /etc/os-release; cat /etc/apt/sources.list.d/debian.sources');
+    expect(osRelease).toMatch(/VERSION_CODENAME=bookworm/);
+    expect(osRelease).toMatch(/Suites: bookworm-security/);
+    expect(osRelease).toMatch(/Suites: bookworm bookworm-updates/);
+    upstreamPending = await pendingUpgrades(UPSTREAM);
+    expect(upstreamPending).not.toEqual([]);
+    // The rootfs is cached: a re-import needs no debootstrap.
+    await expect(readFile(join(LAB_DIR, 'debian/bookworm-minbase.tar')).then((b) => b.length)).resolves.toBeGreaterThan(10 << 20);
+  });
+
+  it('does nothing the second time', async () => {
+    const started = Date.now();
+    const again = await runLabScript(['debian']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`${UPSTREAM} is in the registry already`);
+    expect(again.stdout.trim()).toBe(UPSTREAM);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses an unknown option', async () => {
+    const wrong = await runLabScript(['debian', '--forse']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('debian [--force]');
+  });
+});
+
+describe('deb/base: pending upgrades, then freshen rebuilds them away', () => {
+  it('seeded without the network, the prod image carries the upstream pending upgrades', async () => {
+    const results = await rebuildAndPush({ root: '.', include_unpublished: true }, { network: 'none' });
+    expect(results.map((r) => r.status)).toEqual(['ok', 'changed', 'changed']);
+    expect(await pendingUpgrades(BASE_REF)).toEqual(upstreamPending);
+  }, 180_000);
+
+  it('rebuilt with network host, the new prod image has nothing pending', async () => {
+    const results = await rebuildAndPush({ root: '.', force: [BASE] }, { network: 'host', timeout: '10m' });
+    expect(results.map((r) => r.status), JSON.stringify(results, null, 2)).toEqual(['ok', 'changed', 'changed']);
+    const served = await registry.imageConfig(BASE, 'prod');
+    expect(served?.configDigest).toBe((await docker.getImage(BASE_REF).inspect()).Id);
+    expect(await pendingUpgrades(BASE_REF)).toEqual([]);
+  }, 180_000);
+});

@@ -1,10 +1,10 @@
-/** Parses `90`, `90s`, `1500ms`, `2m`, `1h`, `1m30s` into milliseconds; undefined when malformed. Bare numbers are seconds. */
+/** Parses `90`, `90s`, `1500ms`, `2m`, `1h`, `1m30s`, `30d`, `2w` into milliseconds; undefined when malformed. Bare numbers are seconds. */
 export function parseDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text * 1000 : undefined;
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) return undefined;
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]!]!, 0);
 }

@@ -17,6 +17,8 @@ export interface StepResult {
   rescued?: number;
   /** What `--diff` shows: per container (or image reference) the image before and after, and whether it would be replaced. */
   diff?: ImageDiff[];
+  /** Machine-readable findings of the step (e.g. discover's verdicts per image), copied to the JSON report as is. */
+  details?: Record<string, unknown>;
 }
 
 /** One line of `--diff`: a container's image (or, without `container`, an image reference) before and after the step. */

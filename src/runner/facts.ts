@@ -1,5 +1,18 @@
 /** Why an image needs a rebuild. */
-export type StaleReason = 'base-changed' | 'base-rebuilt' | 'context-changed' | 'forced' | 'no-provenance' | 'unpublished';
+export type StaleReason =
+  | 'base-changed'
+  | 'base-rebuilt'
+  | 'context-changed'
+  | 'forced'
+  | 'max-age'
+  | 'no-provenance'
+  | 'packages-outdated'
+  | 'unpublished';
+
+/** What discover's package probe found in the current prod image (`probe` option). */
+export type PackageProbeFacts =
+  | { ok: true; manager: string; os?: string; outdated: Array<{ name: string; installed?: string; available?: string }> }
+  | { ok: false; problem: string };
 
 /** An image directory found by `discover`: one Dockerfile, one repository. */
 export interface ManagedImage {
@@ -21,6 +34,10 @@ export interface ManagedImage {
   explanations: string[];
   /** discover's `build_args`, which resolved the `FROM` lines; rebuild merges its own over them. */
   buildArgs?: Record<string, string>;
+  /** The final stage's base (`scratch` included): the one a rebase question is about. */
+  finalBase?: string;
+  /** The probe's finding, when discover probed the prod image. */
+  packages?: PackageProbeFacts;
 }
 
 /** An image that `rebuild` built (or, in check mode, would build). */

@@ -11,6 +11,8 @@ export interface StepRecord {
   code?: string;
   rolled_back?: number;
   rescued?: number;
+  /** The step's machine-readable findings (e.g. discover's verdicts), when it has any. */
+  details?: Record<string, unknown>;
   /** Under `--diff`: images before and after, per container. */
   diff?: ImageDiff[];
   /** When the step started (ISO 8601), so the order of hosts and batches can be read back. */
@@ -43,6 +45,7 @@ export function stepRecord(step: StepKind, result: StepResult, startedAt: Date, 
     ...(result.code !== undefined ? { code: result.code } : {}),
     ...(result.rolledBack ? { rolled_back: result.rolledBack } : {}),
     ...(result.rescued ? { rescued: result.rescued } : {}),
+    ...(result.details !== undefined ? { details: result.details } : {}),
     ...(result.diff && result.diff.length > 0 ? { diff: result.diff } : {}),
     started_at: startedAt.toISOString(),
     duration_ms: Math.round(durationMs),

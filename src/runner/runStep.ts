@@ -12,7 +12,11 @@ export async function runStep(handler: StepHandler, ctx: StepContext, options: R
     const changes = handler.changes(plan);
     const notes = handler.notes?.(plan) ?? [];
     const diff = handler.diff?.(plan) ?? [];
-    const withDiff = (result: StepResult): StepResult => (diff.length > 0 ? { ...result, diff } : result);
+    const details = handler.details?.(plan);
+    const withDiff = (result: StepResult): StepResult => {
+      const withDetails = details === undefined || result.details !== undefined ? result : { ...result, details };
+      return diff.length > 0 ? { ...withDetails, diff } : withDetails;
+    };
     if (changes.length === 0) return withDiff(ok(notes));
     if (ctx.check) return withDiff(changed(changes, notes));
     const result = await handler.apply(ctx, plan);

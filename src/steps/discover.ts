@@ -9,7 +9,9 @@ import { assessTree, externalBasesToLookUp, type ImageFacts } from './build/asse
 import { readBuildContext } from './build/contextFiles.js';
 import { parseDockerfile } from './build/dockerfile.js';
 import { discoverOptions } from './build/options.js';
-import { readProvenance } from './build/provenance.js';
+import { probeProdImages, type ProbeTarget } from './build/probeProd.js';
+import { LABEL_CREATED, readProvenance } from './build/provenance.js';
+import { discoverDetails } from './build/sentences.js';
 import { walkTree } from './build/tree.js';
 import type { StepContext, StepHandler } from './types.js';
 
@@ -35,6 +37,7 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
     ctx.progress(`Asking ${registry.name} which of ${walk.images.length} images carry :${opts.tag}`);
     const prodConfigs = await Promise.all(walk.images.map((image) => registry.imageConfig(image.repository, opts.tag)));
     const candidates: ImageFacts[] = [];
+    const probeTargets: ProbeTarget[] = [];
     for (const [i, image] of walk.images.entries()) {
       const config = prodConfigs[i];
       if (!config && !opts.includeUnpublished) {
@@ -46,14 +49,25 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
       if (!parsed.ok) throw new Error(`${join(image.dir, 'Dockerfile')}: ${parsed.error}`);
       ctx.progress(`Hashing the build context of ${image.repository}`);
       const context = await readBuildContext(image.dir);
+      const labels = config?.config.config?.Labels ?? {};
+      const created = labels[LABEL_CREATED] ?? config?.config.created;
       candidates.push({
         repository: image.repository,
         dir: image.dir,
         published: config !== undefined,
-        ...(config ? { prodImageId: config.configDigest, provenance: readProvenance(config.config.config?.Labels) } : {}),
+        ...(config ? { prodImageId: config.configDigest, provenance: readProvenance(labels) } : {}),
         bases: parsed.value.bases,
+        finalBase: parsed.value.finalBase,
         contextDigest: context.digest,
+        ...(created !== undefined ? { created } : {}),
       });
+      const ref = `${registry.name}/${image.repository}:${opts.tag}`;
+      if (config && opts.probe) probeTargets.push({ repository: image.repository, ref, manifestDigest: config.manifestDigest, labels });
+    }
+    const probes = opts.probe ? await probeProdImages(ctx, probeTargets, opts.probe) : new Map();
+    for (const candidate of candidates) {
+      const found = probes.get(candidate.repository);
+      if (found) candidate.packages = found;
     }
 
     // A rolled-back repository stays out of the tree: not rebuilt, and its dependents compare with what it serves now.
@@ -62,7 +76,15 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
     candidates.splice(0, candidates.length, ...candidates.filter((c) => !holds.has(c.repository)));
     const tree = new Set(candidates.map((c) => c.repository));
     const baseIds = await lookUpBases(registry, externalBasesToLookUp(candidates, registry.name, opts.tag, tree));
-    const assessment = assessTree({ registry: registry.name, tag: opts.tag, force: opts.force, buildArgs: opts.buildArgs, images: candidates, baseIds });
+    const assessment = assessTree({
+      registry: registry.name,
+      tag: opts.tag,
+      force: opts.force,
+      buildArgs: opts.buildArgs,
+      images: candidates,
+      baseIds,
+      ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs, now: new Date() } : {}),
+    });
     if (!assessment.ok) throw new Error(assessment.error);
     ctx.facts.images = assessment.images;
     if (assessment.images.length === 0) notes.push(`no managed images below ${root}`);
@@ -73,8 +95,10 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
 
   notes: (plan) => plan.notes,
 
+  details: (plan) => discoverDetails(plan.images),
+
   async apply(_ctx, plan) {
-    return ok(plan.notes);
+    return { ...ok(plan.notes), details: discoverDetails(plan.images) };
   },
 };
 

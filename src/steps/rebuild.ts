@@ -1,12 +1,12 @@
 import { UnreachableError, errorMessage } from '../adapters/errors.js';
 import { formatDuration } from '../model/duration.js';
 import { registrySettings } from '../model/inventory.js';
-import { changed, failed } from '../model/results.js';
+import { changed, failed, ok } from '../model/results.js';
 import type { BuiltImage, ManagedImage } from '../runner/facts.js';
 import { buildOne } from './build/buildOne.js';
 import { chooseDatestampTag } from './build/datestampTags.js';
 import { rebuildOptions, type RebuildOptions } from './build/options.js';
-import { builtSentence, plannedBuildSentence } from './build/sentences.js';
+import { builtSentence, identicalSentence, plannedBuildSentence } from './build/sentences.js';
 import type { StepContext, StepHandler } from './types.js';
 
 /** One image rebuild would build, in build order. */
@@ -56,6 +56,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     const actions: string[] = [];
     const notes: string[] = [];
     const failures: string[] = [];
+    const identical: string[] = [];
 
     for (const { image } of plan.builds) {
       const failedBase = image.dependsOn.find((dep) => notBuilt.has(dep));
@@ -80,6 +81,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
             pull: plan.options.pull,
             dateFormat: plan.options.dateFormat,
             ...(plan.options.network ? { network: plan.options.network } : {}),
+            skipIdentical: plan.options.skipIdentical,
           },
           { docker, registry, settings: registrySettings(ctx.vars), tree: new Set(plan.tree), builtThisRun: builtRepos, signal, progress: ctx.progress },
         );
@@ -97,6 +99,11 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
         failures.push(`Building ${image.ref} failed: ${result.reason}`);
         continue;
       }
+      if (result.identical) {
+        identical.push(image.ref);
+        notes.push(identicalSentence(image.ref, result.prodImageId));
+        continue;
+      }
       actions.push(builtSentence(image, result.imageId, result.dateRef, rebuiltRefs));
       built.push({ repository: image.repository, ref: image.ref, dateRef: result.dateRef, imageId: result.imageId, planned: false });
       builtRepos.add(image.repository);
@@ -104,7 +111,10 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     }
 
     ctx.facts.built = built;
-    if (failures.length > 0) return failed(failures.join('\n\n'), 'build-failed', actions, notes);
-    return changed(actions, notes);
+    const details = identical.length > 0 ? { details: { identical } } : {};
+    if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details };
+    // Only identical rebuilds: nothing new exists anywhere, so the step is ok.
+    if (actions.length === 0) return { ...ok(notes), ...details };
+    return { ...changed(actions, notes), ...details };
   },
 };

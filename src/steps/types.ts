@@ -32,6 +32,8 @@ export interface StepHandler<Plan = unknown> {
   changes(plan: Plan): string[];
   /** Informative lines shown whether or not anything changes. */
   notes?(plan: Plan): string[];
+  /** Machine-readable findings shown whether or not anything changes (the JSON report's `details`). */
+  details?(plan: Plan): Record<string, unknown>;
   /** What `--diff` shows: images before and after, per container. */
   diff?(plan: Plan): ImageDiff[];
   apply(ctx: StepContext, plan: Plan): Promise<StepResult>;

@@ -22,6 +22,53 @@ describe('discoverOptions', () => {
       vars: { rollout_tag: 'live' },
       parsed: { root: 'i', tag: 'stable', force: ['a/b'], includeUnpublished: true, buildArgs: { N: '1', B: 'true', S: 's' } },
     },
+    {
+      name: 'max_age in days, probe on with defaults (host network, index refreshed)',
+      options: { root: 'i', max_age: '30d', probe: true },
+      vars: {},
+      parsed: {
+        root: 'i',
+        tag: 'prod',
+        force: false,
+        includeUnpublished: false,
+        buildArgs: {},
+        maxAgeMs: 30 * 86_400_000,
+        probe: { network: 'host', timeoutMs: 120_000, refresh: true, commands: {} },
+      },
+    },
+    {
+      name: 'probe without network: no refresh unless asked; one custom command for every image',
+      options: { root: 'i', max_age: '1w2d', probe: { network: 'none', timeout: '30s', command: 'cat /outdated' } },
+      vars: {},
+      parsed: {
+        root: 'i',
+        tag: 'prod',
+        force: false,
+        includeUnpublished: false,
+        buildArgs: {},
+        maxAgeMs: 9 * 86_400_000,
+        probe: { network: 'none', timeoutMs: 30_000, refresh: false, commands: { '*': 'cat /outdated' } },
+      },
+    },
+    {
+      name: 'probe: false is off',
+      options: { root: 'i', probe: false },
+      vars: {},
+      parsed: { root: 'i', tag: 'prod', force: false, includeUnpublished: false, buildArgs: {} },
+    },
+    {
+      name: 'probe commands per repository',
+      options: { root: 'i', probe: { update: false, command: { 'team/api': 'x' } } },
+      vars: {},
+      parsed: {
+        root: 'i',
+        tag: 'prod',
+        force: false,
+        includeUnpublished: false,
+        buildArgs: {},
+        probe: { network: 'host', timeoutMs: 120_000, refresh: false, commands: { 'team/api': 'x' } },
+      },
+    },
   ])('$name', ({ options, vars, parsed }) => {
     expect(discoverOptions(options, vars)).toEqual(parsed);
   });
@@ -30,6 +77,9 @@ describe('discoverOptions', () => {
     { options: {}, error: 'discover needs a "root" directory' },
     { options: { root: 'i', force: 'yes' }, error: 'discover "force" must be true, false or a list of repositories' },
     { options: { root: 'i', build_args: ['A=1'] }, error: 'discover "build_args" must be a map' },
+    { options: { root: 'i', max_age: 'a month' }, error: 'discover "max_age" is not a duration: a month' },
+    { options: { root: 'i', probe: { network: 'bridge' } }, error: 'discover "probe.network" must be "host" or "none"' },
+    { options: { root: 'i', probe: { command: ['x'] } }, error: 'discover "probe.command" must be a script or a map of repository to script' },
   ])('rejects $options', ({ options, error }) => {
     expect(() => discoverOptions(options, {})).toThrow(error);
   });
@@ -37,12 +87,12 @@ describe('discoverOptions', () => {
 
 describe('rebuildOptions', () => {
   it.each([
-    { options: {}, parsed: { noCache: true, pull: true, dateFormat: 'YYYYMMDD-HHmm', buildArgs: {}, timeoutMs: 1_800_000 } },
+    { options: {}, parsed: { noCache: true, pull: true, dateFormat: 'YYYYMMDD-HHmm', buildArgs: {}, timeoutMs: 1_800_000, skipIdentical: true } },
     {
-      options: { no_cache: false, pull: false, date_format: 'YYYYMMDDHHmmss', build_args: { A: 'x' }, timeout: '90s' },
-      parsed: { noCache: false, pull: false, dateFormat: 'YYYYMMDDHHmmss', buildArgs: { A: 'x' }, timeoutMs: 90_000 },
+      options: { no_cache: false, pull: false, date_format: 'YYYYMMDDHHmmss', build_args: { A: 'x' }, timeout: '90s', skip_identical: false },
+      parsed: { noCache: false, pull: false, dateFormat: 'YYYYMMDDHHmmss', buildArgs: { A: 'x' }, timeoutMs: 90_000, skipIdentical: false },
     },
-    { options: { timeout: 120 }, parsed: { noCache: true, pull: true, dateFormat: 'YYYYMMDD-HHmm', buildArgs: {}, timeoutMs: 120_000 } },
+    { options: { timeout: 120 }, parsed: { noCache: true, pull: true, dateFormat: 'YYYYMMDD-HHmm', buildArgs: {}, timeoutMs: 120_000, skipIdentical: true } },
   ])('$options', ({ options, parsed }) => {
     expect(rebuildOptions(options)).toEqual(parsed);
   });

@@ -161,3 +161,102 @@ describe('readProvenance', () => {
     expect(readProvenance(labels)).toEqual({ ok: true, value: { bases: { [OS]: id('1'), 'a:1': id('2') }, contextDigest: CTX } });
   });
 });
+
+describe('staleVerdict: age, packages and multi-stage bases', () => {
+  const NOW = new Date('2026-03-31T00:00:00Z');
+  const TOOL = '127.0.0.1:5055/upstream/golang:1';
+  const outdated = (n: number) => ({
+    ok: true as const,
+    manager: 'apt',
+    os: 'Debian GNU/Linux 12 (bookworm)',
+    outdated: Array.from({ length: n }, (_, i) => ({ name: `pkg${i}`, installed: '1', available: '2' })),
+  });
+  it.each([
+    {
+      name: 'older than max_age',
+      over: { maxAgeMs: 30 * 86_400_000, created: '2026-02-01T00:00:00Z', now: NOW },
+      reasons: ['max-age'],
+      explanations: ['built 2026-02-01T00:00:00Z, 58d ago, older than max_age 30d'],
+      notes: [],
+    },
+    { name: 'younger than max_age', over: { maxAgeMs: 30 * 86_400_000, created: '2026-03-30T00:00:00Z', now: NOW }, reasons: [], explanations: [], notes: [] },
+    {
+      name: 'tiny max_age in seconds',
+      over: { maxAgeMs: 1000, created: '2026-03-30T23:59:50Z', now: NOW },
+      reasons: ['max-age'],
+      explanations: ['built 2026-03-30T23:59:50Z, 10.0s ago, older than max_age 1.0s'],
+      notes: [],
+    },
+    { name: 'no creation time: age unknown, not stale', over: { maxAgeMs: 1000, now: NOW }, reasons: [], explanations: [], notes: [] },
+    {
+      name: 'packages outdated (first five listed)',
+      over: { packages: outdated(7) },
+      reasons: ['packages-outdated'],
+      explanations: ['7 packages have updates (apt, Debian GNU/Linux 12 (bookworm)): pkg0, pkg1, pkg2, pkg3, pkg4 and 2 more'],
+      notes: [],
+    },
+    {
+      name: 'one package outdated',
+      over: { packages: { ok: true as const, manager: 'custom probe', outdated: [{ name: 'openssl' }] } },
+      reasons: ['packages-outdated'],
+      explanations: ['1 package has an update (custom probe): openssl'],
+      notes: [],
+    },
+    { name: 'probe found nothing', over: { packages: outdated(0) }, reasons: [], explanations: [], notes: [] },
+    {
+      name: 'a probe that cannot run decides nothing and says why',
+      over: { packages: { ok: false as const, problem: 'no package manager found: no dpkg, rpm or apk database' } },
+      reasons: [],
+      explanations: [],
+      notes: ['packages cannot be checked: no package manager found: no dpkg, rpm or apk database'],
+    },
+    {
+      name: 'multi-stage: a build-stage base counts for staleness, named as such',
+      over: {
+        bases: [TOOL, OS],
+        finalBase: OS,
+        provenance: { ok: true as const, value: { bases: { [OS]: id('1'), [TOOL]: id('7') }, contextDigest: CTX } },
+        currentBaseIds: new Map([
+          [OS, id('1')],
+          [TOOL, id('8')],
+        ]),
+      },
+      reasons: ['base-changed'],
+      explanations: [`build-stage base ${TOOL} changed: built from 777777777777…, registry now has 888888888888…`],
+      notes: [],
+    },
+    {
+      name: 'multi-stage: the final base changed',
+      over: {
+        bases: [TOOL, OS],
+        finalBase: OS,
+        provenance: { ok: true as const, value: { bases: { [OS]: id('1'), [TOOL]: id('7') }, contextDigest: CTX } },
+        currentBaseIds: new Map([
+          [OS, id('2')],
+          [TOOL, id('7')],
+        ]),
+      },
+      reasons: ['base-changed'],
+      explanations: [`base ${OS} changed: built from 111111111111…, registry now has 222222222222…`],
+      notes: [],
+    },
+    {
+      name: 'every reason at once, in the fixed order',
+      over: {
+        forced: true,
+        contextDigest: id('d'),
+        currentBaseIds: new Map([[OS, id('4')]]),
+        packages: outdated(1),
+        maxAgeMs: 1000,
+        created: '2026-01-01T00:00:00Z',
+        now: NOW,
+      },
+      reasons: ['forced', 'base-changed', 'context-changed', 'packages-outdated', 'max-age'],
+      explanations: expect.any(Array),
+      notes: [],
+    },
+  ])('$name', ({ over, reasons, explanations, notes }) => {
+    const verdict = staleVerdict(facts(over));
+    expect(verdict).toEqual({ stale: reasons.length > 0, reasons, explanations, notes });
+  });
+});

@@ -1,5 +1,5 @@
 import { parseImageRef } from '../../model/imageRef.js';
-import type { ManagedImage } from '../../runner/facts.js';
+import type { ManagedImage, PackageProbeFacts } from '../../runner/facts.js';
 import { buildOrder, treeDependencies } from './graph.js';
 import type { ProvenanceRead } from './provenance.js';
 import { verdictNote } from './sentences.js';
@@ -15,7 +15,12 @@ export interface ImageFacts {
   prodImageId?: string;
   provenance?: ProvenanceRead;
   bases: string[];
+  /** The final stage's base (`scratch` included). */
+  finalBase?: string;
   contextDigest: string;
+  /** When the prod image was built (ISO 8601). */
+  created?: string;
+  packages?: PackageProbeFacts;
 }
 
 /** The tree, looked up: discover's plan is computed from this alone. */
@@ -27,6 +32,8 @@ export interface TreeFacts {
   images: ImageFacts[];
   /** The registry's image ID for each base that is not a tree image (undefined: absent); foreign bases have no key. */
   baseIds: ReadonlyMap<string, string | undefined>;
+  maxAgeMs?: number;
+  now?: Date;
 }
 
 export type TreeAssessment = { ok: true; images: ManagedImage[]; notes: string[] } | { ok: false; error: string };
@@ -76,6 +83,11 @@ export function assessTree(facts: TreeFacts): TreeAssessment {
       rebuiltBases,
       currentBaseIds,
       contextDigest: image.contextDigest,
+      ...(image.finalBase !== undefined ? { finalBase: image.finalBase } : {}),
+      ...(facts.maxAgeMs !== undefined ? { maxAgeMs: facts.maxAgeMs } : {}),
+      ...(image.created !== undefined ? { created: image.created } : {}),
+      ...(facts.now !== undefined ? { now: facts.now } : {}),
+      ...(image.packages !== undefined ? { packages: image.packages } : {}),
     });
     if (verdict.stale) stale.add(repository);
     const managed: ManagedImage = {
@@ -90,6 +102,8 @@ export function assessTree(facts: TreeFacts): TreeAssessment {
       reasons: verdict.reasons,
       explanations: verdict.explanations,
       buildArgs: facts.buildArgs,
+      ...(image.finalBase !== undefined ? { finalBase: image.finalBase } : {}),
+      ...(image.packages !== undefined ? { packages: image.packages } : {}),
     };
     images.push(managed);
     notes.push(verdictNote(managed), ...verdict.notes.map((n) => `${repository}: ${n}`));

@@ -9,6 +9,7 @@ import { parseDockerfile } from './dockerfile.js';
 import { buildImage, buildRegistryConfig, localImageId, pullImage, registryAuth, tagImage } from './engine.js';
 import { failureTail } from './engineOutput.js';
 import { treeDependencies } from './graph.js';
+import { contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
 import { provenanceLabels } from './provenance.js';
 
 /** One image to build, as rebuild planned it. */
@@ -24,6 +25,8 @@ export interface BuildJob {
   dateFormat: string;
   /** The network `RUN` lines get (rebuild's `network` option); unset: the engine's default. */
   network?: string;
+  /** Compare the build with prod and discard it when bases, context and packages are the same. */
+  skipIdentical: boolean;
 }
 
 /** Everything a build talks to. */
@@ -39,7 +42,11 @@ export interface BuildEnvironment {
   progress(message: string): void;
 }
 
-export type BuildResult = { ok: true; imageId: string; dateRef: string } | { ok: false; reason: string };
+export type BuildResult =
+  | { ok: true; identical?: false; imageId: string; dateRef: string }
+  /** Same content as prod: the build was discarded and `ref` names prod again on the build host. */
+  | { ok: true; identical: true; prodImageId: string }
+  | { ok: false; reason: string };
 
 /**
  * Prepares the bases (pulls external ones when asked, an in-tree base not rebuilt in this run always, so the local copy is the
@@ -83,9 +90,20 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     env.progress,
   );
   if (outcome.error !== undefined) return { ok: false, reason: `${outcome.error}\n${failureTail(outcome)}`.trimEnd() };
-  const imageId = await localImageId(env.docker, job.ref);
-  if (imageId === undefined || (outcome.imageId !== undefined && outcome.imageId !== imageId)) {
+  const builtId = await localImageId(env.docker, job.ref);
+  if (builtId === undefined || (outcome.imageId !== undefined && outcome.imageId !== builtId)) {
     return { ok: false, reason: `the engine reported a build but ${job.ref} does not name the built image` };
+  }
+  env.progress(`Reading the installed packages of ${job.ref}`);
+  const packages = await packagesOf(env.docker, builtId, env.signal);
+  const imageId = (packages !== undefined ? await labelPackages(env.docker, builtId, job.ref, packages, env.signal) : undefined) ?? builtId;
+  if (job.skipIdentical) {
+    const prod = await prodContent({ ...env, auth }, job.repository, job.tag);
+    const content = { bases: baseIds, contextDigest: context.digest, ...(packages !== undefined ? { packages } : {}) };
+    if (prod && contentDifferences(content, prod.content).length === 0) {
+      await discardIdenticalBuild({ ...env, auth }, job.ref, imageId);
+      return { ok: true, identical: true, prodImageId: prod.imageId };
+    }
   }
 
   const dateTag = await chooseDatestampTag({

@@ -11,6 +11,20 @@ export interface DiscoverOptions {
   force: boolean | string[];
   includeUnpublished: boolean;
   buildArgs: Record<string, string>;
+  /** `max_age`: an image built longer ago than this is stale. */
+  maxAgeMs?: number;
+  /** `probe`: probe the prod images for pending package updates; undefined when off. */
+  probe?: ProbeOptions;
+}
+
+/** discover's `probe` option with defaults applied. */
+export interface ProbeOptions {
+  network: 'host' | 'none';
+  timeoutMs: number;
+  /** Refresh the package index first; default: only when the probe has the network. */
+  refresh: boolean;
+  /** Custom probe commands: `*` for every image, else per repository (over the image's `org.freshen.probe` label). */
+  commands: Record<string, string>;
 }
 
 /** `rebuild`'s options with defaults applied. */
@@ -23,6 +37,8 @@ export interface RebuildOptions {
   timeoutMs: number;
   /** The builder's network for `RUN` lines (`host` so apt/dnf reach their mirrors); unset: the engine's default. */
   network?: BuildNetwork;
+  /** Discard a build whose bases, context and packages equal prod's (not pushed, not rolled out). Default true. */
+  skipIdentical: boolean;
 }
 
 /** Networks a classic-builder build can run `RUN` lines in. */
@@ -47,6 +63,36 @@ export function discoverOptions(options: Record<string, unknown>, vars: Record<s
     force: force ?? false,
     includeUnpublished: options.include_unpublished === true,
     buildArgs: stringMap(options.build_args, 'discover'),
+    ...(options.max_age !== undefined ? { maxAgeMs: positiveDuration(options.max_age, 'discover "max_age"') } : {}),
+    ...probeOption(options.probe),
+  };
+}
+
+function positiveDuration(value: unknown, what: string): number {
+  const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+  if (ms === undefined || ms <= 0) throw new OptionError(`${what} is not a duration: ${String(value)}`);
+  return ms;
+}
+
+/** `probe: true` or `{ network, timeout, update, command }`; `command` is one script for every image or a map by repository. */
+function probeOption(value: unknown): { probe?: ProbeOptions } {
+  if (value === undefined || value === false || value === null) return {};
+  const given = value === true ? {} : (value as Record<string, unknown>);
+  if (typeof given !== 'object' || Array.isArray(given)) throw new OptionError('discover "probe" must be true, false or a map');
+  const network = given.network ?? 'host';
+  if (network !== 'host' && network !== 'none') throw new OptionError('discover "probe.network" must be "host" or "none"');
+  const command = given.command;
+  if (command !== undefined && typeof command !== 'string' && (typeof command !== 'object' || command === null || Array.isArray(command))) {
+    throw new OptionError('discover "probe.command" must be a script or a map of repository to script');
+  }
+  const commands = typeof command === 'string' ? { '*': command } : Object.fromEntries(Object.entries(command ?? {}).map(([k, v]) => [k, String(v)]));
+  return {
+    probe: {
+      network,
+      timeoutMs: given.timeout === undefined ? 120_000 : positiveDuration(given.timeout, 'discover "probe.timeout"'),
+      refresh: typeof given.update === 'boolean' ? given.update : network === 'host',
+      commands,
+    },
   };
 }
 
@@ -68,6 +114,7 @@ export function rebuildOptions(options: Record<string, unknown>): RebuildOptions
     buildArgs: stringMap(options.build_args, 'rebuild'),
     timeoutMs,
     ...(network !== undefined ? { network: network as BuildNetwork } : {}),
+    skipIdentical: options.skip_identical !== false,
   };
 }
 

@@ -29,6 +29,11 @@ export function plannedBuildSentence(image: Pick<ManagedImage, 'ref' | 'bases' |
   return `Build ${image.ref} and ${dateRef} because ${becauseClause(image)}`;
 }
 
+/** rebuild's note for a build discarded because its content equals prod's. */
+export function identicalSentence(ref: string, prodImageId: string): string {
+  return `${ref}: rebuilt, identical content (same bases, build context and packages as prod ${shownDigest(prodImageId)}); not pushed`;
+}
+
 /** rebuild's action for one image it built. */
 export function builtSentence(
   image: Pick<ManagedImage, 'ref' | 'bases' | 'reasons' | 'explanations'>,
@@ -39,3 +44,44 @@ export function builtSentence(
   const dateTag = dateRef.slice(dateRef.lastIndexOf(':'));
   return `Built ${image.ref} (${shownDigest(imageId)}, also ${dateTag}) because ${becauseClause(image, rebuiltBases)}`;
 }
+
+/** One image's verdict for machines (the JSON report's `details.images`). */
+export interface ImageVerdictDetails {
+  repository: string;
+  ref: string;
+  stale: boolean;
+  reasons: ManagedImage['reasons'];
+  explanations: string[];
+  /** The final stage's base: the one a rebase is about. */
+  final_base?: string;
+  packages?: { manager: string; os?: string; outdated: number; list: string[] } | { problem: string };
+}
+
+/** discover's machine-readable verdicts, in build order. */
+export function discoverDetails(images: readonly ManagedImage[]): { images: ImageVerdictDetails[] } {
+  return {
+    images: images.map((image) => ({
+      repository: image.repository,
+      ref: image.ref,
+      stale: image.stale,
+      reasons: image.reasons,
+      explanations: image.explanations,
+      ...(image.finalBase !== undefined ? { final_base: image.finalBase } : {}),
+      ...(image.packages === undefined
+        ? {}
+        : image.packages.ok
+          ? {
+              packages: {
+                manager: image.packages.manager,
+                ...(image.packages.os ? { os: image.packages.os } : {}),
+                outdated: image.packages.outdated.length,
+                list: image.packages.outdated.map(shownPackage),
+              },
+            }
+          : { packages: { problem: image.packages.problem } }),
+    })),
+  };
+}
+
+const shownPackage = (p: { name: string; installed?: string; available?: string }): string =>
+  p.installed && p.available ? `${p.name} ${p.installed} → ${p.available}` : p.available ? `${p.name} → ${p.available}` : p.name;

@@ -1,5 +1,6 @@
 import { shortDigest } from '../../model/imageRef.js';
-import type { StaleReason } from '../../runner/facts.js';
+import { formatDuration } from '../../model/duration.js';
+import type { PackageProbeFacts, StaleReason } from '../../runner/facts.js';
 import type { ProvenanceRead } from './provenance.js';
 
 /** Everything the verdict needs to know about one managed image, looked up beforehand. */
@@ -21,6 +22,14 @@ export interface StalenessFacts {
    */
   currentBaseIds: ReadonlyMap<string, string | undefined>;
   contextDigest: string;
+  /** The final stage's base; other bases are named build-stage bases in explanations. */
+  finalBase?: string;
+  /** discover's `max_age` and the prod image's creation time (`org.opencontainers.image.created`, else the config's). */
+  maxAgeMs?: number;
+  created?: string;
+  now?: Date;
+  /** The package probe's finding on the prod image. */
+  packages?: PackageProbeFacts;
 }
 
 /** Whether an image must be rebuilt, why (one explanation per reason, same order), and remarks that change nothing. */
@@ -59,7 +68,7 @@ export function staleVerdict(facts: StalenessFacts): StaleVerdict {
       if (recorded === undefined) changedBases.push(`base ${base} is new: ${facts.ref} was not built from it`);
       else if (current === undefined) notes.push(`base ${base} is missing from the registry`);
       else if (current !== recorded) {
-        changedBases.push(`base ${base} changed: built from ${short(recorded)}, registry now has ${short(current)}`);
+        changedBases.push(`${baseWord(base, facts)} ${base} changed: built from ${short(recorded)}, registry now has ${short(current)}`);
       }
     }
     if (changedBases.length > 0) found.push(['base-changed', changedBases.join('; ')]);
@@ -70,5 +79,35 @@ export function staleVerdict(facts: StalenessFacts): StaleVerdict {
       ]);
     }
   }
+  if (facts.published && facts.packages?.ok && facts.packages.outdated.length > 0) {
+    found.push(['packages-outdated', outdatedSentence(facts.packages)]);
+  } else if (facts.packages && !facts.packages.ok) notes.push(`packages cannot be checked: ${facts.packages.problem}`);
+  const age = facts.published ? ageOf(facts) : undefined;
+  if (age !== undefined && facts.maxAgeMs !== undefined && age > facts.maxAgeMs) {
+    found.push(['max-age', `built ${facts.created}, ${shownAge(age)} ago, older than max_age ${shownAge(facts.maxAgeMs)}`]);
+  }
   return { stale: found.length > 0, reasons: found.map(([r]) => r), explanations: found.map(([, e]) => e), notes };
+}
+
+/** In a multi-stage build a base other than the final stage's only feeds a build stage: say so, the rebase question is the final one. */
+function baseWord(base: string, facts: StalenessFacts): string {
+  return facts.finalBase === undefined || facts.finalBase === base || facts.bases.length < 2 ? 'base' : 'build-stage base';
+}
+
+function ageOf(facts: StalenessFacts): number | undefined {
+  if (facts.created === undefined || facts.now === undefined) return undefined;
+  const created = Date.parse(facts.created);
+  return Number.isNaN(created) ? undefined : facts.now.getTime() - created;
+}
+
+const DAY = 86_400_000;
+const shownAge = (ms: number): string => (ms >= DAY ? `${Math.floor(ms / DAY)}d` : formatDuration(ms));
+
+const LISTED = 5;
+
+function outdatedSentence(probe: Extract<PackageProbeFacts, { ok: true }>): string {
+  const names = probe.outdated.map((p) => p.name);
+  const shown = names.slice(0, LISTED).join(', ') + (names.length > LISTED ? ` and ${names.length - LISTED} more` : '');
+  const count = names.length === 1 ? '1 package has an update' : `${names.length} packages have updates`;
+  return `${count} (${probe.manager}${probe.os ? `, ${probe.os}` : ''}): ${shown}`;
 }

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+
+// Pure knowledge of package managers: how to tell which one an image has, how to ask it for pending updates, how to read its
+// answer and its database. The I/O that runs these lives in probeRun.ts.
+
+/** The package database an image carries, found by file presence (no shell needed to find it). */
+export type PackageDatabase = 'dpkg' | 'rpm' | 'apk';
+
+/** Files whose presence tells the package database, in the order they are checked. */
+export const DATABASE_FILES: ReadonlyArray<{ database: PackageDatabase; path: string }> = [
+  { database: 'dpkg', path: '/var/lib/dpkg/status' },
+  { database: 'apk', path: '/lib/apk/db/installed' },
+  { database: 'rpm', path: '/var/lib/rpm' },
+  { database: 'rpm', path: '/usr/lib/sysimage/rpm' },
+];
+
+/** One package with an update pending. */
+export interface OutdatedPackage {
+  name: string;
+  installed?: string;
+  available?: string;
+}
+
+/** `/etc/os-release` as a map (quotes removed). */
+export function parseOsRelease(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!match) continue;
+    fields[match[1]!] = match[2]!.replace(/^(["'])(.*)\1$/, '$2').replace(/\\(["$`\\])/g, '$1');
+  }
+  return fields;
+}
+
+/** How the probe refreshes the index and lists pending updates, as a POSIX shell script. `refresh`: update the index first. */
+export function probeScript(database: PackageDatabase, refresh: boolean): string {
+  switch (database) {
+    case 'dpkg':
+      // -s simulates: nothing is installed, and no lock is needed for the simulation.
+      return [
+        'export LC_ALL=C DEBIAN_FRONTEND=noninteractive',
+        ...(refresh ? ['apt-get -qq update >/dev/null || exit 3'] : []),
+        'exec apt-get -s -o Debug::NoLocking=1 upgrade',
+      ].join('\n');
+    case 'rpm':
+      // check-update exits 100 when updates are pending; -C (cache only) when the index must not be refreshed.
+      return [
+        'export LC_ALL=C',
+        'if command -v dnf >/dev/null 2>&1; then pm=dnf; else pm=yum; fi',
+        `$pm -q ${refresh ? '' : '-C '}check-update; rc=$?`,
+        '[ "$rc" = 100 ] && exit 0',
+        'exit $rc',
+      ].join('\n');
+    case 'apk':
+      return [...(refresh ? ['apk update -q >/dev/null || exit 3'] : []), "exec apk version -l '<'"].join('\n');
+    default: {
+      const unexpected: never = database;
+      throw new Error(`unknown package database ${String(unexpected)}`);
+    }
+  }
+}
+
+/** `apt-get -s upgrade`: each `Inst name [installed] (available …)` line, then the packages it keeps back. */
+export function parseAptUpgrade(output: string): OutdatedPackage[] {
+  const packages: OutdatedPackage[] = [];
+  const lines = output.split(/\r?\n/);
+  for (const line of lines) {
+    const inst = /^Inst (\S+)(?: \[([^\]]*)\])?(?: \((\S+))?/.exec(line);
+    if (inst) packages.push({ name: inst[1]!, ...(inst[2] ? { installed: inst[2] } : {}), ...(inst[3] ? { available: inst[3] } : {}) });
+  }
+  const keptAt = lines.findIndex((l) => /^The following packages have been kept back:/.test(l));
+  if (keptAt >= 0) {
+    for (const line of lines.slice(keptAt + 1)) {
+      if (!/^\s/.test(line)) break;
+      for (const name of line.trim().split(/\s+/)) if (!packages.some((p) => p.name === name)) packages.push({ name });
+    }
+  }
+  return packages;
+}
+
+/** `dnf/yum check-update`: `name.arch version repo` rows up to an `Obsoleting Packages` section; metadata lines are skipped. */
+export function parseCheckUpdate(output: string): OutdatedPackage[] {
+  const packages: OutdatedPackage[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    if (/^Obsoleting Packages/i.test(line)) break;
+    const row = /^(\S+)\.([A-Za-z0-9_]+)\s+(\S+)\s+(\S+)\s*$/.exec(line);
+    if (!row || /^(Last|Loaded|Security:)/.test(line)) continue;
+    packages.push({ name: row[1]!, available: row[3]! });
+  }
+  return packages;
+}
+
+/** `apk version -l '<'`: `name-1.2.3-r0 < 1.2.4-r0` rows after the `Installed: Available:` header. */
+export function parseApkVersion(output: string): OutdatedPackage[] {
+  const packages: OutdatedPackage[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const row = /^(\S+)-(\d[^-\s]*-r\d+)\s+<\s+(\S+)/.exec(line.trim());
+    if (row) packages.push({ name: row[1]!, installed: row[2]!, available: row[3]! });
+  }
+  return packages;
+}
+
+/** A custom probe's output: one outdated package per non-empty line (its first word is the name, the rest is shown as is). */
+export function parseCustomProbe(output: string): OutdatedPackage[] {
+  return output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [name, ...rest] = line.split(/\s+/);
+      return rest.length > 0 ? { name: name!, available: rest.join(' ') } : { name: name! };
+    });
+}
+
+export function parseProbeOutput(database: PackageDatabase, output: string): OutdatedPackage[] {
+  if (database === 'dpkg') return parseAptUpgrade(output);
+  if (database === 'rpm') return parseCheckUpdate(output);
+  return parseApkVersion(output);
+}
+
+/** Installed packages from dpkg's status file: `name:arch version`, sorted, only those dpkg calls installed. */
+export function dpkgManifest(status: string): string[] {
+  return stanzas(status)
+    .filter((s) => /\binstalled$/.test(s.Status ?? '') && s.Package)
+    .map((s) => `${s.Package}:${s.Architecture ?? 'all'} ${s.Version ?? ''}`)
+    .sort();
+}
+
+/** Installed packages from apk's database: `name:arch version`, sorted. */
+export function apkManifest(installed: string): string[] {
+  return installed
+    .split(/\n\s*\n/)
+    .map((block) => Object.fromEntries(block.split('\n').flatMap((l) => (/^[A-Za-z]:/.test(l) ? [[l[0]!, l.slice(2)]] : []))))
+    .filter((p) => p.P)
+    .map((p) => `${p.P}:${p.A ?? 'noarch'} ${p.V ?? ''}`)
+    .sort();
+}
+
+/** `rpm -qa` with this format gives the same `name:arch version` lines. */
+export const RPM_MANIFEST_COMMAND = "rpm -qa --qf '%{NAME}:%{ARCH} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'";
+
+/** The value of `org.freshen.packages`: sha256 of the sorted manifest lines, or `none` for an image without a package database. */
+export function manifestDigest(lines: readonly string[] | undefined): string {
+  if (lines === undefined) return 'none';
+  const sorted = [...lines].sort();
+  return `sha256:${createHash('sha256').update(sorted.map((l) => `${l}\n`).join('')).digest('hex')}`;
+}
+
+/** Debian control-file stanzas (`Field: value`, continuation lines ignored). */
+function stanzas(text: string): Array<Record<string, string>> {
+  return text.split(/\n\s*\n/).map((block) => {
+    const fields: Record<string, string> = {};
+    for (const line of block.split('\n')) {
+      const match = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+      if (match) fields[match[1]!] = match[2]!.trim();
+    }
+    return fields;
+  });
+}

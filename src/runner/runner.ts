@@ -65,6 +65,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       outcomes.forEach((outcome, i) => {
         if (outcome === 'failed' || outcome === 'unreachable') retired.add(batch[i]!);
       });
+      // An interrupted batch is reported as interrupted, whatever its hosts' outcomes.
+      if (options.signal.aborted) break;
       const stopReason = batchStopReason(play, outcomes);
       if (stopReason) {
         record.stopped = stopReason;

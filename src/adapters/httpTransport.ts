@@ -100,6 +100,10 @@ export class HttpTransport {
         return;
       }
       // A failing body (a digest that does not match) aborts the request, so the server never completes it.
+      if (request.body.errored) {
+        req.destroy(request.body.errored);
+        return;
+      }
       request.body.on('error', (error) => req.destroy(error));
       request.body.pipe(req);
     });

@@ -66,10 +66,11 @@ export async function uploadBlob(
   content: Readable,
   chunkSize: number | undefined,
 ): Promise<void> {
-  const verified = new VerifyingStream(where.digest, where.size, where.what);
-  pipeline(content, verified, () => undefined);
   const started = await io.request('POST', io.baseUrl + uploadStartPath(where.repository), { headers: { 'Content-Length': '0' }, body: Buffer.alloc(0) });
   let location = locationOf(started);
+  // Joined only now, and read at once: a small blob verified before anyone listened would fail unseen.
+  const verified = new VerifyingStream(where.digest, where.size, where.what);
+  pipeline(content, verified, () => undefined);
   try {
     if (chunkSize === undefined || where.size <= chunkSize) {
       await io.streamBody('PUT', uploadUrl(location, io.baseUrl, where.digest), verified, where.size, OCTETS);
@@ -85,7 +86,7 @@ export async function uploadBlob(
     // The verifier has seen every byte by now: only a blob with the right digest gets its closing PUT.
     await io.request('PUT', uploadUrl(location, io.baseUrl, where.digest), { headers: { ...OCTETS, 'Content-Length': '0' }, body: Buffer.alloc(0) });
   } catch (error) {
-    verified.destroy();
+    content.destroy();
     await io.request('DELETE', uploadUrl(location, io.baseUrl), { accept: [404] }).catch(() => undefined);
     throw error;
   }

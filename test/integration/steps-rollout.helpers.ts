@@ -7,8 +7,13 @@ import type { StepContext } from '../../src/steps/types.js';
 import { buildBusyboxImage, labDocker, pushImage, REGISTRY } from '../support/lab.js';
 import { labHost, makeStepContext, type LabHostName } from '../support/stepContext.js';
 
-/** The command the tests give their app containers: logs a line, creates the file V2's healthcheck wants, stops on TERM. */
-export const APP_CMD = ['/bin/sh', '-c', `trap 'exit 0' TERM; echo "t-rollout app up with MODE=$MODE"; touch /tmp/alive; while true; do sleep 1; done`];
+/** The command the tests give their app containers: logs lines, creates the file V2's healthcheck wants, stops on TERM. */
+export const APP_CMD = [
+  '/bin/sh',
+  '-c',
+  // It also logs the data it finds and records its MODE in the volumes, so tests see that old and new containers share them.
+  `trap 'exit 0' TERM; echo "t-rollout app up with MODE=$MODE"; echo "data: $(cat /data/named.txt /anon/anon.txt 2>/dev/null | tr '\\n' ' ')"; echo "$MODE" >> /data/seen.txt; echo "$MODE" >> /anon/seen.txt; touch /tmp/alive; while true; do sleep 1; done`,
+];
 
 // Versions of the test app image (busybox FROM scratch lines): V1 plain, V2 with a HEALTHCHECK and new defaults, V3 whose
 // healthcheck always fails, V4 whose entrypoint exits at once. Every version declares `VOLUME /anon`.

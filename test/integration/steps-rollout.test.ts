@@ -236,11 +236,18 @@ describe(`rollout on ${HOST}`, () => {
     const context = await ctx(false);
     expect(await runStep(stopStep, context, {})).toMatchObject({ status: 'changed' });
     const result = await runStep(startStep, context, START);
-    expect(result).toMatchObject({ status: 'failed', code });
+    expect(result).toMatchObject({ status: 'failed', code, rolledBack: 1 });
+    expect(result.rescued).toBeUndefined();
     expect(result.reason).toContain(`${APP}: the new container (${REF}: ${v2.slice(7, 19)} → ${bad.slice(7, 19)})`);
     expect(result.reason).toContain(`rolled back to the previous container (${v2.slice(7, 19)})`);
     expect(result.reason).toContain(`  | ${logLine}`);
     expect(result.actions).toContain(`Rolled back ${APP}: removed the new container and restarted the previous one`);
+    // The new container saw the old one's data (its command logs it), and the old one sees what the new one wrote.
+    if (code === 'unhealthy') {
+      expect(result.reason).toContain('  | data: named anonymous');
+      expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/seen.txt'])).toMatch(/v3\nv2\n$/);
+      expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /anon/seen.txt'])).toMatch(/v3\nv2\n$/);
+    }
 
     const app = await web.getContainer(APP).inspect();
     expect(app.Image).toBe(v2);
@@ -264,7 +271,8 @@ describe(`rollout on ${HOST}`, () => {
     ]);
 
     const apply = await runStep(startStep, await ctx(false), START);
-    expect(apply).toMatchObject({ status: 'changed' });
+    expect(apply).toMatchObject({ status: 'changed', rescued: 2 });
+    expect(apply.rolledBack).toBeUndefined();
     expect(apply.actions[0]).toMatch(new RegExp(`^Replaced ${APP} .*healthy after`));
     expect(apply.actions.slice(1)).toEqual([
       `Removed the unfinished replacement ${IDLE} left by an interrupted run`,

@@ -199,4 +199,18 @@ export const stepRequirementsRule: PlayRule = (context) => {
 };
 
 /** Every play rule, in the order their findings are usually read. */
-export const PLAY_RULES: readonly PlayRule[] = [hostPatternRule, stepKindRule, durationRule, discoverRootRule, stepRequirementsRule];
+/** `backup` takes `to` or `from`, not both, and each end is a registry or an OCI layout, not both (the schema's oneOf is silent on "both"). */
+export const backupEndsRule: PlayRule = (context) =>
+  stepEntries(context).flatMap((step) => {
+    if (step.kind !== 'backup' || !isRecord(step.options)) return [];
+    const options = step.options;
+    if (options.to !== undefined && options.from !== undefined) {
+      return [context.locator.diagnostic([...step.optionsPath, 'from'], 'The backup step takes one of "to" (copy the host\'s registry out) or "from" (copy into it), not both')];
+    }
+    const key = options.to !== undefined ? 'to' : 'from';
+    const end = options[key];
+    if (!isRecord(end) || end.registry === undefined || end.oci_layout === undefined) return [];
+    return [context.locator.diagnostic([...step.optionsPath, key, 'oci_layout'], `The backup step's "${key}" is a registry or an OCI layout, not both: keep "registry" or "oci_layout"`)];
+  });
+
+export const PLAY_RULES: readonly PlayRule[] = [hostPatternRule, stepKindRule, durationRule, discoverRootRule, stepRequirementsRule, backupEndsRule];

@@ -8,6 +8,9 @@ registry_answers() { [[ $(registry_status GET /v2/) == 200 ]]; }
 
 write_registry_config() {
   mkdir -p "$REGISTRY_DIR/data"
+  # `registry readonly on` leaves this flag: the registry then serves pulls and refuses pushes (gc's safe sweep).
+  local readonly=false
+  [[ -e $REGISTRY_DIR/readonly ]] && readonly=true
   cat >"$REGISTRY_CONFIG.tmp" <<YAML
 version: 0.1
 log:
@@ -19,6 +22,9 @@ storage:
     rootdirectory: $REGISTRY_DIR/data
   delete:
     enabled: true
+  maintenance:
+    readonly:
+      enabled: $readonly
   # The blob descriptor cache is why gc restarts the registry after a sweep.
   cache:
     blobdescriptor: inmemory
@@ -59,4 +65,15 @@ registry_stop() {
   # Others may hold the port only if they are ours and lost their pidfile; never kill a stranger.
   local pid
   for pid in $(pids_matching "serve $REGISTRY_CONFIG"); do kill -TERM "$pid" 2>/dev/null || true; done
+}
+
+# registry_readonly on|off: sets or clears read-only mode and restarts the registry so it takes effect.
+registry_readonly() {
+  case ${1:-} in
+    on) mkdir -p "$REGISTRY_DIR" && : >"$REGISTRY_DIR/readonly" ;;
+    off) rm -f "$REGISTRY_DIR/readonly" ;;
+    *) die "usage: scripts/lab.sh registry readonly on|off" ;;
+  esac
+  registry_stop
+  registry_start
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { errorMessage } from '../../adapters/errors.js';
-import { createContainer, inspectContainer, localImage, removeContainer, renameContainer, startContainer, tailLogs } from './engine.js';
+import { createContainer, inspectContainer, isNotFound, localImage, removeContainer, renameContainer, startContainer, tailLogs } from './engine.js';
 import { waitUntilHealthy } from './gate.js';
 import type { HealthGate } from './health.js';
 import { joinNetworkOf, type NetworkDependent } from './networkShare.js';
@@ -58,7 +58,7 @@ export async function rejoinDependents(
         continue;
       }
       await startContainer(docker, newId);
-      const verdict = await waitUntilHealthy(docker, newId, { ...gate, restartCount: 0 }, signal);
+      const verdict = await waitUntilHealthy(docker, newId, { healthyTimeoutMs: gate.healthyTimeoutMs, settleMs: gate.settleMs, restartCount: 0 }, signal);
       if (verdict.state === 'failed') {
         const logs = await tailLogs(docker, newId, old.Config.Tty ?? false);
         return { actions, rejoined, failure: { code: verdict.code, reason: `${dependent.name}, recreated to share the network of the new ${parentName}, ${verdict.detail}`, logs } };
@@ -86,7 +86,10 @@ export async function restoreDependents(docker: Docker, dependents: NetworkDepen
     const done = rejoined.find((r) => r.dependent.id === dependent.id);
     try {
       if (done) {
-        await removeContainer(docker, done.newId);
+        // rollBack may have removed it already.
+        await removeContainer(docker, done.newId).catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
         await unpark(docker, done.parkedId, dependent.name, done.dependent.running);
       } else {
         const now = await inspectContainer(docker, dependent.id);

@@ -4,7 +4,7 @@ import type { RunReport } from './report.js';
 
 /** What the runner tells the UI. Only the UI prints. */
 export type RunEvent =
-  | { type: 'play-start'; playIndex: number; play: Play; hosts: string[] }
+  | { type: 'play-start'; playIndex: number; play: Play; hosts: string[]; batches: string[][] }
   | { type: 'batch-start'; playIndex: number; batchIndex: number; batchCount: number; hosts: string[] }
   | { type: 'host-start'; playIndex: number; host: string; steps: StepSpec[] }
   | { type: 'step-start'; playIndex: number; host: string; step: StepSpec }

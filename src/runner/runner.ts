@@ -50,11 +50,11 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     const record: PlayRecord = { name: play.name, hosts: {} };
     plays.push(record);
     const hosts = playHosts(play, inventory, options.limit).filter((h) => !retired.has(h));
-    deps.emit({ type: 'play-start', playIndex, play, hosts });
+    const batchList = batches(hosts, play.serial);
+    deps.emit({ type: 'play-start', playIndex, play, hosts, batches: batchList });
     if (hosts.length === 0) {
       deps.emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
     }
-    const batchList = batches(hosts, play.serial);
     for (const [batchIndex, batch] of batchList.entries()) {
       if (batchIndex > 0 && play.pause) await pause(parseDuration(play.pause) ?? 0, options.signal);
       if (options.signal.aborted) break;

@@ -5,6 +5,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 freshen() { node "$repo/bin/freshen.js" "$@"; }
+# --debian: the slower demo on a real Debian image (scripts/demo-debian.sh, docs/debian-demo.md).
+[[ ${1:-} == --debian ]] && exec bash "$repo/scripts/demo-debian.sh"
 
 bash scripts/lab.sh up
 echo

@@ -20,6 +20,7 @@ echo "== Publish deb/base and deb/app as built before those updates (a build wit
 freshen run playbooks/debian-seed.yml -i inventories/lab.yml
 if ! web1 container inspect deb-app >/dev/null 2>&1; then
   echo "creating container deb-app on web1"
+  web1 pull -q 127.0.0.1:5055/deb/app:prod >/dev/null
   web1 run -d --name deb-app --network none --restart unless-stopped 127.0.0.1:5055/deb/app:prod >/dev/null
 fi
 echo

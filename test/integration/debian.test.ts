@@ -1,6 +1,6 @@
 // The Debian demo's moving parts against the lab and Debian's real mirror: `lab.sh debian` imports a bookworm that lacks
-// its security updates; an image of lab/debian/images/deb/base seeded without the network keeps them pending; freshen's
-// rebuild with `network: host` runs the upgrade, and afterwards apt sees nothing pending.
+// its security updates; an image of lab/debian/images/deb/base seeded without the network keeps them pending; discover's
+// package probe reports them (`packages-outdated`); rebuild with `network: host` runs the upgrade; then nothing is pending.
 // Opt-in (`npm run test:debian`): a cold debootstrap takes minutes; see docs/debian-demo.md.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
-import { newRunState, type HostFacts } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts, type ManagedImage } from '../../src/runner/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover.js';
 import { pushStep } from '../../src/steps/push.js';
@@ -52,15 +52,18 @@ async function run(handler: StepHandler, options: Record<string, unknown>, facts
   }
 }
 
-/** discover + rebuild + push over the temp tree, as a playbook's builders play runs them. */
-async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record<string, unknown>): Promise<StepResult[]> {
+/** discover + rebuild + push over the temp tree, as a playbook's builders play runs them; with what discover found. */
+async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record<string, unknown>): Promise<{ statuses: string[]; images: ManagedImage[] }> {
   const facts = {} as HostFacts;
   const results: StepResult[] = [];
   for (const [handler, options] of [[discoverStep, discover], [rebuildStep, rebuild], [pushStep, {}]] as const) {
     results.push(await run(handler, options, facts));
   }
-  return results;
+  return { statuses: results.map((r) => r.status), images: facts.images ?? [] };
 }
+
+/** discover's package probe as the demo playbook sets it. */
+const PROBE = { network: 'host', timeout: '5m' };
 
 beforeAll(async () => {
   const started = Date.now();
@@ -121,18 +124,28 @@ describe('lab.sh debian', () => {
   });
 });
 
-describe('deb/base: pending upgrades, then freshen rebuilds them away', () => {
+describe('deb/base: pending upgrades found by the probe, then rebuilt away', () => {
   it('seeded without the network, the prod image carries the upstream pending upgrades', async () => {
-    const results = await rebuildAndPush({ root: '.', include_unpublished: true }, { network: 'none' });
-    expect(results.map((r) => r.status)).toEqual(['ok', 'changed', 'changed']);
+    const { statuses } = await rebuildAndPush({ root: '.', include_unpublished: true }, { network: 'none' });
+    expect(statuses).toEqual(['ok', 'changed', 'changed']);
     expect(await pendingUpgrades(BASE_REF)).toEqual(upstreamPending);
   }, 180_000);
 
-  it('rebuilt with network host, the new prod image has nothing pending', async () => {
-    const results = await rebuildAndPush({ root: '.', force: [BASE] }, { network: 'host', timeout: '10m' });
-    expect(results.map((r) => r.status), JSON.stringify(results, null, 2)).toEqual(['ok', 'changed', 'changed']);
+  it('discover probes it: packages-outdated with the real count; rebuild with network host and push replace it', async () => {
+    const { statuses, images } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
+    expect(statuses).toEqual(['ok', 'changed', 'changed']);
+    const [base] = images;
+    expect(base?.reasons).toEqual(['packages-outdated']);
+    expect(base?.packages).toMatchObject({ ok: true, manager: 'apt', os: 'Debian GNU/Linux 12 (bookworm)' });
+    expect(base?.packages?.ok && base.packages.outdated.map((p) => p.name).sort()).toEqual([...upstreamPending].sort());
     const served = await registry.imageConfig(BASE, 'prod');
     expect(served?.configDigest).toBe((await docker.getImage(BASE_REF).inspect()).Id);
+  }, 180_000);
+
+  it('afterwards the probe finds nothing pending, and neither does apt in the new prod image', async () => {
+    const { statuses, images } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
+    expect(statuses).toEqual(['ok', 'ok', 'ok']);
+    expect(images[0]).toMatchObject({ stale: false, reasons: [], packages: { ok: true, outdated: [] } });
     expect(await pendingUpgrades(BASE_REF)).toEqual([]);
   }, 180_000);
 });

@@ -61,9 +61,11 @@ function imageFiles(container: Docker.Container): ImageFiles {
     if (entry?.type === 'symlink' && hops < 5) return read(resolveLink(path, entry.target), hops + 1);
     return undefined;
   };
+  // Not infoArchive: dockerode's HEAD request leaves its socket open, which kept the CLI alive after the recap.
   const exists = async (path: string): Promise<boolean> => {
     try {
-      await container.infoArchive({ path });
+      const stream = (await container.getArchive({ path })) as NodeJS.ReadableStream & { destroy(): void };
+      stream.destroy();
       return true;
     } catch (error) {
       if (status(error) === 404) return false;

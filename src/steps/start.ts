@@ -2,9 +2,10 @@ import { registrySettings, rolloutTag } from '../model/inventory.js';
 import { changed, failed } from '../model/results.js';
 import { inspectAllContainers, localImage } from './containers/engine.js';
 import { isManagedImage, isParkedName, originalName, parkedName } from './containers/managed.js';
-import { networkDependents, networkParentOf, parentsFirst, refersTo } from './containers/networkShare.js';
+import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from './containers/networkShare.js';
+import { mapLimit } from '../runner/mapLimit.js';
 import { startOptions, type StartOptions } from './containers/options.js';
-import { replaceParked, type StartItem } from './containers/replace.js';
+import { replaceParked, type ReplaceOutcome, type StartItem } from './containers/replace.js';
 import { settleParked } from './containers/settle.js';
 import { containerName, type ContainerInspect } from './containers/types.js';
 import type { StepHandler } from './types.js';
@@ -99,8 +100,13 @@ export const startStep: StepHandler<StartPlan> = {
     const parkedNow = new Set((ctx.facts.stopped ?? []).filter((entry) => !entry.planned).map((entry) => entry.parkedAs));
     let rolledBack = 0;
     let rescued = 0;
+    const outcomes = new Map<StartItem, ReplaceOutcome>();
+    for (const wave of replacementWaves(plan.items, (item) => item.networkParent)) {
+      const results = await mapLimit(wave, plan.options.parallel, (item) => replaceParked(docker, item, plan.options, ctx.signal, ctx.progress));
+      wave.forEach((item, i) => outcomes.set(item, results[i]!));
+    }
     for (const item of plan.items) {
-      const outcome = await replaceParked(docker, item, plan.options, ctx.signal, ctx.progress);
+      const outcome = outcomes.get(item)!;
       actions.push(...outcome.actions);
       if (outcome.failure) failures.push(outcome.failure);
       if (outcome.rolledBack) rolledBack++;

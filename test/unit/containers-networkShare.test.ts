@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinNetworkOf, networkDependents, networkParentOf, parentsFirst, refersTo } from '../../src/steps/containers/networkShare.js';
+import { joinNetworkOf, networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../src/steps/containers/networkShare.js';
 import type { ContainerInspect } from '../../src/steps/containers/types.js';
 
 const id = (c: string): string => c.repeat(64);
@@ -72,5 +72,19 @@ describe('parentsFirst', () => {
   });
   it('joins by name', () => {
     expect(joinNetworkOf('web')).toBe('container:web');
+  });
+});
+
+describe('replacementWaves', () => {
+  const names = (waves: Array<Array<{ name: string }>>) => waves.map((wave) => wave.map((item) => item.name));
+  it('replaces independent containers together and each dependent in the wave after its parent', () => {
+    const items = [{ name: 'a-child', parent: 'z-parent' }, { name: 'b' }, { name: 'c-grandchild', parent: 'a-child' }, { name: 'z-parent' }];
+    expect(names(replacementWaves(items, (item) => item.parent))).toEqual([['b', 'z-parent'], ['a-child'], ['c-grandchild']]);
+  });
+  it('treats a parent that is not replaced as no parent', () => {
+    expect(names(replacementWaves([{ name: 'x', parent: 'gone' }, { name: 'a' }], (item) => item.parent))).toEqual([['x', 'a']]);
+  });
+  it('returns no waves for no items', () => {
+    expect(replacementWaves([], () => undefined)).toEqual([]);
   });
 });

@@ -55,5 +55,26 @@ export function parentsFirst<T extends { name: string }>(items: T[], parentOf: (
   return ordered;
 }
 
+/**
+ * Splits items into waves that may be replaced at the same time: each item lands in the wave after its parent's (`parentOf`), so
+ * a dependent only starts once the container whose namespace it joins is replaced. Order within a wave follows the given order.
+ */
+export function replacementWaves<T extends { name: string }>(items: T[], parentOf: (item: T) => string | undefined): T[][] {
+  const byName = new Map(items.map((item) => [item.name, item]));
+  const depth = new Map<string, number>();
+  const depthOf = (item: T, seen: Set<string>): number => {
+    const known = depth.get(item.name);
+    if (known !== undefined) return known;
+    const parent = parentOf(item);
+    const parentItem = parent === undefined || seen.has(item.name) ? undefined : byName.get(parent);
+    const d = parentItem ? depthOf(parentItem, new Set([...seen, item.name])) + 1 : 0;
+    depth.set(item.name, d);
+    return d;
+  };
+  const waves: T[][] = [];
+  for (const item of items) (waves[depthOf(item, new Set())] ??= []).push(item);
+  return waves.filter((wave) => wave !== undefined);
+}
+
 /** The network mode of a replacement that shares the namespace of `parentName`'s replacement, by name (Docker resolves it at create). */
 export const joinNetworkOf = (parentName: string): string => `container:${parentName}`;

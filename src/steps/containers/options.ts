@@ -11,11 +11,15 @@ export interface StartOptions {
   settleMs: number;
   /** A command run in each replacement (`docker exec`) that must exit 0 before it counts as healthy. */
   probe?: string[];
+  /** How many containers of one host are replaced at once (their health gates are waited for together). */
+  parallel: number;
 }
 
 export const DEFAULT_STOP_TIMEOUT_S = 10;
 export const DEFAULT_HEALTHY_TIMEOUT = '60s';
 export const DEFAULT_SETTLE = '5s';
+/** Replacing a host's containers one after another would keep the last one down through every earlier one's health wait. */
+export const DEFAULT_PARALLEL = 4;
 
 function duration(options: Record<string, unknown>, key: string, fallback?: string): number | undefined {
   const raw = options[key] ?? fallback;
@@ -32,6 +36,7 @@ export const startOptions = (options: Record<string, unknown>): StartOptions => 
   return {
     healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
     settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
+    parallel: typeof options.parallel === 'number' && Number.isInteger(options.parallel) && options.parallel >= 1 ? options.parallel : DEFAULT_PARALLEL,
     ...(probe === undefined ? {} : { probe }),
   };
 };

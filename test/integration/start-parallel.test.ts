@@ -1,0 +1,64 @@
+// start replaces a host's containers together: three containers without a HEALTHCHECK, each needing a 5 s settle, are all started
+// before the first one's settle ends; with parallel: 1 each waits for the one before. web2; t-par-* containers, repository
+// t-par/app under the rollout tag `t-par`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStep } from '../../src/runner/runStep.js';
+import { pullStep } from '../../src/steps/pull.js';
+import { startStep } from '../../src/steps/start.js';
+import { stopStep } from '../../src/steps/stop.js';
+import { labDocker, REGISTRY } from '../support/lab.js';
+import { cleanUp, deleteManifests, publish, pullOn, removeImages, rolloutContext } from './steps-rollout.helpers.js';
+
+const TAG = 't-par';
+const REPO = 't-par/app';
+const REF = `${REGISTRY}/${REPO}:${TAG}`;
+const NAMES = ['t-par-a', 't-par-b', 't-par-c'];
+const SETTLE_MS = 5_000;
+const LOOP = `trap 'exit 0' TERM; while true; do sleep 1; done`;
+const version = (n: number): string[] => [`LABEL org.t-par.version=${n}`, `CMD ["/bin/sh", "-c", "${LOOP}"]`];
+
+const web = labDocker('web2');
+const pushed: string[] = [];
+
+/** Publishes version `n`, then runs pull, stop and start on web2; returns when each replacement started, in ms. */
+async function rollOut(n: number, parallel: number): Promise<number[]> {
+  await publish(REF, version(n), pushed);
+  for (const step of [pullStep, stopStep, startStep]) {
+    const ctx = rolloutContext('web2', { check: false, vars: { rollout_tag: TAG } });
+    try {
+      const result = await runStep(step, ctx, step === startStep ? { settle: `${SETTLE_MS}ms`, parallel } : {});
+      expect(result.status, result.reason).toBe('changed');
+    } finally {
+      await ctx.close();
+    }
+  }
+  const started = await Promise.all(NAMES.map(async (name) => Date.parse((await web.getContainer(name).inspect()).State.StartedAt)));
+  return started.sort((a, b) => a - b);
+}
+
+beforeAll(async () => {
+  await cleanUp(web, 't-par-', []);
+  await publish(REF, version(1), pushed);
+  await pullOn(web, REF);
+  for (const name of NAMES) await (await web.createContainer({ name, Image: REF, HostConfig: { NetworkMode: 'none' } })).start();
+});
+
+afterAll(async () => {
+  await cleanUp(web, 't-par-', []);
+  await removeImages(web, REPO);
+  await removeImages(labDocker('build1'), REPO);
+  await deleteManifests(REPO, pushed);
+});
+
+describe('start replaces a host’s containers together', () => {
+  it('starts every replacement before the first one’s settle time is over', async () => {
+    const started = await rollOut(2, 4);
+    expect(started.at(-1)! - started[0]!).toBeLessThan(SETTLE_MS);
+  });
+
+  it('with parallel: 1, each replacement waits for the one before to pass its gate', async () => {
+    const started = await rollOut(3, 1);
+    expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(SETTLE_MS);
+    expect(started[2]! - started[1]!).toBeGreaterThanOrEqual(SETTLE_MS);
+  });
+});

@@ -285,6 +285,24 @@ describe(`rollout on ${HOST}`, () => {
     expect(await runStep(startStep, await ctx(false), START)).toMatchObject({ status: 'ok' });
   });
 
+  it('start stops a parked container left running (a run killed between parking and stopping) before replacing it', async () => {
+    await publishApp(V2.map((line) => (line.startsWith('LABEL') ? 'LABEL org.t-rollout.version=7' : line)));
+    expect(await runStep(pullStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    const before = await web.getContainer(APP).inspect();
+    expect(before.State.Running).toBe(true);
+    await web.getContainer(APP).rename({ name: parkedName(APP) });
+
+    const apply = await runStep(startStep, await ctx(false), START);
+    expect(apply).toMatchObject({ status: 'changed', rescued: 1 });
+    expect(apply.actions).toContain(`Stopped ${parkedName(APP)}, left running by an interrupted run`);
+    const after = await web.getContainer(APP).inspect();
+    expect(after.Id).not.toBe(before.Id);
+    expect(after.State.Running).toBe(true);
+    expect(after.Config.Labels['org.t-rollout.version']).toBe('7');
+    expect(await containerState(web, parkedName(APP))).toBeUndefined();
+    expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/named.txt'])).toBe('named\n');
+  });
+
   it('start refuses, changing nothing, when the original name is taken by a container of another image', async () => {
     const other = `${REGISTRY}/t-rollout/other:${TAG}`;
     await web.getImage(REF).tag({ repo: `${REGISTRY}/t-rollout/other`, tag: TAG });

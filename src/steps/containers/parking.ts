@@ -10,10 +10,14 @@ export interface ParkTarget {
   timeoutSeconds: number;
 }
 
-/** Stops a container (when running) and renames it `NAME.freshen-old`, freeing its name for the replacement. */
+/**
+ * Renames a container `NAME.freshen-old`, freeing its name for the replacement, then stops it (when running). Renaming first means
+ * a run killed in between leaves a parked container, which the next `start` finds and settles, never a stopped one under its own
+ * name that would look like a container the user had stopped.
+ */
 export async function park(docker: Docker, target: ParkTarget): Promise<void> {
-  if (target.running) await stopContainer(docker, target.id, target.timeoutSeconds);
   await renameContainer(docker, target.id, parkedName(target.name));
+  if (target.running) await stopContainer(docker, target.id, target.timeoutSeconds);
 }
 
 /** Puts a parked container back under its name, and starts it again when it was running. */

@@ -9,8 +9,10 @@ import {
   localImage,
   removeContainer,
   startContainer,
+  stopContainer,
   tailLogs,
 } from './engine.js';
+import { stopTimeoutSeconds } from './options.js';
 import { finishRejoin, rejoinDependents, restoreDependents } from './dependents.js';
 import { waitUntilHealthy } from './gate.js';
 import type { HealthGate } from './health.js';
@@ -116,6 +118,11 @@ export async function replaceParked(
   };
   try {
     let restartCount = 0;
+    if (parked.State.Running) {
+      // A run killed between parking and stopping left it running: stop it before its replacement takes over.
+      await stopContainer(docker, parked.Id, stopTimeoutSeconds({}, parked.Config.StopTimeout));
+      actions.push(`Stopped ${item.parkedAs}, left running by an interrupted run`);
+    }
     if (item.action === 'redo' && item.leftoverId !== undefined) {
       await removeContainer(docker, item.leftoverId);
       actions.push(`Removed the unfinished replacement ${item.name} left by an interrupted run`);

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { ConnectionPool } from '../adapters/connections.js';
-import { selectHosts, unknownPatternTerms } from '../model/hostPattern.js';
+import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
 import { describeHolder, lockHosts, type HeldLocks } from '../runner/runLock.js';
 import { exitCodeOf } from '../runner/report.js';
-import { runPlaybook } from '../runner/runner.js';
+import { playHosts, runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
 import { STEP_HANDLERS } from '../steps/index.js';
 import { ListrView } from '../ui/listrView.js';
@@ -95,7 +95,5 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
 
 /** Every host some play of the run may touch, so the run can lock them all before it starts. */
 function hostsOfRun(playbook: Playbook, inventory: Inventory, limit: string | undefined): string[] {
-  const allowed = limit ? new Set(selectHosts(limit, inventory)) : undefined;
-  const hosts = new Set(playbook.plays.flatMap((play) => selectHosts(play.hosts, inventory)));
-  return [...hosts].filter((h) => !allowed || allowed.has(h));
+  return [...new Set(playbook.plays.flatMap((play) => playHosts(play, inventory, limit)))];
 }

@@ -80,7 +80,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   return { check: options.check, plays, recap: recapOf(plays), interrupted: options.signal.aborted };
 }
 
-function playHosts(play: Play, inventory: Inventory, limit: string | undefined): string[] {
+/** The hosts a play targets, intersected with `--limit`, in inventory order. */
+export function playHosts(play: Play, inventory: Inventory, limit: string | undefined): string[] {
   const hosts = selectHosts(play.hosts, inventory);
   if (!limit) return hosts;
   const allowed = new Set(selectHosts(limit, inventory));

@@ -1,11 +1,10 @@
 // prune on web3: four builds of t-prune/app pulled there; a managed container runs the newest, a stopped container the
 // oldest. Only t-prune/* is in scope, so other tests' images on web3 are never touched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistryClient } from '../../src/adapters/registry.js';
 import type { StepResult } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { pruneStep } from '../../src/steps/prune.js';
-import { REGISTRY, buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
+import { REGISTRY, buildBusyboxImage, labDocker, pushImage, removeContainers, untagRepositories } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 import { imageId, pullOn } from './steps-rollout.helpers.js';
 
@@ -32,11 +31,7 @@ async function cleanUp(): Promise<void> {
     for (const tag of [...TAGS, 'prod']) await labDocker(host).getImage(ref(tag)).remove({ force: true }).catch(() => undefined);
   }
   // Untag the repository in the shared registry too: a leftover `prod` would make it managed for every later run on the lab.
-  const registry = createRegistryClient({ name: REGISTRY, url: `http://${REGISTRY}` });
-  for (const tag of await registry.tags(REPO)) {
-    const digest = await registry.manifestDigest(REPO, tag);
-    if (digest) await registry.deleteManifest(REPO, digest);
-  }
+  await untagRepositories([REPO]);
 }
 
 beforeAll(async () => {

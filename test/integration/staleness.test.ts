@@ -16,7 +16,7 @@ import { discoverStep } from '../../src/steps/discover.js';
 import { pushStep } from '../../src/steps/push.js';
 import { rebuildStep } from '../../src/steps/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
-import { buildBusyboxImage, labDocker, pushImage, REGISTRY } from '../support/lab.js';
+import { buildBusyboxImage, labDocker, pushImage, REGISTRY, removeRepositoryImages, untagRepositories } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 import { hostOutdatedCount, writeHostAptImage } from './staleness.helpers.js';
 
@@ -78,22 +78,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const repo of REPOS) {
-    const digests = new Set<string>();
-    for (const tag of await registry.tags(repo).catch(() => [])) {
-      const digest = await registry.manifestDigest(repo, tag);
-      if (digest) digests.add(digest);
-    }
-    for (const digest of digests) await registry.deleteManifest(repo, digest).catch(() => undefined);
-  }
-  const ids = new Set<string>();
-  for (const repo of [APP, APT, OS, TOOL]) {
-    for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${repo}`] } })) {
-      ids.add(image.Id);
-      for (const repoTag of image.RepoTags ?? []) await docker.getImage(repoTag).remove().catch(() => undefined);
-    }
-  }
-  for (const id of ids) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
+  await untagRepositories(REPOS);
+  await removeRepositoryImages(docker, [APP, APT, OS, TOOL]);
   registry.close();
   await rm(root, { recursive: true, force: true });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { createRegistryClient } from '../../src/adapters/registry.js';
 
 /** The repository checkout these tests run from. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -248,4 +249,37 @@ export async function assertLabUp(): Promise<void> {
       `The freshen lab is not up (run: bash scripts/lab.sh up, as root):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
   }
+}
+
+/** Deletes every manifest tagged in the lab registry's `repositories`, so no leftover `prod` makes them managed for later runs. */
+export async function untagRepositories(repositories: Iterable<string>): Promise<void> {
+  const registry = createRegistryClient({ name: REGISTRY, url: REGISTRY_URL });
+  try {
+    for (const repository of repositories) {
+      const digests = new Set<string>();
+      for (const tag of await registry.tags(repository).catch(() => [])) {
+        const digest = await registry.manifestDigest(repository, tag);
+        if (digest) digests.add(digest);
+      }
+      for (const digest of digests) await registry.deleteManifest(repository, digest).catch(() => undefined);
+    }
+  } finally {
+    registry.close();
+  }
+}
+
+/**
+ * Removes every local image of the lab registry's `repositories` from an engine. By tag first, in the order given (dependents
+ * first): an image with children cannot be removed, but it can be untagged, and its last untag deletes it; what is left is held
+ * only by pushed digests and is removed by ID.
+ */
+export async function removeRepositoryImages(docker: Docker, repositories: Iterable<string>): Promise<void> {
+  const ids = new Set<string>();
+  for (const repository of repositories) {
+    for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${repository}`] } })) {
+      ids.add(image.Id);
+      for (const repoTag of image.RepoTags ?? []) await docker.getImage(repoTag).remove().catch(() => undefined);
+    }
+  }
+  for (const id of ids) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import { addToRecap, emptyRecap, type HostRecap, type ImageDiff, type StepResult } from '../model/results.js';
 import type { StepKind } from '../model/playbook.js';
+import type { RunMoment } from './clock.js';
 
 /** One step's outcome on one host, as written to the JSON report. */
 export interface StepRecord {
@@ -15,9 +16,16 @@ export interface StepRecord {
   details?: Record<string, unknown>;
   /** Under `--diff`: images before and after, per container. */
   diff?: ImageDiff[];
-  /** When the step started (ISO 8601), so the order of hosts and batches can be read back. */
+  /** When the step started (ISO 8601, whole milliseconds of the run's monotonic clock). */
   started_at: string;
+  /** When it ended, from the same clock: never before `started_at`, nor before any earlier step's end. */
+  ended_at: string;
+  /** `ended_at` minus `started_at`, in milliseconds. */
   duration_ms: number;
+  /** The run's event sequence number of the step's start: orders steps across hosts and batches without clock arithmetic. */
+  started_seq: number;
+  /** The sequence number of the step's end: a step that started after another ended has `started_seq` above its `ended_seq`. */
+  ended_seq: number;
 }
 
 export interface PlayRecord {
@@ -35,7 +43,7 @@ export interface RunReport {
   interrupted: boolean;
 }
 
-export function stepRecord(step: StepKind, result: StepResult, startedAt: Date, durationMs: number): StepRecord {
+export function stepRecord(step: StepKind, result: StepResult, started: RunMoment, ended: RunMoment): StepRecord {
   return {
     step,
     status: result.status,
@@ -47,8 +55,11 @@ export function stepRecord(step: StepKind, result: StepResult, startedAt: Date, 
     ...(result.rescued ? { rescued: result.rescued } : {}),
     ...(result.details !== undefined ? { details: result.details } : {}),
     ...(result.diff && result.diff.length > 0 ? { diff: result.diff } : {}),
-    started_at: startedAt.toISOString(),
-    duration_ms: Math.round(durationMs),
+    started_at: new Date(started.ms).toISOString(),
+    ended_at: new Date(ended.ms).toISOString(),
+    duration_ms: ended.ms - started.ms,
+    started_seq: started.seq,
+    ended_seq: ended.seq,
   };
 }
 

@@ -6,7 +6,8 @@ import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
 import type { StepResult } from '../model/results.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
-import type { EmitEvent } from './events.js';
+import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
+import type { EmitEvent, RunEventBody } from './events.js';
 import { newRunState, type HostFacts, type RunState } from './facts.js';
 import { mapLimit } from './mapLimit.js';
 import { recapOf, stepRecord, type PlayRecord, type RunReport } from './report.js';
@@ -33,6 +34,18 @@ export interface RunDeps {
   handlers: Record<StepKind, StepHandler>;
   connectionsOf(hostName: string): HostConnections;
   emit: EmitEvent;
+  /** Stamps events and step records; a fresh monotonic clock per run unless a test hands in its own. */
+  clock?: RunClock;
+}
+
+/** Emits an event at a moment of the run (a new one unless given) and returns that moment. */
+type Emit = (body: RunEventBody, moment?: RunMoment) => RunMoment;
+
+function sequencedEmit(emit: EmitEvent, clock: RunClock): Emit {
+  return (body, moment = clock.next()) => {
+    emit({ ...body, seq: moment.seq, at: moment.ms });
+    return moment;
+  };
 }
 
 type HostOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted';
@@ -43,7 +56,10 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const facts = new Map<string, HostFacts>();
   const retired = new Set<string>();
   const plays: PlayRecord[] = [];
+  const clock = deps.clock ?? monotonicClock();
+  const emit = sequencedEmit(deps.emit, clock);
   let stopRun = false;
+  emit({ type: 'run-start', check: options.check, plays: playbook.plays.length });
 
   for (const [playIndex, play] of playbook.plays.entries()) {
     if (stopRun || options.signal.aborted) break;
@@ -51,16 +67,16 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     plays.push(record);
     const hosts = playHosts(play, inventory, options.limit).filter((h) => !retired.has(h));
     const batchList = batches(hosts, play.serial);
-    deps.emit({ type: 'play-start', playIndex, play, hosts, batches: batchList });
+    emit({ type: 'play-start', playIndex, play, hosts, batches: batchList });
     if (hosts.length === 0) {
-      deps.emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
+      emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
     }
     for (const [batchIndex, batch] of batchList.entries()) {
       if (batchIndex > 0 && play.pause) await pause(parseDuration(play.pause) ?? 0, options.signal);
       if (options.signal.aborted) break;
-      deps.emit({ type: 'batch-start', playIndex, batchIndex, batchCount: batchList.length, hosts: batch });
+      emit({ type: 'batch-start', playIndex, batchIndex, batchCount: batchList.length, hosts: batch });
       const outcomes = await mapLimit(batch, options.forks, (host) =>
-        runHost({ playbook, play, playIndex, host, inventory, options, deps, run, facts, record }),
+        runHost({ playbook, play, playIndex, host, inventory, options, deps, emit, clock, run, facts, record }),
       );
       outcomes.forEach((outcome, i) => {
         if (outcome === 'failed' || outcome === 'unreachable') retired.add(batch[i]!);
@@ -75,9 +91,11 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       }
     }
     if (options.signal.aborted) record.stopped ??= 'interrupted';
-    deps.emit({ type: 'play-end', playIndex, ...(record.stopped ? { stopReason: record.stopped } : {}) });
+    emit({ type: 'play-end', playIndex, ...(record.stopped ? { stopReason: record.stopped } : {}) });
   }
-  return { check: options.check, plays, recap: recapOf(plays), interrupted: options.signal.aborted };
+  const report: RunReport = { check: options.check, plays, recap: recapOf(plays), interrupted: options.signal.aborted };
+  emit({ type: 'run-end', report });
+  return report;
 }
 
 /** The hosts a play targets, intersected with `--limit`, in inventory order. */
@@ -108,36 +126,36 @@ interface HostRun {
   inventory: Inventory;
   options: RunOptions;
   deps: RunDeps;
+  emit: Emit;
+  clock: RunClock;
   run: RunState;
   facts: Map<string, HostFacts>;
   record: PlayRecord;
 }
 
 async function runHost(job: HostRun): Promise<HostOutcome> {
-  const { play, playIndex, host, deps, options } = job;
+  const { play, playIndex, host, deps, emit, options } = job;
   const records = (job.record.hosts[host] = [] as PlayRecord['hosts'][string]);
-  deps.emit({ type: 'host-start', playIndex, host, steps: play.steps });
+  emit({ type: 'host-start', playIndex, host, steps: play.steps });
   let outcome: HostOutcome = 'ok';
   for (const step of play.steps) {
     if (options.signal.aborted) {
       outcome = 'interrupted';
       if (!(step.kind === 'start' && hasParkedContainers(job.facts.get(host)))) continue;
     }
-    deps.emit({ type: 'step-start', playIndex, host, step });
-    const startedAt = new Date();
-    const started = performance.now();
-    const ctx = stepContext(job, (message) => deps.emit({ type: 'progress', playIndex, host, step, message }));
+    const started = emit({ type: 'step-start', playIndex, host, step });
+    const ctx = stepContext(job, (message) => void emit({ type: 'progress', playIndex, host, step, message }));
     const stepResult = await runStep(deps.handlers[step.kind], ctx, step.options);
     const result = options.diff ? stepResult : withoutDiff(stepResult);
-    const durationMs = performance.now() - started;
-    records.push(stepRecord(step.kind, result, startedAt, durationMs));
-    deps.emit({ type: 'step-end', playIndex, host, step, result, durationMs });
+    const ended = job.clock.next();
+    records.push(stepRecord(step.kind, result, started, ended));
+    emit({ type: 'step-end', playIndex, host, step, result, durationMs: ended.ms - started.ms }, ended);
     if (result.status === 'failed' || result.status === 'unreachable') {
       outcome = result.status;
       break;
     }
   }
-  deps.emit({ type: 'host-end', playIndex, host, status: outcome });
+  emit({ type: 'host-end', playIndex, host, status: outcome });
   return outcome;
 }
 

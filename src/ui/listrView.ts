@@ -44,17 +44,17 @@ export class ListrView {
   handle(event: RunEvent): void {
     switch (event.type) {
       case 'play-start':
-        this.startPlay(event.play.name, event.batches);
+        this.startPlay(event.play.name, event.batches, event.at);
         break;
       case 'host-start': {
         const line = this.hosts.get(event.host);
-        if (line) line.started = Date.now();
+        if (line) line.started = event.at;
         break;
       }
       case 'step-start': {
         const line = this.hosts.get(event.host);
         if (!line) break;
-        line.step = { kind: event.step.kind, started: Date.now() };
+        line.step = { kind: event.step.kind, started: event.at };
         this.render(line);
         break;
       }
@@ -77,14 +77,14 @@ export class ListrView {
       case 'host-end': {
         const line = this.hosts.get(event.host);
         if (!line) break;
-        const title = hostTitle(event.host, line.tally, Date.now() - (line.started ?? Date.now()), event.status === 'interrupted');
+        const title = hostTitle(event.host, line.tally, event.at - (line.started ?? event.at), event.status === 'interrupted');
         this.end(line, { kind: event.status === 'failed' || event.status === 'unreachable' ? 'failed' : 'done', title });
         break;
       }
       case 'play-end': {
         // Hosts of batches the play never reached (it stopped, or the run was interrupted) end as skipped.
         for (const line of this.hosts.values()) this.end(line, { kind: 'skipped', title: `${line.name}: not run${event.stopReason ? ` (${event.stopReason})` : ''}` });
-        if (this.play?.task) this.play.task.title = `${this.play.title} (${formatDuration(Date.now() - this.play.started)})${event.stopReason ? `: stopped, ${event.stopReason}` : ''}`;
+        if (this.play?.task) this.play.task.title = `${this.play.title} (${formatDuration(event.at - this.play.started)})${event.stopReason ? `: stopped, ${event.stopReason}` : ''}`;
         break;
       }
       default:
@@ -98,10 +98,10 @@ export class ListrView {
     await this.rendering;
   }
 
-  private startPlay(name: string, batches: string[][]): void {
+  private startPlay(name: string, batches: string[][], startedAt: number): void {
     this.hosts = new Map();
     const title = `PLAY [${name}]`;
-    const play: { task?: PlayTask; title: string; started: number } = { title, started: Date.now() };
+    const play: { task?: PlayTask; title: string; started: number } = { title, started: startedAt };
     this.play = play;
     // Every host's line exists from the start: events of a later batch may arrive before listr has started drawing it.
     const lines = new Map(batches.flat().map((host) => [host, this.newLine(host)]));

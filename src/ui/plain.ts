@@ -26,6 +26,7 @@ export function plainLines(event: RunEvent, options: { verbose: boolean; diff?: 
       return event.stopReason ? [`PLAY STOPPED: ${event.stopReason}`] : [];
     case 'notice':
       return [`NOTE: ${event.message}`];
+    case 'run-start':
     case 'run-end':
       return [];
     default: {

@@ -4,7 +4,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepRecord } from '../../src/runner/report.js';
 import { labDocker, REGISTRY } from '../support/lab.js';
 import { cleanUp, deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { containersNamed, createApp, freshen, healthyVersion, readReport, startFreshen, tempDir, waitFor, writeInventory, writePlaybook } from './rollout.helpers.js';
@@ -25,7 +24,12 @@ let playbook: string;
 /** The lock files in this file's lock directory (none before the first run creates it). */
 const lockFiles = (): string[] => (existsSync(lockDir) ? readdirSync(lockDir).filter((f) => f.endsWith('.lock')) : []);
 
-const end = (record: StepRecord): number => Date.parse(record.started_at) + record.duration_ms;
+/**
+ * Two runs are two processes with two clocks, so no sequence number orders them. Each time is read once from the system clock
+ * (no sum of rounded values); the tolerance covers the two processes' clocks drifting apart, while the lock makes the real gap
+ * at least one poll of --lock-wait (up to 500 ms).
+ */
+const CROSS_PROCESS_TOLERANCE_MS = 5;
 
 beforeAll(async () => {
   dir = await tempDir('t-staged-lock-');
@@ -71,7 +75,9 @@ describe('two runs against the same host', () => {
     expect(second.code, second.stdout + second.stderr).toBe(0);
     const [a, b] = [await readReport(firstJson), await readReport(waitingJson)];
     // The waiting run started its first step only after the first run's last step ended, and found nothing left to do.
-    expect(Date.parse(b.plays[0]!.hosts.web2![0]!.started_at)).toBeGreaterThanOrEqual(end(a.plays[0]!.hosts.web2!.at(-1)!));
+    expect(Date.parse(b.plays[0]!.hosts.web2![0]!.started_at)).toBeGreaterThanOrEqual(
+      Date.parse(a.plays[0]!.hosts.web2!.at(-1)!.ended_at) - CROSS_PROCESS_TOLERANCE_MS,
+    );
     expect(a.recap.web2).toMatchObject({ changed: 3 });
     expect(b.recap.web2).toMatchObject({ ok: 3, changed: 0 });
     expect((await containersNamed(web2, APP)).get(APP)).toMatchObject({ image, running: true });

@@ -4,6 +4,7 @@ import type { HostConnections } from '../../src/adapters/types.js';
 import type { Host, Inventory } from '../../src/model/inventory.js';
 import { STEP_KINDS, type Play, type Playbook, type StepKind } from '../../src/model/playbook.js';
 import { changed, failed } from '../../src/model/results.js';
+import { monotonicClock, type RunClock } from '../../src/runner/clock.js';
 import type { RunEvent } from '../../src/runner/events.js';
 import { exitCodeOf } from '../../src/runner/report.js';
 import { runPlaybook, type RunOptions } from '../../src/runner/runner.js';
@@ -61,7 +62,13 @@ const noConnections = (): HostConnections => ({
   close: async () => undefined,
 });
 
-async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind: StepKind) => Behaviour, options: Partial<RunOptions> = {}) {
+async function run(
+  plays: Play[],
+  inv: Inventory,
+  behaviour: (host: string, kind: StepKind) => Behaviour,
+  options: Partial<RunOptions> = {},
+  clock?: RunClock,
+) {
   const applied: string[] = [];
   const events: RunEvent[] = [];
   const playbook: Playbook = { file: 'p.yml', dir: '.', plays };
@@ -69,7 +76,7 @@ async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind
     playbook,
     inv,
     { check: false, extraVars: {}, forks: 5, signal: new AbortController().signal, ...options },
-    { handlers: handlers(behaviour, applied), connectionsOf: noConnections, emit: (e) => events.push(e) },
+    { handlers: handlers(behaviour, applied), connectionsOf: noConnections, emit: (e) => events.push(e), ...(clock ? { clock } : {}) },
   );
   return { report, applied, events };
 }
@@ -180,6 +187,49 @@ describe('runPlaybook', () => {
       { handlers: { ...base, discover: writer, rebuild: reader }, connectionsOf: noConnections, emit: () => undefined },
     );
     expect(seen).toEqual([[]]);
+  });
+
+  it('stamps every event and step record from one sequence: batches in order, run-start first, run-end last', async () => {
+    // A wall clock that reads the same millisecond throughout: only the sequence can order the batches.
+    const { report, events } = await run(
+      [play({ hosts: 'canary', steps: steps('pull', 'stop') }), play({ hosts: 'web', serial: [1], steps: steps('pull', 'stop') })],
+      inv,
+      () => 'change',
+      {},
+      monotonicClock(() => 1_796_120_376_626.5),
+    );
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]).toMatchObject({ type: 'run-start', check: false, plays: 2 });
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', report });
+    const order = (host: string) => report.plays.flatMap((p) => p.hosts[host] ?? []);
+    const [web1, web2, web3, web4] = ['web1', 'web2', 'web3', 'web4'].map(order);
+    for (const [earlier, later] of [[web1, web2], [web2, web3], [web3, web4]] as const) {
+      expect(later![0]!.started_seq).toBeGreaterThan(earlier!.at(-1)!.ended_seq);
+    }
+    for (const record of [web1, web2, web3, web4].flat()) {
+      expect(record!.ended_seq).toBeGreaterThan(record!.started_seq);
+      expect(Date.parse(record!.ended_at) - Date.parse(record!.started_at)).toBe(record!.duration_ms);
+    }
+  });
+
+  it('takes start and end times from the run clock: a duration is the difference of the two times shown', async () => {
+    const readings = [5000.7, 5003.2, 5003.9, 5010.1];
+    let last = 5010.1;
+    const clock = monotonicClock(() => readings.shift() ?? (last += 0.4));
+    const report = await runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('pull') })] },
+      inv,
+      { check: true, extraVars: {}, forks: 1, signal: new AbortController().signal },
+      { handlers: handlers(() => 'change', []), connectionsOf: noConnections, emit: () => undefined, clock },
+    );
+    // run-start, play-start, batch-start, host-start, then step-start at 5010.1 + 0.4 and step-end 0.4 later.
+    expect(report.plays[0]!.hosts.web2![0]).toMatchObject({
+      started_at: new Date(5010).toISOString(),
+      ended_at: new Date(5010).toISOString(),
+      duration_ms: 0,
+      started_seq: 5,
+      ended_seq: 6,
+    });
   });
 
   it('pauses between batches, and Ctrl-C during the pause starts no further batch', async () => {

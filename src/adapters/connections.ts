@@ -75,22 +75,25 @@ class LazyHostConnections implements HostConnections {
   }
 }
 
-/** The connections of every host of a run: one Docker client, one SSH session and one registry client per host, made lazily. */
+/**
+ * The connections of every host of a run: one Docker client, one SSH session and one registry client per host and set of
+ * variables, made lazily. Two plays that give a host the same variables share its connections; a play whose `vars` name another
+ * registry or engine gets connections of its own, so a step never names one registry while talking to another.
+ */
 export class ConnectionPool {
   private readonly hosts = new Map<string, LazyHostConnections>();
 
-  constructor(
-    private readonly inventory: Inventory,
-    /** The variables a host's connections are read from (host variables, with `-e` extra variables over them). */
-    private readonly varsOf: (hostName: string) => Record<string, unknown>,
-  ) {}
+  constructor(private readonly inventory: Inventory) {}
 
-  of(hostName: string): HostConnections {
-    let connections = this.hosts.get(hostName);
+  /** `vars`: the host's variables as `resolveVariables` layers them for the step at hand. */
+  of(hostName: string, vars: Record<string, unknown>): HostConnections {
+    if (!this.inventory.hosts.has(hostName)) throw new Error(`host ${hostName} is not in the inventory ${this.inventory.file}`);
+    const key = `${hostName}\0${JSON.stringify(vars)}`;
+    let connections = this.hosts.get(key);
     if (connections === undefined) {
-      if (!this.inventory.hosts.has(hostName)) throw new Error(`host ${hostName} is not in the inventory ${this.inventory.file}`);
-      connections = new LazyHostConnections(hostName, () => this.varsOf(hostName));
-      this.hosts.set(hostName, connections);
+      const snapshot = structuredClone(vars);
+      connections = new LazyHostConnections(hostName, () => snapshot);
+      this.hosts.set(key, connections);
     }
     return connections;
   }

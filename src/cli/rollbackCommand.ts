@@ -3,6 +3,7 @@ import { createRegistryClient } from '../adapters/registry.js';
 import type { RegistryClient } from '../adapters/types.js';
 import { loadInventory, parseExtraVars } from '../load/index.js';
 import { registrySettings, rolloutTag, type Inventory, type RegistrySettings } from '../model/inventory.js';
+import { resolveVariables } from '../model/variables.js';
 import { planRollback, tagsOf } from '../registry/rollback.js';
 import { EXIT } from './exitCodes.js';
 import { reportDiagnostics, type Output } from './output.js';
@@ -23,7 +24,7 @@ export type RollbackTarget = { ok: true; settings: RegistrySettings; rolloutTag:
 export function rollbackTarget(inventory: Inventory, image: string, extraVars: Record<string, unknown>): RollbackTarget {
   const byName = new Map<string, Record<string, unknown>>();
   for (const host of inventory.hosts.values()) {
-    const vars = { ...host.vars, ...extraVars };
+    const vars = resolveVariables(host, {}, extraVars);
     const settings = registrySettings(vars);
     if (settings && !byName.has(settings.name)) byName.set(settings.name, vars);
   }

@@ -52,7 +52,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     locks = attempt.locks;
   }
 
-  const pool = new ConnectionPool(inventory, (name) => ({ ...inventory.hosts.get(name)?.vars, ...extraVars }));
+  const pool = new ConnectionPool(inventory);
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) {
       // A second signal means "now": leftovers (a parked container, an unfinished replacement) are settled by the next run.
@@ -77,7 +77,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
       playbook,
       inventory,
       { check: flags.check, diff: flags.diff, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
-      { handlers: STEP_HANDLERS, connectionsOf: (name) => pool.of(name), emit },
+      { handlers: STEP_HANDLERS, connectionsOf: (name, vars) => pool.of(name, vars), emit },
     );
     await live?.finish();
     output.out(`\n${formatRecap(report.recap)}`);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind, StepSpec } from '../model/playbook.js';
+import { resolveVariables } from '../model/variables.js';
 import { hasErrors, sortDiagnostics, uniqueDiagnostics, type Diagnostic, type LoadResult } from './diagnostics.js';
 import type { LoadOptions } from './inventory.js';
 import { PLAY_RULES } from './playbookRules.js';
@@ -48,7 +49,7 @@ export async function loadPlaybook(file: string, inventory: Inventory | undefine
       playbookDir: dir,
       inventory,
       hosts,
-      varsOf: (host: string) => ({ ...inventory?.hosts.get(host)?.vars, ...vars.vars, ...extraVars }),
+      varsOf: (host: string) => resolveVariables(inventory?.hosts.get(host), vars.vars, extraVars),
     };
     for (const rule of PLAY_RULES) diagnostics.push(...rule(context));
     accepted.push({ play, vars: vars.vars });

@@ -24,8 +24,8 @@ export const lockDirectory = (): string => process.env.FRESHEN_LOCK_DIR ?? join(
 
 /** A host's lock is named after where it is reached, so two inventories naming one engine differently still exclude each other. */
 export function lockKey(host: Host): string {
-  const docker = dockerEndpoint(host);
-  const ssh = sshEndpoint(host);
+  const docker = dockerEndpoint(host.vars);
+  const ssh = sshEndpoint(host.vars);
   const identity = JSON.stringify([docker?.host, docker?.socket, ssh?.host, ssh?.port, ssh?.user]);
   const readable = host.name.replace(/[^A-Za-z0-9_.-]/g, '_');
   return `${readable}-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}.lock`;

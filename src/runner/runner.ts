@@ -5,6 +5,7 @@ import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
 import type { StepResult } from '../model/results.js';
+import { resolveVariables, type Variables } from '../model/variables.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
 import type { EmitEvent, RunEventBody } from './events.js';
@@ -32,7 +33,8 @@ export interface RunOptions {
 /** What the runner needs from the outside, so tests can hand in their own. */
 export interface RunDeps {
   handlers: Record<StepKind, StepHandler>;
-  connectionsOf(hostName: string): HostConnections;
+  /** A host's connections, made from its resolved variables (connections differ when the variables do). */
+  connectionsOf(hostName: string, vars: Variables): HostConnections;
   emit: EmitEvent;
   /** Stamps events and step records; a fresh monotonic clock per run unless a test hands in its own. */
   clock?: RunClock;
@@ -165,17 +167,20 @@ const hasParkedContainers = (facts: HostFacts | undefined): boolean => (facts?.s
 const withoutDiff = ({ diff: _diff, ...result }: StepResult): StepResult => result;
 
 function stepContext(job: HostRun, progress: (message: string) => void): StepContext {
-  const host = job.inventory.hosts.get(job.host)!;
+  const { inventory, play, options, deps } = job;
+  const host = inventory.hosts.get(job.host)!;
   const facts = job.facts.get(job.host) ?? {};
   job.facts.set(job.host, facts);
+  const vars = resolveVariables(host, play.vars, options.extraVars);
   return {
     host,
-    vars: { ...host.vars, ...job.play.vars, ...job.options.extraVars },
-    check: job.options.check,
+    vars,
+    check: options.check,
     playbookDir: job.playbook.dir,
-    inventory: job.inventory,
-    connections: job.deps.connectionsOf(job.host),
-    connectionsOf: job.deps.connectionsOf,
+    inventory,
+    connections: deps.connectionsOf(job.host, vars),
+    // Other hosts (gc asks every engine what it runs) are seen as the inventory and -e describe them: play vars are this play's.
+    connectionsOf: (name) => deps.connectionsOf(name, resolveVariables(inventory.hosts.get(name), {}, options.extraVars)),
     facts,
     run: job.run,
     signal: job.options.signal,

@@ -122,30 +122,39 @@ describe('unreachable engines', () => {
 
 describe('ConnectionPool', () => {
   const inventory = labInventory([labHost('web1'), labHost('web2'), labHost('registry1')]);
-  const pool = new ConnectionPool(inventory, (name) => inventory.hosts.get(name)!.vars);
+  const pool = new ConnectionPool(inventory);
+  const vars = (name: string) => inventory.hosts.get(name)?.vars ?? {};
   afterAll(() => pool.closeAll());
 
   it('opens each connection once and reuses it', async () => {
-    const [first, second] = await Promise.all([pool.of('web1').docker(), pool.of('web1').docker()]);
+    const [first, second] = await Promise.all([pool.of('web1', vars('web1')).docker(), pool.of('web1', vars('web1')).docker()]);
     expect(second).toBe(first);
-    expect(await pool.of('web1').docker()).toBe(first);
-    expect(pool.of('web2').registry()).toBe(pool.of('web2').registry());
-    const ssh = await pool.of('registry1').ssh();
-    expect(await pool.of('registry1').ssh()).toBe(ssh);
+    expect(await pool.of('web1', vars('web1')).docker()).toBe(first);
+    expect(pool.of('web2', vars('web2')).registry()).toBe(pool.of('web2', vars('web2')).registry());
+    const ssh = await pool.of('registry1', vars('registry1')).ssh();
+    expect(await pool.of('registry1', vars('registry1')).ssh()).toBe(ssh);
     expect((await ssh.exec('echo pooled')).stdout).toBe('pooled\n');
   });
 
+  it('gives other variables other connections: a play naming another registry gets a client of that registry', () => {
+    const own = pool.of('web2', vars('web2')).registry();
+    const other = pool.of('web2', { ...vars('web2'), registry: '127.0.0.1:5999' }).registry();
+    expect(own.name).toBe(vars('web2').registry);
+    expect(other.name).toBe('127.0.0.1:5999');
+    expect(pool.of('web2', { ...vars('web2') }).registry()).toBe(own);
+  });
+
   it('opens a new SSH session when the old one was closed', async () => {
-    const first = await pool.of('registry1').ssh();
+    const first = await pool.of('registry1', vars('registry1')).ssh();
     await first.close();
-    const second = await pool.of('registry1').ssh();
+    const second = await pool.of('registry1', vars('registry1')).ssh();
     expect(second).not.toBe(first);
     expect((await second.exec('echo again')).stdout).toBe('again\n');
   });
 
   it('says which endpoint a host lacks', async () => {
-    await expect(pool.of('web2').ssh()).rejects.toThrow('host web2 has no `ssh` endpoint');
-    await expect(pool.of('registry1').docker()).rejects.toThrow('host registry1 has no `docker` endpoint');
-    expect(() => pool.of('web9')).toThrow(`host web9 is not in the inventory ${inventory.file}`);
+    await expect(pool.of('web2', vars('web2')).ssh()).rejects.toThrow('host web2 has no `ssh` endpoint');
+    await expect(pool.of('registry1', vars('registry1')).docker()).rejects.toThrow('host registry1 has no `docker` endpoint');
+    expect(() => pool.of('web9', vars('web9'))).toThrow(`host web9 is not in the inventory ${inventory.file}`);
   });
 });

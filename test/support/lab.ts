@@ -148,9 +148,9 @@ export async function buildBusyboxImage(
 }
 
 /** Pushes `ref` (which must name the lab registry) from `docker`; returns the manifest digest the registry reported. */
-export async function pushImage(docker: Docker, ref: string): Promise<string> {
+export async function pushImage(docker: Docker, ref: string, auth: { username: string; password: string } | Record<string, never> = {}): Promise<string> {
   // The engine rejects a push without X-Registry-Auth, even for a registry without auth.
-  const stream = await docker.getImage(ref).push({ authconfig: {} });
+  const stream = await docker.getImage(ref).push({ authconfig: auth });
   const events = await followProgress(docker, stream, `pushing ${ref}`);
   const digest = events.find((event) => event.aux?.Digest !== undefined)?.aux?.Digest;
   if (digest === undefined) throw new Error(`pushing ${ref}: the daemon reported no digest`);

@@ -34,7 +34,10 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const script = (dir: string, addr: string): string => `#!/usr/bin/env bash
+/** A user of an htpasswd-protected registry: distribution accepts only bcrypt (this hash, cost 5, was made once with crypt(3)). */
+export const HTPASSWD_USER = { username: 't-adapters', password: 't-adapters-pw', line: 't-adapters:$2y$05$zfXR6aRSKXPC7CD825hxHeMydLGrHr4PGV3.x6qt5f7yvbZTx65PC' };
+
+const script = (dir: string, addr: string, htpasswd: boolean): string => `#!/usr/bin/env bash
 set -euo pipefail
 DIR=${dir}
 ADDR=${addr}
@@ -48,9 +51,10 @@ storage:
   maintenance: { readonly: { enabled: $1 } }
   cache: { blobdescriptor: inmemory }
 http: { addr: $ADDR }
+${htpasswd ? 'auth: { htpasswd: { realm: own, path: $DIR/htpasswd } }' : ''}
 YAML
 }
-answers() { timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}" && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [[ $code == 200 ]]' _ "$ADDR" 2>/dev/null; }
+answers() { timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}" && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [[ $code == ${htpasswd ? 401 : 200} ]]' _ "$ADDR" 2>/dev/null; }
 pid() { [[ -s $DIR/pid ]] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null && cat "$DIR/pid"; }
 start() {
   # Not \`pid || setsid … &\`: that backgrounds a subshell which keeps the caller's stdout open for the registry's lifetime.
@@ -74,13 +78,14 @@ case \${1:-} in
 esac
 `;
 
-/** Starts a registry of the test's own on a free loopback port. */
-export async function startOwnRegistry(prefix: string): Promise<OwnRegistry> {
+/** Starts a registry of the test's own on a free loopback port; with `htpasswd`, only HTPASSWD_USER gets in. */
+export async function startOwnRegistry(prefix: string, options: { htpasswd?: boolean } = {}): Promise<OwnRegistry> {
   // Short and under /tmp: the lab sshd runs as root on this machine and reaches it.
   const dir = await mkdtemp(join('/tmp', `${prefix}-`));
   const name = `127.0.0.1:${await freePort()}`;
   const ctl = join(dir, 'ctl');
-  await writeFile(ctl, script(dir, name));
+  await writeFile(ctl, script(dir, name, options.htpasswd === true));
+  if (options.htpasswd) await writeFile(join(dir, 'htpasswd'), `${HTPASSWD_USER.line}\n`);
   await chmod(ctl, 0o755);
   const run = (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) =>

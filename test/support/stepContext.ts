@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { ConnectionPool } from '../../src/adapters/connections.js';
 import type { Group, Host, Inventory } from '../../src/model/inventory.js';
+import { resolveVariables } from '../../src/model/variables.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/runner/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
 import { LAB_DIR, REGISTRY, REPO_ROOT, SSH, labSocket } from './lab.js';
@@ -88,8 +89,8 @@ export interface StepContextOptions {
 export function makeStepContext(opts: StepContextOptions): { ctx: StepContext; progress: string[]; close(): Promise<void> } {
   const given = opts.inventory ?? labInventory([opts.host]);
   const inventory = given.hosts.has(opts.host.name) ? given : { ...given, hosts: new Map(given.hosts).set(opts.host.name, opts.host) };
-  const vars = { ...opts.host.vars, ...opts.vars };
-  const pool = new ConnectionPool(inventory, (name) => (name === opts.host.name ? vars : { ...inventory.hosts.get(name)?.vars }));
+  const vars = resolveVariables(opts.host, opts.vars);
+  const pool = new ConnectionPool(inventory);
   const progress: string[] = [];
   const ctx: StepContext = {
     host: opts.host,
@@ -97,8 +98,8 @@ export function makeStepContext(opts: StepContextOptions): { ctx: StepContext; p
     check: opts.check ?? false,
     playbookDir: opts.playbookDir ?? join(REPO_ROOT, 'playbooks'),
     inventory,
-    connections: pool.of(opts.host.name),
-    connectionsOf: (name) => pool.of(name),
+    connections: pool.of(opts.host.name, vars),
+    connectionsOf: (name) => pool.of(name, resolveVariables(inventory.hosts.get(name))),
     facts: opts.facts ?? {},
     run: opts.run ?? newRunState(),
     signal: opts.signal ?? new AbortController().signal,

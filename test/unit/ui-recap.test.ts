@@ -18,7 +18,15 @@ describe('diffLines', () => {
 });
 
 describe('formatReasons', () => {
-  const record = { actions: [], notes: [], started_at: '2026-01-01T00:00:00.000Z', duration_ms: 1 };
+  const record = {
+    actions: [],
+    notes: [],
+    started_at: '2026-01-01T00:00:00.000Z',
+    ended_at: '2026-01-01T00:00:00.001Z',
+    duration_ms: 1,
+    started_seq: 1,
+    ended_seq: 2,
+  };
   const report: RunReport = {
     check: false,
     interrupted: false,

@@ -14,7 +14,7 @@ const LIST_TIMEOUT_MS = 60_000;
  * be asked, nobody can say an image is unused: throws `in-use-unknown` naming the hosts.
  */
 export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'connectionsOf' | 'progress'>): Promise<ImagesInUse> {
-  const hosts = [...ctx.inventory.hosts.values()].filter((h) => dockerEndpoint(h) !== undefined).map((h) => h.name);
+  const hosts = [...ctx.inventory.hosts.values()].filter((h) => dockerEndpoint(h.vars) !== undefined).map((h) => h.name);
   ctx.progress(`Listing containers on ${hosts.length} Docker host${hosts.length === 1 ? '' : 's'}`);
   const answers = await mapLimit(hosts, 4, async (host) => {
     try {

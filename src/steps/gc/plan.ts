@@ -36,7 +36,7 @@ export async function planGc(ctx: StepContext, rawOptions: Record<string, unknow
   if (!settings) return { host, registry: '', options, deletions: [], kept: [], notes: [`${host} has no registry_gc: not a registry host, nothing to do`] };
   const registry = ctx.connections.registry();
   const plan: GcPlan = { host, registry: registry.name, options, deletions: [], kept: [], notes: [] };
-  if (options.sweep && !sshEndpoint(ctx.host)) throw new GcRefusal(`${host} has registry_gc but no ssh settings to run it with`, 'no-ssh');
+  if (options.sweep && !sshEndpoint(ctx.vars)) throw new GcRefusal(`${host} has registry_gc but no ssh settings to run it with`, 'no-ssh');
 
   ctx.progress(`Reading tags from ${registry.name}`);
   const repositories = await readManagedRepositories(registry, rolloutTag(ctx.vars));

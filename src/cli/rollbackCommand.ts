@@ -3,6 +3,7 @@ import { createRegistryClient } from '../adapters/registry.js';
 import type { RegistryClient } from '../adapters/types.js';
 import { loadInventory, parseExtraVars } from '../load/index.js';
 import { registrySettings, rolloutTag, type Inventory, type RegistrySettings } from '../model/inventory.js';
+import { datestampFormatOf, type DatestampFormat } from '../images/datestamp.js';
 import { resolveVariables } from '../model/variables.js';
 import { planRollback, tagsOf } from '../registry/rollback.js';
 import { EXIT } from './exitCodes.js';
@@ -15,7 +16,9 @@ export interface RollbackFlags {
 }
 
 /** Which registry and rollout tag a rollback of IMAGE uses; IMAGE may carry the registry (`127.0.0.1:5055/lab/web`). */
-export type RollbackTarget = { ok: true; settings: RegistrySettings; rolloutTag: string; repository: string } | { ok: false; message: string };
+export type RollbackTarget =
+  | { ok: true; settings: RegistrySettings; rolloutTag: string; repository: string; datestamps: DatestampFormat }
+  | { ok: false; message: string };
 
 /**
  * Picks the registry from the hosts' `registry` variables (extra variables over them): the one IMAGE names, or the only one the
@@ -40,7 +43,7 @@ export function rollbackTarget(inventory: Inventory, image: string, extraVars: R
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
     return { ok: false, message: `${image}: not a repository name (expected something like lab/web)` };
   }
-  return { ok: true, settings: registrySettings(vars)!, rolloutTag: rolloutTag(vars), repository };
+  return { ok: true, settings: registrySettings(vars)!, rolloutTag: rolloutTag(vars), repository, datestamps: datestampFormatOf(vars) };
 }
 
 /** `freshen rollback -i INVENTORY IMAGE TAG`: points the rollout tag back at TAG's manifest, byte for byte; returns the exit code. */
@@ -55,7 +58,7 @@ export async function rollbackCommand(output: Output, image: string, tag: string
   }
   const registry = createRegistryClient(target.settings);
   try {
-    return await rollback(output, registry, target.repository, tag, target.rolloutTag, flags.check);
+    return await rollback(output, registry, target, tag, flags.check);
   } catch (error) {
     output.err(`freshen rollback: ${errorMessage(error)}`);
     return error instanceof UnreachableError ? EXIT.hostUnreachable : EXIT.hostFailed;
@@ -64,7 +67,14 @@ export async function rollbackCommand(output: Output, image: string, tag: string
   }
 }
 
-async function rollback(output: Output, registry: RegistryClient, repository: string, tag: string, rollout: string, check: boolean): Promise<number> {
+async function rollback(
+  output: Output,
+  registry: RegistryClient,
+  target: Extract<RollbackTarget, { ok: true }>,
+  tag: string,
+  check: boolean,
+): Promise<number> {
+  const { repository, rolloutTag: rollout, datestamps } = target;
   const tags = await registry.tags(repository);
   const [targetDigest, currentDigest] = tags.length === 0 ? [] : await Promise.all([tags.includes(tag) ? registry.manifestDigest(repository, tag) : undefined, registry.manifestDigest(repository, rollout)]);
   // Only the tags naming the current manifest are looked up, for the sentence (`was … = 20261105-0300`).
@@ -76,7 +86,7 @@ async function rollback(output: Output, registry: RegistryClient, repository: st
     }
   }
   const plan = planRollback(
-    { registry: registry.name, repository, tag, rolloutTag: rollout, tags, ...(targetDigest ? { targetDigest } : {}), ...(currentDigest ? { currentDigest } : {}) },
+    { registry: registry.name, repository, tag, rolloutTag: rollout, tags, datestamps, ...(targetDigest ? { targetDigest } : {}), ...(currentDigest ? { currentDigest } : {}) },
     tagsOf(digests, currentDigest, rollout),
   );
   switch (plan.action) {

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { datestampFormatOf } from '../images/datestamp.js';
 import { parseDuration } from '../model/duration.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
@@ -198,7 +199,6 @@ export const stepRequirementsRule: PlayRule = (context) => {
   return diagnostics;
 };
 
-/** Every play rule, in the order their findings are usually read. */
 /** `backup` takes `to` or `from`, not both, and each end is a registry or an OCI layout, not both (the schema's oneOf is silent on "both"). */
 export const backupEndsRule: PlayRule = (context) =>
   stepEntries(context).flatMap((step) => {
@@ -213,4 +213,32 @@ export const backupEndsRule: PlayRule = (context) =>
     return [context.locator.diagnostic([...step.optionsPath, key, 'oci_layout'], `The backup step's "${key}" is a registry or an OCI layout, not both: keep "registry" or "oci_layout"`)];
   });
 
-export const PLAY_RULES: readonly PlayRule[] = [hostPatternRule, stepKindRule, durationRule, discoverRootRule, stepRequirementsRule, backupEndsRule];
+/**
+ * rebuild's `date_format` option must agree with the variable `date_format` on every host of the play: gc's retention, discover's
+ * rollback hold and `freshen rollback` read the variable, and would not recognise tags written in another format.
+ */
+export const dateFormatRule: PlayRule = (context) =>
+  stepEntries(context).flatMap((step) => {
+    if (step.kind !== 'rebuild' || !isRecord(step.options) || typeof step.options.date_format !== 'string') return [];
+    const option = step.options.date_format;
+    const differing = context.hosts.filter((host) => datestampFormatOf(context.varsOf(host)).pattern !== option);
+    if (differing.length === 0) return [];
+    const variable = datestampFormatOf(context.varsOf(differing[0]!)).pattern;
+    return [
+      context.locator.diagnostic(
+        [...step.optionsPath, 'date_format'],
+        `rebuild's date_format "${option}" differs from the variable date_format ("${variable}" on ${hostList(differing)}), which gc, discover and rollback read to recognise datestamp tags; set date_format: "${option}" in the inventory (or this play's vars) and drop this option`,
+      ),
+    ];
+  });
+
+/** Every play rule, in the order their findings are usually read. */
+export const PLAY_RULES: readonly PlayRule[] = [
+  hostPatternRule,
+  stepKindRule,
+  durationRule,
+  discoverRootRule,
+  stepRequirementsRule,
+  backupEndsRule,
+  dateFormatRule,
+];

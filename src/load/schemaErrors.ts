@@ -49,7 +49,7 @@ const PROPERTY_PHRASES: Record<string, string> = {
   tag: 'an image tag: letters, digits, "_", "." and "-", at most 128, not starting with "." or "-"',
   'docker.host': 'a Docker address: unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host',
   password_env: 'an environment variable name: letters, digits and "_", not starting with a digit',
-  date_format: 'usable in an image tag: letters, digits, "_", "." and "-" (YYYY MM DD HH mm ss are replaced by the date)',
+  date_format: 'usable in an image tag, with at least one date token: letters, digits, "_", "." and "-" (YYYY MM DD HH mm ss are replaced by the date)',
 };
 
 const TYPE_PHRASES: Record<string, string> = {

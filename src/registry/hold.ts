@@ -1,6 +1,6 @@
 import type { RegistryClient } from '../adapters/types.js';
 import { mapLimit } from '../runner/mapLimit.js';
-import { compareDatestampTags, isDatestampTag } from '../steps/gc/retention.js';
+import type { DatestampFormat } from '../images/datestamp.js';
 
 /** A repository whose rollout tag was rolled back: it points at an older datestamp than the newest one pushed. */
 export interface RollbackHold {
@@ -15,8 +15,13 @@ export interface RollbackHold {
  * The hold, if any: the rollout tag's digest equals an older datestamp's while the newest datestamp has another digest.
  * `datestamps` maps tag → digest for the tags looked at (newest first is enough; others may be missing).
  */
-export function rollbackHold(repository: string, rolloutDigest: string, datestamps: ReadonlyMap<string, string>): RollbackHold | undefined {
-  const newestFirst = [...datestamps.keys()].filter(isDatestampTag).sort((a, b) => compareDatestampTags(b, a));
+export function rollbackHold(
+  repository: string,
+  rolloutDigest: string,
+  datestamps: ReadonlyMap<string, string>,
+  format: DatestampFormat,
+): RollbackHold | undefined {
+  const newestFirst = [...datestamps.keys()].filter(format.isDatestamp).sort((a, b) => format.compare(b, a));
   const newest = newestFirst[0];
   if (newest === undefined || datestamps.get(newest) === rolloutDigest) return undefined;
   const heldAt = newestFirst.find((tag) => datestamps.get(tag) === rolloutDigest);
@@ -31,10 +36,15 @@ export const holdNote = (hold: RollbackHold): string =>
  * Reads whether a repository is held: HEAD on the rollout tag, then on datestamp tags from the newest down until one matches
  * (usually just the newest, so two requests when nothing is held).
  */
-export async function readRollbackHold(registry: RegistryClient, repository: string, rolloutTag: string): Promise<RollbackHold | undefined> {
+export async function readRollbackHold(
+  registry: RegistryClient,
+  repository: string,
+  rolloutTag: string,
+  format: DatestampFormat,
+): Promise<RollbackHold | undefined> {
   const rolloutDigest = await registry.manifestDigest(repository, rolloutTag);
   if (rolloutDigest === undefined) return undefined;
-  const newestFirst = (await registry.tags(repository)).filter(isDatestampTag).sort((a, b) => compareDatestampTags(b, a));
+  const newestFirst = (await registry.tags(repository)).filter(format.isDatestamp).sort((a, b) => format.compare(b, a));
   const seen = new Map<string, string>();
   for (const tag of newestFirst) {
     const digest = await registry.manifestDigest(repository, tag);
@@ -42,7 +52,7 @@ export async function readRollbackHold(registry: RegistryClient, repository: str
     seen.set(tag, digest);
     if (digest === rolloutDigest) break;
   }
-  return rollbackHold(repository, rolloutDigest, seen);
+  return rollbackHold(repository, rolloutDigest, seen, format);
 }
 
 /**
@@ -54,6 +64,7 @@ export async function readRollbackHolds(
   repositories: readonly string[],
   rolloutTag: string,
   force: boolean | readonly string[],
+  format: DatestampFormat,
 ): Promise<Map<string, RollbackHold>> {
   const holds = new Map<string, RollbackHold>();
   if (force === true) return holds;
@@ -61,7 +72,7 @@ export async function readRollbackHolds(
   const found = await mapLimit(
     repositories.filter((r) => !forced.has(r)),
     4,
-    (repository) => readRollbackHold(registry, repository, rolloutTag),
+    (repository) => readRollbackHold(registry, repository, rolloutTag, format),
   );
   for (const hold of found) if (hold) holds.set(hold.repository, hold);
   return holds;

@@ -1,5 +1,5 @@
 import { shortDigest } from '../model/imageRef.js';
-import { isDatestampTag } from '../steps/gc/retention.js';
+import { datestampFormat, type DatestampFormat } from '../images/datestamp.js';
 
 /** What the registry says about the repository before a rollback: its tags, and the digests of the two tags involved. */
 export interface RollbackFacts {
@@ -15,6 +15,8 @@ export interface RollbackFacts {
   targetDigest?: string;
   /** Digest `rolloutTag` points at now, undefined when absent. */
   currentDigest?: string;
+  /** The format rebuild writes datestamp tags in (`date_format`). */
+  datestamps?: DatestampFormat;
 }
 
 /** The decision: refuse (bad input), nothing to do, or move the rollout tag. */
@@ -33,11 +35,12 @@ export const tagsOf = (tags: ReadonlyMap<string, string>, digest: string | undef
  */
 export function planRollback(facts: RollbackFacts, currentTags: readonly string[] = []): RollbackPlan {
   const { registry, repository, tag, rolloutTag } = facts;
+  const format = facts.datestamps ?? datestampFormat();
   const image = `${registry}/${repository}`;
   if (facts.tags.length === 0) return { action: 'refuse', message: `${image}: no such repository in ${registry} (it has no tags)` };
   if (tag === rolloutTag) return { action: 'refuse', message: `${image}: ${tag} is the rollout tag itself; name the earlier tag to roll back to` };
   if (!facts.tags.includes(tag) || facts.targetDigest === undefined) {
-    const datestamps = facts.tags.filter(isDatestampTag).sort().reverse().slice(0, 5);
+    const datestamps = facts.tags.filter(format.isDatestamp).sort((a, b) => format.compare(b, a)).slice(0, 5);
     const known = datestamps.length > 0 ? `; newest datestamps: ${datestamps.join(', ')}` : '';
     return { action: 'refuse', message: `${image}: no tag ${tag}${known}` };
   }
@@ -45,7 +48,7 @@ export function planRollback(facts: RollbackFacts, currentTags: readonly string[
   const digest = facts.targetDigest;
   if (facts.currentDigest === digest) return { action: 'none', sentence: `${target} already points at ${tag} (${shortDigest(digest)})` };
   const was = facts.currentDigest === undefined ? 'had no such tag' : `was ${shortDigest(facts.currentDigest)}${currentTags.length > 0 ? ` = ${currentTags.join(', ')}` : ''}`;
-  const plain = isDatestampTag(tag) ? '' : ` (${tag} is not a datestamp tag)`;
+  const plain = format.isDatestamp(tag) ? '' : ` (${tag} is not a datestamp tag)`;
   return {
     action: 'move',
     digest,

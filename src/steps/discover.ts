@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RegistryClient } from '../adapters/types.js';
+import { datestampFormatOf } from '../images/datestamp.js';
 import { parseImageRef } from '../model/imageRef.js';
 import { ok } from '../model/results.js';
 import { holdNote, readRollbackHolds } from '../registry/hold.js';
@@ -71,7 +72,8 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
     }
 
     // A rolled-back repository stays out of the tree: not rebuilt, and its dependents compare with what it serves now.
-    const holds = await readRollbackHolds(registry, candidates.filter((c) => c.published).map((c) => c.repository), opts.tag, opts.force);
+    const published = candidates.filter((c) => c.published).map((c) => c.repository);
+    const holds = await readRollbackHolds(registry, published, opts.tag, opts.force, datestampFormatOf(ctx.vars));
     for (const hold of holds.values()) notes.push(holdNote(hold));
     candidates.splice(0, candidates.length, ...candidates.filter((c) => !holds.has(c.repository)));
     const tree = new Set(candidates.map((c) => c.repository));

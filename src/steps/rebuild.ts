@@ -1,4 +1,5 @@
 import { UnreachableError, errorMessage } from '../adapters/errors.js';
+import { datestampFormatOf } from '../images/datestamp.js';
 import { formatDuration } from '../model/duration.js';
 import { registrySettings } from '../model/inventory.js';
 import { changed, failed, ok } from '../model/results.js';
@@ -28,7 +29,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
   kind: 'rebuild',
 
   async plan(ctx: StepContext, options: Record<string, unknown>): Promise<RebuildPlan> {
-    const opts = rebuildOptions(options);
+    const opts = rebuildOptions(options, datestampFormatOf(ctx.vars).pattern);
     const images = ctx.facts.images;
     if (!images) throw new Error('rebuild needs a discover step before it on this host');
     const registry = ctx.connections.registry();

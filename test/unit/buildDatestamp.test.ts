@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateFormatProblem, formatDatestamp, freeDatestampTag } from '../../src/steps/build/datestamp.js';
+import { dateFormatProblem, formatDatestamp, freeDatestampTag } from '../../src/images/datestamp.js';
 
 const when = new Date(Date.UTC(2026, 10, 28, 3, 1, 9));
 

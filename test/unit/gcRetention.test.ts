@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compareDatestampTags, isDatestampTag, planRetention, type RetentionInput } from '../../src/steps/gc/retention.js';
+import { datestampFormat } from '../../src/images/datestamp.js';
+import { planRetention, type RetentionInput } from '../../src/steps/gc/retention.js';
 
 const d = (n: number): string => `sha256:${String(n).padStart(64, '0')}`;
 const repo = 't-gc/app';
-const base = { repository: repo, rolloutTag: 'prod' };
+const base = { repository: repo, rolloutTag: 'prod', datestamps: datestampFormat() };
 
 // Five builds, prod on the newest.
 const fiveBuilds = [
@@ -14,38 +15,6 @@ const fiveBuilds = [
   { tag: '20261105-0300', digest: d(5) },
   { tag: 'prod', digest: d(5) },
 ];
-
-describe('isDatestampTag', () => {
-  it.each([
-    ['20261128-0301', true],
-    ['20261128-030115', true],
-    ['20261128-0301-2', true],
-    ['20261128-0301-12', true],
-    ['prod', false],
-    ['latest', false],
-    ['2026112-0301', false],
-    ['20261128-031', false],
-    ['20261128-0301-', false],
-    ['v20261128-0301', false],
-    ['20261128-0301-rc1', false],
-  ])('%s → %s', (tag, expected) => {
-    expect(isDatestampTag(tag)).toBe(expected);
-  });
-});
-
-describe('compareDatestampTags', () => {
-  it('orders by time, then the same-minute suffix as a number', () => {
-    const tags = ['20261128-0301-10', '20261128-0301', '20261127-2359', '20261128-0301-2', '20261128-0301-9', '20261128-0302'];
-    expect([...tags].sort(compareDatestampTags)).toEqual([
-      '20261127-2359',
-      '20261128-0301',
-      '20261128-0301-2',
-      '20261128-0301-9',
-      '20261128-0301-10',
-      '20261128-0302',
-    ]);
-  });
-});
 
 interface Row {
   name: string;
@@ -173,6 +142,27 @@ const rows: Row[] = [
     name: 'the rollout tag is a variable',
     input: { ...base, rolloutTag: 'live', keep: 4, tags: [...fiveBuilds.filter((t) => t.tag !== 'prod'), { tag: 'live', digest: d(5) }] },
     deletions: [{ digest: d(1), tags: ['20261101-0300'] }],
+    kept: [],
+  },
+  {
+    name: 'a custom date_format: its tags expire in date order (not lexical order), other tags are left alone',
+    input: {
+      ...base,
+      datestamps: datestampFormat('DD.MM.YYYY-HHmm'),
+      keep: 2,
+      tags: [
+        { tag: '30.10.2026-0300', digest: d(1) },
+        { tag: '01.11.2026-0300', digest: d(2) },
+        { tag: '02.11.2026-0300', digest: d(3) },
+        { tag: '02.11.2026-0300-2', digest: d(4) },
+        { tag: '20261001-0300', digest: d(5) },
+        { tag: 'prod', digest: d(4) },
+      ],
+    },
+    deletions: [
+      { digest: d(1), tags: ['30.10.2026-0300'] },
+      { digest: d(2), tags: ['01.11.2026-0300'] },
+    ],
     kept: [],
   },
 ];

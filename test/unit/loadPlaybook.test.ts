@@ -153,6 +153,20 @@ describe('loadPlaybook: invalid playbooks', () => {
       ],
     },
     {
+      name: 'rebuild date_format differing from the variable date_format that gc, discover and rollback read',
+      input: '- name: B\n  hosts: build1\n  steps:\n    - discover: { root: images }\n    - rebuild: { date_format: YYYY.MM.DD-HHmm }\n',
+      diagnostics: [
+        'playbook.yml:5:31: error: rebuild\'s date_format "YYYY.MM.DD-HHmm" differs from the variable date_format ("YYYYMMDD-HHmm" on build1), which gc, discover and rollback read to recognise datestamp tags; set date_format: "YYYY.MM.DD-HHmm" in the inventory (or this play\'s vars) and drop this option\n  5 |     - rebuild: { date_format: YYYY.MM.DD-HHmm }\n    |                               ^^^^^^^^^^^^^^^',
+      ],
+    },
+    {
+      name: 'a date_format variable with no date token',
+      input: '- name: B\n  hosts: build1\n  vars: { date_format: prod }\n  steps: [discover: { root: images }, rebuild]\n',
+      diagnostics: [
+        'playbook.yml:3:24: error: "date_format" must be usable in an image tag, with at least one date token: letters, digits, "_", "." and "-" (YYYY MM DD HH mm ss are replaced by the date), not "prod"; for example: date_format: YYYYMMDD-HHmm\n  3 |   vars: { date_format: prod }\n    |                        ^^^^',
+      ],
+    },
+    {
       name: 'a misspelt play key',
       input: '- name: P\n  hosts: canary\n  steps: [pull]\n  seral: 2\n',
       diagnostics: ['playbook.yml:4:3: error: Unknown key "seral" in play 1; did you mean "serial"?\n  4 |   seral: 2\n    |   ^^^^^'],

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { datestampFormat } from '../../src/images/datestamp.js';
 import { rollbackTarget } from '../../src/cli/rollbackCommand.js';
 import type { Host, Inventory } from '../../src/model/inventory.js';
 import { holdNote, rollbackHold } from '../../src/registry/hold.js';
 import { planRollback, tagsOf, type RollbackFacts } from '../../src/registry/rollback.js';
+
+const DEFAULT_FORMAT = datestampFormat();
 
 const OLD = `sha256:${'a'.repeat(64)}`;
 const NEW = `sha256:${'b'.repeat(64)}`;
@@ -72,16 +75,16 @@ describe('rollbackHold', () => {
     { name: 'rollout tag on an older build: held', rollout: OLD, hold: { repository: 'lab/web', heldAt: '20261101-0300', newest: '20261105-0300' } },
     { name: 'rollout tag on no datestamp (pushed by hand): no hold', rollout: `sha256:${'d'.repeat(64)}`, hold: undefined },
   ])('$name', ({ rollout, hold }) => {
-    expect(rollbackHold('lab/web', rollout, tags)).toEqual(hold);
+    expect(rollbackHold('lab/web', rollout, tags, DEFAULT_FORMAT)).toEqual(hold);
   });
   it('no datestamps at all: no hold', () => {
-    expect(rollbackHold('lab/web', OLD, new Map([['latest', OLD]]))).toBeUndefined();
+    expect(rollbackHold('lab/web', OLD, new Map([['latest', OLD]]), DEFAULT_FORMAT)).toBeUndefined();
   });
   it('the newest and an older datestamp share the digest: no hold', () => {
-    expect(rollbackHold('lab/web', OLD, new Map([['20261101-0300', OLD], ['20261105-0300', OLD]]))).toBeUndefined();
+    expect(rollbackHold('lab/web', OLD, new Map([['20261101-0300', OLD], ['20261105-0300', OLD]]), DEFAULT_FORMAT)).toBeUndefined();
   });
   it('a same-minute suffix counts as newer', () => {
-    expect(rollbackHold('lab/web', OLD, new Map([['20261105-0300', OLD], ['20261105-0300-2', NEW]]))).toEqual({ repository: 'lab/web', heldAt: '20261105-0300', newest: '20261105-0300-2' });
+    expect(rollbackHold('lab/web', OLD, new Map([['20261105-0300', OLD], ['20261105-0300-2', NEW]]), DEFAULT_FORMAT)).toEqual({ repository: 'lab/web', heldAt: '20261105-0300', newest: '20261105-0300-2' });
   });
   it('holdNote', () => {
     expect(holdNote({ repository: 'lab/web', heldAt: '20261101-0300', newest: '20261105-0300' })).toBe(

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { RegistryClient } from '../../adapters/types.js';
-import { formatDatestamp, freeDatestampTag } from './datestamp.js';
+import { formatDatestamp, freeDatestampTag } from '../../images/datestamp.js';
 import { localTags } from './engine.js';
 
 /**

@@ -1,6 +1,6 @@
 import { parseDuration } from '../../model/duration.js';
 import { rolloutTag } from '../../model/inventory.js';
-import { DEFAULT_DATE_FORMAT, dateFormatProblem } from './datestamp.js';
+import { DEFAULT_DATE_FORMAT, dateFormatProblem } from '../../images/datestamp.js';
 
 /** `discover`'s options with defaults applied. */
 export interface DiscoverOptions {
@@ -96,8 +96,9 @@ function probeOption(value: unknown): { probe?: ProbeOptions } {
   };
 }
 
-export function rebuildOptions(options: Record<string, unknown>): RebuildOptions {
-  const dateFormat = typeof options.date_format === 'string' ? options.date_format : DEFAULT_DATE_FORMAT;
+/** `variableDateFormat`: the host's `date_format` variable, which the option (deprecated) must equal. */
+export function rebuildOptions(options: Record<string, unknown>, variableDateFormat: string = DEFAULT_DATE_FORMAT): RebuildOptions {
+  const dateFormat = typeof options.date_format === 'string' ? options.date_format : variableDateFormat;
   const problem = dateFormatProblem(dateFormat);
   if (problem) throw new OptionError(problem);
   const timeout = options.timeout as string | number | undefined;

@@ -1,4 +1,5 @@
 import type { RegistryClient } from '../../adapters/types.js';
+import { datestampFormatOf, type DatestampFormat } from '../../images/datestamp.js';
 import { rolloutTag, sshEndpoint } from '../../model/inventory.js';
 import { mapLimit } from '../../runner/mapLimit.js';
 import type { StepContext } from '../types.js';
@@ -40,7 +41,7 @@ export async function planGc(ctx: StepContext, rawOptions: Record<string, unknow
 
   ctx.progress(`Reading tags from ${registry.name}`);
   const repositories = await readManagedRepositories(registry, rolloutTag(ctx.vars));
-  const retention = await retentionWithUse(ctx, registry, repositories, options.keep, rolloutTag(ctx.vars));
+  const retention = await retentionWithUse(ctx, registry, repositories, { keep: options.keep, rolloutTag: rolloutTag(ctx.vars), datestamps: datestampFormatOf(ctx.vars) });
   plan.deletions = retention.flatMap((r) => r.deletions);
   plan.kept = retention.flatMap((r) => r.kept);
 
@@ -64,10 +65,9 @@ async function retentionWithUse(
   ctx: StepContext,
   registry: RegistryClient,
   repositories: RepositoryTags[],
-  keep: number,
-  tag: string,
+  rules: { keep: number; rolloutTag: string; datestamps: DatestampFormat },
 ): Promise<RepositoryRetention[]> {
-  const first = repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, rolloutTag: tag, keep }));
+  const first = repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, ...rules }));
   const candidates = first.flatMap((r) => r.deletions);
   if (candidates.length === 0) return first;
   const imagesInUse = await collectImagesInUse(ctx);
@@ -77,7 +77,7 @@ async function retentionWithUse(
     const uses = config && imagesInUse.get(config.configDigest);
     if (uses) inUse.set(digest, uses.join('; '));
   });
-  return repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, rolloutTag: tag, keep, inUse }));
+  return repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, ...rules, inUse }));
 }
 
 /** Blobs only the deleted manifests reference within their repository: an upper bound (other repositories may share them). */

@@ -1,3 +1,5 @@
+import type { DatestampFormat } from '../../images/datestamp.js';
+
 /** One tag of a repository and the manifest digest it points at. */
 export interface TaggedDigest {
   tag: string;
@@ -11,6 +13,8 @@ export interface RetentionInput {
   rolloutTag: string;
   /** Datestamp tags kept besides the rollout tag (the newest ones). */
   keep: number;
+  /** Which tags are datestamps, and their age order: the format rebuild writes them in. */
+  datestamps: DatestampFormat;
   /** Manifest digest → why an inventory host still needs it (`web2: container api`). */
   inUse?: ReadonlyMap<string, string>;
 }
@@ -40,30 +44,17 @@ export interface RepositoryRetention {
   kept: KeptManifest[];
 }
 
-const DATESTAMP = /^(\d{8}-\d{4,6})(?:-(\d+))?$/;
-
-/** True for the immutable tags `rebuild` writes: `20261128-0301`, `20261128-030115`, `20261128-0301-2`. */
-export const isDatestampTag = (tag: string): boolean => DATESTAMP.test(tag);
-
-/** Oldest first. Lexical order is age order, except that the same-minute suffix compares as a number (`-10` after `-9`). */
-export function compareDatestampTags(a: string, b: string): number {
-  const [, baseA = a, suffixA = '1'] = DATESTAMP.exec(a) ?? [];
-  const [, baseB = b, suffixB = '1'] = DATESTAMP.exec(b) ?? [];
-  if (baseA !== baseB) return baseA < baseB ? -1 : 1;
-  return Number(suffixA) - Number(suffixB);
-}
-
 /**
  * Which manifests of a repository to delete. A DELETE removes every tag pointing at the digest, so a digest that any kept tag
  * (the rollout tag, the newest `keep` datestamps, any other tag) shares is kept, and so is one an inventory host still uses.
  * Deletions come oldest first.
  */
 export function planRetention(input: RetentionInput): RepositoryRetention {
-  const { repository, tags, rolloutTag, keep, inUse } = input;
+  const { repository, tags, rolloutTag, keep, inUse, datestamps: format } = input;
   const managed = tags.some((t) => t.tag === rolloutTag);
   if (!managed) return { repository, managed, deletions: [], kept: [] };
 
-  const datestamps = tags.filter((t) => isDatestampTag(t.tag)).sort((a, b) => compareDatestampTags(b.tag, a.tag));
+  const datestamps = tags.filter((t) => format.isDatestamp(t.tag)).sort((a, b) => format.compare(b.tag, a.tag));
   const expiring = datestamps.slice(keep).reverse();
   const expiringTags = new Set(expiring.map((t) => t.tag));
 

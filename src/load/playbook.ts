@@ -5,7 +5,7 @@ import type { Play, Playbook, StepKind, StepSpec } from '../model/playbook.js';
 import { resolveVariables } from '../model/variables.js';
 import { hasErrors, sortDiagnostics, uniqueDiagnostics, type Diagnostic, type LoadResult } from './diagnostics.js';
 import type { LoadOptions } from './inventory.js';
-import { PLAY_RULES } from './playbookRules.js';
+import { PLAY_RULES, stepOptionsRule } from './playbookRules.js';
 import { readInput } from './readInput.js';
 import { schemaDiagnostics } from './schemaErrors.js';
 import { schemas } from './schemas.js';
@@ -50,8 +50,13 @@ export async function loadPlaybook(file: string, inventory: Inventory | undefine
       inventory,
       hosts,
       varsOf: (host: string) => resolveVariables(inventory?.hosts.get(host), vars.vars, extraVars),
+      playVars: resolveVariables(undefined, vars.vars, extraVars),
+      env,
     };
-    for (const rule of PLAY_RULES) diagnostics.push(...rule(context));
+    const found = PLAY_RULES.flatMap((rule) => rule(context));
+    // An option the parser rejects where a rule already pointed (a duration, say) is said once.
+    const taken = new Set(found.filter((d) => d.severity === 'error').map((d) => `${d.line}:${d.col}`));
+    diagnostics.push(...found, ...stepOptionsRule(context).filter((d) => !taken.has(`${d.line}:${d.col}`)));
     accepted.push({ play, vars: vars.vars });
   }
 

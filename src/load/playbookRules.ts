@@ -7,6 +7,9 @@ import type { Inventory } from '../model/inventory.js';
 import { STEP_KINDS, type StepKind } from '../model/playbook.js';
 import type { Diagnostic } from './diagnostics.js';
 import { unknownStepMessage } from './schemaErrors.js';
+import { STEP_KIND_SPECS } from '../steps/kinds.js';
+import { OptionError } from '../steps/optionError.js';
+import { stepOptionsSchema, schemas } from './schemas.js';
 import { didYouMean } from './suggest.js';
 import { isRecord } from './variables.js';
 import type { Locator, NodePath } from './yamlSource.js';
@@ -24,6 +27,9 @@ export interface PlayRuleContext {
   hosts: string[];
   /** A selected host's variables as its steps will see them: inventory < play `vars` < `-e`. */
   varsOf(host: string): Record<string, unknown>;
+  /** The play's `vars` over `-e`, for a play that selects no host. */
+  playVars: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
 }
 
 /** A loader rule: one concern, every violation in the play. */
@@ -142,19 +148,6 @@ export const discoverRootRule: PlayRule = (context) =>
     ];
   });
 
-/** What each step kind needs from every host it runs on. */
-const NEEDS: Record<StepKind, Array<'docker' | 'registry'>> = {
-  discover: ['docker', 'registry'],
-  rebuild: ['docker', 'registry'],
-  push: ['docker', 'registry'],
-  pull: ['docker', 'registry'],
-  stop: ['docker'],
-  start: ['docker'],
-  gc: ['registry'],
-  prune: ['docker', 'registry'],
-  backup: ['registry'],
-};
-
 const has = (vars: Record<string, unknown>, name: string): boolean =>
   name === 'registry' ? typeof vars.registry === 'string' && vars.registry !== '' : isRecord(vars[name]);
 
@@ -173,13 +166,14 @@ export const stepRequirementsRule: PlayRule = (context) => {
       hosts.length === 1
         ? { list: hosts[0]!, have: 'has', them: 'it' }
         : { list: hostList(hosts), have: 'have', them: 'them' };
-    if (NEEDS[kind].includes('docker')) {
+    const needs = STEP_KIND_SPECS[kind].needs;
+    if (needs.includes('docker')) {
       report('docker', (hosts) => {
         const t = they(hosts);
         return `The ${kind} step uses each host's Docker engine, but ${t.list} ${t.have} no "docker" variable; give ${t.them} one in the inventory, for example docker: {host: unix:///var/run/docker.sock}`;
       });
     }
-    if (NEEDS[kind].includes('registry')) {
+    if (needs.includes('registry')) {
       report('registry', (hosts) => {
         const t = they(hosts);
         return `The ${kind} step needs the "registry" variable (the image name prefix, host:port), but ${t.list} ${t.have} none; set it in the inventory (for example under all.vars) or in this play's vars`;
@@ -230,6 +224,30 @@ export const dateFormatRule: PlayRule = (context) =>
         `rebuild's date_format "${option}" differs from the variable date_format ("${variable}" on ${hostList(differing)}), which gc, discover and rollback read to recognise datestamp tags; set date_format: "${option}" in the inventory (or this play's vars) and drop this option`,
       ),
     ];
+  });
+
+/**
+ * Each step's options, parsed at load time by the step kind's own parser (the one it runs when it plans), so a value the
+ * schema cannot judge (a duration, a date format, a probe, a password source) is reported here at its position, not per host
+ * at run time. Parsed with the first selected host's variables (or the play's alone when it selects none).
+ */
+export const stepOptionsRule: PlayRule = (context) =>
+  stepEntries(context).flatMap((step) => {
+    if (!isStepKind(step.kind) || !(isRecord(step.options) || step.options === null)) return [];
+    // What the schema already rejects (in the options or the variables) is reported once, by the schema.
+    // A bare step name (`- discover`) was never checked against its options' schema: the parser says what is missing.
+    if (step.kindAt === 'key' && !stepOptionsSchema(step.kind)(step.options)) return [];
+    const first = context.hosts[0];
+    const vars = first !== undefined ? context.varsOf(first) : context.playVars;
+    if (!schemas().validateVariables(vars)) return [];
+    try {
+      STEP_KIND_SPECS[step.kind].parseOptions(step.options ?? {}, { vars, baseDir: context.playbookDir, env: context.env });
+      return [];
+    } catch (error) {
+      if (!(error instanceof OptionError)) throw error;
+      const where = error.path.length > 0 && isRecord(step.options) ? [...step.optionsPath, ...error.path] : step.kindPath;
+      return [context.locator.diagnostic(where, error.message, where === step.kindPath ? { at: step.kindAt } : {})];
+    }
   });
 
 /** Every play rule, in the order their findings are usually read. */

@@ -17,7 +17,7 @@ export interface SchemaErrorContext {
 }
 
 /** What a value should be, by `$defs` entry; better words than a list of JSON types. */
-const DEF_PHRASES: Record<string, string> = {
+export const DEF_PHRASES: Record<string, string> = {
   inventory: 'a map whose only top-level key is all',
   playbook: 'a list of plays, each starting with "- name:"',
   play: 'a play: a map with name, hosts and steps',
@@ -38,6 +38,8 @@ const DEF_PHRASES: Record<string, string> = {
   stop: 'a map of stop options',
   start: 'a map of start options',
   gc: 'a map of gc options',
+  prune: 'a map of prune options',
+  backup: 'a map of backup options with to or from',
 };
 
 /** What a value should look like, by `parent.key` or `key`, for values whose schema is written inline. */

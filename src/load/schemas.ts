@@ -29,13 +29,27 @@ export interface Schemas {
 }
 
 let cached: Schemas | undefined;
+let ajv: InstanceType<typeof Ajv2020Module.default> | undefined;
+const optionValidators = new Map<string, ValidateFunction>();
+
+/** The validator of one step kind's options (the `$defs` entry the playbook schema's step list refers the kind to). */
+export function stepOptionsSchema(kind: string): ValidateFunction {
+  const known = optionValidators.get(kind);
+  if (known) return known;
+  const { playbook } = schemas();
+  const ref = (playbook.$defs?.step?.else as SchemaNode | undefined)?.properties?.[kind]?.$ref;
+  if (typeof ref !== 'string') throw new Error(`the playbook schema lists no options for the step ${kind}`);
+  const validator = ajv!.getSchema(`${(playbook as { $id: string }).$id}${ref}`)!;
+  optionValidators.set(kind, validator);
+  return validator;
+}
 
 export function schemas(): Schemas {
   if (cached) return cached;
   const inventory = JSON.parse(readFileSync(INVENTORY_SCHEMA_FILE, 'utf8')) as SchemaNode & { $id: string };
   const playbook = JSON.parse(readFileSync(PLAYBOOK_SCHEMA_FILE, 'utf8')) as SchemaNode & { $id: string };
   // allErrors: report every problem at once; verbose: errors carry their schema node and data, which the messages use.
-  const ajv = new Ajv2020Module.default({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  ajv = new Ajv2020Module.default({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   ajv.addSchema(inventory).addSchema(playbook);
   const names = new Map<unknown, string>([
     [inventory, 'inventory'],

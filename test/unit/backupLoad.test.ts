@@ -20,10 +20,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function load(steps: string, hosts = 'registry1'): Promise<string[]> {
+async function load(steps: string, hosts = 'registry1', env: Record<string, string> = { MIRROR_PW: 'mirror-secret' }): Promise<string[]> {
   const file = path.join(root, 'playbook.yml');
   await writeFile(file, `- name: Back up\n  hosts: ${hosts}\n  steps:\n    - backup: ${steps}\n`);
-  const result = await loadPlaybook(file, inventory);
+  const result = await loadPlaybook(file, inventory, { env });
   return result.diagnostics.map((d) => formatDiagnostic(d).replaceAll(file, 'playbook.yml').split('\n')[0]!);
 }
 
@@ -34,6 +34,12 @@ describe('the backup step in a playbook', () => {
     ['{ from: { oci_layout: ../backups } }'],
   ])('loads %s', async (steps) => {
     expect(await load(steps)).toEqual([]);
+  });
+
+  it('refuses, at its position, a password_env that is not set, naming the end it belongs to', async () => {
+    expect(await load('{ from: { registry: "mirror:5000", auth: { username: u, password_env: MIRROR_PW } } }', 'registry1', {})).toEqual([
+      'playbook.yml:4:85: error: backup: the environment variable MIRROR_PW (from.auth.password_env) is not set',
+    ]);
   });
 
   it.each([

@@ -167,6 +167,27 @@ describe('loadPlaybook: invalid playbooks', () => {
       ],
     },
     {
+      name: 'option values only the step can judge, reported at load time where they are',
+      input: [
+        '- name: B',
+        '  hosts: build1',
+        '  steps:',
+        '    - discover: { root: images, max_age: soon, probe: { timeout: 0 } }',
+        '- name: B2',
+        '  hosts: build1',
+        '  steps: [discover, rebuild]',
+        '- name: G',
+        '  hosts: registry1',
+        '  steps: [{ gc: { push_wait: soon } }]',
+        '',
+      ].join('\n'),
+      diagnostics: [
+        'playbook.yml:4:42: error: discover "max_age" is not a duration: soon\n  4 |     - discover: { root: images, max_age: soon, probe: { timeout: 0 } }\n    |                                          ^^^^',
+        'playbook.yml:7:11: error: discover needs a "root" directory\n  7 |   steps: [discover, rebuild]\n    |           ^^^^^^^^',
+        'playbook.yml:10:30: error: gc: push_wait must be a duration such as 90s or 10m, not "soon"\n  10 |   steps: [{ gc: { push_wait: soon } }]\n     |                              ^^^^',
+      ],
+    },
+    {
       name: 'a misspelt play key',
       input: '- name: P\n  hosts: canary\n  steps: [pull]\n  seral: 2\n',
       diagnostics: ['playbook.yml:4:3: error: Unknown key "seral" in play 1; did you mean "serial"?\n  4 |   seral: 2\n    |   ^^^^^'],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registrySettings, type RegistrySettings } from '../../model/inventory.js';
+import { OptionError } from '../optionError.js';
 
 /** The other side of a backup: a registry, or an OCI image-layout directory where freshen runs. */
 export type BackupEndpoint = { kind: 'registry'; settings: RegistrySettings } | { kind: 'oci_layout'; dir: string };
@@ -18,42 +19,42 @@ export interface BackupOptions {
   chunkSize?: number;
 }
 
-const fail = (message: string): never => {
-  throw new Error(`backup: ${message}`);
+const fail = (message: string, path: ReadonlyArray<string | number> = []): never => {
+  throw new OptionError(`backup: ${message}`, path);
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function globList(value: unknown, name: string): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) fail(`${name} must be a list of names or globs`);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) fail(`${name} must be a list of names or globs`, [name]);
   return value as string[];
 }
 
 /** `password_env` and `password_file` are read here, when the step runs; the password never appears in a message. */
-function password(auth: Record<string, unknown>, baseDir: string, env: NodeJS.ProcessEnv): string {
+function password(auth: Record<string, unknown>, key: 'to' | 'from', baseDir: string, env: NodeJS.ProcessEnv): string {
   if (typeof auth.password === 'string') return auth.password;
   if (typeof auth.password_env === 'string') {
     const value = env[auth.password_env];
-    return value ?? fail(`the environment variable ${auth.password_env} (to.auth.password_env) is not set`);
+    return value ?? fail(`the environment variable ${auth.password_env} (${key}.auth.password_env) is not set`, [key, 'auth', 'password_env']);
   }
   if (typeof auth.password_file === 'string') {
     const file = resolve(baseDir, auth.password_file);
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      return fail(`could not read the password file ${file}: ${(error as { code?: string }).code ?? 'error'}`);
+      return fail(`could not read the password file ${file}: ${(error as { code?: string }).code ?? 'error'}`, [key, 'auth', 'password_file']);
     }
   }
-  return fail('auth needs one of password, password_env or password_file');
+  return fail('auth needs one of password, password_env or password_file', [key, 'auth']);
 }
 
 function endpoint(value: unknown, key: 'to' | 'from', baseDir: string, env: NodeJS.ProcessEnv): BackupEndpoint {
-  if (!isRecord(value)) return fail(`${key} must be { registry: host:port } or { oci_layout: PATH }`);
+  if (!isRecord(value)) return fail(`${key} must be { registry: host:port } or { oci_layout: PATH }`, [key]);
   if (typeof value.oci_layout === 'string' && value.registry === undefined) return { kind: 'oci_layout', dir: resolve(baseDir, value.oci_layout) };
-  if (typeof value.registry !== 'string' || value.oci_layout !== undefined) return fail(`${key} must have exactly one of registry or oci_layout`);
+  if (typeof value.registry !== 'string' || value.oci_layout !== undefined) return fail(`${key} must have exactly one of registry or oci_layout`, [key]);
   const auth = isRecord(value.auth)
-    ? { username: String(value.auth.username ?? fail(`${key}.auth needs a username`)), password: password(value.auth, baseDir, env) }
+    ? { username: String(value.auth.username ?? fail(`${key}.auth needs a username`, [key, 'auth'])), password: password(value.auth, key, baseDir, env) }
     : undefined;
   const settings = registrySettings({
     registry: value.registry,
@@ -61,7 +62,7 @@ function endpoint(value: unknown, key: 'to' | 'from', baseDir: string, env: Node
     registry_auth: auth,
     registry_ca: typeof value.ca === 'string' ? resolve(baseDir, value.ca) : undefined,
   });
-  return { kind: 'registry', settings: settings ?? fail(`${key}.registry must be host:port`) };
+  return { kind: 'registry', settings: settings ?? fail(`${key}.registry must be host:port`, [key, 'registry']) };
 }
 
 /** Applies defaults; relative paths start at `baseDir` (the playbook's directory). Throws on values the schema should have rejected. */
@@ -69,7 +70,7 @@ export function parseBackupOptions(options: Record<string, unknown>, baseDir: st
   const { to, from, repositories, tags, chunk_size: chunkSize } = options;
   if ((to === undefined) === (from === undefined)) fail('give exactly one of to (back up the host’s registry) or from (restore into it)');
   if (chunkSize !== undefined && (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1)) {
-    fail(`chunk_size must be a whole number of bytes ≥ 1, not ${JSON.stringify(chunkSize)}`);
+    fail(`chunk_size must be a whole number of bytes ≥ 1, not ${JSON.stringify(chunkSize)}`, ['chunk_size']);
   }
   const direction = to !== undefined ? 'to' : 'from';
   return {

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../model/duration.js';
+import { OptionError } from '../optionError.js';
 
 /** Options of `stop`: the stop timeout, when the playbook overrides each container's own. */
 export interface StopOptions {
@@ -25,7 +26,7 @@ function duration(options: Record<string, unknown>, key: string, fallback?: stri
   const raw = options[key] ?? fallback;
   if (raw === undefined) return undefined;
   const ms = typeof raw === 'string' || typeof raw === 'number' ? parseDuration(raw) : undefined;
-  if (ms === undefined) throw new Error(`${key}: not a duration: ${JSON.stringify(raw)}`);
+  if (ms === undefined) throw new OptionError(`${key}: not a duration: ${JSON.stringify(raw)}`, [key]);
   return ms;
 }
 
@@ -46,7 +47,7 @@ export function probeCommand(raw: unknown): string[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw === 'string' && raw.trim() !== '') return ['sh', '-c', raw];
   if (Array.isArray(raw) && raw.length > 0 && raw.every((arg) => typeof arg === 'string') && raw[0] !== '') return raw as string[];
-  throw new Error(`probe: not a command (a non-empty string, or a list of strings): ${JSON.stringify(raw)}`);
+  throw new OptionError(`probe: not a command (a non-empty string, or a list of strings): ${JSON.stringify(raw)}`, ['probe']);
 }
 
 /**

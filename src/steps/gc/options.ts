@@ -1,4 +1,5 @@
 import { parseDuration } from '../../model/duration.js';
+import { OptionError } from '../optionError.js';
 
 /** The gc step's options with defaults applied. */
 export interface GcOptions {
@@ -15,12 +16,12 @@ export const GC_DEFAULTS: GcOptions = { keep: 5, sweep: true, pushWaitMs: 10 * 6
 /** Applies defaults; throws on values the schema should have rejected, naming the option. */
 export function parseGcOptions(options: Record<string, unknown>): GcOptions {
   const { keep = GC_DEFAULTS.keep, sweep = GC_DEFAULTS.sweep, push_wait: pushWait } = options;
-  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0) throw new Error(`gc: keep must be an integer ≥ 0, not ${JSON.stringify(keep)}`);
-  if (typeof sweep !== 'boolean') throw new Error(`gc: sweep must be true or false, not ${JSON.stringify(sweep)}`);
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0) throw new OptionError(`gc: keep must be an integer ≥ 0, not ${JSON.stringify(keep)}`, ['keep']);
+  if (typeof sweep !== 'boolean') throw new OptionError(`gc: sweep must be true or false, not ${JSON.stringify(sweep)}`, ['sweep']);
   let pushWaitMs = GC_DEFAULTS.pushWaitMs;
   if (pushWait !== undefined) {
     const parsed = typeof pushWait === 'string' || typeof pushWait === 'number' ? parseDuration(pushWait) : undefined;
-    if (parsed === undefined) throw new Error(`gc: push_wait must be a duration such as 90s or 10m, not ${JSON.stringify(pushWait)}`);
+    if (parsed === undefined) throw new OptionError(`gc: push_wait must be a duration such as 90s or 10m, not ${JSON.stringify(pushWait)}`, ['push_wait']);
     pushWaitMs = parsed;
   }
   return { keep, sweep, pushWaitMs };

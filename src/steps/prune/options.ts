@@ -1,3 +1,5 @@
+import { OptionError } from '../optionError.js';
+
 /** The prune step's options with defaults applied. */
 export interface PruneOptions {
   /** Repository globs below the registry (`team/*`); empty: every repository of the registry. */
@@ -10,8 +12,8 @@ export interface PruneOptions {
 export function parsePruneOptions(options: Record<string, unknown> | null | undefined): PruneOptions {
   const { repositories = [], keep_previous: keepPrevious = true } = options ?? {};
   if (!Array.isArray(repositories) || !repositories.every((r) => typeof r === 'string' && r !== '')) {
-    throw new Error(`prune: repositories must be a list of repository names or globs, not ${JSON.stringify(repositories)}`);
+    throw new OptionError(`prune: repositories must be a list of repository names or globs, not ${JSON.stringify(repositories)}`, ['repositories']);
   }
-  if (typeof keepPrevious !== 'boolean') throw new Error(`prune: keep_previous must be true or false, not ${JSON.stringify(keepPrevious)}`);
+  if (typeof keepPrevious !== 'boolean') throw new OptionError(`prune: keep_previous must be true or false, not ${JSON.stringify(keepPrevious)}`, ['keep_previous']);
   return { repositories: repositories as string[], keepPrevious };
 }

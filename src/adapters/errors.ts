@@ -1,8 +1,10 @@
+import type { UnreachableCode } from '../model/failureCodes.js';
+
 /** The host (or its Docker engine, SSH server or registry) could not be reached at all; the runner reports it `unreachable`. */
 export class UnreachableError extends Error {
   constructor(
     message: string,
-    readonly code = 'unreachable',
+    readonly code: UnreachableCode = 'unreachable',
   ) {
     super(message);
     this.name = 'UnreachableError';

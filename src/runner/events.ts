@@ -11,7 +11,7 @@ export type RunEventBody =
   | { type: 'step-start'; playIndex: number; host: string; step: StepSpec }
   | { type: 'progress'; playIndex: number; host: string; step: StepSpec; message: string }
   | { type: 'step-end'; playIndex: number; host: string; step: StepSpec; result: StepResult; durationMs: number }
-  | { type: 'host-end'; playIndex: number; host: string; status: 'ok' | 'failed' | 'unreachable' | 'interrupted' }
+  | { type: 'host-end'; playIndex: number; host: string; status: 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'skipped' }
   | { type: 'play-end'; playIndex: number; stopReason?: string }
   | { type: 'notice'; message: string }
   | { type: 'run-end'; report: RunReport };

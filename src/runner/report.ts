@@ -1,4 +1,4 @@
-import { addToRecap, emptyRecap, type HostRecap, type ImageDiff, type StepResult } from '../model/results.js';
+import { addToRecap, countsOf, emptyRecap, type HostRecap, type ImageDiff, type StepResult } from '../model/results.js';
 import type { StepKind } from '../model/playbook.js';
 import type { RunMoment } from './clock.js';
 
@@ -49,10 +49,10 @@ export function stepRecord(step: StepKind, result: StepResult, started: RunMomen
     status: result.status,
     actions: result.actions,
     notes: result.notes,
-    ...(result.reason !== undefined ? { reason: result.reason } : {}),
-    ...(result.code !== undefined ? { code: result.code } : {}),
-    ...(result.rolledBack ? { rolled_back: result.rolledBack } : {}),
-    ...(result.rescued ? { rescued: result.rescued } : {}),
+    ...('reason' in result ? { reason: result.reason } : {}),
+    ...('code' in result ? { code: result.code } : {}),
+    ...(countsOf(result).rolledBack ? { rolled_back: countsOf(result).rolledBack } : {}),
+    ...(countsOf(result).rescued ? { rescued: countsOf(result).rescued } : {}),
     ...(result.details !== undefined ? { details: result.details } : {}),
     ...(result.diff && result.diff.length > 0 ? { diff: result.diff } : {}),
     started_at: new Date(started.ms).toISOString(),

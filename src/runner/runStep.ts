@@ -1,5 +1,6 @@
 import { UnreachableError, errorMessage } from '../adapters/errors.js';
-import { changed, failed, ok, unreachable, type StepResult } from '../model/results.js';
+import { isFailureCode } from '../model/failureCodes.js';
+import { changed, failed, ok, skipped, unreachable, type StepResult } from '../model/results.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 
 /**
@@ -17,13 +18,16 @@ export async function runStep(handler: StepHandler, ctx: StepContext, options: R
       const withDetails = details === undefined || result.details !== undefined ? result : { ...result, details };
       return diff.length > 0 ? { ...withDetails, diff } : withDetails;
     };
+    const skip = handler.skipped?.(plan);
+    if (skip !== undefined) return withDiff(skipped(skip, notes));
     if (changes.length === 0) return withDiff(ok(notes));
     if (ctx.check) return withDiff(changed(changes, notes));
     const result = await handler.apply(ctx, plan);
     return withDiff(result.notes.length === 0 && notes.length > 0 ? { ...result, notes } : result);
   } catch (error) {
     if (error instanceof UnreachableError) return unreachable(error.message, error.code);
+    // Errors of freshen's own carry a code from the enumerated list; anything else (a Node or library code) is `error`.
     const code = (error as { code?: unknown } | undefined)?.code;
-    return failed(errorMessage(error), typeof code === 'string' && /^[a-z]+(-[a-z]+)*$/.test(code) ? code : 'error');
+    return failed(errorMessage(error), isFailureCode(code) ? code : 'error');
   }
 }

@@ -4,7 +4,7 @@ import { parseDuration } from '../model/duration.js';
 import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
-import type { StepResult } from '../model/results.js';
+import { skipped, type StepResult } from '../model/results.js';
 import { resolveVariables, type Variables } from '../model/variables.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
@@ -56,7 +56,8 @@ type HostOutcome = 'ok' | 'failed' | 'unreachable' | 'interrupted';
 export async function runPlaybook(playbook: Playbook, inventory: Inventory, options: RunOptions, deps: RunDeps): Promise<RunReport> {
   const run: RunState = newRunState();
   const facts = new Map<string, HostFacts>();
-  const retired = new Set<string>();
+  /** Hosts that failed or were unreachable, with the play they were retired in. */
+  const retired = new Map<string, string>();
   const plays: PlayRecord[] = [];
   const clock = deps.clock ?? monotonicClock();
   const emit = sequencedEmit(deps.emit, clock);
@@ -67,9 +68,14 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     if (stopRun || options.signal.aborted) break;
     const record: PlayRecord = { name: play.name, hosts: {} };
     plays.push(record);
-    const hosts = playHosts(play, inventory, options.limit).filter((h) => !retired.has(h));
+    const targeted = playHosts(play, inventory, options.limit);
+    const hosts = targeted.filter((h) => !retired.has(h));
     const batchList = batches(hosts, play.serial);
     emit({ type: 'play-start', playIndex, play, hosts, batches: batchList });
+    // As ansible-playbook, a retired host takes no part; its steps are reported skipped, saying why.
+    for (const host of targeted.filter((h) => retired.has(h))) {
+      skipHost({ play, playIndex, host, emit, clock, record }, `${host} failed in the play "${retired.get(host)}"; not run`);
+    }
     if (hosts.length === 0) {
       emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
     }
@@ -81,7 +87,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
         runHost({ playbook, play, playIndex, host, inventory, options, deps, emit, clock, run, facts, record }),
       );
       outcomes.forEach((outcome, i) => {
-        if (outcome === 'failed' || outcome === 'unreachable') retired.add(batch[i]!);
+        if (outcome === 'failed' || outcome === 'unreachable') retired.set(batch[i]!, play.name);
       });
       // An interrupted batch is reported as interrupted, whatever its hosts' outcomes.
       if (options.signal.aborted) break;
@@ -159,6 +165,21 @@ async function runHost(job: HostRun): Promise<HostOutcome> {
   }
   emit({ type: 'host-end', playIndex, host, status: outcome });
   return outcome;
+}
+
+/** Records every step of the play as skipped on a host that takes no part, with events like a host that ran. */
+function skipHost(job: Pick<HostRun, 'play' | 'playIndex' | 'host' | 'emit' | 'clock' | 'record'>, reason: string): void {
+  const { play, playIndex, host, emit } = job;
+  const records = (job.record.hosts[host] = [] as PlayRecord['hosts'][string]);
+  emit({ type: 'host-start', playIndex, host, steps: play.steps });
+  for (const step of play.steps) {
+    const started = emit({ type: 'step-start', playIndex, host, step });
+    const result = skipped(reason);
+    const ended = job.clock.next();
+    records.push(stepRecord(step.kind, result, started, ended));
+    emit({ type: 'step-end', playIndex, host, step, result, durationMs: ended.ms - started.ms }, ended);
+  }
+  emit({ type: 'host-end', playIndex, host, status: 'skipped' });
 }
 
 /** True when `stop` parked containers on the host and no `start` has settled them yet. */

@@ -15,5 +15,6 @@ export const gcStep: StepHandler<GcPlan> = {
     ...(plan.sweep ? [sweepSentence(plan.host, plan.sweep.estimate)] : []),
   ],
   notes: planNotes,
+  skipped: (plan) => plan.skip,
   apply: applyGc,
 };

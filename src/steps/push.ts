@@ -17,6 +17,8 @@ export interface PlannedPush {
 export interface PushPlan {
   pushes: PlannedPush[];
   notes: string[];
+  /** Why there is nothing to push at all (reported `skipped`). */
+  skip?: string;
 }
 
 /** Pushes what rebuild built (both tags) and confirms the registry now serves exactly those images. */
@@ -25,7 +27,7 @@ export const pushStep: StepHandler<PushPlan> = {
 
   async plan(ctx: StepContext): Promise<PushPlan> {
     const built = ctx.facts.built ?? [];
-    if (built.length === 0) return { pushes: [], notes: ['nothing was built on this host'] };
+    if (built.length === 0) return { pushes: [], notes: [], skip: 'nothing was built on this host' };
     const registry = ctx.connections.registry();
     const pushes: PlannedPush[] = [];
     const notes: string[] = [];
@@ -43,6 +45,8 @@ export const pushStep: StepHandler<PushPlan> = {
     plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}`),
 
   notes: (plan) => plan.notes,
+
+  skipped: (plan) => plan.skip,
 
   async apply(ctx, plan): Promise<StepResult> {
     const docker = await ctx.connections.docker();

@@ -1,3 +1,4 @@
+import type { FailureCode } from '../model/failureCodes.js';
 import { registrySettings, rolloutTag } from '../model/inventory.js';
 import { changed, failed } from '../model/results.js';
 import { inspectAllContainers, localImage } from './containers/engine.js';
@@ -95,7 +96,7 @@ export const startStep: StepHandler<StartPlan> = {
   async apply(ctx, plan) {
     const docker = await ctx.connections.docker();
     const actions: string[] = [];
-    const failures: Array<{ code: string; reason: string }> = [];
+    const failures: Array<{ code: FailureCode; reason: string }> = [];
     // Parked containers this run's stop did not park are leftovers of an interrupted run.
     const parkedNow = new Set((ctx.facts.stopped ?? []).filter((entry) => !entry.planned).map((entry) => entry.parkedAs));
     let rolledBack = 0;

@@ -36,5 +36,7 @@ export interface StepHandler<Plan = unknown> {
   details?(plan: Plan): Record<string, unknown>;
   /** What `--diff` shows: images before and after, per container. */
   diff?(plan: Plan): ImageDiff[];
+  /** Why the step does not apply to this host at all (nothing built to push, not a registry host): reported `skipped`. */
+  skipped?(plan: Plan): string | undefined;
   apply(ctx: StepContext, plan: Plan): Promise<StepResult>;
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../model/duration.js';
-import type { StepResult } from '../model/results.js';
+import { countsOf, reasonOf, type StepResult } from '../model/results.js';
 
 /** How many lines of a failure's reason the live view shows; the recap and --json have all of it. */
 const REASON_LINES = 4;
@@ -10,8 +10,9 @@ export const fitLine = (line: string, width: number): string => (line.length <= 
 /** The lines the live view keeps under a host once a step has ended: `changed pull (195ms)`, then its actions or reason. */
 export function stepLines(kind: string, result: StepResult, durationMs: number, width: number): string[] {
   const head = `${result.status} ${kind} (${formatDuration(durationMs)})`;
-  const counts = [result.rolledBack ? `rolled_back=${result.rolledBack}` : '', result.rescued ? `rescued=${result.rescued}` : ''].filter(Boolean);
-  const reason = (result.reason ?? '').split('\n').filter((l) => l.trim() !== '');
+  const { rolledBack, rescued } = countsOf(result);
+  const counts = [rolledBack ? `rolled_back=${rolledBack}` : '', rescued ? `rescued=${rescued}` : ''].filter(Boolean);
+  const reason = (reasonOf(result) ?? '').split('\n').filter((l) => l.trim() !== '');
   const shownReason = reason.length > REASON_LINES ? [...reason.slice(0, REASON_LINES), `(${reason.length - REASON_LINES} more lines in the recap's reasons and --json)`] : reason;
   return [
     counts.length > 0 ? `${head} ${counts.join(' ')}` : head,
@@ -31,8 +32,8 @@ export const emptyTally = (): HostTally => ({ counts: {}, rolledBack: 0, rescued
 
 export function addToTally(tally: HostTally, result: StepResult): void {
   tally.counts[result.status] = (tally.counts[result.status] ?? 0) + 1;
-  tally.rolledBack += result.rolledBack ?? 0;
-  tally.rescued += result.rescued ?? 0;
+  tally.rolledBack += countsOf(result).rolledBack;
+  tally.rescued += countsOf(result).rescued;
 }
 
 /** A finished host's title: `web2 (2.1s): changed=3 ok=0`, listing only the non-zero counts in recap order. */

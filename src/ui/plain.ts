@@ -1,4 +1,5 @@
 import { formatDuration } from '../model/duration.js';
+import { reasonOf } from '../model/results.js';
 import type { RunEvent } from '../runner/events.js';
 import { diffLines } from './diff.js';
 
@@ -18,7 +19,8 @@ export function plainLines(event: RunEvent, options: { verbose: boolean; diff?: 
     case 'step-end': {
       const { result } = event;
       const head = `${result.status}: [${event.host}] ${event.step.kind} (${formatDuration(event.durationMs)})`;
-      const reason = result.reason ? [`      ${result.reason.split('\n').join('\n      ')}`] : [];
+      const why = reasonOf(result);
+      const reason = why ? [`      ${why.split('\n').join('\n      ')}`] : [];
       const diff = options.diff ? diffLines(result.diff ?? []).map((line) => `    ${line}`) : [];
       return [head, ...result.actions.map((a) => `    - ${a}`), ...result.notes.map((n) => `    · ${n}`), ...diff, ...reason];
     }

@@ -144,7 +144,7 @@ describe('content-aware skip', () => {
         details: { identical: [APP_REF] },
       });
       expect(p.facts.built).toEqual([]);
-      expect(await run(pushStep, {}, p)).toMatchObject({ status: 'ok', actions: [], notes: ['nothing was built on this host'] });
+      expect(await run(pushStep, {}, p)).toMatchObject({ status: 'skipped', actions: [], reason: 'nothing was built on this host' });
       expect(await registryState()).toEqual(before);
       // The build host names prod again; the discarded build is gone.
       expect((await docker.getImage(APP_REF).inspect()).Id).toBe(prodId);

@@ -180,7 +180,7 @@ describe('gc against the lab registry', () => {
     const web2 = inventory.hosts.get('web2')!;
     const plain = makeStepContext({ host: web2, inventory, vars: { rollout_tag: ROLLOUT_TAG } });
     try {
-      expect(await runStep(gcStep, plain.ctx, OPTIONS)).toEqual({ status: 'ok', actions: [], notes: ['web2 has no registry_gc: not a registry host, nothing to do'] });
+      expect(await runStep(gcStep, plain.ctx, OPTIONS)).toEqual({ status: 'skipped', actions: [], notes: [], reason: 'web2 has no registry_gc: not a registry host' });
     } finally {
       await plain.close();
     }

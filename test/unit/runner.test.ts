@@ -232,6 +232,34 @@ describe('runPlaybook', () => {
     });
   });
 
+  it('reports a retired host’s steps in later plays as skipped, saying why, and counts them in the recap', async () => {
+    const { report, applied, events } = await run(
+      [play({ name: 'Pull', hosts: 'web', steps: steps('pull') }), play({ name: 'Roll', hosts: 'web', steps: steps('stop', 'start') })],
+      inv,
+      (host, kind) => (host === 'web3' && kind === 'pull' ? 'fail' : 'change'),
+    );
+    expect(applied.filter((a) => a.startsWith('web3'))).toEqual(['web3:pull']);
+    expect(report.plays[1]!.hosts.web3).toMatchObject([
+      { step: 'stop', status: 'skipped', reason: 'web3 failed in the play "Pull"; not run', actions: [] },
+      { step: 'start', status: 'skipped', reason: 'web3 failed in the play "Pull"; not run', actions: [] },
+    ]);
+    expect(report.recap.web3).toMatchObject({ failed: 1, skipped: 2, changed: 0 });
+    expect(events.filter((e) => e.type === 'host-end' && e.host === 'web3').map((e) => e.type === 'host-end' && e.status)).toEqual(['failed', 'skipped']);
+  });
+
+  it('reports skipped, with its reason, a step whose plan says it does not apply to the host', async () => {
+    const base = handlers(() => 'change', []);
+    const notHere: StepHandler<Behaviour> = { ...(base.gc as StepHandler<Behaviour>), skipped: () => 'web2 has no registry_gc: not a registry host' };
+    const report = await runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('gc') })] },
+      inv,
+      { check: false, extraVars: {}, forks: 1, signal: new AbortController().signal },
+      { handlers: { ...base, gc: notHere as StepHandler }, connectionsOf: noConnections, emit: () => undefined },
+    );
+    expect(report.plays[0]!.hosts.web2).toMatchObject([{ step: 'gc', status: 'skipped', reason: 'web2 has no registry_gc: not a registry host' }]);
+    expect(report.recap.web2).toMatchObject({ skipped: 1, changed: 0, ok: 0 });
+  });
+
   it('pauses between batches, and Ctrl-C during the pause starts no further batch', async () => {
     const interrupt = new AbortController();
     const applied: string[] = [];

@@ -1,3 +1,4 @@
+import type { FailureCode } from '../../model/failureCodes.js';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../adapters/errors.js';
 import { createContainer, inspectContainer, isNotFound, localImage, removeContainer, renameContainer, startContainer, tailLogs } from './engine.js';
@@ -20,7 +21,7 @@ export interface Rejoined {
 export interface RejoinOutcome {
   actions: string[];
   rejoined: Rejoined[];
-  failure?: { code: string; reason: string; logs: string[] };
+  failure?: { code: FailureCode; reason: string; logs: string[] };
 }
 
 /**

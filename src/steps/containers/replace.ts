@@ -1,3 +1,4 @@
+import type { FailureCode } from '../../model/failureCodes.js';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../adapters/errors.js';
 import { formatDuration } from '../../model/duration.js';
@@ -49,7 +50,7 @@ export interface StartItem {
 /** What happened to one parked container; `failure` means it was rolled back (or could not be). */
 export interface ReplaceOutcome {
   actions: string[];
-  failure?: { code: string; reason: string };
+  failure?: { code: FailureCode; reason: string };
   /** True when the parked container was put back under its name (after a failed gate, an error or an interruption). */
   rolledBack?: boolean;
 }
@@ -107,7 +108,7 @@ export async function replaceParked(
   }
   let newId: string | undefined;
   let rejoined: Rejoined[] = [];
-  const rollBackWith = async (code: string, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
+  const rollBackWith = async (code: FailureCode, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
     const rollback = await rollBack(docker, newId, parked, item, rejoined);
     const outcome = rollback.problem ?? `rolled back to the previous container (${shortDigest(parked.Image)})`;
     return {

@@ -24,6 +24,8 @@ export interface GcPlan {
   /** Present when a sweep would free something (or cannot be ruled out because manifests get deleted). */
   sweep?: { settings: GcSettings; estimate: SweepEstimate };
   notes: string[];
+  /** Why gc does not apply to this host at all (reported `skipped`). */
+  skip?: string;
 }
 
 /** Informative lines of a plan: why each expiring manifest is kept, and what could not be checked. */
@@ -34,7 +36,7 @@ export async function planGc(ctx: StepContext, rawOptions: Record<string, unknow
   const options = parseGcOptions(rawOptions);
   const host = ctx.host.name;
   const settings = ctx.vars.registry_gc as GcSettings | undefined;
-  if (!settings) return { host, registry: '', options, deletions: [], kept: [], notes: [`${host} has no registry_gc: not a registry host, nothing to do`] };
+  if (!settings) return { host, registry: '', options, deletions: [], kept: [], notes: [], skip: `${host} has no registry_gc: not a registry host` };
   const registry = ctx.connections.registry();
   const plan: GcPlan = { host, registry: registry.name, options, deletions: [], kept: [], notes: [] };
   if (options.sweep && !sshEndpoint(ctx.vars)) throw new GcRefusal(`${host} has registry_gc but no ssh settings to run it with`, 'no-ssh');

@@ -6,6 +6,7 @@ import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, reasonOf } from '../../src/model/results.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import type { StepResult } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
@@ -92,7 +93,7 @@ describe('backup to an OCI layout, then restore', () => {
 
   it('apply: copies by digest and verifies', async () => {
     const result = await backup(toLayout);
-    expect(result.status, result.reason).toBe('changed');
+    expect(result.status, reasonOf(result)).toBe('changed');
     expect(result.actions.at(-1)).toBe(`Verified 4 tags at oci-layout:${join(work, 'layout')}: each serves the source's manifest digest`);
     const dir = join(work, 'layout');
     expect(JSON.parse(await readFile(join(dir, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
@@ -118,12 +119,12 @@ describe('backup to an OCI layout, then restore', () => {
     const sizes = await Promise.all(files.map(async (f) => (await stat(join(corrupt, 'blobs/sha256', f))).size));
     const biggest = files[sizes.indexOf(Math.max(...sizes))]!;
     const bytes = await readFile(join(corrupt, 'blobs/sha256', biggest));
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 0xff, bytes.length >> 1);
     await writeFile(join(corrupt, 'blobs/sha256', biggest), bytes);
     const result = await backup({ from: { oci_layout: 'corrupt' } }, { registry: scratch.name });
     expect(result.status).toBe('failed');
-    expect(result.code).toBe('digest-mismatch');
-    expect(result.reason).toContain(`sha256:${biggest}`);
+    expect(codeOf(result)).toBe('digest-mismatch');
+    expect(reasonOf(result)).toContain(`sha256:${biggest}`);
     expect(await tagDigests(scratch.url, REPOS)).toEqual({});
   });
 
@@ -135,7 +136,7 @@ describe('backup to an OCI layout, then restore', () => {
     expect(await tagDigests(restored.url, REPOS)).toEqual({});
 
     const apply = await backup(fromLayout, { registry: restored.name });
-    expect(apply.status, apply.reason).toBe('changed');
+    expect(apply.status, reasonOf(apply)).toBe('changed');
     expect(apply.actions.at(-1)).toBe(`Verified 4 tags at ${restored.name}: each serves the source's manifest digest`);
     expect(await tagDigests(restored.url, REPOS)).toEqual(source);
 
@@ -168,7 +169,7 @@ describe('mirror registry → registry', () => {
     expect(await tagDigests(mirror.url, REPOS)).toEqual({});
 
     const apply = await backup(toMirror());
-    expect(apply.status, apply.reason).toBe('changed');
+    expect(apply.status, reasonOf(apply)).toBe('changed');
     expect(apply.actions.at(-1)).toBe(`Verified 4 tags at ${mirror.name}: each serves the source's manifest digest`);
     expect(await tagDigests(mirror.url, REPOS)).toEqual(source);
 
@@ -182,7 +183,7 @@ describe('mirror registry → registry', () => {
     await lab.putManifest('t-backup/one', 'prod', older);
     lab.close();
     const result = await backup(toMirror());
-    expect(result.status, result.reason).toBe('changed');
+    expect(result.status, reasonOf(result)).toBe('changed');
     expect(result.actions).toEqual([
       `Copied t-backup/one:prod@${older.digest} from ${REGISTRY} to ${mirror.name} (was ${source['t-backup/one:prod']})`,
       `Copied 0 manifests and 0 blobs (0 B) from ${REGISTRY} to ${mirror.name}`,

@@ -2,6 +2,7 @@
 // it and both old containers share one namespace again. web2; only t-renet-* containers, the t-renet/app repository and the
 // rollout tag `t-renet`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { pullStep } from '../../src/steps/pull.js';
 import { startStep } from '../../src/steps/start.js';
@@ -57,7 +58,7 @@ describe('a dependent that fails once recreated', () => {
     expect(await runStep(stopStep, context, { timeout: '1s' })).toMatchObject({ status: 'changed' });
     const start = await runStep(startStep, context, { healthy_timeout: '10s', settle: '1s' });
     expect(start).toMatchObject({ status: 'failed', code: 'exited', rolledBack: 1 });
-    expect(start.reason).toMatch(new RegExp(`^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network of the new ${PARENT}, exited with code 5`));
+    expect(reasonOf(start)).toMatch(new RegExp(`^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network of the new ${PARENT}, exited with code 5`));
     expect(start.actions).toEqual([
       `Rolled back ${PARENT}: removed the new container and restarted the previous one`,
       `Restarted ${ONCE_SIDECAR} in the network namespace of the restored ${PARENT}`,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { pullStep } from '../../src/steps/pull.js';
 import { startStep } from '../../src/steps/start.js';
@@ -171,7 +172,7 @@ describe(`faithful recreation on ${HOST}`, () => {
     const started = Date.now();
     expect(await runStep(stopStep, context, { timeout: '1s' })).toMatchObject({ status: 'changed' });
     const start = await runStep(startStep, context, START);
-    expect({ status: start.status, reason: start.reason }).toEqual({ status: 'changed', reason: undefined });
+    expect({ status: start.status, reason: reasonOf(start) }).toEqual({ status: 'changed', reason: undefined });
     const replacedNames = start.actions.filter((a) => a.startsWith('Replaced ')).map((a) => a.split(' ')[1]);
     expect(replacedNames.sort()).toEqual([...ROWS.map(rowName), MOUNTS, PARENT, CHILD].sort());
     // The parent is replaced before the child that shares its network, and the unmanaged sidecar is recreated right after it.
@@ -234,7 +235,7 @@ describe(`faithful recreation on ${HOST}`, () => {
     const start = await runStep(startStep, context, START);
     expect(start).toMatchObject({ status: 'failed', code: 'unhealthy', rolledBack: 2 });
     expect(start.actions).toContain(`Restarted ${SIDECAR} in the network namespace of the restored ${PARENT}`);
-    expect(start.reason).toContain(`${PARENT}: the new container (${NET}: ${v2.net.slice(7, 19)} →`);
+    expect(reasonOf(start)).toContain(`${PARENT}: the new container (${NET}: ${v2.net.slice(7, 19)} →`);
 
     const parent = await inspectOf(web, PARENT);
     expect(parent.Id).toBe(parentBefore.Id);

@@ -2,6 +2,7 @@
 // before the first one's settle ends; with parallel: 1 each waits for the one before. web2; t-par-* containers, repository
 // t-par/app under the rollout tag `t-par`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { pullStep } from '../../src/steps/pull.js';
 import { startStep } from '../../src/steps/start.js';
@@ -27,7 +28,7 @@ async function rollOut(n: number, parallel: number): Promise<number[]> {
     const ctx = rolloutContext('web2', { check: false, vars: { rollout_tag: TAG } });
     try {
       const result = await runStep(step, ctx, step === startStep ? { settle: `${SETTLE_MS}ms`, parallel } : {});
-      expect(result.status, result.reason).toBe('changed');
+      expect(result.status, reasonOf(result)).toBe('changed');
     } finally {
       await ctx.close();
     }

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, reasonOf } from '../../src/model/results.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
@@ -265,9 +266,9 @@ describe('discover → rebuild → push', () => {
     const before = await servedId(APP, 'prod');
     const result = await run(rebuildStep, { pull: false }, p);
     expect(result.status).toBe('failed');
-    expect(result.code).toBe('build-failed');
-    expect(result.reason).toMatch(new RegExp(`^Building ${esc(BASE_REF)} failed: The command .* returned a non-zero code: 3\\n`));
-    expect(result.reason).toContain('about to fail');
+    expect(codeOf(result)).toBe('build-failed');
+    expect(reasonOf(result)).toMatch(new RegExp(`^Building ${esc(BASE_REF)} failed: The command .* returned a non-zero code: 3\\n`));
+    expect(reasonOf(result)).toContain('about to fail');
     expect(result.notes).toEqual([`Not built ${APP_REF}: its base ${BASE} was not built`]);
     expect(p.facts.built).toEqual([]);
     expect(await servedId(APP, 'prod')).toBe(before);
@@ -294,7 +295,7 @@ describe('unreachable services', () => {
   it('discover reports the host unreachable when the registry does not answer', async () => {
     const result = await runOn(noRegistry, discoverStep, DISCOVER, {});
     expect(result.status).toBe('unreachable');
-    expect(result.reason).toContain('127.0.0.1:9');
+    expect(reasonOf(result)).toContain('127.0.0.1:9');
   });
 
   it('rebuild and push report the host unreachable when the engine does not answer', async () => {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonOf } from '../../src/model/results.js';
 import { loadInventory } from '../../src/load/index.js';
 import type { Host, Inventory } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
@@ -170,7 +171,7 @@ describe('gc against the lab registry', () => {
     }
     const { result } = await gc(false, withGhost);
     expect(result.status).toBe('failed');
-    expect(result.reason).toContain('t-gc-ghost');
+    expect(reasonOf(result)).toContain('t-gc-ghost');
     expect(result.actions).toEqual([]);
 
     expect(await tagDigests(REPO)).toEqual(tagsBefore);

@@ -2,6 +2,7 @@
 // probe that passes after a few attempts, and one that never does, which rolls the replacement back with the probe's last output.
 // Only t-probe-* containers and the t-probe/app repository, under the rollout tag `t-probe`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { pullStep } from '../../src/steps/pull.js';
 import { startStep } from '../../src/steps/start.js';
@@ -72,7 +73,7 @@ describe(`start's probe on ${HOST} (ssh://)`, () => {
     await publish(REF, version(3, -1), pushed);
     const start = await rollOut({ healthy_timeout: '3s', settle: '500ms', probe: ['/bin/sh', '-c', 'echo "not ready: no /tmp/ready" >&2; exit 4'] });
     expect(start).toMatchObject({ status: 'failed', code: 'probe-failed', rolledBack: 1 });
-    expect(start.reason).toMatch(
+    expect(reasonOf(start)).toMatch(
       new RegExp(`^${APP}: the new container \\(.+\\) did not pass the probe \`/bin/sh -c 'echo "not ready: no /tmp/ready" >&2; exit 4'\` within 3000ms \\(\\d+ attempts; last: exited 4: not ready: no /tmp/ready\\); rolled back to the previous container`),
     );
     const after = await web.getContainer(APP).inspect();

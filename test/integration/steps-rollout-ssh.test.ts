@@ -2,6 +2,7 @@
 // socket): three passes per step, the data of a named and an anonymous volume kept, and a rollback of an unhealthy version.
 // Only t-rollout-ssh-* containers and the t-rollout/app-ssh repository, under the rollout tag `t-rollout`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { parkedName } from '../../src/steps/containers/managed.js';
 import { pullStep } from '../../src/steps/pull.js';
@@ -113,7 +114,7 @@ describe(`rollout on ${HOST} through ssh://`, () => {
     expect(await runStep(stopStep, run, {})).toMatchObject({ status: 'changed' });
     const result = await runStep(startStep, run, START);
     expect(result).toMatchObject({ status: 'failed', code: 'unhealthy' });
-    expect(result.reason).toContain('  | t-rollout app up with MODE=v3');
+    expect(reasonOf(result)).toContain('  | t-rollout app up with MODE=v3');
     expect(await containerState(web, APP)).toMatchObject({ running: true, image: v2 });
     expect(await containerState(web, parkedName(APP))).toBeUndefined();
     expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/named.txt /anon/anon.txt'])).toBe('named\nanonymous\n');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countsOf, reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { parkedName } from '../../src/steps/containers/managed.js';
 import { pullStep } from '../../src/steps/pull.js';
@@ -158,7 +159,7 @@ describe(`rollout on ${HOST}`, () => {
     try {
       const result = await stopStep.apply(context, plan);
       expect(result).toMatchObject({ status: 'failed', code: 'stop-failed', actions: [expect.stringMatching(/^Stopped t-rollout-app/), `Restored ${APP}`, `Restored ${IDLE}`] });
-      expect(result.reason).toMatch(new RegExp(`^stopping ${IDLE} failed: .*already in use`));
+      expect(reasonOf(result)).toMatch(new RegExp(`^stopping ${IDLE} failed: .*already in use`));
       expect(context.facts.stopped).toEqual([]);
       expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
       expect(await containerState(web, IDLE)).toMatchObject({ running: false, image: v1 });
@@ -237,14 +238,14 @@ describe(`rollout on ${HOST}`, () => {
     expect(await runStep(stopStep, context, {})).toMatchObject({ status: 'changed' });
     const result = await runStep(startStep, context, START);
     expect(result).toMatchObject({ status: 'failed', code, rolledBack: 1 });
-    expect(result.rescued).toBeUndefined();
-    expect(result.reason).toContain(`${APP}: the new container (${REF}: ${v2.slice(7, 19)} → ${bad.slice(7, 19)})`);
-    expect(result.reason).toContain(`rolled back to the previous container (${v2.slice(7, 19)})`);
-    expect(result.reason).toContain(`  | ${logLine}`);
+    expect(countsOf(result).rescued).toBe(0);
+    expect(reasonOf(result)).toContain(`${APP}: the new container (${REF}: ${v2.slice(7, 19)} → ${bad.slice(7, 19)})`);
+    expect(reasonOf(result)).toContain(`rolled back to the previous container (${v2.slice(7, 19)})`);
+    expect(reasonOf(result)).toContain(`  | ${logLine}`);
     expect(result.actions).toContain(`Rolled back ${APP}: removed the new container and restarted the previous one`);
     // The new container saw the old one's data (its command logs it), and the old one sees what the new one wrote.
     if (code === 'unhealthy') {
-      expect(result.reason).toContain('  | data: named anonymous');
+      expect(reasonOf(result)).toContain('  | data: named anonymous');
       expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/seen.txt'])).toMatch(/v3\nv2\n$/);
       expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /anon/seen.txt'])).toMatch(/v3\nv2\n$/);
     }
@@ -272,7 +273,7 @@ describe(`rollout on ${HOST}`, () => {
 
     const apply = await runStep(startStep, await ctx(false), START);
     expect(apply).toMatchObject({ status: 'changed', rescued: 2 });
-    expect(apply.rolledBack).toBeUndefined();
+    expect(countsOf(apply).rolledBack).toBe(0);
     expect(apply.actions[0]).toMatch(new RegExp(`^Replaced ${APP} .*healthy after`));
     expect(apply.actions.slice(1)).toEqual([
       `Removed the unfinished replacement ${IDLE} left by an interrupted run`,
@@ -312,7 +313,7 @@ describe(`rollout on ${HOST}`, () => {
     try {
       const result = await runStep(startStep, await ctx(false), START);
       expect(result).toMatchObject({ status: 'failed' });
-      expect(result.reason).toBe(
+      expect(reasonOf(result)).toBe(
         `${conflict} exists and runs ${other}, not ${REF} like ${parkedName(conflict)}; resolve by hand (nothing was changed)`,
       );
       expect((await web.getContainer(parkedName(conflict)).inspect()).Id).toBe(parked.id);

@@ -139,7 +139,7 @@ describe('readProvenance', () => {
       read: { ok: true, value: { bases: { [OS]: id('1') }, contextDigest: CTX } },
     },
   ])('$name', ({ labels, read }) => {
-    expect(readProvenance(labels)).toEqual(read);
+    expect(readProvenance(labels as Record<string, string> | null)).toEqual(read);
   });
 
   it('reads back what provenanceLabels writes', () => {

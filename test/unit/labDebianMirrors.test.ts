@@ -59,6 +59,6 @@ describe('debian_mirrors', () => {
     },
     { name: 'no Debian entry at all', files: { 'other.sources': 'Types: deb-src\nURIs: http://x/debian\nSuites: bookworm\n' }, expected: 'failed' },
   ])('$name', ({ files, expected }) => {
-    expect(mirrors(files)).toBe(expected);
+    expect(mirrors(files as unknown as Record<string, string>)).toBe(expected);
   });
 });

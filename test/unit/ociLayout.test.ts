@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DigestMismatchError, VerifyingStream } from '../../src/adapters/digestStream.js';
 import { OciLayout } from '../../src/adapters/ociLayout.js';
-import { REF_NAME_ANNOTATION, emptyLayoutIndex, layoutRefs, mergeLayoutIndex, parseRefName, type LayoutRef } from '../../src/adapters/ociLayoutIndex.js';
+import { REF_NAME_ANNOTATION, emptyLayoutIndex, layoutRefs, mergeLayoutIndex, parseRefName, type LayoutIndex, type LayoutRef } from '../../src/adapters/ociLayoutIndex.js';
 
 const digestOf = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -45,7 +45,7 @@ describe('index.json', () => {
   });
 
   it('replaces an entry of the same name in place, appends new ones, keeps foreign entries and fields', () => {
-    const index = {
+    const index: LayoutIndex = {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
       annotations: { note: 'kept' },

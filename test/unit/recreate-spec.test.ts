@@ -301,7 +301,7 @@ describe('image-default helpers', () => {
     { labels: { a: '2' }, image: { a: '1' }, own: { a: '2' } },
     { labels: { a: '1' }, image: { a: '1' }, own: undefined },
   ])('ownLabels $labels over $image → $own', ({ labels, image, own }) => {
-    expect(ownLabels(labels, image)).toEqual(own);
+    expect(ownLabels(labels as Record<string, string>, image)).toEqual(own);
   });
 
   it.each([

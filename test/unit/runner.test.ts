@@ -20,7 +20,7 @@ function inventory(groups: Record<string, string[]>): Inventory {
       hosts.set(name, host);
     }
   }
-  const groupMap = new Map(Object.entries(groups).map(([name, members]) => [name, { name, hosts: members, children: [], vars: {} }]));
+  const groupMap = new Map(Object.entries(groups).map(([name, members]) => [name, { name, hosts: members, children: [] as string[], vars: {} }]));
   groupMap.set('all', { name: 'all', hosts: [...hosts.keys()], children: [...Object.keys(groups)], vars: {} });
   return { file: 'inventory.yml', groups: groupMap, hosts };
 }
@@ -39,7 +39,7 @@ function scriptedStep(kind: StepKind, behaviour: (host: string) => Behaviour, ap
     changes: (b) => (b === 'nothing' ? [] : [`would ${kind}`]),
     async apply(ctx, b) {
       applied.push(`${ctx.host.name}:${kind}`);
-      return b === 'fail' ? failed(`${kind} broke`, 'broken') : changed([`did ${kind}`]);
+      return b === 'fail' ? failed(`${kind} broke`, 'build-failed') : changed([`did ${kind}`]);
     },
   };
 }
@@ -111,7 +111,7 @@ describe('runPlaybook', () => {
     expect(applied).toContain('web2:stop');
     expect(applied).toContain('web4:start');
     expect(applied).not.toContain('web3:start');
-    expect(report.plays[0]!.hosts.web3).toMatchObject([{ step: 'pull', status: 'failed', reason: 'pull broke', code: 'broken' }]);
+    expect(report.plays[0]!.hosts.web3).toMatchObject([{ step: 'pull', status: 'failed', reason: 'pull broke', code: 'build-failed' }]);
     expect(exitCodeOf(report)).toBe(2);
   });
 

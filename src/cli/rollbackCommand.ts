@@ -5,7 +5,7 @@ import { loadInventory, parseExtraVars } from '../load/index.js';
 import { registrySettings, rolloutTag, type Inventory, type RegistrySettings } from '../model/inventory.js';
 import { datestampFormatOf, type DatestampFormat } from '../images/datestamp.js';
 import { resolveVariables } from '../model/variables.js';
-import { planRollback, tagsOf } from '../registry/rollback.js';
+import { planRollback, tagsOf } from '../images/rollbackPlan.js';
 import { EXIT } from './exitCodes.js';
 import { reportDiagnostics, type Output } from './output.js';
 

@@ -7,7 +7,7 @@ import { describeHolder, lockHosts, type HeldLocks } from '../runner/runLock.js'
 import { exitCodeOf } from '../runner/report.js';
 import { playHosts, runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
-import { STEP_HANDLERS } from '../steps/index.js';
+import { loadStepHandlers } from '../steps/kinds.js';
 import { ListrView } from '../ui/listrView.js';
 import { plainLines } from '../ui/plain.js';
 import { formatReasons, formatRecap } from '../ui/recap.js';
@@ -77,7 +77,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
       playbook,
       inventory,
       { check: flags.check, diff: flags.diff, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
-      { handlers: STEP_HANDLERS, connectionsOf: (name, vars) => pool.of(name, vars), emit },
+      { handlers: await loadStepHandlers(playbook.plays.flatMap((play) => play.steps.map((step) => step.kind))), connectionsOf: (name, vars) => pool.of(name, vars), emit },
     );
     await live?.finish();
     output.out(`\n${formatRecap(report.recap)}`);

@@ -4,13 +4,13 @@ import { parseDuration } from '../model/duration.js';
 import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
-import { skipped, type StepResult } from '../model/results.js';
+import { failed, skipped, type StepResult } from '../model/results.js';
 import { resolveVariables, type Variables } from '../model/variables.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
 import type { EmitEvent, RunEventBody } from './events.js';
 import { newRunState, type HostFacts, type RunState } from './facts.js';
-import { mapLimit } from './mapLimit.js';
+import { mapLimit } from '../shared/mapLimit.js';
 import { recapOf, stepRecord, type PlayRecord, type RunReport } from './report.js';
 import { runStep } from './runStep.js';
 
@@ -32,7 +32,8 @@ export interface RunOptions {
 
 /** What the runner needs from the outside, so tests can hand in their own. */
 export interface RunDeps {
-  handlers: Record<StepKind, StepHandler>;
+  /** The handlers of (at least) the kinds the playbook uses. */
+  handlers: Partial<Record<StepKind, StepHandler>>;
   /** A host's connections, made from its resolved variables (connections differ when the variables do). */
   connectionsOf(hostName: string, vars: Variables): HostConnections;
   emit: EmitEvent;
@@ -153,7 +154,8 @@ async function runHost(job: HostRun): Promise<HostOutcome> {
     }
     const started = emit({ type: 'step-start', playIndex, host, step });
     const ctx = stepContext(job, (message) => void emit({ type: 'progress', playIndex, host, step, message }));
-    const stepResult = await runStep(deps.handlers[step.kind], ctx, step.options);
+    const handler = deps.handlers[step.kind];
+    const stepResult = handler ? await runStep(handler, ctx, step.options) : failed(`no handler was loaded for the step ${step.kind}`, 'error');
     const result = options.diff ? stepResult : withoutDiff(stepResult);
     const ended = job.clock.next();
     records.push(stepRecord(step.kind, result, started, ended));

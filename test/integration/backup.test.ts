@@ -10,7 +10,7 @@ import { codeOf, reasonOf } from '../../src/model/results.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import type { StepResult } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { backupStep } from '../../src/steps/backup.js';
+import { backupStep } from '../../src/steps/backup/backup.js';
 import { REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 import { deleteRepository, startOwnRegistry, tagDigests, type OwnRegistry } from './backup.helpers.js';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { pruneStep } from '../../src/steps/prune.js';
+import { pruneStep } from '../../src/steps/prune/prune.js';
 import { REGISTRY, buildBusyboxImage, labDocker, pushImage, removeContainers, untagRepositories } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 import { imageId, pullOn } from './steps-rollout.helpers.js';

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { pullStep } from '../../src/steps/pull.js';
-import { startStep } from '../../src/steps/start.js';
-import { stopStep } from '../../src/steps/stop.js';
+import { pullStep } from '../../src/steps/pull/pull.js';
+import { startStep } from '../../src/steps/start/start.js';
+import { stopStep } from '../../src/steps/stop/stop.js';
 import { buildBusyboxImage, labDocker, REGISTRY } from '../support/lab.js';
 import { inspectOf, netNamespace } from './recreate.helpers.js';
 import { cleanUp, deleteManifests, publish, pullOn, removeImages, rolloutContext, type RolloutContext } from './steps-rollout.helpers.js';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStep } from '../../src/runner/runStep.js';
-import { gcStep } from '../../src/steps/gc.js';
+import { gcStep } from '../../src/steps/gc/gc.js';
 import { buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { blobsOnDisk, manifestBlobsOver, ownRegistryInventory, pullRef, tagDigestsOver } from '../support/ownRegistryGc.js';

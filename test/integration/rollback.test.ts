@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Output } from '../../src/cli/output.js';
-import { discoverStep } from '../../src/steps/discover.js';
+import { discoverStep } from '../../src/steps/discover/discover.js';
 import { LAB_INVENTORY, REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 import { containerState, pullOn } from './steps-rollout.helpers.js';

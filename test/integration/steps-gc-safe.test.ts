@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../src/model/results.js';
 import { newRunState, type RunState } from '../../src/runner/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { gcStep } from '../../src/steps/gc.js';
+import { gcStep } from '../../src/steps/gc/gc.js';
 import { buildBusyboxImage, labDocker, pushImage } from '../support/lab.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { blobsOnDisk, manifestBlobsOver, ownRegistryInventory, tagDigestsOver, type SweepMode } from '../support/ownRegistryGc.js';

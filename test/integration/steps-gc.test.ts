@@ -10,7 +10,7 @@ import { loadInventory } from '../../src/load/index.js';
 import type { Host, Inventory } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { gcStep } from '../../src/steps/gc.js';
+import { gcStep } from '../../src/steps/gc/gc.js';
 import { LAB_DIR, LAB_INVENTORY, REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers, runLabScript } from '../support/lab.js';
 import { makeStepContext } from '../support/stepContext.js';
 

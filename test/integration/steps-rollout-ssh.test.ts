@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { parkedName } from '../../src/steps/containers/managed.js';
-import { pullStep } from '../../src/steps/pull.js';
-import { startStep } from '../../src/steps/start.js';
-import { stopStep } from '../../src/steps/stop.js';
+import { parkedName } from '../../src/containers/managed.js';
+import { pullStep } from '../../src/steps/pull/pull.js';
+import { startStep } from '../../src/steps/start/start.js';
+import { stopStep } from '../../src/steps/stop/stop.js';
 import { labDocker, REGISTRY } from '../support/lab.js';
 import {
   APP_CMD,

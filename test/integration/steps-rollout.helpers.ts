@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
-import { demuxLogs } from '../../src/steps/containers/logs.js';
+import { demuxLogs } from '../../src/containers/logs.js';
 import type { StepContext } from '../../src/steps/types.js';
 import { buildBusyboxImage, labDocker, pushImage, REGISTRY } from '../support/lab.js';
 import { labHost, makeStepContext, type LabHostName } from '../support/stepContext.js';

@@ -9,13 +9,13 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countsOf, reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { parkedName } from '../../src/steps/containers/managed.js';
-import { pullStep } from '../../src/steps/pull.js';
-import { startStep } from '../../src/steps/start.js';
-import { stopStep } from '../../src/steps/stop.js';
+import { parkedName } from '../../src/containers/managed.js';
+import { pullStep } from '../../src/steps/pull/pull.js';
+import { startStep } from '../../src/steps/start/start.js';
+import { stopStep } from '../../src/steps/stop/stop.js';
 import { labDocker, REGISTRY } from '../support/lab.js';
-import { replacementSpec } from '../../src/steps/containers/replacement.js';
-import type { ContainerConfig, ContainerInspect } from '../../src/steps/containers/types.js';
+import { replacementSpec } from '../../src/containers/replacement.js';
+import type { ContainerConfig, ContainerInspect } from '../../src/containers/types.js';
 import {
   APP_CMD,
   cleanUp,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chunksOf, contentRange, uploadStartPath, uploadUrl } from '../../src/adapters/registryBlobs.js';
-import { globMatcher, parseBackupOptions } from '../../src/steps/backup/options.js';
+import { globMatcher, parseBackupOptions } from '../../src/steps/backup/backupOptions.js';
 import { changedTags, manifestReferences, neededManifests, planCopy, type ManifestNode } from '../../src/steps/backup/planCopy.js';
-import { tagSentence, totalsSentence } from '../../src/steps/backup/sentences.js';
+import { tagSentence, totalsSentence } from '../../src/steps/backup/backupSentences.js';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
 const raw = (s: string): Buffer => Buffer.from(s);

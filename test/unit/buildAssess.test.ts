@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessTree, externalBasesToLookUp, type ImageFacts, type TreeFacts } from '../../src/steps/build/assess.js';
+import { assessTree, externalBasesToLookUp, type ImageFacts, type TreeFacts } from '../../src/images/assess.js';
 
 const R = '127.0.0.1:5055';
 const id = (c: string) => `sha256:${c.repeat(64)}`;

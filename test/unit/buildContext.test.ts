@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contextDigest, contextFilter, type ContextEntry } from '../../src/steps/build/contextDigest.js';
-import { packBuildContext, readBuildContext } from '../../src/steps/build/contextFiles.js';
+import { contextDigest, contextFilter, type ContextEntry } from '../../src/images/contextDigest.js';
+import { packBuildContext, readBuildContext } from '../../src/images/contextFiles.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 

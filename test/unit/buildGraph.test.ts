@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOrder, treeDependencies } from '../../src/steps/build/graph.js';
+import { buildOrder, treeDependencies } from '../../src/images/graph.js';
 
 const node = (repository: string, ...dependsOn: string[]) => ({ repository, dependsOn });
 

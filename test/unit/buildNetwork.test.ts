@@ -1,7 +1,7 @@
 // rebuild's `network` option: parsed, validated, and passed to the engine as the build's `networkmode`.
 import { describe, expect, it } from 'vitest';
-import { buildImageOptions } from '../../src/steps/build/engine.js';
-import { rebuildOptions } from '../../src/steps/build/options.js';
+import { buildImageOptions } from '../../src/adapters/engineImages.js';
+import { rebuildOptions } from '../../src/steps/imageOptions.js';
 
 describe('rebuild network', () => {
   it.each(['default', 'host', 'none'] as const)('accepts %s', (network) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { discoverOptions, rebuildOptions } from '../../src/steps/build/options.js';
-import { becauseClause, builtSentence, plannedBuildSentence, verdictNote } from '../../src/steps/build/sentences.js';
+import { discoverOptions, rebuildOptions } from '../../src/steps/imageOptions.js';
+import { becauseClause, builtSentence, plannedBuildSentence, verdictNote } from '../../src/images/imageSentences.js';
 
 describe('discoverOptions', () => {
   it.each([

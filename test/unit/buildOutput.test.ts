@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgressLine, failureTail, foldBuildOutput, foldTransferOutput } from '../../src/steps/build/engineOutput.js';
-import { buildImageOptions, buildRegistryConfig, registryAuth } from '../../src/steps/build/engine.js';
+import { buildProgressLine, failureTail, foldBuildOutput, foldTransferOutput } from '../../src/adapters/engineOutput.js';
+import { buildImageOptions, buildRegistryConfig, registryAuth } from '../../src/adapters/engineImages.js';
 
 const ID = `sha256:${'a'.repeat(64)}`;
 const DIGEST = `sha256:${'d'.repeat(64)}`;

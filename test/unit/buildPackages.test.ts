@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentDifferences } from '../../src/steps/build/identical.js';
+import { contentDifferences } from '../../src/steps/rebuild/identical.js';
 import {
   apkManifest,
   dpkgManifest,
@@ -12,10 +12,10 @@ import {
   parseCustomProbe,
   parseOsRelease,
   probeScript,
-} from '../../src/steps/build/packages.js';
-import { customProbe } from '../../src/steps/build/probeProd.js';
-import { firstTarEntry, resolveLink } from '../../src/steps/build/tarEntry.js';
-import { demuxLogs } from '../../src/steps/build/throwaway.js';
+} from '../../src/images/packages.js';
+import { customProbe } from '../../src/steps/discover/probeProd.js';
+import { firstTarEntry, resolveLink } from '../../src/images/tarEntry.js';
+import { demuxLogs } from '../../src/images/throwaway.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/probe', name), 'utf8');
 

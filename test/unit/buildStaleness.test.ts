@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { provenanceLabels, readProvenance } from '../../src/steps/build/provenance.js';
-import { staleVerdict, type StalenessFacts } from '../../src/steps/build/staleness.js';
+import { provenanceLabels, readProvenance } from '../../src/images/provenance.js';
+import { staleVerdict, type StalenessFacts } from '../../src/images/staleness.js';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
 const REF = '127.0.0.1:5055/lab/web:prod';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demuxLogs, lastLines } from '../../src/steps/containers/logs.js';
-import { startOptions, stopOptions, stopTimeoutSeconds } from '../../src/steps/containers/options.js';
-import { parsePullStream, pullStreamError, pulledDigest } from '../../src/steps/containers/pullStream.js';
+import { demuxLogs, lastLines } from '../../src/containers/logs.js';
+import { startOptions, stopOptions, stopTimeoutSeconds } from '../../src/containers/rolloutOptions.js';
 
 const frame = (stream: 1 | 2, text: string): Buffer => {
   const payload = Buffer.from(text, 'utf8');
@@ -28,30 +27,6 @@ describe('lastLines', () => {
   it('keeps the last non-empty lines', () => {
     expect(lastLines('a\n\nb\r\nc\nd\n', 3)).toEqual(['b', 'c', 'd']);
     expect(lastLines('', 20)).toEqual([]);
-  });
-});
-
-describe('pull stream', () => {
-  const ok = [
-    '{"status":"Pulling from lab/web","id":"prod"}',
-    '{"status":"Digest: sha256:4f2a0000000000000000000000000000000000000000000000000000000000aa"}',
-    '{"status":"Status: Downloaded newer image for 127.0.0.1:5055/lab/web:prod"}',
-    '',
-  ].join('\r\n');
-
-  it('finds the digest and no error in a good pull', () => {
-    const events = parsePullStream(ok);
-    expect(pullStreamError(events)).toBeUndefined();
-    expect(pulledDigest(events)).toBe('sha256:4f2a0000000000000000000000000000000000000000000000000000000000aa');
-  });
-
-  it('finds an error reported in-band', () => {
-    const text = '{"status":"Pulling from lab/web"}\n{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\n';
-    expect(pullStreamError(parsePullStream(text))).toBe('manifest unknown');
-  });
-
-  it('keeps lines that are not JSON as status', () => {
-    expect(parsePullStream('oops\n')).toEqual([{ status: 'oops' }]);
   });
 });
 

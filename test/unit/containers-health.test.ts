@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasHealthcheck, judgeHealth, type HealthGate } from '../../src/steps/containers/health.js';
-import type { ContainerInspect } from '../../src/steps/containers/types.js';
+import { hasHealthcheck, judgeHealth, type HealthGate } from '../../src/containers/health.js';
+import type { ContainerInspect } from '../../src/containers/types.js';
 
 const gate: HealthGate = { healthyTimeoutMs: 60_000, settleMs: 5_000, restartCount: 0 };
 const CHECK = { Test: ['CMD-SHELL', 'test -f /tmp/alive'], Interval: 1_000_000_000 };

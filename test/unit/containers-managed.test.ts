@@ -6,8 +6,8 @@ import {
   originalName,
   parkedName,
   selectManagedContainers,
-} from '../../src/steps/containers/managed.js';
-import type { ContainerInspect } from '../../src/steps/containers/types.js';
+} from '../../src/containers/managed.js';
+import type { ContainerInspect } from '../../src/containers/types.js';
 
 const target = { registry: '127.0.0.1:5055', tag: 'prod' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinNetworkOf, networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../src/steps/containers/networkShare.js';
-import type { ContainerInspect } from '../../src/steps/containers/types.js';
+import { joinNetworkOf, networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../src/containers/networkShare.js';
+import type { ContainerInspect } from '../../src/containers/types.js';
 
 const id = (c: string): string => c.repeat(64);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeProbe, showCommand } from '../../src/steps/containers/health.js';
-import { probeCommand, startOptions } from '../../src/steps/containers/options.js';
+import { judgeProbe, showCommand } from '../../src/containers/health.js';
+import { probeCommand, startOptions } from '../../src/containers/rolloutOptions.js';
 
 describe('probeCommand', () => {
   it.each([

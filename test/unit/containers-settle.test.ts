@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NameConflictError, settleParked } from '../../src/steps/containers/settle.js';
-import type { ContainerInspect } from '../../src/steps/containers/types.js';
+import { NameConflictError, settleParked } from '../../src/containers/settle.js';
+import type { ContainerInspect } from '../../src/containers/types.js';
 
 const REF = '127.0.0.1:5055/lab/web:prod';
 const OLD = 'sha256:1111';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerfile } from '../../src/steps/build/dockerfile.js';
-import { splitWords, substituteWord } from '../../src/steps/build/substitute.js';
+import { parseDockerfile } from '../../src/images/dockerfile.js';
+import { splitWords, substituteWord } from '../../src/images/substitute.js';
 
 const lines = (...l: string[]) => l.join('\n');
 

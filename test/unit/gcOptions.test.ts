@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GcRefusal } from '../../src/steps/gc/refusal.js';
-import { parseGcOptions } from '../../src/steps/gc/options.js';
+import { parseGcOptions } from '../../src/steps/gc/gcOptions.js';
 import { waitForPushes } from '../../src/steps/gc/waitForPushes.js';
 import { newRunState } from '../../src/runner/facts.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesFreedByDeleting, manifestBlobs } from '../../src/steps/gc/estimate.js';
-import { collectedSentence, deletionSentence, formatBytes, freedSentence, keptSentence, sweepSentence } from '../../src/steps/gc/sentences.js';
+import { formatBytes } from '../../src/shared/bytes.js';
+import { collectedSentence, deletionSentence, freedSentence, keptSentence, sweepSentence } from '../../src/steps/gc/gcSentences.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePruneOptions } from '../../src/steps/prune/options.js';
-import { imageRepository, planPrune, removalSentence, repositoryGlob, type HostContainer, type HostImage, type PruneInput } from '../../src/steps/prune/plan.js';
+import { parsePruneOptions } from '../../src/steps/prune/pruneOptions.js';
+import { imageRepository, planPrune, removalSentence, repositoryGlob, type HostContainer, type HostImage, type PruneInput } from '../../src/steps/prune/planPrune.js';
 
 const R = 'reg:5000';
 const id = (c: string): string => `sha256:${c.repeat(64)}`;

@@ -7,8 +7,8 @@ import {
   ownHealthcheck,
   ownLabels,
   replacementSpec,
-} from '../../src/steps/containers/replacement.js';
-import type { ContainerConfig, ContainerInspect, HostConfigInfo } from '../../src/steps/containers/types.js';
+} from '../../src/containers/replacement.js';
+import type { ContainerConfig, ContainerInspect, HostConfigInfo } from '../../src/containers/types.js';
 
 const ID = 'b86e78fdb93b340fc5e45383028946681e818c8e20842f30753ed628e8918e9f';
 const REF = '127.0.0.1:5055/lab/web:prod';

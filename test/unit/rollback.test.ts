@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { datestampFormat } from '../../src/images/datestamp.js';
 import { rollbackTarget } from '../../src/cli/rollbackCommand.js';
 import type { Host, Inventory } from '../../src/model/inventory.js';
-import { holdNote, rollbackHold } from '../../src/registry/hold.js';
-import { planRollback, tagsOf, type RollbackFacts } from '../../src/registry/rollback.js';
+import { holdNote, rollbackHold } from '../../src/images/rollbackHold.js';
+import { planRollback, tagsOf, type RollbackFacts } from '../../src/images/rollbackPlan.js';
 
 const DEFAULT_FORMAT = datestampFormat();
 

@@ -1,6 +1,6 @@
 import { errorMessage } from '../../adapters/errors.js';
 import { dockerEndpoint } from '../../model/inventory.js';
-import { mapLimit } from '../../runner/mapLimit.js';
+import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
 import { GcRefusal } from './refusal.js';
 

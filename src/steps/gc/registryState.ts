@@ -1,5 +1,5 @@
 import type { RegistryClient } from '../../adapters/types.js';
-import { mapLimit } from '../../runner/mapLimit.js';
+import { mapLimit } from '../../shared/mapLimit.js';
 import type { TaggedDigest } from './retention.js';
 
 /** A managed repository's tags with the manifest digest each points at. */

@@ -1,0 +1,88 @@
+import type Docker from 'dockerode';
+import { demuxLogs, lastLines } from '../containers/logs.js';
+import type { ContainerConfig, ContainerCreateOptions, ContainerInspect, NetworkConnection } from '../containers/types.js';
+
+// Thin calls to the Docker Engine API used by pull, stop and start. Decisions live in the pure helpers next to this file.
+
+/** A local image, as far as the rollout steps read it. */
+export interface LocalImage {
+  Id: string;
+  RepoDigests: string[];
+  Config: ContainerConfig;
+}
+
+export const isNotFound = (error: unknown): boolean => (error as { statusCode?: number } | undefined)?.statusCode === 404;
+
+/** Inspects every container on the engine, running or not (a container removed meanwhile is left out). */
+export async function inspectAllContainers(docker: Docker): Promise<ContainerInspect[]> {
+  const list = await docker.listContainers({ all: true });
+  const inspected = await Promise.all(list.map((entry) => inspectContainer(docker, entry.Id)));
+  return inspected.filter((inspect): inspect is ContainerInspect => inspect !== undefined);
+}
+
+/** Inspects a container by ID or name; undefined when there is none. */
+export async function inspectContainer(docker: Docker, idOrName: string): Promise<ContainerInspect | undefined> {
+  try {
+    return (await docker.getContainer(idOrName).inspect()) as unknown as ContainerInspect;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Inspects an image by reference or ID; undefined when it is not on the engine. */
+export async function localImage(docker: Docker, ref: string): Promise<LocalImage | undefined> {
+  try {
+    const info = await docker.getImage(ref).inspect();
+    return { Id: info.Id, RepoDigests: info.RepoDigests ?? [], Config: (info.Config ?? {}) as ContainerConfig };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Creates a container and connects it to its extra networks; resolves to its ID. */
+export async function createContainer(docker: Docker, spec: ContainerCreateOptions, networks: NetworkConnection[]): Promise<string> {
+  const container = await docker.createContainer(spec as unknown as Docker.ContainerCreateOptions);
+  for (const { network, EndpointConfig } of networks) {
+    await docker.getNetwork(network).connect({ Container: container.id, EndpointConfig });
+  }
+  return container.id;
+}
+
+/** Stops a container (a container already stopped is fine: Docker answers 304). */
+export async function stopContainer(docker: Docker, id: string, timeoutSeconds: number): Promise<void> {
+  try {
+    await docker.getContainer(id).stop({ t: timeoutSeconds });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+  }
+}
+
+/** Starts a container (one already running is fine: Docker answers 304). */
+export async function startContainer(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).start();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+  }
+}
+
+export async function renameContainer(docker: Docker, id: string, name: string): Promise<void> {
+  await docker.getContainer(id).rename({ name });
+}
+
+/** Removes a container but never its volumes: anonymous volumes are shared with the container that replaces it. */
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
+  await docker.getContainer(id).remove({ force: true, v: false });
+}
+
+/** The last `count` lines a container wrote, stdout and stderr together; empty when they cannot be read. */
+export async function tailLogs(docker: Docker, id: string, tty: boolean, count = 20): Promise<string[]> {
+  try {
+    const body = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: count, follow: false })) as unknown as Buffer;
+    return lastLines(demuxLogs(body, tty), count);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,60 @@
+import { parseDuration } from '../model/duration.js';
+import { OptionError } from '../steps/optionError.js';
+
+/** Options of `stop`: the stop timeout, when the playbook overrides each container's own. */
+export interface StopOptions {
+  timeoutMs?: number;
+}
+
+/** Options of `start`. */
+export interface StartOptions {
+  healthyTimeoutMs: number;
+  settleMs: number;
+  /** A command run in each replacement (`docker exec`) that must exit 0 before it counts as healthy. */
+  probe?: string[];
+  /** How many containers of one host are replaced at once (their health gates are waited for together). */
+  parallel: number;
+}
+
+export const DEFAULT_STOP_TIMEOUT_S = 10;
+export const DEFAULT_HEALTHY_TIMEOUT = '60s';
+export const DEFAULT_SETTLE = '5s';
+/** Replacing a host's containers one after another would keep the last one down through every earlier one's health wait. */
+export const DEFAULT_PARALLEL = 4;
+
+function duration(options: Record<string, unknown>, key: string, fallback?: string): number | undefined {
+  const raw = options[key] ?? fallback;
+  if (raw === undefined) return undefined;
+  const ms = typeof raw === 'string' || typeof raw === 'number' ? parseDuration(raw) : undefined;
+  if (ms === undefined) throw new OptionError(`${key}: not a duration: ${JSON.stringify(raw)}`, [key]);
+  return ms;
+}
+
+export const stopOptions = (options: Record<string, unknown>): StopOptions => ({ timeoutMs: duration(options, 'timeout') });
+
+export const startOptions = (options: Record<string, unknown>): StartOptions => {
+  const probe = probeCommand(options.probe);
+  return {
+    healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
+    settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
+    parallel: typeof options.parallel === 'number' && Number.isInteger(options.parallel) && options.parallel >= 1 ? options.parallel : DEFAULT_PARALLEL,
+    ...(probe === undefined ? {} : { probe }),
+  };
+};
+
+/** `probe`: a string is a shell command line (`sh -c`), a list is the argv itself, exec'd without a shell. */
+export function probeCommand(raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string' && raw.trim() !== '') return ['sh', '-c', raw];
+  if (Array.isArray(raw) && raw.length > 0 && raw.every((arg) => typeof arg === 'string') && raw[0] !== '') return raw as string[];
+  throw new OptionError(`probe: not a command (a non-empty string, or a list of strings): ${JSON.stringify(raw)}`, ['probe']);
+}
+
+/**
+ * Seconds Docker waits for a container to exit before killing it: the option, else the container's own `StopTimeout`, else 10.
+ * Rounded up, since the API takes whole seconds.
+ */
+export function stopTimeoutSeconds(options: StopOptions, containerStopTimeout: number | null | undefined): number {
+  if (options.timeoutMs !== undefined) return Math.ceil(options.timeoutMs / 1000);
+  return typeof containerStopTimeout === 'number' && containerStopTimeout >= 0 ? containerStopTimeout : DEFAULT_STOP_TIMEOUT_S;
+}

@@ -1,0 +1,117 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { RegistryClient } from '../../adapters/types.js';
+import { datestampFormatOf } from '../../images/datestamp.js';
+import { parseImageRef } from '../../model/imageRef.js';
+import { ok } from '../../model/results.js';
+import { holdNote, readRollbackHolds } from '../../images/rollbackHold.js';
+import type { ManagedImage } from '../../runner/facts.js';
+import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images/assess.js';
+import { readBuildContext } from '../../images/contextFiles.js';
+import { parseDockerfile } from '../../images/dockerfile.js';
+import { discoverOptions } from '../imageOptions.js';
+import { probeProdImages, type ProbeTarget } from './probeProd.js';
+import { LABEL_CREATED, readProvenance } from '../../images/provenance.js';
+import { discoverDetails } from '../../images/imageSentences.js';
+import { walkTree } from '../../images/tree.js';
+import type { StepContext, StepHandler } from '../types.js';
+
+/** What discover found: the managed images in build order, and one note per verdict or remark. */
+export interface DiscoverPlan {
+  images: ManagedImage[];
+  notes: string[];
+}
+
+/** Reads the tree and the registry, decides which managed images are stale and records them for rebuild. Writes nothing. */
+export const discoverStep: StepHandler<DiscoverPlan> = {
+  kind: 'discover',
+
+  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<DiscoverPlan> {
+    const opts = discoverOptions(options, ctx.vars);
+    const root = resolve(ctx.playbookDir, opts.root);
+    if (!(await stat(root).catch(() => undefined))?.isDirectory()) throw new Error(`discover root ${root} is not a directory`);
+    const registry = ctx.connections.registry();
+    ctx.progress(`Walking ${root}`);
+    const walk = await walkTree(root);
+    const notes = walk.rejected.map((r) => `ignored ${r}`);
+
+    ctx.progress(`Asking ${registry.name} which of ${walk.images.length} images carry :${opts.tag}`);
+    const prodConfigs = await Promise.all(walk.images.map((image) => registry.imageConfig(image.repository, opts.tag)));
+    const candidates: ImageFacts[] = [];
+    const probeTargets: ProbeTarget[] = [];
+    for (const [i, image] of walk.images.entries()) {
+      const config = prodConfigs[i];
+      if (!config && !opts.includeUnpublished) {
+        notes.push(`${image.repository}: not published (the registry has no ${registry.name}/${image.repository}:${opts.tag}), not managed`);
+        continue;
+      }
+      const dockerfile = await readFile(join(image.dir, 'Dockerfile'), 'utf8');
+      const parsed = parseDockerfile(dockerfile, opts.buildArgs);
+      if (!parsed.ok) throw new Error(`${join(image.dir, 'Dockerfile')}: ${parsed.error}`);
+      ctx.progress(`Hashing the build context of ${image.repository}`);
+      const context = await readBuildContext(image.dir);
+      const labels = config?.config.config?.Labels ?? {};
+      const created = labels[LABEL_CREATED] ?? config?.config.created;
+      candidates.push({
+        repository: image.repository,
+        dir: image.dir,
+        published: config !== undefined,
+        ...(config ? { prodImageId: config.configDigest, provenance: readProvenance(labels) } : {}),
+        bases: parsed.value.bases,
+        finalBase: parsed.value.finalBase,
+        contextDigest: context.digest,
+        ...(created !== undefined ? { created } : {}),
+      });
+      const ref = `${registry.name}/${image.repository}:${opts.tag}`;
+      if (config && opts.probe) probeTargets.push({ repository: image.repository, ref, manifestDigest: config.manifestDigest, labels });
+    }
+    const probes = opts.probe ? await probeProdImages(ctx, probeTargets, opts.probe) : new Map();
+    for (const candidate of candidates) {
+      const found = probes.get(candidate.repository);
+      if (found) candidate.packages = found;
+    }
+
+    // A rolled-back repository stays out of the tree: not rebuilt, and its dependents compare with what it serves now.
+    const published = candidates.filter((c) => c.published).map((c) => c.repository);
+    const holds = await readRollbackHolds(registry, published, opts.tag, opts.force, datestampFormatOf(ctx.vars));
+    for (const hold of holds.values()) notes.push(holdNote(hold));
+    candidates.splice(0, candidates.length, ...candidates.filter((c) => !holds.has(c.repository)));
+    const tree = new Set(candidates.map((c) => c.repository));
+    const baseIds = await lookUpBases(registry, externalBasesToLookUp(candidates, registry.name, opts.tag, tree));
+    const assessment = assessTree({
+      registry: registry.name,
+      tag: opts.tag,
+      force: opts.force,
+      buildArgs: opts.buildArgs,
+      images: candidates,
+      baseIds,
+      ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs, now: new Date() } : {}),
+    });
+    if (!assessment.ok) throw new Error(assessment.error);
+    ctx.facts.images = assessment.images;
+    if (assessment.images.length === 0) notes.push(`no managed images below ${root}`);
+    return { images: assessment.images, notes: [...notes, ...assessment.notes] };
+  },
+
+  changes: () => [],
+
+  notes: (plan) => plan.notes,
+
+  details: (plan) => discoverDetails(plan.images),
+
+  async apply(_ctx, plan) {
+    return { ...ok(plan.notes), details: discoverDetails(plan.images) };
+  },
+};
+
+/** The registry's current image ID of each base reference (undefined when the registry lacks it). */
+async function lookUpBases(registry: RegistryClient, refs: string[]): Promise<Map<string, string | undefined>> {
+  const ids = await Promise.all(
+    refs.map(async (ref) => {
+      const parsed = parseImageRef(ref);
+      const config = await registry.imageConfig(parsed.repository, parsed.digest ?? parsed.tag ?? 'latest');
+      return [ref, config?.configDigest] as const;
+    }),
+  );
+  return new Map(ids);
+}

@@ -1,0 +1,53 @@
+import { UnreachableError, errorMessage } from '../../adapters/errors.js';
+import { registrySettings } from '../../model/inventory.js';
+import type { PackageProbeFacts } from '../../runner/facts.js';
+import { mapLimit } from '../../shared/mapLimit.js';
+import type { StepContext } from '../types.js';
+import { pullImage, registryAuth } from '../../adapters/engineImages.js';
+import type { ProbeOptions } from '../imageOptions.js';
+import { probePackages } from '../../images/probe.js';
+
+/** The label a Dockerfile sets to replace the package manager's probe with its own script. */
+export const LABEL_PROBE = 'org.freshen.probe';
+
+/** A prod image to probe, as the registry serves it. */
+export interface ProbeTarget {
+  repository: string;
+  /** `registry/repository:tag`. */
+  ref: string;
+  manifestDigest: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** The custom probe for a repository: its own `command` entry, else the image's label, else the `*` entry. */
+export function customProbe(repository: string, labels: Readonly<Record<string, string>>, commands: Readonly<Record<string, string>>): string | undefined {
+  return commands[repository] ?? labels[LABEL_PROBE] ?? commands['*'];
+}
+
+/**
+ * Pulls each prod image by digest on the build host (no local tag moves, so check mode changes nothing a later step reads) and
+ * probes it; a probe that cannot run becomes a finding that says why, never an error of the step.
+ */
+export async function probeProdImages(ctx: StepContext, targets: readonly ProbeTarget[], options: ProbeOptions): Promise<Map<string, PackageProbeFacts>> {
+  if (targets.length === 0) return new Map();
+  const docker = await ctx.connections.docker();
+  const auth = registryAuth(registrySettings(ctx.vars));
+  const results = await mapLimit(targets, 2, async (target): Promise<PackageProbeFacts> => {
+    const pinned = `${target.ref.slice(0, target.ref.lastIndexOf(':'))}@${target.manifestDigest}`;
+    try {
+      ctx.progress(`Probing ${target.ref} for package updates`);
+      await pullImage(docker, pinned, auth, ctx.signal);
+      const command = customProbe(target.repository, target.labels, options.commands);
+      return await probePackages(
+        docker,
+        pinned,
+        { network: options.network, timeoutMs: options.timeoutMs, refresh: options.refresh, ...(command !== undefined ? { command } : {}) },
+        ctx.signal,
+      );
+    } catch (error) {
+      if (error instanceof UnreachableError) throw error;
+      return { ok: false, problem: errorMessage(error) };
+    }
+  });
+  return new Map(targets.map((t, i) => [t.repository, results[i]!]));
+}

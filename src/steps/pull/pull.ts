@@ -1,0 +1,119 @@
+import type Docker from 'dockerode';
+import { errorMessage } from '../../adapters/errors.js';
+import { parseImageRef, shortDigest } from '../../model/imageRef.js';
+import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
+import { changed, failed, type ImageDiff } from '../../model/results.js';
+import { inspectAllContainers, localImage } from '../../adapters/engineContainers.js';
+import { pullImage, registryAuth } from '../../adapters/engineImages.js';
+import { managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
+import { containerName, type ContainerInspect } from '../../containers/types.js';
+import type { StepHandler } from '../types.js';
+
+/** One managed image reference that differs from what the registry serves (or that a planned push will change). */
+export interface PullItem {
+  /** `REGISTRY/REPO:TAG`. */
+  ref: string;
+  /** The registry's manifest digest; undefined when only a planned push makes it change. */
+  remoteDigest?: string;
+  /** What the engine has now: the manifest digest it was pulled by, else its image ID. */
+  was?: string;
+}
+
+/** What pull would do on one host. */
+export interface PullPlan {
+  registry?: RegistrySettings;
+  items: PullItem[];
+  notes: string[];
+  /** For `--diff`: every managed container's image now and after this pull, and whether `stop`/`start` will replace it. */
+  diff?: ImageDiff[];
+}
+
+const wouldPull = (item: PullItem): string =>
+  item.remoteDigest === undefined
+    ? `Pull ${item.ref} (a new version is planned by push)`
+    : `Pull ${item.ref}@${item.remoteDigest} (was ${item.was ?? 'not present'})`;
+
+/**
+ * `pull`: for each image reference the host's managed containers use, ask the registry for its digest (HEAD) and pull only what
+ * differs from the local image. Containers are not touched; `stop` and `start` roll the new images out.
+ */
+export const pullStep: StepHandler<PullPlan> = {
+  kind: 'pull',
+
+  async plan(ctx) {
+    const registry = registrySettings(ctx.vars);
+    if (!registry) {
+      ctx.facts.pulled = [];
+      return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
+    }
+    const tag = rolloutTag(ctx.vars);
+    const docker = await ctx.connections.docker();
+    const { managed, ignored } = selectManagedContainers(await inspectAllContainers(docker), { registry: registry.name, tag });
+    const notes = ignored.map((c) => `${c.name} is left alone: ${c.reason}.`);
+    const items: PullItem[] = [];
+    const after = new Map<string, string | undefined>();
+    for (const ref of managedImageRefs(managed)) {
+      ctx.progress(`checking ${ref}`);
+      const { repository } = parseImageRef(ref);
+      const remoteDigest = await ctx.connections.registry().manifestDigest(repository, tag);
+      const local = await localImage(docker, ref);
+      const localDigests = (local?.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.name}/${repository}@`));
+      const was = localDigests[0]?.split('@')[1] ?? local?.Id;
+      after.set(ref, ctx.run.pushed.get(ref)?.planned === true ? undefined : (remoteDigest ?? was));
+      if (ctx.run.pushed.get(ref)?.planned === true) {
+        items.push({ ref, was });
+      } else if (remoteDigest === undefined) {
+        notes.push(`${ref} is not in the registry; its containers keep their image.`);
+      } else if (localDigests.includes(`${registry.name}/${repository}@${remoteDigest}`)) {
+        notes.push(`${ref} is up to date (${shortDigest(remoteDigest)}).`);
+      } else {
+        items.push({ ref, remoteDigest, was });
+      }
+    }
+    if (managed.length === 0) notes.push(`No managed containers (images ${registry.name}/…:${tag}).`);
+    ctx.facts.pulled = items.map((item) => ({ ref: item.ref, planned: true }));
+    return { registry, items, notes, diff: await containerDiffs(docker, managed, after, registry.name) };
+  },
+
+  diff: (plan) => plan.diff ?? [],
+
+  changes: (plan) => plan.items.map(wouldPull),
+
+  notes: (plan) => plan.notes,
+
+  async apply(ctx, plan) {
+    const docker = await ctx.connections.docker();
+    const actions: string[] = [];
+    const failures: string[] = [];
+    ctx.facts.pulled = [];
+    for (const item of plan.items) {
+      ctx.progress(`pulling ${item.ref}`);
+      try {
+        const digest = await pullImage(docker, item.ref, registryAuth(plan.registry), ctx.signal);
+        const local = await localImage(docker, item.ref);
+        ctx.facts.pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
+        actions.push(`Pulled ${item.ref}@${digest ?? item.remoteDigest ?? local?.Id} (was ${item.was ?? 'not present'})`);
+      } catch (error) {
+        failures.push(errorMessage(error));
+      }
+    }
+    return failures.length > 0 ? failed(failures.join('; '), 'pull-failed', actions, plan.notes) : changed(actions, plan.notes);
+  },
+};
+
+/** Each managed container's image (manifest digest when the engine knows it, else image ID) now and after the pull. */
+async function containerDiffs(docker: Docker, managed: ContainerInspect[], after: Map<string, string | undefined>, registry: string): Promise<ImageDiff[]> {
+  const digestOf = new Map<string, string>();
+  const diffs: ImageDiff[] = [];
+  for (const container of managed) {
+    const ref = container.Config.Image;
+    if (!digestOf.has(container.Image)) {
+      const repoDigest = (await localImage(docker, container.Image))?.RepoDigests.find((d) => d.startsWith(`${registry}/${parseImageRef(ref).repository}@`));
+      digestOf.set(container.Image, repoDigest?.split('@')[1] ?? container.Image);
+    }
+    const before = digestOf.get(container.Image)!;
+    const next = after.get(ref);
+    diffs.push({ container: containerName(container), ref, before, after: next, replace: next === undefined || (next !== before && next !== container.Image) });
+  }
+  return diffs;
+}

@@ -1,0 +1,100 @@
+import type { RegistryClient } from '../../adapters/types.js';
+import { parseImageRef } from '../../model/imageRef.js';
+import { registrySettings } from '../../model/inventory.js';
+import { changed, failed, type StepResult } from '../../model/results.js';
+import { pushImage, registryAuth } from '../../adapters/engineImages.js';
+import { shownDigest } from '../../images/imageSentences.js';
+import type { StepContext, StepHandler } from '../types.js';
+
+/** One image push would publish: the references the registry does not serve yet. */
+export interface PlannedPush {
+  repository: string;
+  /** Undefined in check mode, when rebuild only planned the image. */
+  imageId?: string;
+  refs: string[];
+}
+
+export interface PushPlan {
+  pushes: PlannedPush[];
+  notes: string[];
+  /** Why there is nothing to push at all (reported `skipped`). */
+  skip?: string;
+}
+
+/** Pushes what rebuild built (both tags) and confirms the registry now serves exactly those images. */
+export const pushStep: StepHandler<PushPlan> = {
+  kind: 'push',
+
+  async plan(ctx: StepContext): Promise<PushPlan> {
+    const built = ctx.facts.built ?? [];
+    if (built.length === 0) return { pushes: [], notes: [], skip: 'nothing was built on this host' };
+    const registry = ctx.connections.registry();
+    const pushes: PlannedPush[] = [];
+    const notes: string[] = [];
+    for (const image of built) {
+      const refs = [image.ref, image.dateRef];
+      const missing = image.imageId === undefined ? refs : await refsNotServing(registry, refs, image.imageId);
+      if (missing.length === 0) notes.push(`${image.ref}: the registry already serves ${shownDigest(image.imageId!)}`);
+      else pushes.push({ repository: image.repository, ...(image.imageId ? { imageId: image.imageId } : {}), refs: missing });
+    }
+    if (ctx.check) for (const push of pushes) for (const ref of push.refs) ctx.run.pushed.set(ref, { planned: true });
+    return { pushes, notes };
+  },
+
+  changes: (plan) =>
+    plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}`),
+
+  notes: (plan) => plan.notes,
+
+  skipped: (plan) => plan.skip,
+
+  async apply(ctx, plan): Promise<StepResult> {
+    const docker = await ctx.connections.docker();
+    const registry = ctx.connections.registry();
+    const auth = registryAuth(registrySettings(ctx.vars));
+    const actions: string[] = [];
+    const failures: string[] = [];
+    for (const push of plan.pushes) {
+      if (push.imageId === undefined) {
+        failures.push(`${push.refs.join(' and ')}: no local image was built to push`);
+        continue;
+      }
+      const problems: string[] = [];
+      ctx.run.pushesInFlight += 1;
+      try {
+        for (const ref of push.refs) {
+          ctx.progress(`Pushing ${ref}`);
+          const outcome = await pushImage(docker, ref, auth, ctx.signal);
+          if (outcome.error) problems.push(`pushing ${ref} failed: ${outcome.error}`);
+        }
+      } finally {
+        ctx.run.pushesInFlight -= 1;
+      }
+      if (problems.length === 0) {
+        for (const ref of push.refs) {
+          const served = await servedImage(registry, ref);
+          if (served?.configDigest === push.imageId) ctx.run.pushed.set(ref, { digest: served.manifestDigest, planned: false });
+          else problems.push(`after pushing, the registry serves ${served ? shownDigest(served.configDigest) : 'nothing'} as ${ref}, not ${shownDigest(push.imageId)}`);
+        }
+      }
+      if (problems.length > 0) failures.push(...problems);
+      else {
+        const digest = ctx.run.pushed.get(push.refs[0]!)?.digest;
+        actions.push(`Pushed ${push.refs.join(' and ')} (${shownDigest(push.imageId)}${digest ? `, manifest ${shownDigest(digest)}` : ''})`);
+      }
+    }
+    if (failures.length > 0) return failed(failures.join('\n'), 'push-failed', actions, plan.notes);
+    return changed(actions, plan.notes);
+  },
+};
+
+async function servedImage(registry: RegistryClient, ref: string) {
+  const parsed = parseImageRef(ref);
+  return registry.imageConfig(parsed.repository, parsed.tag ?? 'latest');
+}
+
+/** The references the registry does not (yet) serve as `imageId`. */
+async function refsNotServing(registry: RegistryClient, refs: string[], imageId: string): Promise<string[]> {
+  const served = await Promise.all(refs.map((ref) => servedImage(registry, ref)));
+  return refs.filter((_, i) => served[i]?.configDigest !== imageId);
+}

@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { RegistryClient } from '../../adapters/types.js';
+import type { RegistrySettings } from '../../model/inventory.js';
+import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
+import { chooseDatestampTag } from './datestampTags.js';
+import { parseDockerfile } from '../../images/dockerfile.js';
+import { buildImage, buildRegistryConfig, localImageId, pullImage, registryAuth, tagImage } from '../../adapters/engineImages.js';
+import { failureTail } from '../../adapters/engineOutput.js';
+import { treeDependencies } from '../../images/graph.js';
+import { contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
+import { provenanceLabels } from '../../images/provenance.js';
+
+/** One image to build, as rebuild planned it. */
+export interface BuildJob {
+  repository: string;
+  dir: string;
+  /** `registry/repository:tag`. */
+  ref: string;
+  tag: string;
+  buildArgs: Record<string, string>;
+  noCache: boolean;
+  pull: boolean;
+  dateFormat: string;
+  /** The network `RUN` lines get (rebuild's `network` option); unset: the engine's default. */
+  network?: string;
+  /** Compare the build with prod and discard it when bases, context and packages are the same. */
+  skipIdentical: boolean;
+}
+
+/** Everything a build talks to. */
+export interface BuildEnvironment {
+  docker: Docker;
+  registry: RegistryClient;
+  settings: RegistrySettings | undefined;
+  /** Managed repositories of the tree. */
+  tree: ReadonlySet<string>;
+  /** Repositories built in this run: their local image is the one to build on. */
+  builtThisRun: ReadonlySet<string>;
+  signal: AbortSignal;
+  progress(message: string): void;
+}
+
+export type BuildResult =
+  | { ok: true; identical?: false; imageId: string; dateRef: string }
+  /** Same content as prod: the build was discarded and `ref` names prod again on the build host. */
+  | { ok: true; identical: true; prodImageId: string }
+  | { ok: false; reason: string };
+
+/**
+ * Prepares the bases (pulls external ones when asked, an in-tree base not rebuilt in this run always, so the local copy is the
+ * registry's), builds with provenance labels, then adds a datestamp tag that moves no existing tag.
+ */
+export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<BuildResult> {
+  const dockerfilePath = join(job.dir, 'Dockerfile');
+  const parsed = parseDockerfile(await readFile(dockerfilePath, 'utf8'), job.buildArgs);
+  if (!parsed.ok) return { ok: false, reason: `${dockerfilePath}: ${parsed.error}` };
+  const auth = registryAuth(env.settings);
+
+  const baseIds: Record<string, string> = {};
+  for (const base of parsed.value.bases) {
+    const [dep] = treeDependencies([base], env.registry.name, job.tag, env.tree);
+    const useLocal = dep !== undefined && env.builtThisRun.has(dep);
+    const mustPull = !useLocal && (dep !== undefined || job.pull || (await localImageId(env.docker, base)) === undefined);
+    if (mustPull) {
+      env.progress(`Pulling ${base}`);
+      await pullImage(env.docker, base, auth, env.signal);
+    }
+    const id = await localImageId(env.docker, base);
+    if (id === undefined) return { ok: false, reason: `base ${base} is not available on the build host` };
+    baseIds[base] = id;
+  }
+
+  const context = await readBuildContext(job.dir);
+  const created = new Date();
+  const labels = provenanceLabels({
+    baseIds,
+    contextDigest: context.digest,
+    source: job.repository,
+    finalBase: parsed.value.finalBase,
+    created,
+  });
+  const registryConfig = buildRegistryConfig(env.settings);
+  const outcome = await buildImage(
+    env.docker,
+    packBuildContext(context),
+    { tag: job.ref, noCache: job.noCache, labels, buildArgs: job.buildArgs, ...(registryConfig ? { registryConfig } : {}), ...(job.network ? { network: job.network } : {}) },
+    env.signal,
+    env.progress,
+  );
+  if (outcome.error !== undefined) return { ok: false, reason: `${outcome.error}\n${failureTail(outcome)}`.trimEnd() };
+  const builtId = await localImageId(env.docker, job.ref);
+  if (builtId === undefined || (outcome.imageId !== undefined && outcome.imageId !== builtId)) {
+    return { ok: false, reason: `the engine reported a build but ${job.ref} does not name the built image` };
+  }
+  env.progress(`Reading the installed packages of ${job.ref}`);
+  const packages = await packagesOf(env.docker, builtId, env.signal);
+  const imageId = (packages !== undefined ? await labelPackages(env.docker, builtId, job.ref, packages, env.signal) : undefined) ?? builtId;
+  if (job.skipIdentical) {
+    const prod = await prodContent({ ...env, auth }, job.repository, job.tag);
+    const content = { bases: baseIds, contextDigest: context.digest, ...(packages !== undefined ? { packages } : {}) };
+    if (prod && contentDifferences(content, prod.content).length === 0) {
+      await discardIdenticalBuild({ ...env, auth }, job.ref, imageId);
+      return { ok: true, identical: true, prodImageId: prod.imageId };
+    }
+  }
+
+  const dateTag = await chooseDatestampTag({
+    registry: env.registry,
+    docker: env.docker,
+    repository: job.repository,
+    when: created,
+    format: job.dateFormat,
+    imageId,
+  });
+  const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
+  await tagImage(env.docker, imageId, dateRef);
+  return { ok: true, imageId, dateRef };
+}

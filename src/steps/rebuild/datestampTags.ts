@@ -1,0 +1,33 @@
+import type Docker from 'dockerode';
+import type { RegistryClient } from '../../adapters/types.js';
+import { formatDatestamp, freeDatestampTag } from '../../images/datestamp.js';
+import { localTags } from '../../adapters/engineImages.js';
+
+/**
+ * Picks the datestamp tag for an image of `repository` built at `when`: looks at the tags the registry and the local engine
+ * already hold (with the image each names, for candidates only) so no existing tag is ever moved.
+ * Without `docker` (or `imageId`) it predicts, treating every taken tag as naming another image.
+ */
+export async function chooseDatestampTag(options: {
+  registry: RegistryClient;
+  docker?: Docker;
+  repository: string;
+  when: Date;
+  format: string;
+  imageId?: string;
+}): Promise<string> {
+  const { registry, docker, repository, imageId } = options;
+  const base = formatDatestamp(options.when, options.format);
+  const isCandidate = (tag: string) => tag === base || (tag.startsWith(`${base}-`) && /^\d+$/.test(tag.slice(base.length + 1)));
+  // Every image each candidate tag names, in the registry and locally; a tag is re-usable only if all of them are this image.
+  const holders = new Map<string, Array<string | undefined>>();
+  const hold = (tag: string, id: string | undefined) => holders.set(tag, [...(holders.get(tag) ?? []), id]);
+  for (const tag of (await registry.tags(repository)).filter(isCandidate)) {
+    hold(tag, imageId === undefined ? undefined : (await registry.imageConfig(repository, tag))?.configDigest);
+  }
+  if (docker) {
+    for (const [tag, id] of await localTags(docker, `${registry.name}/${repository}`)) if (isCandidate(tag)) hold(tag, id);
+  }
+  const existing = new Map([...holders].map(([tag, ids]) => [tag, ids.every((id) => id === ids[0]) ? ids[0] : undefined]));
+  return freeDatestampTag(base, existing, imageId);
+}

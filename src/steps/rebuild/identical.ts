@@ -1,0 +1,95 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { RegistryClient } from '../../adapters/types.js';
+import { shortDigest } from '../../model/imageRef.js';
+import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
+import { buildImage, engineCall, pullImage } from '../../adapters/engineImages.js';
+import { manifestDigest } from '../../images/packages.js';
+import { packageManifest } from '../../images/probe.js';
+import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
+
+/** The installed-package manifest digest of an image (sha256 of sorted `name:arch version` lines, or `none`). */
+export const LABEL_PACKAGES = 'org.freshen.packages';
+
+/** What makes two builds of one image the same for freshen: the bases they were built from, the context, the packages. */
+export interface ImageContent {
+  /** Base reference → image ID. */
+  bases: Readonly<Record<string, string>>;
+  contextDigest: string;
+  /** `org.freshen.packages`; undefined when it could not be read. */
+  packages?: string;
+}
+
+const short = (digest: string): string => (digest.startsWith('sha256:') ? `${shortDigest(digest)}…` : digest);
+
+/** How a new build differs from prod, one phrase per difference; empty means identical content. */
+export function contentDifferences(built: ImageContent, prod: ImageContent | undefined): string[] {
+  if (prod === undefined) return ['prod records no provenance to compare with'];
+  const differences: string[] = [];
+  for (const base of [...new Set([...Object.keys(built.bases), ...Object.keys(prod.bases)])].sort()) {
+    const now = built.bases[base];
+    const before = prod.bases[base];
+    if (now !== before) differences.push(`base ${base}: ${before ? short(before) : 'not used'} → ${now ? short(now) : 'not used'}`);
+  }
+  if (built.contextDigest !== prod.contextDigest) differences.push(`build context ${short(prod.contextDigest)} → ${short(built.contextDigest)}`);
+  if (built.packages === undefined || prod.packages === undefined) differences.push('the installed packages could not be compared');
+  else if (built.packages !== prod.packages) differences.push(`installed packages ${short(prod.packages)} → ${short(built.packages)}`);
+  return differences;
+}
+
+/** An image's package-manifest digest, read from a throwaway container of it; undefined when it cannot be read. */
+export async function packagesOf(docker: Docker, image: string, signal: AbortSignal): Promise<string | undefined> {
+  const manifest = await packageManifest(docker, image, signal);
+  return 'problem' in manifest ? undefined : manifestDigest(manifest.lines);
+}
+
+/**
+ * Adds `org.freshen.packages` to a fresh build (a metadata-only build `FROM` it: no layer is added) and tags the result `ref`,
+ * so the next comparison reads prod's manifest digest from the registry instead of pulling prod.
+ */
+export async function labelPackages(docker: Docker, imageId: string, ref: string, packages: string, signal: AbortSignal): Promise<string | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'freshen-label-'));
+  try {
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${imageId}\n`);
+    const outcome = await buildImage(
+      docker,
+      packBuildContext(await readBuildContext(dir)),
+      { tag: ref, noCache: true, labels: { [LABEL_PACKAGES]: packages }, buildArgs: {} },
+      signal,
+      () => {},
+    );
+    if (outcome.error !== undefined) return undefined;
+    return (await docker.getImage(ref).inspect()).Id;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Prod's content: its labels from the registry, and its packages from the label or, for older builds, from the image itself. */
+export async function prodContent(
+  env: { docker: Docker; registry: RegistryClient; auth: Docker.AuthConfig; signal: AbortSignal },
+  repository: string,
+  tag: string,
+): Promise<{ imageId: string; content?: ImageContent } | undefined> {
+  const config = await env.registry.imageConfig(repository, tag);
+  if (config === undefined) return undefined;
+  const labels = config.config.config?.Labels ?? {};
+  const provenance = readProvenance(labels);
+  if (!provenance.ok || labels[LABEL_BASES] === undefined || labels[LABEL_CONTEXT] === undefined) return { imageId: config.configDigest };
+  let packages = labels[LABEL_PACKAGES];
+  if (packages === undefined) {
+    const pinned = `${env.registry.name}/${repository}@${config.manifestDigest}`;
+    await pullImage(env.docker, pinned, env.auth, env.signal);
+    packages = await packagesOf(env.docker, pinned, env.signal);
+  }
+  const content = { bases: provenance.value.bases, contextDigest: provenance.value.contextDigest, ...(packages ? { packages } : {}) };
+  return { imageId: config.configDigest, content };
+}
+
+/** Puts the build host back as it was before an identical build: `ref` names prod again and the new image is gone. */
+export async function discardIdenticalBuild(env: { docker: Docker; auth: Docker.AuthConfig; signal: AbortSignal }, ref: string, imageId: string): Promise<void> {
+  await pullImage(env.docker, ref, env.auth, env.signal);
+  await engineCall(`removing ${imageId}`, () => env.docker.getImage(imageId).remove().catch(() => undefined));
+}

@@ -1,0 +1,121 @@
+import { UnreachableError, errorMessage } from '../../adapters/errors.js';
+import { datestampFormatOf } from '../../images/datestamp.js';
+import { formatDuration } from '../../model/duration.js';
+import { registrySettings } from '../../model/inventory.js';
+import { changed, failed, ok } from '../../model/results.js';
+import type { BuiltImage, ManagedImage } from '../../runner/facts.js';
+import { buildOne } from './buildOne.js';
+import { chooseDatestampTag } from './datestampTags.js';
+import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
+import { builtSentence, identicalSentence, plannedBuildSentence } from '../../images/imageSentences.js';
+import type { StepContext, StepHandler } from '../types.js';
+
+/** One image rebuild would build, in build order. */
+export interface PlannedBuild {
+  image: ManagedImage;
+  /** The datestamp reference the build would get if it ran now. */
+  dateRef: string;
+}
+
+export interface RebuildPlan {
+  options: RebuildOptions;
+  builds: PlannedBuild[];
+  /** Every managed repository of the tree (an in-tree base not rebuilt is pulled fresh). */
+  tree: string[];
+}
+
+/** Builds the images discover found stale, bases first, with no cache and provenance labels; tags each with a datestamp. */
+export const rebuildStep: StepHandler<RebuildPlan> = {
+  kind: 'rebuild',
+
+  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<RebuildPlan> {
+    const opts = rebuildOptions(options, datestampFormatOf(ctx.vars).pattern);
+    const images = ctx.facts.images;
+    if (!images) throw new Error('rebuild needs a discover step before it on this host');
+    const registry = ctx.connections.registry();
+    const stale = images.filter((i) => i.stale);
+    const docker = stale.length > 0 ? await ctx.connections.docker() : undefined;
+    const now = new Date();
+    const builds: PlannedBuild[] = [];
+    for (const image of stale) {
+      const tag = await chooseDatestampTag({ registry, ...(docker ? { docker } : {}), repository: image.repository, when: now, format: opts.dateFormat });
+      builds.push({ image, dateRef: `${registry.name}/${image.repository}:${tag}` });
+    }
+    ctx.facts.built = builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true }));
+    return { options: opts, builds, tree: images.map((i) => i.repository) };
+  },
+
+  changes: (plan) => plan.builds.map((b) => plannedBuildSentence(b.image, b.dateRef)),
+
+  async apply(ctx, plan) {
+    const docker = await ctx.connections.docker();
+    const registry = ctx.connections.registry();
+    const built: BuiltImage[] = [];
+    const builtRepos = new Set<string>();
+    const rebuiltRefs = new Set<string>();
+    const notBuilt = new Set<string>();
+    const actions: string[] = [];
+    const notes: string[] = [];
+    const failures: string[] = [];
+    const identical: string[] = [];
+
+    for (const { image } of plan.builds) {
+      const failedBase = image.dependsOn.find((dep) => notBuilt.has(dep));
+      if (failedBase !== undefined) {
+        notBuilt.add(image.repository);
+        notes.push(`Not built ${image.ref}: its base ${failedBase} was not built`);
+        continue;
+      }
+      const timeout = AbortSignal.timeout(plan.options.timeoutMs);
+      const signal = AbortSignal.any([ctx.signal, timeout]);
+      ctx.progress(`Building ${image.ref} (${image.reasons.join(', ')})`);
+      let result;
+      try {
+        result = await buildOne(
+          {
+            repository: image.repository,
+            dir: image.dir,
+            ref: image.ref,
+            tag: image.tag,
+            buildArgs: { ...image.buildArgs, ...plan.options.buildArgs },
+            noCache: plan.options.noCache,
+            pull: plan.options.pull,
+            dateFormat: plan.options.dateFormat,
+            ...(plan.options.network ? { network: plan.options.network } : {}),
+            skipIdentical: plan.options.skipIdentical,
+          },
+          { docker, registry, settings: registrySettings(ctx.vars), tree: new Set(plan.tree), builtThisRun: builtRepos, signal, progress: ctx.progress },
+        );
+      } catch (error) {
+        if (error instanceof UnreachableError) throw error;
+        const reason = timeout.aborted
+          ? `timed out after ${formatDuration(plan.options.timeoutMs)}`
+          : ctx.signal.aborted
+            ? 'interrupted'
+            : errorMessage(error);
+        result = { ok: false as const, reason };
+      }
+      if (!result.ok) {
+        notBuilt.add(image.repository);
+        failures.push(`Building ${image.ref} failed: ${result.reason}`);
+        continue;
+      }
+      if (result.identical) {
+        identical.push(image.ref);
+        notes.push(identicalSentence(image.ref, result.prodImageId));
+        continue;
+      }
+      actions.push(builtSentence(image, result.imageId, result.dateRef, rebuiltRefs));
+      built.push({ repository: image.repository, ref: image.ref, dateRef: result.dateRef, imageId: result.imageId, planned: false });
+      builtRepos.add(image.repository);
+      rebuiltRefs.add(image.ref);
+    }
+
+    ctx.facts.built = built;
+    const details = identical.length > 0 ? { details: { identical } } : {};
+    if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details };
+    // Only identical rebuilds: nothing new exists anywhere, so the step is ok.
+    if (actions.length === 0) return { ...ok(notes), ...details };
+    return { ...changed(actions, notes), ...details };
+  },
+};

@@ -1,0 +1,107 @@
+import type { FailureCode } from '../../model/failureCodes.js';
+import type Docker from 'dockerode';
+import { errorMessage } from '../../adapters/errors.js';
+import { createContainer, inspectContainer, isNotFound, localImage, removeContainer, renameContainer, startContainer, tailLogs } from '../../adapters/engineContainers.js';
+import { waitUntilHealthy } from './gate.js';
+import type { HealthGate } from '../../containers/health.js';
+import { joinNetworkOf, type NetworkDependent } from '../../containers/networkShare.js';
+import { stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
+import { park, unpark } from '../../containers/parking.js';
+import { replacementSpec } from '../../containers/replacement.js';
+
+// Recreating the containers that share a replaced container's network namespace (see networkShare.ts for why).
+
+/** A dependent recreated in the new parent's namespace: the old one (parked until the whole replacement is done) and the new one. */
+export interface Rejoined {
+  dependent: NetworkDependent;
+  parkedId: string;
+  newId: string;
+}
+
+export interface RejoinOutcome {
+  actions: string[];
+  rejoined: Rejoined[];
+  failure?: { code: FailureCode; reason: string; logs: string[] };
+}
+
+/**
+ * Recreates each dependent with its own configuration and image, but joined to `parentName`'s namespace (the replacement), and
+ * starts the ones that were running when the parent runs, each through the same gate as the parent without the probe. The old
+ * dependents stay parked (`NAME.freshen-old`) so that a failure can put everything back; `finishRejoin` removes them.
+ * The image is the one the dependent runs: its reference when that still names it, else the image ID (never a silent upgrade).
+ */
+export async function rejoinDependents(
+  docker: Docker,
+  dependents: NetworkDependent[],
+  parentName: string,
+  parentRunning: boolean,
+  gate: Omit<HealthGate, 'restartCount' | 'probe'>,
+  signal: AbortSignal,
+  progress: (message: string) => void,
+): Promise<RejoinOutcome> {
+  const actions: string[] = [];
+  const rejoined: Rejoined[] = [];
+  for (const dependent of dependents) {
+    try {
+      const old = await inspectContainer(docker, dependent.id);
+      if (!old) continue;
+      progress(`recreating ${dependent.name} in the network namespace of ${parentName}`);
+      const sameImage = (await localImage(docker, old.Config.Image))?.Id === old.Image;
+      const spec = replacementSpec(old, (await localImage(docker, old.Image))?.Config, sameImage ? old.Config.Image : old.Image);
+      spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(parentName) };
+      const running = old.State.Running;
+      await park(docker, { id: old.Id, name: dependent.name, running, timeoutSeconds: stopTimeoutSeconds({}, old.Config.StopTimeout) });
+      const newId = await createContainer(docker, spec, []);
+      rejoined.push({ dependent: { ...dependent, running }, parkedId: old.Id, newId });
+      if (!running || !parentRunning) {
+        const why = running ? `; left stopped: ${parentName} is not running` : ', left stopped like the original';
+        actions.push(`Recreated ${dependent.name} in the network namespace of the new ${parentName}${why}`);
+        continue;
+      }
+      await startContainer(docker, newId);
+      const verdict = await waitUntilHealthy(docker, newId, { healthyTimeoutMs: gate.healthyTimeoutMs, settleMs: gate.settleMs, restartCount: 0 }, signal);
+      if (verdict.state === 'failed') {
+        const logs = await tailLogs(docker, newId, old.Config.Tty ?? false);
+        return { actions, rejoined, failure: { code: verdict.code, reason: `${dependent.name}, recreated to share the network of the new ${parentName}, ${verdict.detail}`, logs } };
+      }
+      actions.push(`Recreated ${dependent.name} in the network namespace of the new ${parentName}${sameImage ? '' : ` (from image ${old.Image.slice(7, 19)}, which its reference no longer names)`}`);
+    } catch (error) {
+      return { actions, rejoined, failure: { code: 'rejoin-failed', reason: `recreating ${dependent.name} in the network namespace of ${parentName} failed: ${errorMessage(error)}`, logs: [] } };
+    }
+  }
+  return { actions, rejoined };
+}
+
+/** Removes the parked old dependents once the parent's replacement is final. */
+export async function finishRejoin(docker: Docker, rejoined: Rejoined[]): Promise<void> {
+  for (const { parkedId } of rejoined) await removeContainer(docker, parkedId);
+}
+
+/**
+ * After the parent was rolled back (the old parent runs again, in a new namespace): removes the recreated dependents, puts the old
+ * ones back under their names, and (re)starts every dependent that was running so that it joins the restored parent.
+ */
+export async function restoreDependents(docker: Docker, dependents: NetworkDependent[], rejoined: Rejoined[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const dependent of dependents) {
+    const done = rejoined.find((r) => r.dependent.id === dependent.id);
+    try {
+      if (done) {
+        // rollBack may have removed it already.
+        await removeContainer(docker, done.newId).catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
+        await unpark(docker, done.parkedId, dependent.name, done.dependent.running);
+      } else {
+        const now = await inspectContainer(docker, dependent.id);
+        if (now && containerNameOf(now.Name) !== dependent.name) await renameContainer(docker, dependent.id, dependent.name);
+        if (now?.State.Running === true || dependent.running) await docker.getContainer(dependent.id).restart({ t: stopTimeoutSeconds({}, now?.Config.StopTimeout) });
+      }
+    } catch (error) {
+      problems.push(`restoring ${dependent.name} failed: ${errorMessage(error)}`);
+    }
+  }
+  return problems;
+}
+
+const containerNameOf = (name: string): string => name.replace(/^\//, '');

@@ -72,6 +72,7 @@ function program(output: Output, result: { code: number }): Command {
     .requiredOption('-i, --inventory <file>', 'inventory file (YAML), for the registry and the rollout tag')
     .option('-C, --check', 'say what would change; change nothing', false)
     .option('-e, --extra-vars <key=value>', 'set a variable, e.g. rollout_tag=prod (repeatable)', collect, [])
+    .option('--json <file>', 'write the result and the recap as JSON (schemas/report.schema.json)')
     .action(async (image: string, tag: string, flags) => {
       result.code = await rollbackCommand(output, image, tag, flags);
     });

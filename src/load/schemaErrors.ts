@@ -40,6 +40,7 @@ export const DEF_PHRASES: Record<string, string> = {
   gc: 'a map of gc options',
   prune: 'a map of prune options',
   backup: 'a map of backup options with to or from',
+  rollback: 'a map with repository and tag',
 };
 
 /** What a value should look like, by `parent.key` or `key`, for values whose schema is written inline. */

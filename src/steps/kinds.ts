@@ -6,6 +6,7 @@ import { parseBackupOptions } from './backup/backupOptions.js';
 import { discoverOptions, rebuildOptions } from './imageOptions.js';
 import { parseGcOptions } from './gc/gcOptions.js';
 import { parsePruneOptions } from './prune/pruneOptions.js';
+import { parseRollbackOptions } from './rollback/rollbackOptions.js';
 import type { StepHandler } from './types.js';
 
 /** What an option parser may read besides the options: the host's variables, the playbook's directory, the environment. */
@@ -69,6 +70,12 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
     needs: ['registry'],
     parseOptions: (raw, { baseDir, env }) => parseBackupOptions(raw, baseDir, env),
     load: async () => handler((await import('./backup/backup.js')).backupStep),
+  },
+  rollback: {
+    kind: 'rollback',
+    needs: ['registry'],
+    parseOptions: (raw) => parseRollbackOptions(raw),
+    load: async () => handler((await import('./rollback/rollback.js')).rollbackStep),
   },
 };
 

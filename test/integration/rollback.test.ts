@@ -1,12 +1,13 @@
 // freshen rollback against the lab: two builds of t-rollback/app, containers on web2 and web3 running the newer one; rollback
 // points the rollout tag at the older build through the registry API, then a playbook of pull/stop/start carries it to both
 // hosts. Its own rollout tag (t-rollback-prod) keeps the lab's and other tests' containers out of the run.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Output } from '../../src/cli/output.js';
+import type { RunReport } from '../../src/runner/report.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { LAB_INVENTORY, REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
@@ -143,4 +144,30 @@ describe('freshen rollback', () => {
     expect(again.stdout).toMatch(/web2\s*: ok=3\s+changed=0/);
     expect(again.stdout).toMatch(/web3\s*: ok=3\s+changed=0/);
   }, 120_000);
+  it('is a step of its own in a playbook: check, apply, apply again (rolls forward to the newest build)', async () => {
+    const playbook = join(work, 'forward.yml');
+    await writeFile(playbook, `- name: Forward\n  hosts: build1\n  steps:\n    - rollback: { repository: ${REPO}, tag: "${NEW}" }\n`);
+    const run = (...extra: string[]) => freshen('run', playbook, '-i', LAB_INVENTORY, '-e', `rollout_tag=${ROLLOUT}`, '--lock-wait', '60s', ...extra);
+    const before = (await head(ROLLOUT)).digest;
+    expect(before).toBe(digests[OLD]);
+    const check = await run('--check');
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/build1\s*: ok=0\s+changed=1/);
+    expect((await head(ROLLOUT)).digest).toBe(before);
+    const apply = await run();
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(apply.stdout).toContain(`Pointed ${REGISTRY}/${REPO}:${ROLLOUT} at ${NEW}`);
+    expect((await head(ROLLOUT)).digest).toBe(digests[NEW]);
+    const again = await run();
+    expect(again.stdout).toMatch(/build1\s*: ok=1\s+changed=0/);
+  });
+
+  it('freshen rollback writes its result to --json like a run', async () => {
+    const json = join(work, 'rollback.json');
+    const result = await rollback(REPO, NEW, '--check', '--json', json);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8')) as RunReport;
+    expect(report.check).toBe(true);
+    expect(Object.values(report.plays[0]!.hosts)[0]).toMatchObject([{ step: 'rollback', status: 'ok' }]);
+  });
 });

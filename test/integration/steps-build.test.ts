@@ -180,7 +180,7 @@ describe('discover → rebuild → push', () => {
       `${APP}: fresh`,
     ]);
     expect(await run(rebuildStep, {}, next)).toMatchObject({ status: 'ok', actions: [] });
-    expect(await run(pushStep, {}, next)).toMatchObject({ status: 'ok', actions: [] });
+    expect(await run(pushStep, {}, next)).toMatchObject({ status: 'skipped', actions: [], reason: 'nothing was built on this host' });
   });
 
   it('a new upstream: base is base-changed, app base-rebuilt; rebuild and push in three passes each', async () => {

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
 import { closeDocker, connectDocker } from './docker.js';
+import { dockerodeEngine, type Engine } from './engine.js';
 import { createRegistryClient, type ClosableRegistryClient } from './registry.js';
 import { connectSsh, type Ssh2Session } from './ssh.js';
 import type { HostConnections, RegistryClient } from './types.js';
@@ -25,6 +26,10 @@ class LazyHostConnections implements HostConnections {
     private readonly hostName: string,
     private readonly vars: () => Record<string, unknown>,
   ) {}
+
+  async engine(): Promise<Engine> {
+    return dockerodeEngine(await this.docker());
+  }
 
   docker(): Promise<Docker> {
     if (this.dockerClient === undefined) {

@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
+import type { ProbeAttempt } from '../containers/health.js';
 import { demuxLogs, lastLines } from '../containers/logs.js';
+import { errorMessage } from './errors.js';
 import type { ContainerConfig, ContainerCreateOptions, ContainerInspect, NetworkConnection } from '../containers/types.js';
 
 // Thin calls to the Docker Engine API used by pull, stop and start. Decisions live in the pure helpers next to this file.
@@ -84,5 +86,31 @@ export async function tailLogs(docker: Docker, id: string, tty: boolean, count =
     return lastLines(demuxLogs(body, tty), count);
   } catch {
     return [];
+  }
+}
+
+/**
+ * Runs `cmd` in a running container (`docker exec`, no TTY, no stdin) and waits at most `timeoutMs` for it to finish. A command
+ * that outlives the deadline is abandoned (the Engine API cannot kill an exec); it dies with its container if that is rolled back.
+ */
+export async function execProbe(docker: Docker, id: string, cmd: string[], timeoutMs: number): Promise<ProbeAttempt> {
+  let timer: NodeJS.Timeout | undefined;
+  let stream: NodeJS.ReadableStream | undefined;
+  const run = async (): Promise<ProbeAttempt> => {
+    const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
+    stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    const { ExitCode } = await exec.inspect();
+    return { exitCode: ExitCode ?? undefined, output: demuxLogs(Buffer.concat(chunks), false) };
+  };
+  const deadline = new Promise<ProbeAttempt>((resolve) => {
+    timer = setTimeout(() => resolve({ output: '', error: `it did not finish within ${timeoutMs}ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([run().catch((error: unknown) => ({ output: '', error: `it could not run: ${errorMessage(error)}` })), deadline]);
+  } finally {
+    clearTimeout(timer);
+    (stream as { destroy?: () => void } | undefined)?.destroy?.();
   }
 }

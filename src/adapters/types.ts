@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+import type { Engine } from './engine.js';
 
 /** Output of one command run over SSH. */
 export interface ExecResult {
@@ -70,6 +71,9 @@ export interface BlobStream {
 
 /** The connections of one host, opened lazily and reused across steps; closed by the runner at the end. */
 export interface HostConnections {
+  /** The host's Docker Engine as the steps use it. */
+  engine(): Promise<Engine>;
+  /** The raw dockerode client, for adapters and lab tests; steps use `engine()`. */
   docker(): Promise<Docker>;
   ssh(): Promise<SshSession>;
   registry(): RegistryClient;

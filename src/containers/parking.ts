@@ -1,5 +1,4 @@
-import type Docker from 'dockerode';
-import { renameContainer, startContainer, stopContainer } from '../adapters/engineContainers.js';
+import type { Engine } from '../adapters/engine.js';
 import { parkedName } from './managed.js';
 
 /** A container `stop` sets aside. */
@@ -15,13 +14,13 @@ export interface ParkTarget {
  * a run killed in between leaves a parked container, which the next `start` finds and settles, never a stopped one under its own
  * name that would look like a container the user had stopped.
  */
-export async function park(docker: Docker, target: ParkTarget): Promise<void> {
-  await renameContainer(docker, target.id, parkedName(target.name));
-  if (target.running) await stopContainer(docker, target.id, target.timeoutSeconds);
+export async function park(engine: Engine, target: ParkTarget): Promise<void> {
+  await engine.renameContainer(target.id, parkedName(target.name));
+  if (target.running) await engine.stopContainer(target.id, target.timeoutSeconds);
 }
 
 /** Puts a parked container back under its name, and starts it again when it was running. */
-export async function unpark(docker: Docker, parkedId: string, name: string, start: boolean): Promise<void> {
-  await renameContainer(docker, parkedId, name);
-  if (start) await startContainer(docker, parkedId);
+export async function unpark(engine: Engine, parkedId: string, name: string, start: boolean): Promise<void> {
+  await engine.renameContainer(parkedId, name);
+  if (start) await engine.startContainer(parkedId);
 }

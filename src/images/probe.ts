@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Engine } from '../adapters/engine.js';
 import {
   DATABASE_FILES,
   RPM_MANIFEST_COMMAND,
@@ -11,7 +11,7 @@ import {
   type OutdatedPackage,
   type PackageDatabase,
 } from './packages.js';
-import { runThrowaway, withImageFiles, type ImageFiles } from './throwaway.js';
+import { type ImageFiles } from '../adapters/engineThrowaway.js';
 
 /** How discover probes an image for pending package updates. */
 export interface ProbeSettings {
@@ -42,18 +42,18 @@ export async function detectPackages(files: ImageFiles): Promise<{ os?: string; 
 }
 
 /** Runs the package manager's update check (or the custom probe) in a throwaway container of `image`. */
-export async function probePackages(docker: Docker, image: string, settings: ProbeSettings, signal: AbortSignal): Promise<ProbeOutcome> {
+export async function probePackages(engine: Engine, image: string, settings: ProbeSettings, signal: AbortSignal): Promise<ProbeOutcome> {
   const run = { network: settings.network, timeoutMs: settings.timeoutMs, signal };
   if (settings.command !== undefined) {
-    const outcome = await runThrowaway(docker, image, settings.command, run);
+    const outcome = await engine.runThrowaway(image, settings.command, run);
     if (!outcome.ok) return { ok: false, problem: `the custom probe could not run: ${outcome.error}` };
     if (outcome.exitCode !== 0) return { ok: false, problem: `the custom probe exited ${outcome.exitCode}${lastLine(outcome.stderr)}` };
     return { ok: true, manager: 'custom probe', outdated: parseCustomProbe(outcome.stdout) };
   }
-  const found = await withImageFiles(docker, image, detectPackages);
+  const found = await engine.withImageFiles(image, detectPackages);
   if (found.database === undefined) return { ok: false, problem: `no package manager found${found.os ? ` (${found.os})` : ''}: no dpkg, rpm or apk database` };
   const manager = MANAGER[found.database];
-  const outcome = await runThrowaway(docker, image, probeScript(found.database, settings.refresh), run);
+  const outcome = await engine.runThrowaway(image, probeScript(found.database, settings.refresh), run);
   if (!outcome.ok) return { ok: false, problem: `the ${manager} probe could not run: ${outcome.error}` };
   if (outcome.exitCode === 3 && settings.refresh) return { ok: false, problem: `refreshing the ${manager} index failed (network "${settings.network}")${lastLine(outcome.stderr)}` };
   if (outcome.exitCode !== 0) return { ok: false, problem: `the ${manager} probe exited ${outcome.exitCode}${lastLine(outcome.stderr)}` };
@@ -65,15 +65,15 @@ export async function probePackages(docker: Docker, image: string, settings: Pro
  * problem. dpkg and apk manifests come from their database files (no container runs); rpm's database is binary, so `rpm -qa`
  * runs in a throwaway container without network.
  */
-export async function packageManifest(docker: Docker, image: string, signal: AbortSignal): Promise<{ lines?: string[] } | { problem: string }> {
-  const read = await withImageFiles(docker, image, async (files) => {
+export async function packageManifest(engine: Engine, image: string, signal: AbortSignal): Promise<{ lines?: string[] } | { problem: string }> {
+  const read = await engine.withImageFiles(image, async (files) => {
     const found = await detectPackages(files);
     if (found.database === 'dpkg') return { lines: dpkgManifest((await files.read('/var/lib/dpkg/status'))!.toString('utf8')) };
     if (found.database === 'apk') return { lines: apkManifest((await files.read('/lib/apk/db/installed'))!.toString('utf8')) };
     return found.database === 'rpm' ? 'rpm' : {};
   });
   if (read !== 'rpm') return read;
-  const outcome = await runThrowaway(docker, image, RPM_MANIFEST_COMMAND, { network: 'none', timeoutMs: 60_000, signal });
+  const outcome = await engine.runThrowaway(image, RPM_MANIFEST_COMMAND, { network: 'none', timeoutMs: 60_000, signal });
   if (!outcome.ok) return { problem: `rpm -qa could not run: ${outcome.error}` };
   if (outcome.exitCode !== 0) return { problem: `rpm -qa exited ${outcome.exitCode}${lastLine(outcome.stderr)}` };
   return { lines: outcome.stdout.split('\n').filter((l) => l.trim() !== '') };

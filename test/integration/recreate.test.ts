@@ -107,7 +107,6 @@ async function createRunning(name: string, image: string, config: Record<string,
   await container.start();
 }
 
-let v1: { app: string; net: string };
 let v2: { app: string; net: string };
 
 beforeAll(async () => {
@@ -118,7 +117,8 @@ beforeAll(async () => {
   bindDir = await mkdtemp(join(tmpdir(), 't-recreate-bind-'));
   bindDir2 = await mkdtemp(join(tmpdir(), 't-recreate-bind2-'));
   await writeFile(join(bindDir2, 'ro.txt'), 'read-only\n');
-  v1 = { app: await publish(APP, version(1), pushed[APP_REPO]!), net: await publish(NET, version(1), pushed[NET_REPO]!) };
+  await publish(APP, version(1), pushed[APP_REPO]!);
+  await publish(NET, version(1), pushed[NET_REPO]!);
   await pullOn(web, APP);
   await pullOn(web, NET);
   await buildBusyboxImage(web, SIDE, { lines: [`CMD ["/bin/sh", "-c", "${LOOP}"]`] });

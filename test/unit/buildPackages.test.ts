@@ -15,7 +15,7 @@ import {
 } from '../../src/images/packages.js';
 import { customProbe } from '../../src/steps/discover/probeProd.js';
 import { firstTarEntry, resolveLink } from '../../src/images/tarEntry.js';
-import { demuxLogs } from '../../src/images/throwaway.js';
+import { demuxLogs } from '../../src/adapters/engineThrowaway.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/probe', name), 'utf8');
 

@@ -54,6 +54,7 @@ const unavailable = async (): Promise<never> => {
   throw new Error('no connections in unit tests');
 };
 const noConnections = (): HostConnections => ({
+  engine: unavailable,
   docker: unavailable,
   ssh: unavailable,
   registry: () => {

@@ -3,7 +3,7 @@ import { registrySettings } from '../../model/inventory.js';
 import type { PackageProbeFacts } from '../../runner/facts.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
-import { pullImage, registryAuth } from '../../adapters/engineImages.js';
+import { registryAuth } from '../../adapters/engineImages.js';
 import type { ProbeOptions } from '../imageOptions.js';
 import { probePackages } from '../../images/probe.js';
 
@@ -30,16 +30,16 @@ export function customProbe(repository: string, labels: Readonly<Record<string, 
  */
 export async function probeProdImages(ctx: StepContext, targets: readonly ProbeTarget[], options: ProbeOptions): Promise<Map<string, PackageProbeFacts>> {
   if (targets.length === 0) return new Map();
-  const docker = await ctx.connections.docker();
+  const engine = await ctx.connections.engine();
   const auth = registryAuth(registrySettings(ctx.vars));
   const results = await mapLimit(targets, 2, async (target): Promise<PackageProbeFacts> => {
     const pinned = `${target.ref.slice(0, target.ref.lastIndexOf(':'))}@${target.manifestDigest}`;
     try {
       ctx.progress(`Probing ${target.ref} for package updates`);
-      await pullImage(docker, pinned, auth, ctx.signal);
+      await engine.pullImage(pinned, auth, ctx.signal);
       const command = customProbe(target.repository, target.labels, options.commands);
       return await probePackages(
-        docker,
+        engine,
         pinned,
         { network: options.network, timeoutMs: options.timeoutMs, refresh: options.refresh, ...(command !== undefined ? { command } : {}) },
         ctx.signal,

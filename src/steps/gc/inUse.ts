@@ -40,8 +40,8 @@ export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'c
 }
 
 async function listContainers(ctx: Pick<StepContext, 'connectionsOf'>, host: string) {
-  const docker = await ctx.connectionsOf(host).docker();
-  return docker.listContainers({ all: true });
+  const engine = await ctx.connectionsOf(host).engine();
+  return engine.listContainers();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -17,9 +17,9 @@ export const pruneStep: StepHandler<PrunePlan> = {
     const opts = parsePruneOptions(options);
     const registry = typeof ctx.vars.registry === 'string' ? ctx.vars.registry : undefined;
     if (!registry) throw new Error(`${ctx.host.name} has no \`registry\` variable: prune only removes that registry's images`);
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     ctx.progress('Listing images and containers');
-    const [images, containers] = await Promise.all([docker.listImages(), docker.listContainers({ all: true })]);
+    const [images, containers] = await Promise.all([engine.listImages(), engine.listContainers()]);
     return planPrune({
       host: ctx.host.name,
       registry,
@@ -46,15 +46,15 @@ export const pruneStep: StepHandler<PrunePlan> = {
   notes: (plan) => plan.kept,
 
   async apply(ctx: StepContext, plan: PrunePlan): Promise<StepResult> {
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     const actions: string[] = [];
     const notes = [...plan.kept];
     for (const removal of plan.removals) {
       ctx.progress(`Removing ${removal.name}`);
       try {
         // Untag each name first: removing an ID with several names needs force, and force is what prune must never use.
-        for (const tag of removal.tags) await ignoreMissing(docker.getImage(tag).remove());
-        await ignoreMissing(docker.getImage(removal.id).remove());
+        for (const tag of removal.tags) await engine.removeImage(tag);
+        await engine.removeImage(removal.id);
         actions.push(removalSentence(plan.host, removal, true));
       } catch (error) {
         // A container started on it since the plan (409 conflict): it is in use now, so it stays.
@@ -65,11 +65,3 @@ export const pruneStep: StepHandler<PrunePlan> = {
     return actions.length > 0 ? changed(actions, notes) : ok(notes);
   },
 };
-
-async function ignoreMissing(removal: Promise<unknown>): Promise<void> {
-  try {
-    await removal;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-  }
-}

@@ -1,10 +1,9 @@
-import type Docker from 'dockerode';
+import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { parseImageRef, shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
 import { changed, failed, type ImageDiff } from '../../model/results.js';
-import { inspectAllContainers, localImage } from '../../adapters/engineContainers.js';
-import { pullImage, registryAuth } from '../../adapters/engineImages.js';
+import { registryAuth } from '../../adapters/engineImages.js';
 import { managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
@@ -47,8 +46,8 @@ export const pullStep: StepHandler<PullPlan> = {
       return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
     }
     const tag = rolloutTag(ctx.vars);
-    const docker = await ctx.connections.docker();
-    const { managed, ignored } = selectManagedContainers(await inspectAllContainers(docker), { registry: registry.name, tag });
+    const engine = await ctx.connections.engine();
+    const { managed, ignored } = selectManagedContainers(await engine.inspectAllContainers(), { registry: registry.name, tag });
     const notes = ignored.map((c) => `${c.name} is left alone: ${c.reason}.`);
     const items: PullItem[] = [];
     const after = new Map<string, string | undefined>();
@@ -56,7 +55,7 @@ export const pullStep: StepHandler<PullPlan> = {
       ctx.progress(`checking ${ref}`);
       const { repository } = parseImageRef(ref);
       const remoteDigest = await ctx.connections.registry().manifestDigest(repository, tag);
-      const local = await localImage(docker, ref);
+      const local = await engine.localImage(ref);
       const localDigests = (local?.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.name}/${repository}@`));
       const was = localDigests[0]?.split('@')[1] ?? local?.Id;
       after.set(ref, ctx.run.pushed.get(ref)?.planned === true ? undefined : (remoteDigest ?? was));
@@ -72,7 +71,7 @@ export const pullStep: StepHandler<PullPlan> = {
     }
     if (managed.length === 0) notes.push(`No managed containers (images ${registry.name}/…:${tag}).`);
     ctx.facts.pulled = items.map((item) => ({ ref: item.ref, planned: true }));
-    return { registry, items, notes, diff: await containerDiffs(docker, managed, after, registry.name) };
+    return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name) };
   },
 
   diff: (plan) => plan.diff ?? [],
@@ -82,15 +81,15 @@ export const pullStep: StepHandler<PullPlan> = {
   notes: (plan) => plan.notes,
 
   async apply(ctx, plan) {
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     const actions: string[] = [];
     const failures: string[] = [];
     ctx.facts.pulled = [];
     for (const item of plan.items) {
       ctx.progress(`pulling ${item.ref}`);
       try {
-        const digest = await pullImage(docker, item.ref, registryAuth(plan.registry), ctx.signal);
-        const local = await localImage(docker, item.ref);
+        const digest = await engine.pullImage(item.ref, registryAuth(plan.registry), ctx.signal);
+        const local = await engine.localImage(item.ref);
         ctx.facts.pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
         actions.push(`Pulled ${item.ref}@${digest ?? item.remoteDigest ?? local?.Id} (was ${item.was ?? 'not present'})`);
       } catch (error) {
@@ -102,13 +101,13 @@ export const pullStep: StepHandler<PullPlan> = {
 };
 
 /** Each managed container's image (manifest digest when the engine knows it, else image ID) now and after the pull. */
-async function containerDiffs(docker: Docker, managed: ContainerInspect[], after: Map<string, string | undefined>, registry: string): Promise<ImageDiff[]> {
+async function containerDiffs(engine: Engine, managed: ContainerInspect[], after: Map<string, string | undefined>, registry: string): Promise<ImageDiff[]> {
   const digestOf = new Map<string, string>();
   const diffs: ImageDiff[] = [];
   for (const container of managed) {
     const ref = container.Config.Image;
     if (!digestOf.has(container.Image)) {
-      const repoDigest = (await localImage(docker, container.Image))?.RepoDigests.find((d) => d.startsWith(`${registry}/${parseImageRef(ref).repository}@`));
+      const repoDigest = (await engine.localImage(container.Image))?.RepoDigests.find((d) => d.startsWith(`${registry}/${parseImageRef(ref).repository}@`));
       digestOf.set(container.Image, repoDigest?.split('@')[1] ?? container.Image);
     }
     const before = digestOf.get(container.Image)!;

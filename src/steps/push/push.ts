@@ -2,7 +2,7 @@ import type { RegistryClient } from '../../adapters/types.js';
 import { parseImageRef } from '../../model/imageRef.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, type StepResult } from '../../model/results.js';
-import { pushImage, registryAuth } from '../../adapters/engineImages.js';
+import { registryAuth } from '../../adapters/engineImages.js';
 import { shownDigest } from '../../images/imageSentences.js';
 import type { StepContext, StepHandler } from '../types.js';
 
@@ -49,7 +49,7 @@ export const pushStep: StepHandler<PushPlan> = {
   skipped: (plan) => plan.skip,
 
   async apply(ctx, plan): Promise<StepResult> {
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     const registry = ctx.connections.registry();
     const auth = registryAuth(registrySettings(ctx.vars));
     const actions: string[] = [];
@@ -64,7 +64,7 @@ export const pushStep: StepHandler<PushPlan> = {
       try {
         for (const ref of push.refs) {
           ctx.progress(`Pushing ${ref}`);
-          const outcome = await pushImage(docker, ref, auth, ctx.signal);
+          const outcome = await engine.pushImage(ref, auth, ctx.signal);
           if (outcome.error) problems.push(`pushing ${ref} failed: ${outcome.error}`);
         }
       } finally {

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
+import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import type { RegistrySettings } from '../../model/inventory.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
 import { chooseDatestampTag } from './datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
-import { buildImage, buildRegistryConfig, localImageId, pullImage, registryAuth, tagImage } from '../../adapters/engineImages.js';
+import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.js';
 import { failureTail } from '../../adapters/engineOutput.js';
 import { treeDependencies } from '../../images/graph.js';
 import { contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
@@ -31,7 +31,7 @@ export interface BuildJob {
 
 /** Everything a build talks to. */
 export interface BuildEnvironment {
-  docker: Docker;
+  engine: Engine;
   registry: RegistryClient;
   settings: RegistrySettings | undefined;
   /** Managed repositories of the tree. */
@@ -62,12 +62,12 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   for (const base of parsed.value.bases) {
     const [dep] = treeDependencies([base], env.registry.name, job.tag, env.tree);
     const useLocal = dep !== undefined && env.builtThisRun.has(dep);
-    const mustPull = !useLocal && (dep !== undefined || job.pull || (await localImageId(env.docker, base)) === undefined);
+    const mustPull = !useLocal && (dep !== undefined || job.pull || (await env.engine.localImageId(base)) === undefined);
     if (mustPull) {
       env.progress(`Pulling ${base}`);
-      await pullImage(env.docker, base, auth, env.signal);
+      await env.engine.pullImage(base, auth, env.signal);
     }
-    const id = await localImageId(env.docker, base);
+    const id = await env.engine.localImageId(base);
     if (id === undefined) return { ok: false, reason: `base ${base} is not available on the build host` };
     baseIds[base] = id;
   }
@@ -82,21 +82,20 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     created,
   });
   const registryConfig = buildRegistryConfig(env.settings);
-  const outcome = await buildImage(
-    env.docker,
+  const outcome = await env.engine.buildImage(
     packBuildContext(context),
     { tag: job.ref, noCache: job.noCache, labels, buildArgs: job.buildArgs, ...(registryConfig ? { registryConfig } : {}), ...(job.network ? { network: job.network } : {}) },
     env.signal,
     env.progress,
   );
   if (outcome.error !== undefined) return { ok: false, reason: `${outcome.error}\n${failureTail(outcome)}`.trimEnd() };
-  const builtId = await localImageId(env.docker, job.ref);
+  const builtId = await env.engine.localImageId(job.ref);
   if (builtId === undefined || (outcome.imageId !== undefined && outcome.imageId !== builtId)) {
     return { ok: false, reason: `the engine reported a build but ${job.ref} does not name the built image` };
   }
   env.progress(`Reading the installed packages of ${job.ref}`);
-  const packages = await packagesOf(env.docker, builtId, env.signal);
-  const imageId = (packages !== undefined ? await labelPackages(env.docker, builtId, job.ref, packages, env.signal) : undefined) ?? builtId;
+  const packages = await packagesOf(env.engine, builtId, env.signal);
+  const imageId = (packages !== undefined ? await labelPackages(env.engine, builtId, job.ref, packages, env.signal) : undefined) ?? builtId;
   if (job.skipIdentical) {
     const prod = await prodContent({ ...env, auth }, job.repository, job.tag);
     const content = { bases: baseIds, contextDigest: context.digest, ...(packages !== undefined ? { packages } : {}) };
@@ -108,13 +107,13 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
 
   const dateTag = await chooseDatestampTag({
     registry: env.registry,
-    docker: env.docker,
+    engine: env.engine,
     repository: job.repository,
     when: created,
     format: job.dateFormat,
     imageId,
   });
   const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
-  await tagImage(env.docker, imageId, dateRef);
+  await env.engine.tagImage(imageId, dateRef);
   return { ok: true, imageId, dateRef };
 }

@@ -1,7 +1,6 @@
-import type Docker from 'dockerode';
+import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import { formatDatestamp, freeDatestampTag } from '../../images/datestamp.js';
-import { localTags } from '../../adapters/engineImages.js';
 
 /**
  * Picks the datestamp tag for an image of `repository` built at `when`: looks at the tags the registry and the local engine
@@ -10,13 +9,13 @@ import { localTags } from '../../adapters/engineImages.js';
  */
 export async function chooseDatestampTag(options: {
   registry: RegistryClient;
-  docker?: Docker;
+  engine?: Engine;
   repository: string;
   when: Date;
   format: string;
   imageId?: string;
 }): Promise<string> {
-  const { registry, docker, repository, imageId } = options;
+  const { registry, engine, repository, imageId } = options;
   const base = formatDatestamp(options.when, options.format);
   const isCandidate = (tag: string) => tag === base || (tag.startsWith(`${base}-`) && /^\d+$/.test(tag.slice(base.length + 1)));
   // Every image each candidate tag names, in the registry and locally; a tag is re-usable only if all of them are this image.
@@ -25,8 +24,8 @@ export async function chooseDatestampTag(options: {
   for (const tag of (await registry.tags(repository)).filter(isCandidate)) {
     hold(tag, imageId === undefined ? undefined : (await registry.imageConfig(repository, tag))?.configDigest);
   }
-  if (docker) {
-    for (const [tag, id] of await localTags(docker, `${registry.name}/${repository}`)) if (isCandidate(tag)) hold(tag, id);
+  if (engine) {
+    for (const [tag, id] of await engine.localTags(`${registry.name}/${repository}`)) if (isCandidate(tag)) hold(tag, id);
   }
   const existing = new Map([...holders].map(([tag, ids]) => [tag, ids.every((id) => id === ids[0]) ? ids[0] : undefined]));
   return freeDatestampTag(base, existing, imageId);

@@ -1,11 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
+import type { Engine, EngineAuth } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
-import { buildImage, engineCall, pullImage } from '../../adapters/engineImages.js';
 import { manifestDigest } from '../../images/packages.js';
 import { packageManifest } from '../../images/probe.js';
 import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
@@ -40,8 +39,8 @@ export function contentDifferences(built: ImageContent, prod: ImageContent | und
 }
 
 /** An image's package-manifest digest, read from a throwaway container of it; undefined when it cannot be read. */
-export async function packagesOf(docker: Docker, image: string, signal: AbortSignal): Promise<string | undefined> {
-  const manifest = await packageManifest(docker, image, signal);
+export async function packagesOf(engine: Engine, image: string, signal: AbortSignal): Promise<string | undefined> {
+  const manifest = await packageManifest(engine, image, signal);
   return 'problem' in manifest ? undefined : manifestDigest(manifest.lines);
 }
 
@@ -49,19 +48,18 @@ export async function packagesOf(docker: Docker, image: string, signal: AbortSig
  * Adds `org.freshen.packages` to a fresh build (a metadata-only build `FROM` it: no layer is added) and tags the result `ref`,
  * so the next comparison reads prod's manifest digest from the registry instead of pulling prod.
  */
-export async function labelPackages(docker: Docker, imageId: string, ref: string, packages: string, signal: AbortSignal): Promise<string | undefined> {
+export async function labelPackages(engine: Engine, imageId: string, ref: string, packages: string, signal: AbortSignal): Promise<string | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'freshen-label-'));
   try {
     await writeFile(join(dir, 'Dockerfile'), `FROM ${imageId}\n`);
-    const outcome = await buildImage(
-      docker,
+    const outcome = await engine.buildImage(
       packBuildContext(await readBuildContext(dir)),
       { tag: ref, noCache: true, labels: { [LABEL_PACKAGES]: packages }, buildArgs: {} },
       signal,
       () => {},
     );
     if (outcome.error !== undefined) return undefined;
-    return (await docker.getImage(ref).inspect()).Id;
+    return (await engine.localImageId(ref));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -69,7 +67,7 @@ export async function labelPackages(docker: Docker, imageId: string, ref: string
 
 /** Prod's content: its labels from the registry, and its packages from the label or, for older builds, from the image itself. */
 export async function prodContent(
-  env: { docker: Docker; registry: RegistryClient; auth: Docker.AuthConfig; signal: AbortSignal },
+  env: { engine: Engine; registry: RegistryClient; auth: EngineAuth; signal: AbortSignal },
   repository: string,
   tag: string,
 ): Promise<{ imageId: string; content?: ImageContent } | undefined> {
@@ -81,15 +79,15 @@ export async function prodContent(
   let packages = labels[LABEL_PACKAGES];
   if (packages === undefined) {
     const pinned = `${env.registry.name}/${repository}@${config.manifestDigest}`;
-    await pullImage(env.docker, pinned, env.auth, env.signal);
-    packages = await packagesOf(env.docker, pinned, env.signal);
+    await env.engine.pullImage(pinned, env.auth, env.signal);
+    packages = await packagesOf(env.engine, pinned, env.signal);
   }
   const content = { bases: provenance.value.bases, contextDigest: provenance.value.contextDigest, ...(packages ? { packages } : {}) };
   return { imageId: config.configDigest, content };
 }
 
 /** Puts the build host back as it was before an identical build: `ref` names prod again and the new image is gone. */
-export async function discardIdenticalBuild(env: { docker: Docker; auth: Docker.AuthConfig; signal: AbortSignal }, ref: string, imageId: string): Promise<void> {
-  await pullImage(env.docker, ref, env.auth, env.signal);
-  await engineCall(`removing ${imageId}`, () => env.docker.getImage(imageId).remove().catch(() => undefined));
+export async function discardIdenticalBuild(env: { engine: Engine; auth: EngineAuth; signal: AbortSignal }, ref: string, imageId: string): Promise<void> {
+  await env.engine.pullImage(ref, env.auth, env.signal);
+  await env.engine.removeImage(imageId);
 }

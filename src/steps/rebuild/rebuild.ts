@@ -34,11 +34,11 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     if (!images) throw new Error('rebuild needs a discover step before it on this host');
     const registry = ctx.connections.registry();
     const stale = images.filter((i) => i.stale);
-    const docker = stale.length > 0 ? await ctx.connections.docker() : undefined;
+    const engine = stale.length > 0 ? await ctx.connections.engine() : undefined;
     const now = new Date();
     const builds: PlannedBuild[] = [];
     for (const image of stale) {
-      const tag = await chooseDatestampTag({ registry, ...(docker ? { docker } : {}), repository: image.repository, when: now, format: opts.dateFormat });
+      const tag = await chooseDatestampTag({ registry, ...(engine ? { engine } : {}), repository: image.repository, when: now, format: opts.dateFormat });
       builds.push({ image, dateRef: `${registry.name}/${image.repository}:${tag}` });
     }
     ctx.facts.built = builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true }));
@@ -48,7 +48,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
   changes: (plan) => plan.builds.map((b) => plannedBuildSentence(b.image, b.dateRef)),
 
   async apply(ctx, plan) {
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     const registry = ctx.connections.registry();
     const built: BuiltImage[] = [];
     const builtRepos = new Set<string>();
@@ -84,7 +84,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
             ...(plan.options.network ? { network: plan.options.network } : {}),
             skipIdentical: plan.options.skipIdentical,
           },
-          { docker, registry, settings: registrySettings(ctx.vars), tree: new Set(plan.tree), builtThisRun: builtRepos, signal, progress: ctx.progress },
+          { engine, registry, settings: registrySettings(ctx.vars), tree: new Set(plan.tree), builtThisRun: builtRepos, signal, progress: ctx.progress },
         );
       } catch (error) {
         if (error instanceof UnreachableError) throw error;

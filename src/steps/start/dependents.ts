@@ -1,7 +1,7 @@
 import type { FailureCode } from '../../model/failureCodes.js';
-import type Docker from 'dockerode';
+import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
-import { createContainer, inspectContainer, isNotFound, localImage, removeContainer, renameContainer, startContainer, tailLogs } from '../../adapters/engineContainers.js';
+import { isNotFound } from '../../adapters/engineContainers.js';
 import { waitUntilHealthy } from './gate.js';
 import type { HealthGate } from '../../containers/health.js';
 import { joinNetworkOf, type NetworkDependent } from '../../containers/networkShare.js';
@@ -31,7 +31,7 @@ export interface RejoinOutcome {
  * The image is the one the dependent runs: its reference when that still names it, else the image ID (never a silent upgrade).
  */
 export async function rejoinDependents(
-  docker: Docker,
+  engine: Engine,
   dependents: NetworkDependent[],
   parentName: string,
   parentRunning: boolean,
@@ -43,25 +43,25 @@ export async function rejoinDependents(
   const rejoined: Rejoined[] = [];
   for (const dependent of dependents) {
     try {
-      const old = await inspectContainer(docker, dependent.id);
+      const old = await engine.inspectContainer(dependent.id);
       if (!old) continue;
       progress(`recreating ${dependent.name} in the network namespace of ${parentName}`);
-      const sameImage = (await localImage(docker, old.Config.Image))?.Id === old.Image;
-      const spec = replacementSpec(old, (await localImage(docker, old.Image))?.Config, sameImage ? old.Config.Image : old.Image);
+      const sameImage = (await engine.localImage(old.Config.Image))?.Id === old.Image;
+      const spec = replacementSpec(old, (await engine.localImage(old.Image))?.Config, sameImage ? old.Config.Image : old.Image);
       spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(parentName) };
       const running = old.State.Running;
-      await park(docker, { id: old.Id, name: dependent.name, running, timeoutSeconds: stopTimeoutSeconds({}, old.Config.StopTimeout) });
-      const newId = await createContainer(docker, spec, []);
+      await park(engine, { id: old.Id, name: dependent.name, running, timeoutSeconds: stopTimeoutSeconds({}, old.Config.StopTimeout) });
+      const newId = await engine.createContainer(spec, []);
       rejoined.push({ dependent: { ...dependent, running }, parkedId: old.Id, newId });
       if (!running || !parentRunning) {
         const why = running ? `; left stopped: ${parentName} is not running` : ', left stopped like the original';
         actions.push(`Recreated ${dependent.name} in the network namespace of the new ${parentName}${why}`);
         continue;
       }
-      await startContainer(docker, newId);
-      const verdict = await waitUntilHealthy(docker, newId, { healthyTimeoutMs: gate.healthyTimeoutMs, settleMs: gate.settleMs, restartCount: 0 }, signal);
+      await engine.startContainer(newId);
+      const verdict = await waitUntilHealthy(engine, newId, { healthyTimeoutMs: gate.healthyTimeoutMs, settleMs: gate.settleMs, restartCount: 0 }, signal);
       if (verdict.state === 'failed') {
-        const logs = await tailLogs(docker, newId, old.Config.Tty ?? false);
+        const logs = await engine.tailLogs(newId, old.Config.Tty ?? false);
         return { actions, rejoined, failure: { code: verdict.code, reason: `${dependent.name}, recreated to share the network of the new ${parentName}, ${verdict.detail}`, logs } };
       }
       actions.push(`Recreated ${dependent.name} in the network namespace of the new ${parentName}${sameImage ? '' : ` (from image ${old.Image.slice(7, 19)}, which its reference no longer names)`}`);
@@ -73,29 +73,29 @@ export async function rejoinDependents(
 }
 
 /** Removes the parked old dependents once the parent's replacement is final. */
-export async function finishRejoin(docker: Docker, rejoined: Rejoined[]): Promise<void> {
-  for (const { parkedId } of rejoined) await removeContainer(docker, parkedId);
+export async function finishRejoin(engine: Engine, rejoined: Rejoined[]): Promise<void> {
+  for (const { parkedId } of rejoined) await engine.removeContainer(parkedId);
 }
 
 /**
  * After the parent was rolled back (the old parent runs again, in a new namespace): removes the recreated dependents, puts the old
  * ones back under their names, and (re)starts every dependent that was running so that it joins the restored parent.
  */
-export async function restoreDependents(docker: Docker, dependents: NetworkDependent[], rejoined: Rejoined[]): Promise<string[]> {
+export async function restoreDependents(engine: Engine, dependents: NetworkDependent[], rejoined: Rejoined[]): Promise<string[]> {
   const problems: string[] = [];
   for (const dependent of dependents) {
     const done = rejoined.find((r) => r.dependent.id === dependent.id);
     try {
       if (done) {
         // rollBack may have removed it already.
-        await removeContainer(docker, done.newId).catch((error: unknown) => {
+        await engine.removeContainer(done.newId).catch((error: unknown) => {
           if (!isNotFound(error)) throw error;
         });
-        await unpark(docker, done.parkedId, dependent.name, done.dependent.running);
+        await unpark(engine, done.parkedId, dependent.name, done.dependent.running);
       } else {
-        const now = await inspectContainer(docker, dependent.id);
-        if (now && containerNameOf(now.Name) !== dependent.name) await renameContainer(docker, dependent.id, dependent.name);
-        if (now?.State.Running === true || dependent.running) await docker.getContainer(dependent.id).restart({ t: stopTimeoutSeconds({}, now?.Config.StopTimeout) });
+        const now = await engine.inspectContainer(dependent.id);
+        if (now && containerNameOf(now.Name) !== dependent.name) await engine.renameContainer(dependent.id, dependent.name);
+        if (now?.State.Running === true || dependent.running) await engine.restartContainer(dependent.id, stopTimeoutSeconds({}, now?.Config.StopTimeout));
       }
     } catch (error) {
       problems.push(`restoring ${dependent.name} failed: ${errorMessage(error)}`);

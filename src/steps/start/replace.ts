@@ -1,18 +1,9 @@
 import type { FailureCode } from '../../model/failureCodes.js';
-import type Docker from 'dockerode';
+import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
-import {
-  createContainer,
-  inspectContainer,
-  isNotFound,
-  localImage,
-  removeContainer,
-  startContainer,
-  stopContainer,
-  tailLogs,
-} from '../../adapters/engineContainers.js';
+import { isNotFound } from '../../adapters/engineContainers.js';
 import { stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
 import { finishRejoin, rejoinDependents, restoreDependents } from './dependents.js';
 import { waitUntilHealthy } from './gate.js';
@@ -64,18 +55,18 @@ const logBlock = (lines: string[]): string =>
  * Removes the failed replacement (if any) and puts the parked container back under its name, started if it was running; then the
  * containers sharing its network namespace are put back too and restarted, so they join the restored container's new namespace.
  */
-async function rollBack(docker: Docker, newId: string | undefined, parked: ContainerInspect, item: StartItem, rejoined: Rejoined[] = []): Promise<{ actions: string[]; problem?: string }> {
+async function rollBack(engine: Engine, newId: string | undefined, parked: ContainerInspect, item: StartItem, rejoined: Rejoined[] = []): Promise<{ actions: string[]; problem?: string }> {
   try {
-    for (const { newId: id } of rejoined) await removeContainer(docker, id).catch(ignoreNotFound);
-    if (newId !== undefined) await removeContainer(docker, newId).catch(ignoreNotFound);
-    await unpark(docker, parked.Id, item.name, item.startAfter);
+    for (const { newId: id } of rejoined) await engine.removeContainer(id).catch(ignoreNotFound);
+    if (newId !== undefined) await engine.removeContainer(newId).catch(ignoreNotFound);
+    await unpark(engine, parked.Id, item.name, item.startAfter);
   } catch (error) {
     return { actions: [], problem: `rolling back ${item.name} failed too (${errorMessage(error)}); ${item.parkedAs} is kept for the next run` };
   }
   const actions = [`Rolled back ${item.name}: removed the new container and ${item.startAfter ? 'restarted' : 'restored'} the previous one`];
   const dependents = item.dependents ?? [];
   if (dependents.length === 0 || !item.startAfter) return { actions };
-  const problems = await restoreDependents(docker, dependents, rejoined);
+  const problems = await restoreDependents(engine, dependents, rejoined);
   if (problems.length > 0) return { actions, problem: problems.join('; ') };
   actions.push(`Restarted ${dependents.map((d) => d.name).join(', ')} in the network namespace of the restored ${item.name}`);
   return { actions };
@@ -91,25 +82,25 @@ const ignoreNotFound = (error: unknown): void => {
  * container. On any failure the parked container (and its dependents) are restored.
  */
 export async function replaceParked(
-  docker: Docker,
+  engine: Engine,
   item: StartItem,
   gate: Omit<HealthGate, 'restartCount'>,
   signal: AbortSignal,
   progress: (message: string) => void,
 ): Promise<ReplaceOutcome> {
   const actions: string[] = [];
-  const parked = item.parkedId === undefined ? undefined : await inspectContainer(docker, item.parkedId);
+  const parked = item.parkedId === undefined ? undefined : await engine.inspectContainer(item.parkedId);
   if (!parked) return { actions, failure: { code: 'parked-missing', reason: `${item.parkedAs} disappeared before it could be replaced` } };
   if (signal.aborted) {
     // Interrupted before this container's turn (freshen run settles parked containers after Ctrl-C): put it back, start nothing new.
-    const rollback = await rollBack(docker, undefined, parked, item);
+    const rollback = await rollBack(engine, undefined, parked, item);
     const reason = rollback.problem ?? `the run was interrupted before ${item.name} was replaced; the previous container runs again`;
     return { actions: rollback.actions, failure: { code: 'interrupted', reason: `${item.name}: ${reason}` }, rolledBack: rollback.problem === undefined };
   }
   let newId: string | undefined;
   let rejoined: Rejoined[] = [];
   const rollBackWith = async (code: FailureCode, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
-    const rollback = await rollBack(docker, newId, parked, item, rejoined);
+    const rollback = await rollBack(engine, newId, parked, item, rejoined);
     const outcome = rollback.problem ?? `rolled back to the previous container (${shortDigest(parked.Image)})`;
     return {
       actions: [...actions, ...rollback.actions],
@@ -121,44 +112,44 @@ export async function replaceParked(
     let restartCount = 0;
     if (parked.State.Running) {
       // A run killed between parking and stopping left it running: stop it before its replacement takes over.
-      await stopContainer(docker, parked.Id, stopTimeoutSeconds({}, parked.Config.StopTimeout));
+      await engine.stopContainer(parked.Id, stopTimeoutSeconds({}, parked.Config.StopTimeout));
       actions.push(`Stopped ${item.parkedAs}, left running by an interrupted run`);
     }
     if (item.action === 'redo' && item.leftoverId !== undefined) {
-      await removeContainer(docker, item.leftoverId);
+      await engine.removeContainer(item.leftoverId);
       actions.push(`Removed the unfinished replacement ${item.name} left by an interrupted run`);
     }
     if (item.action === 'adopt' && item.leftoverId !== undefined) {
       newId = item.leftoverId;
-      restartCount = (await inspectContainer(docker, newId))?.RestartCount ?? 0;
+      restartCount = (await engine.inspectContainer(newId))?.RestartCount ?? 0;
     } else {
       progress(`creating ${item.name}`);
-      const oldImage = await localImage(docker, parked.Image);
+      const oldImage = await engine.localImage(parked.Image);
       const spec = replacementSpec(parked, oldImage?.Config, parked.Config.Image);
       if (item.networkParent !== undefined) spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(item.networkParent) };
-      newId = await createContainer(docker, spec, extraNetworkConnections(parked));
+      newId = await engine.createContainer(spec, extraNetworkConnections(parked));
     }
-    const created = await inspectContainer(docker, newId);
+    const created = await engine.inspectContainer(newId);
     const change = `${item.ref}: ${shortDigest(parked.Image)} → ${shortDigest(created?.Image ?? '?')}`;
     let healthy = 'left stopped like the original';
     if (item.startAfter) {
-      await startContainer(docker, newId);
+      await engine.startContainer(newId);
       progress(`waiting for ${item.name} to become healthy`);
-      const verdict = await waitUntilHealthy(docker, newId, { ...gate, restartCount }, signal);
+      const verdict = await waitUntilHealthy(engine, newId, { ...gate, restartCount }, signal);
       if (verdict.state === 'failed') {
-        const logs = await tailLogs(docker, newId, created?.Config.Tty ?? false, LOG_LINES);
+        const logs = await engine.tailLogs(newId, created?.Config.Tty ?? false, LOG_LINES);
         return await rollBackWith(verdict.code, `the new container (${change}) ${verdict.detail}`, logs);
       }
       healthy = `healthy after ${formatDuration(verdict.elapsedMs)}`;
     }
-    const dependents = await rejoinDependents(docker, item.dependents ?? [], item.name, item.startAfter, gate, signal, progress);
+    const dependents = await rejoinDependents(engine, item.dependents ?? [], item.name, item.startAfter, gate, signal, progress);
     rejoined = dependents.rejoined;
     if (dependents.failure) {
       const { code, reason, logs } = dependents.failure;
       return await rollBackWith(signal.aborted ? 'interrupted' : code, `the new container (${change}) passed, but ${reason}`, logs);
     }
-    await finishRejoin(docker, rejoined);
-    await removeContainer(docker, parked.Id);
+    await finishRejoin(engine, rejoined);
+    await engine.removeContainer(parked.Id);
     actions.push(`Replaced ${item.name} (${change}), ${healthy}; removed ${item.parkedAs}`, ...dependents.actions);
     return { actions };
   } catch (error) {

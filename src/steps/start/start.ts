@@ -1,7 +1,6 @@
 import type { FailureCode } from '../../model/failureCodes.js';
 import { registrySettings, rolloutTag } from '../../model/inventory.js';
 import { changed, failed } from '../../model/results.js';
-import { inspectAllContainers, localImage } from '../../adapters/engineContainers.js';
 import { isManagedImage, isParkedName, originalName, parkedName } from '../../containers/managed.js';
 import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
 import { mapLimit } from '../../shared/mapLimit.js';
@@ -52,8 +51,8 @@ export const startStep: StepHandler<StartPlan> = {
     const registry = registrySettings(ctx.vars);
     if (!registry) return { items: [], options: opts };
     const target = { registry: registry.name, tag: rolloutTag(ctx.vars) };
-    const docker = await ctx.connections.docker();
-    const containers = await inspectAllContainers(docker);
+    const engine = await ctx.connections.engine();
+    const containers = await engine.inspectAllContainers();
     const byName = new Map(containers.map((container) => [containerName(container), container]));
     const stopped = ctx.facts.stopped ?? [];
     // Whether a leftover from another run was running cannot be known; a service is assumed to be meant to run.
@@ -78,7 +77,7 @@ export const startStep: StepHandler<StartPlan> = {
     for (const parked of parkedOnes) {
       const name = originalName(containerName(parked));
       const ref = parked.Config.Image;
-      if (!images.has(ref)) images.set(ref, (await localImage(docker, ref))?.Id);
+      if (!images.has(ref)) images.set(ref, (await engine.localImage(ref))?.Id);
       const settled = settleParked(parked, byName.get(name), wasRunning(name), images.get(ref));
       items.push({ ...settled, ...shared(name) });
     }
@@ -94,7 +93,7 @@ export const startStep: StepHandler<StartPlan> = {
   changes: (plan) => plan.items.map(wouldStart),
 
   async apply(ctx, plan) {
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     const actions: string[] = [];
     const failures: Array<{ code: FailureCode; reason: string }> = [];
     // Parked containers this run's stop did not park are leftovers of an interrupted run.
@@ -103,7 +102,7 @@ export const startStep: StepHandler<StartPlan> = {
     let rescued = 0;
     const outcomes = new Map<StartItem, ReplaceOutcome>();
     for (const wave of replacementWaves(plan.items, (item) => item.networkParent)) {
-      const results = await mapLimit(wave, plan.options.parallel, (item) => replaceParked(docker, item, plan.options, ctx.signal, ctx.progress));
+      const results = await mapLimit(wave, plan.options.parallel, (item) => replaceParked(engine, item, plan.options, ctx.signal, ctx.progress));
       wave.forEach((item, i) => outcomes.set(item, results[i]!));
     }
     for (const item of plan.items) {

@@ -1,9 +1,8 @@
-import type Docker from 'dockerode';
+import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag } from '../../model/inventory.js';
 import { changed, failed } from '../../model/results.js';
-import { inspectAllContainers, inspectContainer, localImage, startContainer } from '../../adapters/engineContainers.js';
 import { parkedName, selectManagedContainers } from '../../containers/managed.js';
 import { stopOptions, stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
 import { park, unpark, type ParkTarget } from '../../containers/parking.js';
@@ -47,8 +46,8 @@ export const stopStep: StepHandler<StopPlan> = {
       ctx.facts.stopped = [];
       return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
     }
-    const docker = await ctx.connections.docker();
-    const containers = await inspectAllContainers(docker);
+    const engine = await ctx.connections.engine();
+    const containers = await engine.inspectAllContainers();
     const names = new Set(containers.map(containerName));
     const { managed } = selectManagedContainers(containers, { registry: registry.name, tag: rolloutTag(ctx.vars) });
     const plannedPulls = new Set((ctx.facts.pulled ?? []).filter((pull) => pull.planned).map((pull) => pull.ref));
@@ -58,7 +57,7 @@ export const stopStep: StepHandler<StopPlan> = {
     for (const container of managed) {
       const name = containerName(container);
       const ref = container.Config.Image;
-      if (!images.has(ref)) images.set(ref, (await localImage(docker, ref))?.Id);
+      if (!images.has(ref)) images.set(ref, (await engine.localImage(ref))?.Id);
       const current = images.get(ref);
       const planned = plannedPulls.has(ref);
       if (current === undefined && !planned) {
@@ -89,13 +88,13 @@ export const stopStep: StepHandler<StopPlan> = {
   notes: (plan) => plan.notes,
 
   async apply(ctx, plan) {
-    const docker = await ctx.connections.docker();
+    const engine = await ctx.connections.engine();
     const parked: StopItem[] = [];
     const actions: string[] = [];
     for (const item of plan.items) {
       ctx.progress(`stopping ${item.name}`);
       try {
-        await park(docker, item);
+        await park(engine, item);
         parked.push(item);
         actions.push(
           item.running
@@ -105,7 +104,7 @@ export const stopStep: StepHandler<StopPlan> = {
       } catch (error) {
         // The host is marked failed and start will not run, so nothing is left parked: each container goes back as it was.
         const reason = `stopping ${item.name} failed: ${errorMessage(error)}`;
-        const restored = await restoreAll(docker, [...parked, item]);
+        const restored = await restoreAll(engine, [...parked, item]);
         ctx.facts.stopped = [];
         return failed([reason, ...restored.problems].join('; '), 'stop-failed', [...actions, ...restored.actions], plan.notes);
       }
@@ -116,15 +115,15 @@ export const stopStep: StepHandler<StopPlan> = {
 };
 
 /** Puts back containers this step parked (or half-parked), starting the ones that were running. */
-async function restoreAll(docker: Docker, items: StopItem[]): Promise<{ actions: string[]; problems: string[] }> {
+async function restoreAll(engine: Engine, items: StopItem[]): Promise<{ actions: string[]; problems: string[] }> {
   const actions: string[] = [];
   const problems: string[] = [];
   for (const item of items) {
     try {
-      const now = await inspectContainer(docker, item.id);
+      const now = await engine.inspectContainer(item.id);
       if (!now) throw new Error('the container is gone');
-      if (containerName(now) !== item.name) await unpark(docker, item.id, item.name, item.running);
-      else if (item.running) await startContainer(docker, item.id);
+      if (containerName(now) !== item.name) await unpark(engine, item.id, item.name, item.running);
+      else if (item.running) await engine.startContainer(item.id);
       actions.push(`Restored ${item.name}`);
     } catch (error) {
       problems.push(`restoring ${item.name} failed: ${errorMessage(error)}`);

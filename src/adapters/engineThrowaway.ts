@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { errorMessage } from '../adapters/errors.js';
-import { engineCall } from '../adapters/engineImages.js';
-import { firstTarEntry, resolveLink } from './tarEntry.js';
+import { errorMessage } from './errors.js';
+import { engineCall } from './engineImages.js';
+import { firstTarEntry, resolveLink } from '../images/tarEntry.js';
 
 // Throwaway containers of an image, to read its files (created, never started) or to run a probe (started, then removed).
 

@@ -1,0 +1,117 @@
+import type Docker from 'dockerode';
+import type { ProbeAttempt } from '../containers/health.js';
+import type { ContainerCreateOptions, ContainerInspect, NetworkConnection } from '../containers/types.js';
+import {
+  createContainer,
+  execProbe,
+  inspectAllContainers,
+  inspectContainer,
+  isNotFound,
+  localImage,
+  removeContainer,
+  renameContainer,
+  startContainer,
+  stopContainer,
+  tailLogs,
+  type LocalImage,
+} from './engineContainers.js';
+import { buildImage, engineCall, localImageId, localTags, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
+import type { BuildOutcome, TransferOutcome } from './engineOutput.js';
+import { runThrowaway, withImageFiles, type ImageFiles, type RunOptions, type RunOutcome } from './engineThrowaway.js';
+
+/** Credentials for a pull or push, as the engine takes them (`X-Registry-Auth`). */
+export type EngineAuth = Docker.AuthConfig;
+
+/** A container as the engine lists it (no inspect): enough to know which image it uses. */
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  State: string;
+}
+
+/** A local image as the engine lists it. */
+export interface ImageSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Size: number;
+  Created: number;
+}
+
+/**
+ * The Docker Engine as the steps use it: every operation they need and nothing else. One policy for all of them: a connection
+ * failure is an UnreachableError (the host is reported unreachable); "no such container or image" is `undefined` where a
+ * lookup can miss; anything else the engine says is an Error with its message. Steps receive an Engine, never dockerode, so
+ * every step can be unit-tested against a fake (test/support/fakeEngine.ts).
+ */
+export interface Engine {
+  inspectAllContainers(): Promise<ContainerInspect[]>;
+  inspectContainer(idOrName: string): Promise<ContainerInspect | undefined>;
+  listContainers(): Promise<ContainerSummary[]>;
+  createContainer(spec: ContainerCreateOptions, networks: NetworkConnection[]): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  restartContainer(id: string, timeoutSeconds: number): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  tailLogs(id: string, tty: boolean, count?: number): Promise<string[]>;
+  /** Runs `cmd` in a running container and waits at most `timeoutMs` (the probe of a health gate). */
+  exec(id: string, cmd: string[], timeoutMs: number): Promise<ProbeAttempt>;
+
+  localImage(ref: string): Promise<LocalImage | undefined>;
+  localImageId(ref: string): Promise<string | undefined>;
+  listImages(): Promise<ImageSummary[]>;
+  /** Tag → image ID of every local tag of `repository` (`REGISTRY/REPO`). */
+  localTags(repository: string): Promise<Map<string, string>>;
+  /** Pulls `ref`; resolves to the manifest digest the engine reports. */
+  pullImage(ref: string, auth: EngineAuth, signal: AbortSignal): Promise<string | undefined>;
+  pushImage(ref: string, auth: EngineAuth, signal: AbortSignal): Promise<TransferOutcome>;
+  buildImage(context: NodeJS.ReadableStream, request: BuildRequest, signal: AbortSignal, progress: (line: string) => void): Promise<BuildOutcome>;
+  tagImage(imageId: string, ref: string): Promise<void>;
+  /** Removes a tag or an image; one that is already gone is not an error. */
+  removeImage(refOrId: string): Promise<void>;
+
+  /** Reads files of an image through a container that is created, never started, and removed. */
+  withImageFiles<T>(image: string, read: (files: ImageFiles) => Promise<T>): Promise<T>;
+  /** Runs a script as root in a new container of `image`, then removes it. */
+  runThrowaway(image: string, script: string, options: RunOptions): Promise<RunOutcome>;
+}
+
+/** The Engine over a dockerode client. */
+export function dockerodeEngine(docker: Docker): Engine {
+  // One policy for every call: a connection failure is UnreachableError.
+  const call = engineCall;
+  return {
+    inspectAllContainers: () => call('listing containers', () => inspectAllContainers(docker)),
+    inspectContainer: (idOrName) => call(`inspecting ${idOrName}`, () => inspectContainer(docker, idOrName)),
+    listContainers: () => call('listing containers', () => docker.listContainers({ all: true }) as Promise<ContainerSummary[]>),
+    createContainer: (spec, networks) => call(`creating ${spec.name ?? 'a container'}`, () => createContainer(docker, spec, networks)),
+    startContainer: (id) => call(`starting ${id}`, () => startContainer(docker, id)),
+    stopContainer: (id, timeoutSeconds) => call(`stopping ${id}`, () => stopContainer(docker, id, timeoutSeconds)),
+    restartContainer: (id, timeoutSeconds) => call(`restarting ${id}`, () => docker.getContainer(id).restart({ t: timeoutSeconds })),
+    renameContainer: (id, name) => call(`renaming ${id}`, () => renameContainer(docker, id, name)),
+    removeContainer: (id) => call(`removing ${id}`, () => removeContainer(docker, id)),
+    tailLogs: (id, tty, count) => call(`reading the logs of ${id}`, () => tailLogs(docker, id, tty, count)),
+    exec: (id, cmd, timeoutMs) => execProbe(docker, id, cmd, timeoutMs),
+    localImage: (ref) => call(`inspecting ${ref}`, () => localImage(docker, ref)),
+    localImageId: (ref) => localImageId(docker, ref),
+    listImages: () => call('listing images', () => docker.listImages() as Promise<ImageSummary[]>),
+    localTags: (repository) => call(`listing the images of ${repository}`, () => localTags(docker, repository)),
+    pullImage: (ref, auth, signal) => pullImage(docker, ref, auth, signal),
+    pushImage: (ref, auth, signal) => pushImage(docker, ref, auth, signal),
+    buildImage: (context, request, signal, progress) => buildImage(docker, context, request, signal, progress),
+    tagImage: (imageId, ref) => call(`tagging ${ref}`, () => tagImage(docker, imageId, ref)),
+    removeImage: (refOrId) =>
+      call(`removing ${refOrId}`, async () => {
+        try {
+          await docker.getImage(refOrId).remove();
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }),
+    withImageFiles: (image, read) => withImageFiles(docker, image, read),
+    runThrowaway: (image, script, options) => runThrowaway(docker, image, script, options),
+  };
+}

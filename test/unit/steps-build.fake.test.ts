@@ -1,0 +1,72 @@
+// discover, rebuild and push on a fake engine and registry over a real image tree in a temp directory: the three passes of each,
+// and the verdict and provenance they hand on, beside the lab tests that build for real.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRunState } from '../../src/runner/facts.js';
+import { runStep } from '../../src/runner/runStep.js';
+import { discoverStep } from '../../src/steps/discover/discover.js';
+import { pushStep } from '../../src/steps/push/push.js';
+import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
+import type { StepHandler } from '../../src/steps/types.js';
+import type { HostFacts } from '../../src/runner/facts.js';
+import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
+
+const REPO = 'team/api';
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 't-fake-build-'));
+  await mkdir(join(root, REPO), { recursive: true });
+  await writeFile(join(root, REPO, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
+  await writeFile(join(root, REPO, 'app'), 'v1\n');
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('discover, rebuild, push on a fake engine', () => {
+  it('finds an image without provenance stale, builds it once with provenance, pushes both tags; the next run finds it fresh', async () => {
+    const registry = new FakeRegistry();
+    registry.publish(REPO, 'prod', `sha256:${'0'.repeat(63)}1`);
+    const engine = new FakeEngine(undefined, registry);
+    const run = newRunState();
+    const facts: HostFacts = {};
+    const step = (handler: StepHandler, check: boolean, options: Record<string, unknown> = {}) =>
+      runStep(handler, fakeContext({ engine, registry, check, facts, run, host: 'build1' }), options);
+
+    const found = await step(discoverStep, true, { root });
+    expect(found.status).toBe('ok');
+    expect(facts.images).toMatchObject([{ repository: REPO, stale: true }]);
+    expect(JSON.stringify(found.details)).toContain('no-provenance');
+
+    const planned = await step(rebuildStep, true);
+    expect(planned).toMatchObject({ status: 'changed', actions: [expect.stringContaining(`${registry.name}/${REPO}:prod`)] });
+    expect(engine.writes).toEqual([]);
+    const built = await step(rebuildStep, false);
+    expect(built.status, 'reason' in built ? built.reason : '').toBe('changed');
+    const dateRef = facts.built![0]!.dateRef;
+    // The build, then the metadata-only build that labels its package manifest, then the datestamp tag.
+    expect(engine.writes).toEqual([`build ${registry.name}/${REPO}:prod`, `build ${registry.name}/${REPO}:prod`, `tag ${dateRef}`]);
+    const image = engine.imageOf(`${registry.name}/${REPO}:prod`)!;
+    expect(Object.keys(image.config.Labels ?? {})).toEqual(
+      expect.arrayContaining(['org.freshen.context', 'org.freshen.bases', 'org.freshen.source', 'org.freshen.packages']),
+    );
+
+    const pushCheck = await step(pushStep, true);
+    expect(pushCheck.status).toBe('changed');
+    expect(registry.writes).toEqual([]);
+    const pushed = await step(pushStep, false);
+    expect(pushed.status, 'reason' in pushed ? pushed.reason : '').toBe('changed');
+    expect(engine.writes.slice(-2)).toEqual([`push ${registry.name}/${REPO}:prod`, `push ${dateRef}`]);
+    expect((await registry.imageConfig(REPO, 'prod'))?.configDigest).toBe(image.id);
+
+    // The next run: fresh, nothing to build, nothing to push.
+    const next: HostFacts = {};
+    const again = (handler: StepHandler, options: Record<string, unknown> = {}) =>
+      runStep(handler, fakeContext({ engine, registry, facts: next, run: newRunState(), host: 'build1' }), options);
+    await again(discoverStep, { root });
+    expect(next.images).toMatchObject([{ repository: REPO, stale: false }]);
+    expect(await again(rebuildStep)).toMatchObject({ status: 'ok' });
+    expect(await again(pushStep)).toMatchObject({ status: 'skipped', reason: 'nothing was built on this host' });
+  });
+});

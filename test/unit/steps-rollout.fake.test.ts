@@ -1,0 +1,88 @@
+// pull, stop, start and prune on a fake engine and registry: each step's check (plans, writes nothing), apply (does exactly the
+// plan) and apply again (nothing left), beside the lab tests that run them against real dockerds.
+import { describe, expect, it } from 'vitest';
+import { runStep } from '../../src/runner/runStep.js';
+import { newRunState } from '../../src/runner/facts.js';
+import { pruneStep } from '../../src/steps/prune/prune.js';
+import { pullStep } from '../../src/steps/pull/pull.js';
+import { startStep } from '../../src/steps/start/start.js';
+import { stopStep } from '../../src/steps/stop/stop.js';
+import type { StepHandler } from '../../src/steps/types.js';
+import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
+
+const REPO = 'app/web';
+const OLD = `sha256:${'0'.repeat(63)}1`;
+const NEW = `sha256:${'0'.repeat(63)}2`;
+
+/** A host running `web` on the old build while the registry serves the new one under prod. */
+function world() {
+  const registry = new FakeRegistry();
+  const ref = `${registry.name}/${REPO}:prod`;
+  const oldDigest = registry.publish(REPO, '20261101-0300', OLD);
+  const newDigest = registry.publish(REPO, 'prod', NEW, { 'org.t.version': '2' });
+  const engine = new FakeEngine((pulled) => (pulled === ref ? { image: { id: NEW, config: { Labels: { 'org.t.version': '2' } }, size: 2000 }, digest: newDigest } : undefined));
+  engine.addImage({ id: OLD, tags: [ref], repoDigests: [`${registry.name}/${REPO}@${oldDigest}`], config: { Labels: { 'org.t.version': '1' } } });
+  engine.addContainer('web', ref, { config: { Env: ['KEEP=me'], Cmd: ['serve'] } });
+  engine.addContainer('sidecar', 'busybox:latest', { image: 'sha256:busybox' });
+  return { registry, engine, ref, oldDigest, newDigest, facts: {}, run: newRunState() };
+}
+
+type World = ReturnType<typeof world>;
+
+/** Runs `step` three times: check, apply, apply again; returns the results and the engine writes of each pass. */
+async function threePasses(w: World, step: StepHandler, options: Record<string, unknown> = {}) {
+  const pass = async (check: boolean) => {
+    const before = w.engine.writes.length;
+    const ctx = fakeContext({ engine: w.engine, registry: w.registry, check, facts: w.facts, run: w.run, vars: { rollout_tag: 'prod' } });
+    const result = await runStep(step, ctx, options);
+    return { result, writes: w.engine.writes.slice(before) };
+  };
+  return { check: await pass(true), apply: await pass(false), again: await pass(false) };
+}
+
+describe('the rollout steps on a fake engine', () => {
+  it('pull: check names the digest and pulls nothing; apply pulls exactly that; again: ok', async () => {
+    const w = world();
+    const { check, apply, again } = await threePasses(w, pullStep);
+    expect(check.result).toMatchObject({ status: 'changed', actions: [`Pull ${w.ref}@${w.newDigest} (was ${w.oldDigest})`] });
+    expect(check.writes).toEqual([]);
+    expect(apply.result).toMatchObject({ status: 'changed', actions: [`Pulled ${w.ref}@${w.newDigest} (was ${w.oldDigest})`] });
+    expect(apply.writes).toEqual([`pull ${w.ref}`]);
+    expect(again.result).toMatchObject({ status: 'ok', notes: [`${w.ref} is up to date (${w.newDigest.slice(7, 19)}).`] });
+    expect(again.writes).toEqual([]);
+  });
+
+  it('stop then start: the container is parked, replaced on the new image with its settings, and the old one removed', async () => {
+    const w = world();
+    await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});
+    const stop = await threePasses(w, stopStep);
+    expect(stop.check.result.status).toBe('changed');
+    expect(stop.check.writes).toEqual([]);
+    expect(stop.apply.writes).toEqual(['rename web web.freshen-old', 'stop web.freshen-old']);
+    expect(stop.again.result.status).toBe('ok');
+
+    const start = await threePasses(w, startStep, { settle: '0s' });
+    expect(start.check.result.status).toBe('changed');
+    expect(start.check.writes).toEqual([]);
+    expect(start.apply.result).toMatchObject({ status: 'changed' });
+    expect(start.apply.writes).toEqual([`create web ${w.ref}`, 'start web', 'remove web.freshen-old']);
+    expect(start.again.result.status).toBe('ok');
+    const web = await w.engine.inspectContainer('web');
+    expect(web).toMatchObject({ Image: NEW, State: { Running: true }, Config: { Env: ['KEEP=me'], Cmd: ['serve'] } });
+    expect((await w.engine.inspectAllContainers()).map((c) => c.Name).sort()).toEqual(['/sidecar', '/web']);
+  });
+
+  it('prune: removes the managed repository’s image no container uses, keeping the previous one for a rollback', async () => {
+    const w = world();
+    const older = w.engine.addImage({ tags: [`${w.registry.name}/${REPO}:20261001-0300`], created: 100 });
+    const previous = w.engine.addImage({ tags: [`${w.registry.name}/${REPO}:20261015-0300`], created: 200 });
+    const { check, apply, again } = await threePasses(w, pruneStep);
+    expect(check.result).toMatchObject({ status: 'changed', actions: [expect.stringContaining(`Remove image ${w.registry.name}/${REPO}:20261001-0300`)] });
+    expect(check.writes).toEqual([]);
+    expect(apply.writes).toEqual([`rmi ${w.registry.name}/${REPO}:20261001-0300`, `rmi ${older}`]);
+    expect(w.engine.images.has(older)).toBe(false);
+    expect(w.engine.images.has(previous)).toBe(true);
+    expect(w.engine.images.has(OLD)).toBe(true);
+    expect(again.result.status).toBe('ok');
+  });
+});

@@ -1,5 +1,5 @@
 import { parseImageRef } from '../model/imageRef.js';
-import type { ManagedImage, PackageProbeFacts } from '../runner/facts.js';
+import type { ManagedImage, PackageProbeFacts } from './managedImage.js';
 import { buildOrder, treeDependencies } from './graph.js';
 import type { ProvenanceRead } from './provenance.js';
 import { verdictNote } from './imageSentences.js';

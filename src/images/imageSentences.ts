@@ -1,5 +1,5 @@
 import { shortDigest } from '../model/imageRef.js';
-import type { ManagedImage } from '../runner/facts.js';
+import type { ManagedImage } from './managedImage.js';
 
 /** `sha256:0123456789ab…`, how results show an image ID or digest. */
 export const shownDigest = (digest: string): string => `sha256:${shortDigest(digest)}…`;

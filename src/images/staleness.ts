@@ -1,6 +1,6 @@
 import { shortDigest } from '../model/imageRef.js';
 import { formatDuration } from '../model/duration.js';
-import type { PackageProbeFacts, StaleReason } from '../runner/facts.js';
+import type { PackageProbeFacts, StaleReason } from './managedImage.js';
 import type { ProvenanceRead } from './provenance.js';
 
 /** Everything the verdict needs to know about one managed image, looked up beforehand. */

@@ -1,5 +1,6 @@
 import { UnreachableError, errorMessage } from '../adapters/errors.js';
 import { isFailureCode } from '../model/failureCodes.js';
+import { recordPlanned } from './facts.js';
 import { changed, failed, ok, skipped, unreachable, type StepResult } from '../model/results.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 
@@ -10,6 +11,8 @@ import type { StepContext, StepHandler } from '../steps/types.js';
 export async function runStep(handler: StepHandler, ctx: StepContext, options: Record<string, unknown>): Promise<StepResult> {
   try {
     const plan = await handler.plan(ctx, options);
+    const planned = handler.planned?.(plan, ctx.check);
+    if (planned) recordPlanned(ctx.facts, ctx.run, planned);
     const changes = handler.changes(plan);
     const notes = handler.notes?.(plan) ?? [];
     const diff = handler.diff?.(plan) ?? [];

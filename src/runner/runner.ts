@@ -150,7 +150,7 @@ async function runHost(job: HostRun): Promise<HostOutcome> {
   for (const step of play.steps) {
     if (options.signal.aborted) {
       outcome = 'interrupted';
-      if (!(step.kind === 'start' && hasParkedContainers(job.facts.get(host)))) continue;
+      if (!deps.handlers[step.kind]?.settlesLeftovers?.(job.facts.get(host) ?? {})) continue;
     }
     const started = emit({ type: 'step-start', playIndex, host, step });
     const ctx = stepContext(job, (message) => void emit({ type: 'progress', playIndex, host, step, message }));
@@ -183,9 +183,6 @@ function skipHost(job: Pick<HostRun, 'play' | 'playIndex' | 'host' | 'emit' | 'c
   }
   emit({ type: 'host-end', playIndex, host, status: 'skipped' });
 }
-
-/** True when `stop` parked containers on the host and no `start` has settled them yet. */
-const hasParkedContainers = (facts: HostFacts | undefined): boolean => (facts?.stopped ?? []).some((entry) => !entry.planned);
 
 const withoutDiff = ({ diff: _diff, ...result }: StepResult): StepResult => result;
 

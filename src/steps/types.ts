@@ -2,7 +2,7 @@ import type { HostConnections } from '../adapters/types.js';
 import type { Host, Inventory } from '../model/inventory.js';
 import type { StepKind } from '../model/playbook.js';
 import type { ImageDiff, StepResult } from '../model/results.js';
-import type { HostFacts, RunState } from '../runner/facts.js';
+import type { HostFacts, PlannedFacts, RunState } from '../runner/facts.js';
 
 /** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
 export interface StepContext {
@@ -36,6 +36,13 @@ export interface StepHandler<Plan = unknown> {
   details?(plan: Plan): Record<string, unknown>;
   /** What `--diff` shows: images before and after, per container. */
   diff?(plan: Plan): ImageDiff[];
+  /**
+   * The facts this plan announces to later steps (discover's images, rebuild's builds, …), as a value: the runner records them,
+   * so a plan itself writes no shared state. `check` tells whether the run only plans (push announces its pushes only then).
+   */
+  planned?(plan: Plan, check: boolean): PlannedFacts;
+  /** True when the step must still run after Ctrl-C because it settles what an earlier step left (start and parked containers). */
+  settlesLeftovers?(facts: HostFacts): boolean;
   /** Why the step does not apply to this host at all (nothing built to push, not a registry host): reported `skipped`. */
   skipped?(plan: Plan): string | undefined;
   apply(ctx: StepContext, plan: Plan): Promise<StepResult>;

@@ -8,6 +8,7 @@ import { monotonicClock, type RunClock } from '../../src/runner/clock.js';
 import type { RunEvent } from '../../src/runner/events.js';
 import { exitCodeOf } from '../../src/runner/report.js';
 import { runPlaybook, type RunOptions } from '../../src/runner/runner.js';
+import { startStep } from '../../src/steps/start/start.js';
 import type { StepContext, StepHandler } from '../../src/steps/types.js';
 
 // The runner is tested with in-memory steps: what is under test is ordering, batching, stopping and bookkeeping.
@@ -298,7 +299,12 @@ describe('runPlaybook', () => {
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2:web3', steps: steps('pull', 'stop', 'start', 'gc') })] },
       inv,
       { check: false, extraVars: {}, forks: 1, signal: interrupt.signal },
-      { handlers: { ...base, stop: parking as StepHandler }, connectionsOf: noConnections, emit: () => undefined },
+      {
+        // start declares that it settles parked containers (its real declaration), so the runner runs it after Ctrl-C.
+        handlers: { ...base, stop: parking as StepHandler, start: { ...base.start, settlesLeftovers: startStep.settlesLeftovers } },
+        connectionsOf: noConnections,
+        emit: () => undefined,
+      },
     );
     // web2's parked container is settled by start; gc does not run, and web3 starts nothing.
     expect(applied).toEqual(['web2:pull', 'web2:stop', 'web2:start']);

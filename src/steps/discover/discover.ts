@@ -5,7 +5,7 @@ import { datestampFormatOf } from '../../images/datestamp.js';
 import { parseImageRef } from '../../model/imageRef.js';
 import { ok } from '../../model/results.js';
 import { holdNote, readRollbackHolds } from '../../images/rollbackHold.js';
-import type { ManagedImage } from '../../runner/facts.js';
+import type { ManagedImage } from '../../images/managedImage.js';
 import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images/assess.js';
 import { readBuildContext } from '../../images/contextFiles.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
@@ -88,12 +88,13 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
       ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs, now: new Date() } : {}),
     });
     if (!assessment.ok) throw new Error(assessment.error);
-    ctx.facts.images = assessment.images;
     if (assessment.images.length === 0) notes.push(`no managed images below ${root}`);
     return { images: assessment.images, notes: [...notes, ...assessment.notes] };
   },
 
   changes: () => [],
+
+  planned: (plan) => ({ host: { images: plan.images } }),
 
   notes: (plan) => plan.notes,
 

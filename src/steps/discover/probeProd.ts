@@ -1,6 +1,6 @@
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { registrySettings } from '../../model/inventory.js';
-import type { PackageProbeFacts } from '../../runner/facts.js';
+import type { PackageProbeFacts } from '../../images/managedImage.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
 import { registryAuth } from '../../adapters/engineImages.js';

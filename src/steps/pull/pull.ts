@@ -8,6 +8,14 @@ import { managedImageRefs, selectManagedContainers } from '../../containers/mana
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
 
+/** A reference pulled (or, planned, to be pulled) on the host: the fact pull hands on to stop and start. */
+export interface PulledImage {
+  ref: string;
+  /** The image ID now local; undefined when only planned. */
+  imageId?: string;
+  planned: boolean;
+}
+
 /** One managed image reference that differs from what the registry serves (or that a planned push will change). */
 export interface PullItem {
   /** `REGISTRY/REPO:TAG`. */
@@ -42,7 +50,6 @@ export const pullStep: StepHandler<PullPlan> = {
   async plan(ctx) {
     const registry = registrySettings(ctx.vars);
     if (!registry) {
-      ctx.facts.pulled = [];
       return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
     }
     const tag = rolloutTag(ctx.vars);
@@ -70,13 +77,14 @@ export const pullStep: StepHandler<PullPlan> = {
       }
     }
     if (managed.length === 0) notes.push(`No managed containers (images ${registry.name}/…:${tag}).`);
-    ctx.facts.pulled = items.map((item) => ({ ref: item.ref, planned: true }));
     return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name) };
   },
 
   diff: (plan) => plan.diff ?? [],
 
   changes: (plan) => plan.items.map(wouldPull),
+
+  planned: (plan) => ({ host: { pulled: plan.items.map((item) => ({ ref: item.ref, planned: true })) } }),
 
   notes: (plan) => plan.notes,
 

@@ -37,7 +37,6 @@ export const pushStep: StepHandler<PushPlan> = {
       if (missing.length === 0) notes.push(`${image.ref}: the registry already serves ${shownDigest(image.imageId!)}`);
       else pushes.push({ repository: image.repository, ...(image.imageId ? { imageId: image.imageId } : {}), refs: missing });
     }
-    if (ctx.check) for (const push of pushes) for (const ref of push.refs) ctx.run.pushed.set(ref, { planned: true });
     return { pushes, notes };
   },
 
@@ -45,6 +44,9 @@ export const pushStep: StepHandler<PushPlan> = {
     plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}`),
 
   notes: (plan) => plan.notes,
+
+  // Only a check run announces its pushes as planned: a real run records what the registry then serves.
+  planned: (plan, check) => (check ? { pushes: plan.pushes.flatMap((p) => p.refs) } : {}),
 
   skipped: (plan) => plan.skip,
 

@@ -3,7 +3,8 @@ import { datestampFormatOf } from '../../images/datestamp.js';
 import { formatDuration } from '../../model/duration.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
-import type { BuiltImage, ManagedImage } from '../../runner/facts.js';
+import type { ManagedImage } from '../../images/managedImage.js';
+import type { BuiltImage } from './builtImage.js';
 import { buildOne } from './buildOne.js';
 import { chooseDatestampTag } from './datestampTags.js';
 import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
@@ -41,11 +42,12 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
       const tag = await chooseDatestampTag({ registry, ...(engine ? { engine } : {}), repository: image.repository, when: now, format: opts.dateFormat });
       builds.push({ image, dateRef: `${registry.name}/${image.repository}:${tag}` });
     }
-    ctx.facts.built = builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true }));
     return { options: opts, builds, tree: images.map((i) => i.repository) };
   },
 
   changes: (plan) => plan.builds.map((b) => plannedBuildSentence(b.image, b.dateRef)),
+
+  planned: (plan) => ({ host: { built: plan.builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true })) } }),
 
   async apply(ctx, plan) {
     const engine = await ctx.connections.engine();

@@ -92,6 +92,9 @@ export const startStep: StepHandler<StartPlan> = {
 
   changes: (plan) => plan.items.map(wouldStart),
 
+  // After Ctrl-C, start still runs where stop parked containers, so none is left down.
+  settlesLeftovers: (facts) => (facts.stopped ?? []).some((entry) => !entry.planned),
+
   async apply(ctx, plan) {
     const engine = await ctx.connections.engine();
     const actions: string[] = [];

@@ -9,6 +9,16 @@ import { park, unpark, type ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
 
+
+/** A container stop set aside (or, planned, would set aside): the fact stop hands on to start. */
+export interface ParkedContainer {
+  name: string;
+  parkedAs: string;
+  planned: boolean;
+  /** False when the container was already stopped: `start` then creates its replacement without starting it. */
+  wasRunning?: boolean;
+}
+
 /** A managed container whose image has a newer local version (or will have, after a planned pull). */
 export interface StopItem extends ParkTarget {
   ref: string;
@@ -43,7 +53,6 @@ export const stopStep: StepHandler<StopPlan> = {
     const stop = stopOptions(options);
     const registry = registrySettings(ctx.vars);
     if (!registry) {
-      ctx.facts.stopped = [];
       return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
     }
     const engine = await ctx.connections.engine();
@@ -79,11 +88,12 @@ export const stopStep: StepHandler<StopPlan> = {
         toImage: planned ? undefined : current,
       });
     }
-    ctx.facts.stopped = items.map((item) => ({ name: item.name, parkedAs: parkedName(item.name), planned: true, wasRunning: item.running }));
     return { items, notes };
   },
 
   changes: (plan) => plan.items.map(wouldStop),
+
+  planned: (plan) => ({ host: { stopped: plan.items.map((item) => ({ name: item.name, parkedAs: parkedName(item.name), planned: true, wasRunning: item.running })) } }),
 
   notes: (plan) => plan.notes,
 

@@ -1,0 +1,12 @@
+// What rebuild hands on to push (and, planned, to pull in check mode).
+
+/** An image that `rebuild` built (or, in check mode, would build). */
+export interface BuiltImage {
+  repository: string;
+  ref: string;
+  /** The immutable datestamp tag, `registry/repository:20261128-0301`. */
+  dateRef: string;
+  /** Local image ID; undefined in check mode. */
+  imageId?: string;
+  planned: boolean;
+}

@@ -33,9 +33,7 @@ class LazyHostConnections implements HostConnections {
 
   docker(): Promise<Docker> {
     if (this.dockerClient === undefined) {
-      const opening = Promise.resolve().then(() =>
-        connectDocker(endpointOf<DockerEndpoint>(this.vars().docker, this.hostName, 'docker', 'host')),
-      );
+      const opening = Promise.resolve().then(() => connectDocker(endpointOf<DockerEndpoint>(this.vars().docker, this.hostName, 'docker', 'host')));
       // A failed attempt is not kept: the next step may try again.
       this.dockerClient = opening.catch((error: unknown) => {
         this.dockerClient = undefined;

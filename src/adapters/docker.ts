@@ -14,9 +14,7 @@ export const DEFAULT_REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** A `docker.host` value, understood. */
 export type DockerAddress =
-  | { kind: 'unix'; socketPath: string }
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'ssh'; user: string; host: string; port: number };
+  { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'ssh'; user: string; host: string; port: number };
 
 /** Parses `unix:///path`, `tcp://host[:port]` or `ssh://[user@]host[:port]`; throws on anything else. */
 export function parseDockerHost(address: string, defaults: { tls?: boolean; user?: string } = {}): DockerAddress {
@@ -120,13 +118,18 @@ async function readTlsFiles(endpoint: DockerEndpoint): Promise<{ ca?: Buffer; ce
     try {
       return await readFile(expandHome(file));
     } catch (error) {
-      throw new Error(`could not read the TLS ${what} file ${file} for docker host ${redactAddress(endpoint.host)}: ${(error as { code?: string }).code ?? errorMessage(error)}`);
+      throw new Error(
+        `could not read the TLS ${what} file ${file} for docker host ${redactAddress(endpoint.host)}: ${(error as { code?: string }).code ?? errorMessage(error)}`,
+      );
     }
   };
   return { ca: await read('ca', endpoint.tls?.ca), cert: await read('cert', endpoint.tls?.cert), key: await read('key', endpoint.tls?.key) };
 }
 
-async function sshDockerClient(address: Extract<DockerAddress, { kind: 'ssh' }>, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
+async function sshDockerClient(
+  address: Extract<DockerAddress, { kind: 'ssh' }>,
+  endpoint: DockerEndpoint,
+): Promise<{ docker: Docker; close: () => Promise<void> }> {
   const sshEndpoint = { host: address.host, port: address.port, user: address.user, identity_file: endpoint.identity_file, known_hosts: endpoint.known_hosts };
   let current: Promise<Ssh2Session> = connectSsh(sshEndpoint);
   let closed = false;

@@ -23,7 +23,13 @@ export function foldBuildOutput(messages: readonly EngineMessage[]): BuildOutcom
   let imageId: string | undefined;
   let error: string | undefined;
   for (const message of messages) {
-    if (message.stream) lines.push(...message.stream.split('\n').map((l) => l.trimEnd()).filter((l) => l !== ''));
+    if (message.stream)
+      lines.push(
+        ...message.stream
+          .split('\n')
+          .map((l) => l.trimEnd())
+          .filter((l) => l !== ''),
+      );
     if (message.aux?.ID) imageId = message.aux.ID;
     const problem = errorOf(message);
     if (problem) error = problem;

@@ -104,7 +104,12 @@ export async function runThrowaway(docker: Docker, image: string, script: string
     try {
       await container.start();
     } catch (error) {
-      return { ok: false, error: `it could not start: ${errorMessage(error).replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim()}` };
+      return {
+        ok: false,
+        error: `it could not start: ${errorMessage(error)
+          .replace(/^\(HTTP code \d+\) [a-z ]+ - /, '')
+          .trim()}`,
+      };
     }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -112,7 +117,8 @@ export async function runThrowaway(docker: Docker, image: string, script: string
       options.signal.addEventListener('abort', () => resolve('timeout'), { once: true });
     });
     const waited = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, timedOut]).finally(() => clearTimeout(timer));
-    if (waited === 'timeout') return { ok: false, error: options.signal.aborted ? 'interrupted' : `it did not finish within ${Math.round(options.timeoutMs / 1000)}s` };
+    if (waited === 'timeout')
+      return { ok: false, error: options.signal.aborted ? 'interrupted' : `it did not finish within ${Math.round(options.timeoutMs / 1000)}s` };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
     return { ok: true, exitCode: waited.StatusCode, ...demuxLogs(logs) };
   } finally {

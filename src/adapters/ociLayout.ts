@@ -35,7 +35,10 @@ export class OciLayout {
 
   /** True when the directory has the `oci-layout` marker. */
   async exists(): Promise<boolean> {
-    return stat(join(this.dir, 'oci-layout')).then(() => true, (error: unknown) => (isMissing(error) ? false : Promise.reject(error)));
+    return stat(join(this.dir, 'oci-layout')).then(
+      () => true,
+      (error: unknown) => (isMissing(error) ? false : Promise.reject(error)),
+    );
   }
 
   /** `index.json`, or an empty index when the layout does not exist yet. */
@@ -58,7 +61,10 @@ export class OciLayout {
 
   /** The blob's size on disk, or undefined when the layout lacks it. */
   async blobSize(digest: string): Promise<number | undefined> {
-    return stat(this.blobFile(digest)).then((s) => s.size, (error: unknown) => (isMissing(error) ? undefined : Promise.reject(error)));
+    return stat(this.blobFile(digest)).then(
+      (s) => s.size,
+      (error: unknown) => (isMissing(error) ? undefined : Promise.reject(error)),
+    );
   }
 
   async openBlob(digest: string): Promise<BlobStream> {

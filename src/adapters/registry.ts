@@ -6,15 +6,7 @@ import { RegistryError, UnreachableError, errorMessage, isConnectionError } from
 import { HttpTimeoutError, HttpTransport, type HttpResponse, type StreamResponse } from './httpTransport.js';
 import { blobPath, mountBlob, uploadBlob, type UploadIo } from './registryBlobs.js';
 import { TokenCache, accessKey, basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './registryAuth.js';
-import {
-  MANIFEST_ACCEPT,
-  configDigestOf,
-  isIndex,
-  manifestMediaType,
-  nextLink,
-  platformManifestDigest,
-  sha256Digest,
-} from './registryFormats.js';
+import { MANIFEST_ACCEPT, configDigestOf, isIndex, manifestMediaType, nextLink, platformManifestDigest, sha256Digest } from './registryFormats.js';
 import type { BlobStream, RegistryClient, RegistryImageConfig, RegistryManifest } from './types.js';
 
 /** Options of `createRegistryClient`. */
@@ -97,7 +89,12 @@ class HttpRegistryClient implements ClosableRegistryClient {
     if (reference.startsWith('sha256:') && reference !== computed) {
       throw new Error(`registry ${this.name} served ${repository}@${reference} with content whose digest is ${computed}`);
     }
-    return { digest: headerOf(res, 'docker-content-digest') ?? computed, mediaType: manifestMediaType(headerOf(res, 'content-type'), body), raw: res.body, body };
+    return {
+      digest: headerOf(res, 'docker-content-digest') ?? computed,
+      mediaType: manifestMediaType(headerOf(res, 'content-type'), body),
+      raw: res.body,
+      body,
+    };
   }
 
   async imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined> {
@@ -280,7 +277,8 @@ class HttpRegistryClient implements ClosableRegistryClient {
     if (error instanceof HttpTimeoutError) {
       return new UnreachableError(`${where} did not answer ${method} ${new URL(url).pathname} within ${formatDuration(this.timeoutMs)}`, 'timeout');
     }
-    if (code === 'ECONNREFUSED') return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: connection refused`, 'connection-refused');
+    if (code === 'ECONNREFUSED')
+      return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: connection refused`, 'connection-refused');
     if (TLS_CODES.test(code)) {
       return new UnreachableError(`${where} at ${redactUrl(this.settings.url)} failed the TLS check (${code}); is registry_ca its CA?`, 'tls-error');
     }
@@ -293,7 +291,8 @@ class HttpRegistryClient implements ClosableRegistryClient {
     const path = new URL(url).pathname;
     let detail = registryErrorDetail(res.body);
     if (res.status === 401) {
-      detail = this.settings.auth !== undefined ? `the credentials of user ${this.settings.auth.username} were refused` : 'it needs credentials (set registry_auth)';
+      detail =
+        this.settings.auth !== undefined ? `the credentials of user ${this.settings.auth.username} were refused` : 'it needs credentials (set registry_auth)';
     } else if (res.status === 405 && method === 'DELETE') {
       detail = 'deleting is disabled on this registry (storage.delete.enabled)';
     }

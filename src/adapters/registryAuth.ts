@@ -35,8 +35,7 @@ export function accessKey(method: string, path: string): string {
   return `repository:${repository}:${action}`;
 }
 
-export const basicAuthorization = (username: string, password: string): string =>
-  `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+export const basicAuthorization = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 
 /** Bearer tokens by access key, forgotten a little before they expire. */
 export class TokenCache {

@@ -6,15 +6,7 @@ import { formatDuration } from '../model/duration.js';
 import type { SshEndpoint } from '../model/inventory.js';
 import { UnreachableError, errorMessage } from './errors.js';
 import { fingerprint, keyTypeOfBlob, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './knownHosts.js';
-import {
-  DEFAULT_IDENTITY_FILES,
-  DEFAULT_KNOWN_HOSTS,
-  expandHome,
-  hostKeyAlgorithms,
-  hostKeyRefusal,
-  sshConnectError,
-  sshTarget,
-} from './sshOptions.js';
+import { DEFAULT_IDENTITY_FILES, DEFAULT_KNOWN_HOSTS, expandHome, hostKeyAlgorithms, hostKeyRefusal, sshConnectError, sshTarget } from './sshOptions.js';
 import type { ExecResult, SshSession } from './types.js';
 
 /** Options of `connectSsh`. */
@@ -106,10 +98,7 @@ export class Ssh2Session implements SshSession {
     });
   }
 
-  private withChannel(
-    openChannel: (callback: (error: Error | undefined, channel: ClientChannel) => void) => void,
-    purpose: string,
-  ): Promise<ClientChannel> {
+  private withChannel(openChannel: (callback: (error: Error | undefined, channel: ClientChannel) => void) => void, purpose: string): Promise<ClientChannel> {
     if (!this.open) return Promise.reject(new UnreachableError(`connection to ${this.target} is closed; could not ${purpose}`, 'connection-lost'));
     return new Promise((resolve, reject) => {
       try {

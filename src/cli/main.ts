@@ -42,7 +42,9 @@ function program(output: Output, result: { code: number }): Command {
     .addOption(new Option('-f, --forks <n>', 'how many hosts of a batch run at once').argParser(positiveInt).default(5))
     .option('--json <file>', 'write the results as JSON to this file')
     .option('-v, --verbose', 'print progress lines too (when not on a terminal)', false)
-    .addOption(new Option('--lock-wait <duration>', 'wait this long for another run holding a host (e.g. 5m)').argParser(duration).default(0, '0: fail at once'))
+    .addOption(
+      new Option('--lock-wait <duration>', 'wait this long for another run holding a host (e.g. 5m)').argParser(duration).default(0, '0: fail at once'),
+    )
     .action(async (playbook: string, flags) => {
       result.code = await runCommand(output, playbook, { ...flags, extraVars: flags.extraVars, lockWaitMs: flags.lockWait });
     });

@@ -21,8 +21,7 @@ export interface RollbackFlags {
 
 /** Which registry and rollout tag a rollback of IMAGE uses; IMAGE may carry the registry (`127.0.0.1:5055/lab/web`). */
 export type RollbackTarget =
-  | { ok: true; host: string; settings: RegistrySettings; rolloutTag: string; repository: string; datestamps: DatestampFormat }
-  | { ok: false; message: string };
+  { ok: true; host: string; settings: RegistrySettings; rolloutTag: string; repository: string; datestamps: DatestampFormat } | { ok: false; message: string };
 
 /**
  * Picks the registry from the hosts' `registry` variables (extra variables over them): the one IMAGE names, or the only one the
@@ -39,7 +38,10 @@ export function rollbackTarget(inventory: Inventory, image: string, extraVars: R
   const chosen = named ?? (byName.size === 1 ? [...byName.keys()][0] : undefined);
   if (chosen === undefined) {
     if (byName.size === 0) return { ok: false, message: `${inventory.file} sets no \`registry\` variable: which registry holds ${image}?` };
-    return { ok: false, message: `${inventory.file} uses several registries (${[...byName.keys()].join(', ')}): name one in IMAGE, e.g. ${[...byName.keys()][0]}/${image}` };
+    return {
+      ok: false,
+      message: `${inventory.file} uses several registries (${[...byName.keys()].join(', ')}): name one in IMAGE, e.g. ${[...byName.keys()][0]}/${image}`,
+    };
   }
   const { host, vars } = byName.get(chosen)!;
   const repository = named ? image.slice(named.length + 1) : image;
@@ -66,7 +68,14 @@ export async function rollbackCommand(output: Output, image: string, tag: string
   const playbook: Playbook = {
     file: 'freshen rollback',
     dir: process.cwd(),
-    plays: [{ name: `Roll back ${target.repository}`, hosts: target.host, vars: {}, steps: [{ kind: 'rollback', options: { repository: target.repository, tag }, index: 0 }] }],
+    plays: [
+      {
+        name: `Roll back ${target.repository}`,
+        hosts: target.host,
+        vars: {},
+        steps: [{ kind: 'rollback', options: { repository: target.repository, tag }, index: 0 }],
+      },
+    ],
   };
   const pool = new ConnectionPool(inventory);
   let result: StepResult | undefined;
@@ -75,7 +84,11 @@ export async function rollbackCommand(output: Output, image: string, tag: string
       playbook,
       inventory,
       { check: flags.check, extraVars: extra.vars, forks: 1, signal: new AbortController().signal },
-      { handlers: await loadStepHandlers(['rollback']), connectionsOf: (name, vars) => pool.of(name, vars), emit: (event) => void (event.type === 'step-end' && (result = event.result)) },
+      {
+        handlers: await loadStepHandlers(['rollback']),
+        connectionsOf: (name, vars) => pool.of(name, vars),
+        emit: (event) => void (event.type === 'step-end' && (result = event.result)),
+      },
     );
     if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
   } finally {

@@ -77,7 +77,11 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
       playbook,
       inventory,
       { check: flags.check, diff: flags.diff, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
-      { handlers: await loadStepHandlers(playbook.plays.flatMap((play) => play.steps.map((step) => step.kind))), connectionsOf: (name, vars) => pool.of(name, vars), emit },
+      {
+        handlers: await loadStepHandlers(playbook.plays.flatMap((play) => play.steps.map((step) => step.kind))),
+        connectionsOf: (name, vars) => pool.of(name, vars),
+        emit,
+      },
     );
     await live?.finish();
     output.out(`\n${formatRecap(report.recap)}`);

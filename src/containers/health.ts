@@ -19,8 +19,7 @@ export interface HealthGate {
 }
 
 /** True when the container has a HEALTHCHECK that Docker runs (`NONE` disables an inherited one). */
-export const hasHealthcheck = (health: HealthConfig | null | undefined): boolean =>
-  !!health?.Test && health.Test.length > 0 && health.Test[0] !== 'NONE';
+export const hasHealthcheck = (health: HealthConfig | null | undefined): boolean => !!health?.Test && health.Test.length > 0 && health.Test[0] !== 'NONE';
 
 const lastProbeOutput = (inspect: ContainerInspect): string => {
   const log = inspect.State.Health?.Log ?? [];
@@ -42,7 +41,11 @@ export function judgeHealth(inspect: ContainerInspect, gate: HealthGate, elapsed
     if (status === 'healthy') return { state: 'healthy' };
     if (status === 'unhealthy') return { state: 'failed', code: 'unhealthy', detail: `reported unhealthy${lastProbeOutput(inspect)}` };
     if (elapsedMs >= gate.healthyTimeoutMs) {
-      return { state: 'failed', code: 'health-timeout', detail: `not healthy after ${gate.healthyTimeoutMs}ms (${status ?? 'no status'})${lastProbeOutput(inspect)}` };
+      return {
+        state: 'failed',
+        code: 'health-timeout',
+        detail: `not healthy after ${gate.healthyTimeoutMs}ms (${status ?? 'no status'})${lastProbeOutput(inspect)}`,
+      };
     }
     return { state: 'waiting' };
   }
@@ -61,7 +64,12 @@ export const showCommand = (argv: string[]): string => argv.map((arg) => (/^[\w@
 
 const describeAttempt = (attempt: ProbeAttempt): string => {
   if (attempt.exitCode === undefined) return attempt.error ?? 'it did not finish';
-  const output = attempt.output.trim().split(/\r?\n/).filter((line) => line.trim() !== '').slice(-3).join(' / ');
+  const output = attempt.output
+    .trim()
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .slice(-3)
+    .join(' / ');
   return `exited ${attempt.exitCode}${output === '' ? '' : `: ${output}`}`;
 };
 
@@ -69,9 +77,19 @@ const describeAttempt = (attempt: ProbeAttempt): string => {
  * Judges the probe after Docker's part of the gate passed: exit 0 passes; otherwise it is retried until `healthyTimeoutMs` after
  * start, and then the gate fails with the last attempt.
  */
-export function judgeProbe(probe: string[], attempt: ProbeAttempt, attempts: number, gate: Pick<HealthGate, 'healthyTimeoutMs'>, elapsedMs: number): HealthVerdict {
+export function judgeProbe(
+  probe: string[],
+  attempt: ProbeAttempt,
+  attempts: number,
+  gate: Pick<HealthGate, 'healthyTimeoutMs'>,
+  elapsedMs: number,
+): HealthVerdict {
   if (attempt.exitCode === 0) return { state: 'healthy' };
   if (elapsedMs < gate.healthyTimeoutMs) return { state: 'waiting' };
   const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-  return { state: 'failed', code: 'probe-failed', detail: `did not pass the probe \`${showCommand(probe)}\` within ${gate.healthyTimeoutMs}ms (${tries}; last: ${describeAttempt(attempt)})` };
+  return {
+    state: 'failed',
+    code: 'probe-failed',
+    detail: `did not pass the probe \`${showCommand(probe)}\` within ${gate.healthyTimeoutMs}ms (${tries}; last: ${describeAttempt(attempt)})`,
+  };
 }

@@ -15,8 +15,7 @@ export function demuxLogs(body: Buffer | string, tty: boolean): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
-const looksMultiplexed = (buffer: Buffer): boolean =>
-  buffer.length >= 8 && buffer[0]! <= 2 && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+const looksMultiplexed = (buffer: Buffer): boolean => buffer.length >= 8 && buffer[0]! <= 2 && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
 
 /** The last `count` non-empty lines of some output. */
 export function lastLines(text: string, count: number): string[] {

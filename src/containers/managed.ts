@@ -59,5 +59,4 @@ export function selectManagedContainers(containers: ContainerInspect[], target: 
 }
 
 /** The distinct image references of the managed containers, sorted. */
-export const managedImageRefs = (managed: ContainerInspect[]): string[] =>
-  [...new Set(managed.map((container) => container.Config.Image))].sort();
+export const managedImageRefs = (managed: ContainerInspect[]): string[] => [...new Set(managed.map((container) => container.Config.Image))].sort();

@@ -23,7 +23,11 @@ export interface NetworkDependent {
 }
 
 /** The containers whose network mode is `container:<parent>`, sorted by name, except those in `exclude` (by name). */
-export function networkDependents(containers: ContainerInspect[], parent: Pick<ContainerInspect, 'Id' | 'Name'>, exclude: Set<string> = new Set()): NetworkDependent[] {
+export function networkDependents(
+  containers: ContainerInspect[],
+  parent: Pick<ContainerInspect, 'Id' | 'Name'>,
+  exclude: Set<string> = new Set(),
+): NetworkDependent[] {
   return containers
     .filter((c) => c.Id !== parent.Id && !exclude.has(containerName(c)))
     .filter((c) => {

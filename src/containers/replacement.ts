@@ -29,8 +29,7 @@ function keysNotIn(a: Record<string, object> | null | undefined, b: Record<strin
   return Object.keys(a ?? {}).filter((key) => !(b && key in b));
 }
 
-const asSet = (keys: string[]): Record<string, object> | undefined =>
-  keys.length === 0 ? undefined : Object.fromEntries(keys.sort().map((key) => [key, {}]));
+const asSet = (keys: string[]): Record<string, object> | undefined => (keys.length === 0 ? undefined : Object.fromEntries(keys.sort().map((key) => [key, {}])));
 
 /** Container environment entries the old image did not provide. */
 export function ownEnv(env: string[] | null | undefined, imageEnv: string[] | null | undefined): string[] | undefined {
@@ -177,7 +176,6 @@ export function replacementSpec(old: ContainerInspect, oldImage: ContainerConfig
     MacAddress: unlessDefault(config.MacAddress, undefined),
     NetworkDisabled: config.NetworkDisabled === true ? true : undefined,
     HostConfig: replacementHostConfig(old),
-    NetworkingConfig:
-      isUserNetwork(networkMode) && primary ? { EndpointsConfig: { [networkMode]: endpointSpec(primary, old.Id) } } : undefined,
+    NetworkingConfig: isUserNetwork(networkMode) && primary ? { EndpointsConfig: { [networkMode]: endpointSpec(primary, old.Id) } } : undefined,
   });
 }

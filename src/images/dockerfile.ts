@@ -94,13 +94,7 @@ function* logicalLines(lines: string[], escape: string): Generator<LogicalLine> 
 }
 
 /** `ARG a=1 b` before the first FROM: build_args win over defaults; a default may use earlier ARGs. */
-function declareArgs(
-  rest: string,
-  line: number,
-  args: Map<string, string | undefined>,
-  buildArgs: Readonly<Record<string, string>>,
-  escape: string,
-): void {
+function declareArgs(rest: string, line: number, args: Map<string, string | undefined>, buildArgs: Readonly<Record<string, string>>, escape: string): void {
   const words = splitWords(rest, escape);
   if (words.length === 0) throw new DockerfileError(`line ${line}: ARG needs a name`);
   for (const word of words) {
@@ -137,12 +131,7 @@ function fromInstruction(
 }
 
 /** `COPY --from=X`: an image reference when X is neither an earlier stage's name nor its index. */
-function copyFromImage(
-  rest: string,
-  args: ReadonlyMap<string, string | undefined>,
-  stages: DockerfileStage[],
-  escape: string,
-): string | undefined {
+function copyFromImage(rest: string, args: ReadonlyMap<string, string | undefined>, stages: DockerfileStage[], escape: string): string | undefined {
   for (const word of splitWords(rest, escape)) {
     if (!word.startsWith('--')) break;
     const flag = /^--from=(.+)$/i.exec(word);

@@ -1,20 +1,11 @@
 // What discover hands on about each image of the tree (the fact rebuild, push and the rollback hold read).
 
 /** Why an image needs a rebuild. */
-export type StaleReason =
-  | 'base-changed'
-  | 'base-rebuilt'
-  | 'context-changed'
-  | 'forced'
-  | 'max-age'
-  | 'no-provenance'
-  | 'packages-outdated'
-  | 'unpublished';
+export type StaleReason = 'base-changed' | 'base-rebuilt' | 'context-changed' | 'forced' | 'max-age' | 'no-provenance' | 'packages-outdated' | 'unpublished';
 
 /** What discover's package probe found in the current prod image (`probe` option). */
 export type PackageProbeFacts =
-  | { ok: true; manager: string; os?: string; outdated: Array<{ name: string; installed?: string; available?: string }> }
-  | { ok: false; problem: string };
+  { ok: true; manager: string; os?: string; outdated: Array<{ name: string; installed?: string; available?: string }> } | { ok: false; problem: string };
 
 /** An image directory found by `discover`: one Dockerfile, one repository. */
 export interface ManagedImage {

@@ -143,7 +143,9 @@ export const RPM_MANIFEST_COMMAND = "rpm -qa --qf '%{NAME}:%{ARCH} %{EPOCHNUM}:%
 export function manifestDigest(lines: readonly string[] | undefined): string {
   if (lines === undefined) return 'none';
   const sorted = [...lines].sort();
-  return `sha256:${createHash('sha256').update(sorted.map((l) => `${l}\n`).join('')).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(sorted.map((l) => `${l}\n`).join(''))
+    .digest('hex')}`;
 }
 
 /** Debian control-file stanzas (`Field: value`, continuation lines ignored). */

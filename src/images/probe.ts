@@ -24,9 +24,7 @@ export interface ProbeSettings {
 }
 
 /** What a probe found; a probe that could not run says why and decides nothing. */
-export type ProbeOutcome =
-  | { ok: true; manager: string; os?: string; outdated: OutdatedPackage[] }
-  | { ok: false; problem: string };
+export type ProbeOutcome = { ok: true; manager: string; os?: string; outdated: OutdatedPackage[] } | { ok: false; problem: string };
 
 const MANAGER: Record<PackageDatabase, string> = { dpkg: 'apt', rpm: 'dnf/yum', apk: 'apk' };
 
@@ -55,7 +53,8 @@ export async function probePackages(engine: Engine, image: string, settings: Pro
   const manager = MANAGER[found.database];
   const outcome = await engine.runThrowaway(image, probeScript(found.database, settings.refresh), run);
   if (!outcome.ok) return { ok: false, problem: `the ${manager} probe could not run: ${outcome.error}` };
-  if (outcome.exitCode === 3 && settings.refresh) return { ok: false, problem: `refreshing the ${manager} index failed (network "${settings.network}")${lastLine(outcome.stderr)}` };
+  if (outcome.exitCode === 3 && settings.refresh)
+    return { ok: false, problem: `refreshing the ${manager} index failed (network "${settings.network}")${lastLine(outcome.stderr)}` };
   if (outcome.exitCode !== 0) return { ok: false, problem: `the ${manager} probe exited ${outcome.exitCode}${lastLine(outcome.stderr)}` };
   return { ok: true, manager, ...(found.os ? { os: found.os } : {}), outdated: parseProbeOutput(found.database, outcome.stdout) };
 }

@@ -25,8 +25,7 @@ export function readProvenance(labels: Readonly<Record<string, string>> | null |
   } catch {
     return { ok: false, problem: `has an unreadable ${LABEL_BASES} label` };
   }
-  const valid =
-    typeof bases === 'object' && bases !== null && !Array.isArray(bases) && Object.values(bases).every((v) => typeof v === 'string');
+  const valid = typeof bases === 'object' && bases !== null && !Array.isArray(bases) && Object.values(bases).every((v) => typeof v === 'string');
   if (!valid) return { ok: false, problem: `has an unreadable ${LABEL_BASES} label` };
   return { ok: true, value: { bases: bases as Record<string, string>, contextDigest } };
 }

@@ -21,13 +21,14 @@ export interface RollbackFacts {
 
 /** The decision: refuse (bad input), nothing to do, or move the rollout tag. */
 export type RollbackPlan =
-  | { action: 'refuse'; message: string }
-  | { action: 'none'; sentence: string }
-  | { action: 'move'; sentence: string; done: string; digest: string };
+  { action: 'refuse'; message: string } | { action: 'none'; sentence: string } | { action: 'move'; sentence: string; done: string; digest: string };
 
 /** The tags that point at `digest` besides the rollout tag, for sentences (`20261105-0300`). */
 export const tagsOf = (tags: ReadonlyMap<string, string>, digest: string | undefined, rolloutTag: string): string[] =>
-  [...tags].filter(([tag, d]) => d === digest && tag !== rolloutTag).map(([tag]) => tag).sort();
+  [...tags]
+    .filter(([tag, d]) => d === digest && tag !== rolloutTag)
+    .map(([tag]) => tag)
+    .sort();
 
 /**
  * Decides a rollback from what the registry holds. Only a tag other than the rollout tag, present in an existing repository,
@@ -40,14 +41,20 @@ export function planRollback(facts: RollbackFacts, currentTags: readonly string[
   if (facts.tags.length === 0) return { action: 'refuse', message: `${image}: no such repository in ${registry} (it has no tags)` };
   if (tag === rolloutTag) return { action: 'refuse', message: `${image}: ${tag} is the rollout tag itself; name the earlier tag to roll back to` };
   if (!facts.tags.includes(tag) || facts.targetDigest === undefined) {
-    const datestamps = facts.tags.filter(format.isDatestamp).sort((a, b) => format.compare(b, a)).slice(0, 5);
+    const datestamps = facts.tags
+      .filter(format.isDatestamp)
+      .sort((a, b) => format.compare(b, a))
+      .slice(0, 5);
     const known = datestamps.length > 0 ? `; newest datestamps: ${datestamps.join(', ')}` : '';
     return { action: 'refuse', message: `${image}: no tag ${tag}${known}` };
   }
   const target = `${image}:${rolloutTag}`;
   const digest = facts.targetDigest;
   if (facts.currentDigest === digest) return { action: 'none', sentence: `${target} already points at ${tag} (${shortDigest(digest)})` };
-  const was = facts.currentDigest === undefined ? 'had no such tag' : `was ${shortDigest(facts.currentDigest)}${currentTags.length > 0 ? ` = ${currentTags.join(', ')}` : ''}`;
+  const was =
+    facts.currentDigest === undefined
+      ? 'had no such tag'
+      : `was ${shortDigest(facts.currentDigest)}${currentTags.length > 0 ? ` = ${currentTags.join(', ')}` : ''}`;
   const plain = format.isDatestamp(tag) ? '' : ` (${tag} is not a datestamp tag)`;
   return {
     action: 'move',

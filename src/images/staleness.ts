@@ -73,10 +73,7 @@ export function staleVerdict(facts: StalenessFacts): StaleVerdict {
     }
     if (changedBases.length > 0) found.push(['base-changed', changedBases.join('; ')]);
     if (provenance.contextDigest !== facts.contextDigest) {
-      found.push([
-        'context-changed',
-        `build context changed: built from ${short(provenance.contextDigest)}, now ${short(facts.contextDigest)}`,
-      ]);
+      found.push(['context-changed', `build context changed: built from ${short(provenance.contextDigest)}, now ${short(facts.contextDigest)}`]);
     }
   }
   if (facts.published && facts.packages?.ok && facts.packages.outdated.length > 0) {

@@ -1,7 +1,11 @@
 /** The one entry of a single-path tar archive, as the engine's `GET /containers/{id}/archive` returns it. */
 export type TarEntry = { type: 'file'; content: Buffer } | { type: 'symlink'; target: string } | { type: 'other' };
 
-const field = (header: Buffer, start: number, length: number): string => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+const field = (header: Buffer, start: number, length: number): string =>
+  header
+    .subarray(start, start + length)
+    .toString('utf8')
+    .replace(/\0.*$/s, '');
 
 /**
  * Reads the first real entry of a tar archive (ustar, with pax or GNU long-name headers skipped): enough for one file,

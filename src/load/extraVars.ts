@@ -35,7 +35,15 @@ function argumentLocator(arg: string, key: [number, number], value: [number, num
     file: EXTRA_VARS_SOURCE,
     diagnostic: (path, message, options) => {
       const [start, end] = options?.at === 'key' || path.length === 0 ? key : value;
-      return { file: EXTRA_VARS_SOURCE, line: 1, col: start + 1, message, severity: options?.severity ?? 'error', sourceLine: arg, length: Math.max(1, end - start) };
+      return {
+        file: EXTRA_VARS_SOURCE,
+        line: 1,
+        col: start + 1,
+        message,
+        severity: options?.severity ?? 'error',
+        sourceLine: arg,
+        length: Math.max(1, end - start),
+      };
     },
   };
 }

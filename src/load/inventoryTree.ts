@@ -61,8 +61,12 @@ export function walkInventory(data: unknown, context: VariablesContext): Invento
     stack.add(node);
     for (const [key, value] of Object.entries(node)) {
       if (key === 'vars') {
-        mergeChecked(group.vars, groupOrigins.get(name)!, value, [...path, 'vars'], (variable, line) =>
-          `Group "${name}" already sets "${variable}" to something else on line ${line}; set a group's variable in one place`,
+        mergeChecked(
+          group.vars,
+          groupOrigins.get(name)!,
+          value,
+          [...path, 'vars'],
+          (variable, line) => `Group "${name}" already sets "${variable}" to something else on line ${line}; set a group's variable in one place`,
         );
       } else if (key === 'hosts' && isRecord(value)) {
         for (const [hostName, hostVars] of Object.entries(value)) {
@@ -71,8 +75,13 @@ export function walkInventory(data: unknown, context: VariablesContext): Invento
             tree.hosts.set(hostName, {});
             hostOrigins.set(hostName, new Map());
           }
-          mergeChecked(tree.hosts.get(hostName)!, hostOrigins.get(hostName)!, hostVars, [...path, 'hosts', hostName], (variable, line) =>
-            `Host "${hostName}" already sets "${variable}" differently on line ${line}; give a host its variables in one place and list it elsewhere with none ("${hostName}:")`,
+          mergeChecked(
+            tree.hosts.get(hostName)!,
+            hostOrigins.get(hostName)!,
+            hostVars,
+            [...path, 'hosts', hostName],
+            (variable, line) =>
+              `Host "${hostName}" already sets "${variable}" differently on line ${line}; give a host its variables in one place and list it elsewhere with none ("${hostName}:")`,
           );
         }
       } else if (key === 'children' && isRecord(value)) {
@@ -144,7 +153,7 @@ function namesUsedTwice(tree: InventoryTree, { locator }: VariablesContext): Dia
 /** One path from `all` to a group's definition, following the first parent each time. */
 function pathOfGroup(tree: InventoryTree, name: string): NodePath {
   const names: string[] = [];
-  for (let current: string | undefined = name; current && current !== 'all' && !names.includes(current); ) {
+  for (let current: string | undefined = name; current && current !== 'all' && !names.includes(current);) {
     names.unshift(current);
     current = tree.parents.get(current)?.values().next().value;
   }

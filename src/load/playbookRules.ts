@@ -91,9 +91,7 @@ export const hostPatternRule: PlayRule = (context) => {
     ),
   );
   if (unknown.length === 0 && context.hosts.length === 0) {
-    diagnostics.push(
-      context.locator.diagnostic(where, `${playName(context)} selects no hosts with "${pattern}"; it will be skipped`, { severity: 'warning' }),
-    );
+    diagnostics.push(context.locator.diagnostic(where, `${playName(context)} selects no hosts with "${pattern}"; it will be skipped`, { severity: 'warning' }));
   }
   return diagnostics;
 };
@@ -163,9 +161,7 @@ export const stepRequirementsRule: PlayRule = (context) => {
       if (hosts.length > 0) diagnostics.push(context.locator.diagnostic(step.kindPath, message(hosts), { at: step.kindAt }));
     };
     const they = (hosts: string[]): { list: string; have: string; them: string } =>
-      hosts.length === 1
-        ? { list: hosts[0]!, have: 'has', them: 'it' }
-        : { list: hostList(hosts), have: 'have', them: 'them' };
+      hosts.length === 1 ? { list: hosts[0]!, have: 'has', them: 'it' } : { list: hostList(hosts), have: 'have', them: 'them' };
     const needs = STEP_KIND_SPECS[kind].needs;
     if (needs.includes('docker')) {
       report('docker', (hosts) => {
@@ -199,12 +195,22 @@ export const backupEndsRule: PlayRule = (context) =>
     if (step.kind !== 'backup' || !isRecord(step.options)) return [];
     const options = step.options;
     if (options.to !== undefined && options.from !== undefined) {
-      return [context.locator.diagnostic([...step.optionsPath, 'from'], 'The backup step takes one of "to" (copy the host\'s registry out) or "from" (copy into it), not both')];
+      return [
+        context.locator.diagnostic(
+          [...step.optionsPath, 'from'],
+          'The backup step takes one of "to" (copy the host\'s registry out) or "from" (copy into it), not both',
+        ),
+      ];
     }
     const key = options.to !== undefined ? 'to' : 'from';
     const end = options[key];
     if (!isRecord(end) || end.registry === undefined || end.oci_layout === undefined) return [];
-    return [context.locator.diagnostic([...step.optionsPath, key, 'oci_layout'], `The backup step's "${key}" is a registry or an OCI layout, not both: keep "registry" or "oci_layout"`)];
+    return [
+      context.locator.diagnostic(
+        [...step.optionsPath, key, 'oci_layout'],
+        `The backup step's "${key}" is a registry or an OCI layout, not both: keep "registry" or "oci_layout"`,
+      ),
+    ];
   });
 
 /**

@@ -7,7 +7,5 @@ export const REDACTED = '<redacted>';
 export function redactSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item: unknown) => redactSecrets(item)) as T;
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(inner)]),
-  ) as T;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(inner)])) as T;
 }

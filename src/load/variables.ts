@@ -26,18 +26,13 @@ const PATH_VARIABLES: ReadonlyArray<readonly string[]> = [
 
 const PASSWORD_SOURCES = ['password', 'password_env', 'password_file'] as const;
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A copy of one block of variables (group `vars`, a host entry, play `vars`, `-e`) with file paths made absolute and
  * `registry_auth` given its `password` from `password_env` or `password_file`. The password never appears in a diagnostic.
  */
-export function normalizeVariables(
-  vars: unknown,
-  path: NodePath,
-  context: VariablesContext,
-): { vars: Record<string, unknown>; diagnostics: Diagnostic[] } {
+export function normalizeVariables(vars: unknown, path: NodePath, context: VariablesContext): { vars: Record<string, unknown>; diagnostics: Diagnostic[] } {
   if (!isRecord(vars)) return { vars: {}, diagnostics: [] };
   const copy = structuredClone(vars);
   for (const keys of PATH_VARIABLES) {
@@ -52,12 +47,7 @@ export function normalizeVariables(
 }
 
 /** Sets `auth.password` from its one password source; `original` keeps the paths as written, for messages. */
-function resolvePassword(
-  auth: Record<string, unknown>,
-  original: Record<string, unknown>,
-  path: NodePath,
-  context: VariablesContext,
-): Diagnostic[] {
+function resolvePassword(auth: Record<string, unknown>, original: Record<string, unknown>, path: NodePath, context: VariablesContext): Diagnostic[] {
   const sources = PASSWORD_SOURCES.filter((key) => auth[key] !== undefined);
   if (sources.length === 0) {
     return [
@@ -70,11 +60,9 @@ function resolvePassword(
   }
   if (sources.length > 1) {
     return [
-      context.locator.diagnostic(
-        [...path, sources[1]!],
-        `"registry_auth" has both "${sources[0]}" and "${sources[1]}"; keep exactly one password source`,
-        { at: 'key' },
-      ),
+      context.locator.diagnostic([...path, sources[1]!], `"registry_auth" has both "${sources[0]}" and "${sources[1]}"; keep exactly one password source`, {
+        at: 'key',
+      }),
     ];
   }
   const source = sources[0]!;
@@ -99,10 +87,7 @@ function resolvePassword(
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
       const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code;
       return [
-        context.locator.diagnostic(
-          [...path, source],
-          `Cannot read the password file "${written}" (registry_auth.password_file): ${why}; looked for ${value}`,
-        ),
+        context.locator.diagnostic([...path, source], `Cannot read the password file "${written}" (registry_auth.password_file): ${why}; looked for ${value}`),
       ];
     }
   }

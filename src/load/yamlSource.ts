@@ -1,16 +1,4 @@
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  visit,
-  type Document,
-  type Node,
-  type Pair,
-  type YAMLMap,
-} from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
 
 /** Where a value sits in a parsed document: map keys and sequence indexes from the root, like a JSON pointer. */
@@ -76,7 +64,7 @@ function findNode(doc: Document, path: NodePath): { pair?: Pair; node?: Node } {
   let node = doc.contents as Node | null;
   let pair: Pair | undefined;
   for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(doc) as Node | undefined ?? null;
+    if (isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? null;
     if (isMap(node)) {
       const found = findPair(doc, node, String(segment));
       if (!found) break;
@@ -174,11 +162,7 @@ function unknownAliases(source: YamlSource): Diagnostic[] {
     Alias(_key, alias) {
       if (alias.resolve(source.doc) !== undefined || !alias.range) return;
       diagnostics.push(
-        source.diagnosticAtOffset(
-          alias.range[0],
-          alias.range[1],
-          `Unknown alias "*${alias.source}"; define the anchor "&${alias.source}" earlier in the file`,
-        ),
+        source.diagnosticAtOffset(alias.range[0], alias.range[1], `Unknown alias "*${alias.source}"; define the anchor "&${alias.source}" earlier in the file`),
       );
     },
   });

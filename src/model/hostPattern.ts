@@ -32,7 +32,10 @@ function termRegExp(name: string): RegExp | undefined {
     }
   }
   if (!isGlob(name)) return undefined;
-  const source = name.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = name
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`);
 }
 

@@ -68,8 +68,7 @@ export interface RegistryGcSettings {
 /** The endpoints and settings a host's resolved variables name (`resolveVariables`). */
 export const dockerEndpoint = (vars: Record<string, unknown>): DockerEndpoint | undefined => vars.docker as DockerEndpoint | undefined;
 export const sshEndpoint = (vars: Record<string, unknown>): SshEndpoint | undefined => vars.ssh as SshEndpoint | undefined;
-export const registryGcSettings = (vars: Record<string, unknown>): RegistryGcSettings | undefined =>
-  vars.registry_gc as RegistryGcSettings | undefined;
+export const registryGcSettings = (vars: Record<string, unknown>): RegistryGcSettings | undefined => vars.registry_gc as RegistryGcSettings | undefined;
 
 /** The rollout tag that marks managed images (`prod` unless `rollout_tag` says otherwise). */
 export const rolloutTag = (vars: Record<string, unknown>): string => (typeof vars.rollout_tag === 'string' ? vars.rollout_tag : 'prod');

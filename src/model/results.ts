@@ -72,7 +72,9 @@ export const reasonOf = (result: StepResult): string | undefined => ('reason' in
 export const codeOf = (result: StepResult): FailureCode | UnreachableCode | undefined => ('code' in result ? result.code : undefined);
 /** Containers a rollout step put back (`rolledBack`) and leftovers it settled (`rescued`); zero for results that cannot have them. */
 export const countsOf = (result: StepResult): { rolledBack: number; rescued: number } =>
-  result.status === 'changed' || result.status === 'failed' ? { rolledBack: result.rolledBack ?? 0, rescued: result.rescued ?? 0 } : { rolledBack: 0, rescued: 0 };
+  result.status === 'changed' || result.status === 'failed'
+    ? { rolledBack: result.rolledBack ?? 0, rescued: result.rescued ?? 0 }
+    : { rolledBack: 0, rescued: 0 };
 
 /** Per-host totals, as in ansible-playbook's PLAY RECAP. */
 export interface HostRecap {

@@ -49,8 +49,7 @@ function readHolder(path: string): LockHolder | undefined {
 }
 
 /** A lock left by a run on this machine whose process is gone (killed, crashed) can be cleared safely. */
-export const isStale = (holder: LockHolder | undefined): boolean =>
-  holder === undefined || (holder.machine === hostname() && !isAlive(holder.pid));
+export const isStale = (holder: LockHolder | undefined): boolean => holder === undefined || (holder.machine === hostname() && !isAlive(holder.pid));
 
 /** Tries once to take the locks of all `hosts` (sorted, all or none). Stale locks are cleared on the way. */
 export function tryLockHosts(hosts: Host[], command: string, dir = lockDirectory()): LockAttempt {
@@ -109,5 +108,4 @@ export async function lockHosts(hosts: Host[], command: string, waitMs: number, 
   }
 }
 
-export const describeHolder = (holder: LockHolder): string =>
-  `pid ${holder.pid} on ${holder.machine}, started ${holder.started}: ${holder.command}`;
+export const describeHolder = (holder: LockHolder): string => `pid ${holder.pid} on ${holder.machine}, started ${holder.started}: ${holder.command}`;

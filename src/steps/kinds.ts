@@ -57,7 +57,12 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
   push: { kind: 'push', needs: ['docker', 'registry'], parseOptions: noOptions, load: async () => handler((await import('./push/push.js')).pushStep) },
   pull: { kind: 'pull', needs: ['docker', 'registry'], parseOptions: noOptions, load: async () => handler((await import('./pull/pull.js')).pullStep) },
   stop: { kind: 'stop', needs: ['docker'], parseOptions: (raw) => stopOptions(raw), load: async () => handler((await import('./stop/stop.js')).stopStep) },
-  start: { kind: 'start', needs: ['docker'], parseOptions: (raw) => startOptions(raw), load: async () => handler((await import('./start/start.js')).startStep) },
+  start: {
+    kind: 'start',
+    needs: ['docker'],
+    parseOptions: (raw) => startOptions(raw),
+    load: async () => handler((await import('./start/start.js')).startStep),
+  },
   gc: { kind: 'gc', needs: ['registry'], parseOptions: (raw) => parseGcOptions(raw), load: async () => handler((await import('./gc/gc.js')).gcStep) },
   prune: {
     kind: 'prune',
@@ -80,7 +85,9 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
 };
 
 /** The handlers of the kinds a run uses (every kind when none are named), loaded once each. */
-export async function loadStepHandlers(kinds: Iterable<StepKind> = Object.keys(STEP_KIND_SPECS) as StepKind[]): Promise<Partial<Record<StepKind, StepHandler>>> {
+export async function loadStepHandlers(
+  kinds: Iterable<StepKind> = Object.keys(STEP_KIND_SPECS) as StepKind[],
+): Promise<Partial<Record<StepKind, StepHandler>>> {
   const wanted = [...new Set(kinds)];
   const loaded = await Promise.all(wanted.map((kind) => STEP_KIND_SPECS[kind].load()));
   return Object.fromEntries(wanted.map((kind, i) => [kind, loaded[i]]));

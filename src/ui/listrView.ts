@@ -83,8 +83,10 @@ export class ListrView {
       }
       case 'play-end': {
         // Hosts of batches the play never reached (it stopped, or the run was interrupted) end as skipped.
-        for (const line of this.hosts.values()) this.end(line, { kind: 'skipped', title: `${line.name}: not run${event.stopReason ? ` (${event.stopReason})` : ''}` });
-        if (this.play?.task) this.play.task.title = `${this.play.title} (${formatDuration(event.at - this.play.started)})${event.stopReason ? `: stopped, ${event.stopReason}` : ''}`;
+        for (const line of this.hosts.values())
+          this.end(line, { kind: 'skipped', title: `${line.name}: not run${event.stopReason ? ` (${event.stopReason})` : ''}` });
+        if (this.play?.task)
+          this.play.task.title = `${this.play.title} (${formatDuration(event.at - this.play.started)})${event.stopReason ? `: stopped, ${event.stopReason}` : ''}`;
         break;
       }
       default:
@@ -140,7 +142,12 @@ export class ListrView {
       ],
       { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseSkips: false } } as never,
     );
-    this.rendering = this.rendering.then(() => listr.run().then(() => undefined, () => undefined));
+    this.rendering = this.rendering.then(() =>
+      listr.run().then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   }
 
   private newLine(host: string): HostLine {

@@ -13,7 +13,10 @@ export function stepLines(kind: string, result: StepResult, durationMs: number, 
   const { rolledBack, rescued } = countsOf(result);
   const counts = [rolledBack ? `rolled_back=${rolledBack}` : '', rescued ? `rescued=${rescued}` : ''].filter(Boolean);
   const reason = (reasonOf(result) ?? '').split('\n').filter((l) => l.trim() !== '');
-  const shownReason = reason.length > REASON_LINES ? [...reason.slice(0, REASON_LINES), `(${reason.length - REASON_LINES} more lines in the recap's reasons and --json)`] : reason;
+  const shownReason =
+    reason.length > REASON_LINES
+      ? [...reason.slice(0, REASON_LINES), `(${reason.length - REASON_LINES} more lines in the recap's reasons and --json)`]
+      : reason;
   return [
     counts.length > 0 ? `${head} ${counts.join(' ')}` : head,
     ...result.actions.map((action) => `  - ${action}`),

@@ -39,7 +39,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeContainers(web1, PREFIX);
-  await web1.getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+  await web1
+    .getImage(IMAGE)
+    .remove({ force: true })
+    .catch(() => undefined);
 });
 
 describe('docker over ssh://', () => {
@@ -71,7 +74,12 @@ describe('docker over ssh://', () => {
   });
 
   it('streams logs through the tunnel', async () => {
-    const container = await remote.createContainer({ name: `${PREFIX}echo`, Image: IMAGE, Cmd: ['echo', 'hello through ssh'], HostConfig: { NetworkMode: 'none' } });
+    const container = await remote.createContainer({
+      name: `${PREFIX}echo`,
+      Image: IMAGE,
+      Cmd: ['echo', 'hello through ssh'],
+      HostConfig: { NetworkMode: 'none' },
+    });
     await container.start();
     await container.wait();
     const logs = await container.logs({ stdout: true, stderr: false, follow: false });
@@ -110,7 +118,9 @@ describe('unreachable engines', () => {
     const error = await unreachable({ ...overSsh, socket: '/nonexistent/docker.sock' });
     expect(error.code).toBe('socket-unreachable');
     expect(error.message).toMatch(
-      new RegExp(`^Docker Engine at ssh://root@127\\.0\\.0\\.1:${SSH.port} \\(socket /nonexistent/docker\\.sock\\) could not be reached: could not open /nonexistent/docker\\.sock on root@127\\.0\\.0\\.1:${SSH.port}: `),
+      new RegExp(
+        `^Docker Engine at ssh://root@127\\.0\\.0\\.1:${SSH.port} \\(socket /nonexistent/docker\\.sock\\) could not be reached: could not open /nonexistent/docker\\.sock on root@127\\.0\\.0\\.1:${SSH.port}: `,
+      ),
     );
   });
 

@@ -26,7 +26,11 @@ describe('the lab registry', () => {
   });
 
   afterAll(async () => {
-    for (const tag of ['prod', 'copy']) await build1.getImage(`${REGISTRY}/${REPO}:${tag}`).remove({ force: true }).catch(() => undefined);
+    for (const tag of ['prod', 'copy'])
+      await build1
+        .getImage(`${REGISTRY}/${REPO}:${tag}`)
+        .remove({ force: true })
+        .catch(() => undefined);
     registry.close();
   });
 
@@ -119,7 +123,10 @@ describe('a registry with htpasswd (Basic) authentication', () => {
     );
     child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
     for (let i = 0; i < 100; i += 1) {
-      const status = await fetch(`http://${name}/v2/`).then((res) => res.status, () => 0);
+      const status = await fetch(`http://${name}/v2/`).then(
+        (res) => res.status,
+        () => 0,
+      );
       if (status === 401) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -145,7 +152,10 @@ describe('a registry with htpasswd (Basic) authentication', () => {
 
   it('is refused with a wrong password, and the message does not contain it', async () => {
     const registry = createRegistryClient({ name, url: `http://${name}`, auth: { username: 't-adapters', password: 'not-the-password' } });
-    const error = await registry.ping().then(() => undefined, (e: unknown) => e as RegistryError);
+    const error = await registry.ping().then(
+      () => undefined,
+      (e: unknown) => e as RegistryError,
+    );
     registry.close();
     expect(error).toBeInstanceOf(RegistryError);
     expect(error?.status).toBe(401);

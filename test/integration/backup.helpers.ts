@@ -49,7 +49,10 @@ export async function startOwnRegistry(label: string): Promise<OwnRegistry> {
     await rm(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 100; i += 1) {
-    const status = await fetch(`http://${name}/v2/`).then((res) => res.status, () => 0);
+    const status = await fetch(`http://${name}/v2/`).then(
+      (res) => res.status,
+      () => 0,
+    );
     if (status === 200) return { name, url: `http://${name}`, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

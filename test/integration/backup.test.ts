@@ -67,7 +67,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const repository of REPOS) await deleteRepository(REGISTRY_URL, repository);
-  for (const ref of Object.keys(imageIds)) await build1.getImage(`${REGISTRY}/${ref}`).remove({ force: true }).catch(() => undefined);
+  for (const ref of Object.keys(imageIds))
+    await build1
+      .getImage(`${REGISTRY}/${ref}`)
+      .remove({ force: true })
+      .catch(() => undefined);
   await Promise.all([restored?.stop(), mirror?.stop(), scratch?.stop()]);
   await rm(work, { recursive: true, force: true });
 });
@@ -84,7 +88,9 @@ describe('backup to an OCI layout, then restore', () => {
     expect(result.status).toBe('changed');
     const layout = `oci-layout:${join(work, 'layout')}`;
     expect(result.actions.slice(0, 4)).toEqual(
-      Object.keys(source).sort().map((ref) => `Copy ${ref}@${source[ref]} from ${REGISTRY} to ${layout}`),
+      Object.keys(source)
+        .sort()
+        .map((ref) => `Copy ${ref}@${source[ref]} from ${REGISTRY} to ${layout}`),
     );
     // one:prod, one:older, two:prod (the index reuses one:prod's manifest); configs and layers counted once.
     expect(result.actions[4]).toMatch(new RegExp(`^Copy 4 manifests and \\d+ blobs \\(.+\\) from ${REGISTRY} to ${layout}$`));
@@ -152,7 +158,10 @@ describe('backup to an OCI layout, then restore', () => {
       try {
         expect((await build1.getImage(pulled).inspect()).Id).toBe(imageIds[ref]);
       } finally {
-        await build1.getImage(pulled).remove({ noprune: true }).catch(() => undefined);
+        await build1
+          .getImage(pulled)
+          .remove({ noprune: true })
+          .catch(() => undefined);
       }
     }
   });

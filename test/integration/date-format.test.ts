@@ -52,7 +52,10 @@ const digestOf = async (tag: string): Promise<string | undefined> => {
 async function removeImages(): Promise<void> {
   const build1 = labDocker('build1');
   for (const image of await build1.listImages({ filters: { reference: [`${own.name}/${REPO}`] } })) {
-    await build1.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    await build1
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 

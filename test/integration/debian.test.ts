@@ -57,7 +57,11 @@ async function run(handler: StepHandler, options: Record<string, unknown>, facts
 async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record<string, unknown>): Promise<{ statuses: string[]; images: ManagedImage[] }> {
   const facts = {} as HostFacts;
   const results: StepResult[] = [];
-  for (const [handler, options] of [[discoverStep, discover], [rebuildStep, rebuild], [pushStep, {}]] as const) {
+  for (const [handler, options] of [
+    [discoverStep, discover],
+    [rebuildStep, rebuild],
+    [pushStep, {}],
+  ] as const) {
     results.push(await run(handler, options, facts));
   }
   return { statuses: results.map((r) => r.status), images: facts.images ?? [] };
@@ -71,11 +75,14 @@ beforeAll(async () => {
   const lab = await runLabScript(['debian']);
   expect(lab.code, lab.stderr).toBe(0);
   console.log(`lab.sh debian took ${((Date.now() - started) / 1000).toFixed(1)}s:\n${lab.stderr.trim()}`);
-  await docker.getImage(UPSTREAM).inspect().catch(async () => {
-    await new Promise<void>((resolve, reject) =>
-      execFile('docker', ['-H', `unix://${labSocket('build1')}`, 'pull', '-q', UPSTREAM], (error) => (error ? reject(error) : resolve())),
-    );
-  });
+  await docker
+    .getImage(UPSTREAM)
+    .inspect()
+    .catch(async () => {
+      await new Promise<void>((resolve, reject) =>
+        execFile('docker', ['-H', `unix://${labSocket('build1')}`, 'pull', '-q', UPSTREAM], (error) => (error ? reject(error) : resolve())),
+      );
+    });
   root = await mkdtemp(join(tmpdir(), 't-debian-tree-'));
   await mkdir(join(root, BASE), { recursive: true });
   // The shipped Dockerfile, as is: the test proves the demo's own image tree.
@@ -90,8 +97,15 @@ afterAll(async () => {
   }
   for (const digest of digests) await registry.deleteManifest(BASE, digest).catch(() => undefined);
   for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${BASE}`] } })) {
-    for (const repoTag of image.RepoTags ?? []) await docker.getImage(repoTag).remove().catch(() => undefined);
-    await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    for (const repoTag of image.RepoTags ?? [])
+      await docker
+        .getImage(repoTag)
+        .remove()
+        .catch(() => undefined);
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
   registry.close();
   if (root) await rm(root, { recursive: true, force: true });

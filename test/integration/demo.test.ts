@@ -54,9 +54,7 @@ async function exec(docker: Docker, container: string, cmd: string[]): Promise<s
 }
 
 async function du(path: string): Promise<number> {
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile('du', ['-sb', path], (error, stdout) => (error ? reject(error) : resolve(stdout))),
-  );
+  const out = await new Promise<string>((resolve, reject) => execFile('du', ['-sb', path], (error, stdout) => (error ? reject(error) : resolve(stdout))));
   return Number(out.split(/\s+/)[0]);
 }
 

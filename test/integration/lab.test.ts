@@ -197,10 +197,14 @@ describe('lab containers', () => {
 
   it('web reports healthy through its HEALTHCHECK', async () => {
     const docker = labDocker('web2');
-    await waitUntil('web on web2 is healthy', async () => {
-      const state = (await docker.getContainer('web').inspect()).State as { Health?: { Status: string } };
-      return state.Health?.Status === 'healthy';
-    }, 30_000);
+    await waitUntil(
+      'web on web2 is healthy',
+      async () => {
+        const state = (await docker.getContainer('web').inspect()).State as { Health?: { Status: string } };
+        return state.Health?.Status === 'healthy';
+      },
+      30_000,
+    );
   });
 });
 

@@ -50,7 +50,11 @@ async function cleanUp(): Promise<void> {
   if (!own) return;
   for (const host of ['build1', 'web2'] as const) {
     const images = await labDocker(host).listImages({ filters: { reference: [`${own.name}/${REPO}`] } });
-    for (const image of images) await labDocker(host).getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    for (const image of images)
+      await labDocker(host)
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 }
 

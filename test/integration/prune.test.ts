@@ -28,7 +28,11 @@ async function prune(check: boolean): Promise<StepResult> {
 async function cleanUp(): Promise<void> {
   await removeContainers(labDocker('web3'), 't-prune-');
   for (const host of ['build1', 'web3'] as const) {
-    for (const tag of [...TAGS, 'prod']) await labDocker(host).getImage(ref(tag)).remove({ force: true }).catch(() => undefined);
+    for (const tag of [...TAGS, 'prod'])
+      await labDocker(host)
+        .getImage(ref(tag))
+        .remove({ force: true })
+        .catch(() => undefined);
   }
   // Untag the repository in the shared registry too: a leftover `prod` would make it managed for every later run on the lab.
   await untagRepositories([REPO]);

@@ -35,7 +35,9 @@ beforeAll(async () => {
   const once = `test -f /state/started && ! test -f /tmp/mine && exit 5; touch /state/started /tmp/mine; ${LOOP}`;
   await buildBusyboxImage(web, ONCE, { lines: [`CMD ["/bin/sh", "-c", "${once}"]`] });
   await (await web.createContainer({ name: PARENT, Image: REF, HostConfig: { NetworkMode: 'none' } })).start();
-  await (await web.createContainer({ name: ONCE_SIDECAR, Image: ONCE, HostConfig: { NetworkMode: `container:${PARENT}`, Binds: [`${STATE}:/state`] } })).start();
+  await (
+    await web.createContainer({ name: ONCE_SIDECAR, Image: ONCE, HostConfig: { NetworkMode: `container:${PARENT}`, Binds: [`${STATE}:/state`] } })
+  ).start();
 });
 
 afterAll(async () => {
@@ -44,7 +46,10 @@ afterAll(async () => {
   await removeImages(web, `${REGISTRY}/${REPO}`);
   await removeImages(build, `${REGISTRY}/${REPO}`);
   await deleteManifests(REPO, pushed);
-  await web.getImage(ONCE).remove({ force: true }).catch(() => undefined);
+  await web
+    .getImage(ONCE)
+    .remove({ force: true })
+    .catch(() => undefined);
 });
 
 describe('a dependent that fails once recreated', () => {
@@ -58,14 +63,21 @@ describe('a dependent that fails once recreated', () => {
     expect(await runStep(stopStep, context, { timeout: '1s' })).toMatchObject({ status: 'changed' });
     const start = await runStep(startStep, context, { healthy_timeout: '10s', settle: '1s' });
     expect(start).toMatchObject({ status: 'failed', code: 'exited', rolledBack: 1 });
-    expect(reasonOf(start)).toMatch(new RegExp(`^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network of the new ${PARENT}, exited with code 5`));
+    expect(reasonOf(start)).toMatch(
+      new RegExp(`^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network of the new ${PARENT}, exited with code 5`),
+    );
     expect(start.actions).toEqual([
       `Rolled back ${PARENT}: removed the new container and restarted the previous one`,
       `Restarted ${ONCE_SIDECAR} in the network namespace of the restored ${PARENT}`,
     ]);
     expect((await inspectOf(web, PARENT)).Id).toBe(parentBefore.Id);
     expect((await inspectOf(web, ONCE_SIDECAR)).Id).toBe(sidecarBefore.Id);
-    expect((await web.listContainers({ all: true })).flatMap((c) => c.Names).filter((n) => n.includes('t-renet-')).sort()).toEqual([`/${ONCE_SIDECAR}`, `/${PARENT}`]);
+    expect(
+      (await web.listContainers({ all: true }))
+        .flatMap((c) => c.Names)
+        .filter((n) => n.includes('t-renet-'))
+        .sort(),
+    ).toEqual([`/${ONCE_SIDECAR}`, `/${PARENT}`]);
     expect(await netNamespace(web, ONCE_SIDECAR)).toBe(await netNamespace(web, PARENT));
   }, 60_000);
 });

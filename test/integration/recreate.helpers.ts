@@ -25,8 +25,7 @@ export function aliasesOf(inspect: Inspect, network: string): string[] {
 }
 
 /** The network namespace a running container's PID 1 is in (`net:[4026…]`), read inside the container. */
-export const netNamespace = async (docker: Docker, name: string): Promise<string> =>
-  (await execIn(docker, name, ['readlink', '/proc/1/ns/net'])).trim();
+export const netNamespace = async (docker: Docker, name: string): Promise<string> => (await execIn(docker, name, ['readlink', '/proc/1/ns/net'])).trim();
 
 /** Inspects a container as a plain object. */
 export const inspectOf = async (docker: Docker, name: string): Promise<Inspect> => (await docker.getContainer(name).inspect()) as unknown as Inspect;

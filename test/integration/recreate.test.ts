@@ -30,7 +30,13 @@ const VOLUMES = [`${P}named`, `${P}named2`];
 const START = { healthy_timeout: '20s', settle: '300ms' };
 
 const LOOP = `trap 'exit 0' TERM; while true; do sleep 1; done`;
-const version = (n: number, extra: string[] = []): string[] => ['VOLUME /image-vol', `ENV MODE=v${n}`, `LABEL org.t-recreate.version=${n}`, ...extra, `CMD ["/bin/sh", "-c", "${LOOP}"]`];
+const version = (n: number, extra: string[] = []): string[] => [
+  'VOLUME /image-vol',
+  `ENV MODE=v${n}`,
+  `LABEL org.t-recreate.version=${n}`,
+  ...extra,
+  `CMD ["/bin/sh", "-c", "${LOOP}"]`,
+];
 const UNHEALTHY = (n: number): string[] => version(n, ['HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD test -f /nonexistent']);
 
 const web = labDocker(HOST);
@@ -79,19 +85,44 @@ const ROWS: Row[] = [
     same: ['HostConfig.NetworkMode'],
   },
   { setting: 'extra hosts', create: {}, host: { ExtraHosts: ['db:127.0.0.1', 'cache:127.0.0.2'] }, same: ['HostConfig.ExtraHosts'] },
-  { setting: 'DNS', create: {}, host: { Dns: ['127.0.0.53'], DnsSearch: ['example.internal'], DnsOptions: ['ndots:2'] }, same: ['HostConfig.Dns', 'HostConfig.DnsSearch', 'HostConfig.DnsOptions'] },
+  {
+    setting: 'DNS',
+    create: {},
+    host: { Dns: ['127.0.0.53'], DnsSearch: ['example.internal'], DnsOptions: ['ndots:2'] },
+    same: ['HostConfig.Dns', 'HostConfig.DnsSearch', 'HostConfig.DnsOptions'],
+  },
   { setting: 'capabilities', create: {}, host: { CapAdd: ['NET_ADMIN'], CapDrop: ['MKNOD'] }, same: ['HostConfig.CapAdd', 'HostConfig.CapDrop'] },
-  { setting: 'devices', create: {}, host: { Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/nothing', CgroupPermissions: 'rwm' }] }, same: ['HostConfig.Devices'] },
+  {
+    setting: 'devices',
+    create: {},
+    host: { Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/nothing', CgroupPermissions: 'rwm' }] },
+    same: ['HostConfig.Devices'],
+  },
   { setting: 'ulimits', create: {}, host: { Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }] }, same: ['HostConfig.Ulimits'] },
-  { setting: 'log config', create: {}, host: { LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } } }, same: ['HostConfig.LogConfig'] },
-  { setting: 'resource limits', create: {}, host: { Memory: 64 * 1024 * 1024, CpuShares: 512, PidsLimit: 64 }, same: ['HostConfig.Memory', 'HostConfig.CpuShares', 'HostConfig.PidsLimit'] },
+  {
+    setting: 'log config',
+    create: {},
+    host: { LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } } },
+    same: ['HostConfig.LogConfig'],
+  },
+  {
+    setting: 'resource limits',
+    create: {},
+    host: { Memory: 64 * 1024 * 1024, CpuShares: 512, PidsLimit: 64 },
+    same: ['HostConfig.Memory', 'HostConfig.CpuShares', 'HostConfig.PidsLimit'],
+  },
   {
     setting: 'healthcheck',
     create: { Healthcheck: { Test: ['CMD-SHELL', 'test -d /tmp'], Interval: 1_000_000_000, Timeout: 2_000_000_000, Retries: 2, StartPeriod: 0 } },
     same: ['Config.Healthcheck'],
   },
   { setting: 'stop signal and stop timeout', create: { StopSignal: 'SIGUSR1', StopTimeout: 7 }, same: ['Config.StopSignal', 'Config.StopTimeout'] },
-  { setting: 'init and security options', create: {}, host: { Init: true, SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true }, same: ['HostConfig.Init', 'HostConfig.SecurityOpt', 'HostConfig.ReadonlyRootfs'] },
+  {
+    setting: 'init and security options',
+    create: {},
+    host: { Init: true, SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true },
+    same: ['HostConfig.Init', 'HostConfig.SecurityOpt', 'HostConfig.ReadonlyRootfs'],
+  },
 ];
 
 const rowName = (row: Row): string => `${P}${row.setting.replaceAll(/[^a-z]+/g, '-')}`;
@@ -103,7 +134,13 @@ const before = new Map<string, Inspect>();
 
 async function createRunning(name: string, image: string, config: Record<string, unknown>, host: Record<string, unknown>): Promise<void> {
   const { NetworkingConfig, ...rest } = config;
-  const container = await web.createContainer({ name, Image: image, ...rest, HostConfig: { NetworkMode: 'none', ...host }, ...(NetworkingConfig ? { NetworkingConfig } : {}) } as Docker.ContainerCreateOptions);
+  const container = await web.createContainer({
+    name,
+    Image: image,
+    ...rest,
+    HostConfig: { NetworkMode: 'none', ...host },
+    ...(NetworkingConfig ? { NetworkingConfig } : {}),
+  } as Docker.ContainerCreateOptions);
   await container.start();
 }
 
@@ -111,7 +148,10 @@ let v2: { app: string; net: string };
 
 beforeAll(async () => {
   await cleanUp(web, P, VOLUMES);
-  await web.getNetwork(NETWORK).remove().catch(() => undefined);
+  await web
+    .getNetwork(NETWORK)
+    .remove()
+    .catch(() => undefined);
   // --bridge=none forbids no user network: an internal bridge network (no route out, no NAT) works in the lab.
   await web.createNetwork({ Name: NETWORK, Driver: 'bridge', Internal: true });
   bindDir = await mkdtemp(join(tmpdir(), 't-recreate-bind-'));
@@ -124,14 +164,19 @@ beforeAll(async () => {
   await buildBusyboxImage(web, SIDE, { lines: [`CMD ["/bin/sh", "-c", "${LOOP}"]`] });
 
   for (const row of ROWS) await createRunning(rowName(row), APP, row.create, row.host ?? {});
-  await createRunning(MOUNTS, APP, { Volumes: { '/anon': {} } }, {
-    Binds: [`${bindDir}:/bind`, `${VOLUMES[0]}:/named`],
-    Mounts: [
-      { Type: 'volume', Target: '/mount-anon' },
-      { Type: 'volume', Source: VOLUMES[1], Target: '/mount-named' },
-      { Type: 'bind', Source: bindDir2, Target: '/mount-bind', ReadOnly: true },
-    ],
-  });
+  await createRunning(
+    MOUNTS,
+    APP,
+    { Volumes: { '/anon': {} } },
+    {
+      Binds: [`${bindDir}:/bind`, `${VOLUMES[0]}:/named`],
+      Mounts: [
+        { Type: 'volume', Target: '/mount-anon' },
+        { Type: 'volume', Source: VOLUMES[1], Target: '/mount-named' },
+        { Type: 'bind', Source: bindDir2, Target: '/mount-bind', ReadOnly: true },
+      ],
+    },
+  );
   const files = ['/bind', '/named', '/anon', '/image-vol', '/mount-anon', '/mount-named'].map((dir) => `echo ${dir} > ${dir}/data.txt`);
   await execIn(web, MOUNTS, ['/bin/sh', '-c', files.join(' && ')]);
   await createRunning(PARENT, NET, {}, { NetworkMode: 'none' });
@@ -149,7 +194,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const context of contexts) await context.close();
   await cleanUp(web, P, VOLUMES);
-  await web.getNetwork(NETWORK).remove().catch(() => undefined);
+  await web
+    .getNetwork(NETWORK)
+    .remove()
+    .catch(() => undefined);
   await rm(bindDir, { recursive: true, force: true });
   await rm(bindDir2, { recursive: true, force: true });
   for (const repo of [APP_REPO, NET_REPO]) {
@@ -157,7 +205,10 @@ afterAll(async () => {
     await removeImages(build, `${REGISTRY}/${repo}`);
     await deleteManifests(repo, pushed[repo]!);
   }
-  await web.getImage(SIDE).remove({ force: true }).catch(() => undefined);
+  await web
+    .getImage(SIDE)
+    .remove({ force: true })
+    .catch(() => undefined);
 });
 
 describe(`faithful recreation on ${HOST}`, () => {
@@ -206,7 +257,11 @@ describe(`faithful recreation on ${HOST}`, () => {
     const now = await inspectOf(web, MOUNTS);
     expect(mountsOf(now)).toEqual(mountsOf(old));
     expect(mountsOf(now).map((m) => m.Destination)).toEqual(['/anon', '/bind', '/image-vol', '/mount-anon', '/mount-bind', '/mount-named', '/named']);
-    const read = await execIn(web, MOUNTS, ['/bin/sh', '-c', 'cat /bind/data.txt /named/data.txt /anon/data.txt /image-vol/data.txt /mount-anon/data.txt /mount-named/data.txt /mount-bind/ro.txt']);
+    const read = await execIn(web, MOUNTS, [
+      '/bin/sh',
+      '-c',
+      'cat /bind/data.txt /named/data.txt /anon/data.txt /image-vol/data.txt /mount-anon/data.txt /mount-named/data.txt /mount-bind/ro.txt',
+    ]);
     expect(read).toBe('/bind\n/named\n/anon\n/image-vol\n/mount-anon\n/mount-named\nread-only\n');
     expect(await readFile(join(bindDir, 'data.txt'), 'utf8')).toBe('/bind\n');
   });
@@ -231,7 +286,10 @@ describe(`faithful recreation on ${HOST}`, () => {
     await publish(NET, UNHEALTHY(3), pushed[NET_REPO]!);
     const context = ctx();
     expect(await runStep(pullStep, context, {})).toMatchObject({ status: 'changed' });
-    expect(await runStep(stopStep, context, { timeout: '1s' })).toMatchObject({ status: 'changed', actions: [expect.stringContaining(CHILD), expect.stringContaining(PARENT)] });
+    expect(await runStep(stopStep, context, { timeout: '1s' })).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringContaining(CHILD), expect.stringContaining(PARENT)],
+    });
     const start = await runStep(startStep, context, START);
     expect(start).toMatchObject({ status: 'failed', code: 'unhealthy', rolledBack: 2 });
     expect(start.actions).toContain(`Restarted ${SIDECAR} in the network namespace of the restored ${PARENT}`);

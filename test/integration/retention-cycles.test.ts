@@ -39,7 +39,10 @@ async function publish(cycle: number): Promise<number> {
   await pushImage(build1, ref);
   await build1.getImage(ref).tag({ repo: `${registry.name}/${REPO}`, tag: 'prod' });
   await pushImage(build1, `${registry.name}/${REPO}:prod`);
-  await build1.getImage(ref).remove().catch(() => undefined);
+  await build1
+    .getImage(ref)
+    .remove()
+    .catch(() => undefined);
   return (await manifestBlobsOver(registry.url, REPO, datestamp(cycle)))!.blobs.size;
 }
 
@@ -63,7 +66,11 @@ afterAll(async () => {
   await removeContainers(labDocker('web2'), 't-ret-');
   for (const docker of [labDocker('web2'), labDocker('build1')]) {
     for (const image of await docker.listImages()) {
-      if ((image.RepoTags ?? []).concat(image.RepoDigests ?? []).some((n) => n.startsWith(`${registry?.name}/`))) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      if ((image.RepoTags ?? []).concat(image.RepoDigests ?? []).some((n) => n.startsWith(`${registry?.name}/`)))
+        await docker
+          .getImage(image.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
   }
   // FRESHEN_RETENTION_NUMBERS=1 prints the table docs/registry.md quotes.
@@ -95,7 +102,15 @@ describe(`${CYCLES} update cycles with keep: ${KEEP}`, () => {
       const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
       expect(sum(onDisk), `cycle ${cycle}`).toBe(sum(expected));
       const duBytes = Number(execFileSync('du', ['-sb', registry.dataDir], { encoding: 'utf8' }).split('\t')[0]);
-      numbers.push({ cycle, manifests: new Set(Object.values(tags)).size, blobs: onDisk.size, blobBytes: sum(onDisk), expectedBytes: sum(expected), duBytes, pushed });
+      numbers.push({
+        cycle,
+        manifests: new Set(Object.values(tags)).size,
+        blobs: onDisk.size,
+        blobBytes: sum(onDisk),
+        expectedBytes: sum(expected),
+        duBytes,
+        pushed,
+      });
     }
     // The registry's own collector leaves metadata behind (each deleted manifest's revision directory, its layers' links in
     // the repository, emptied blob prefix directories): about 4 KiB of directory entries each, so `du` grows a little per

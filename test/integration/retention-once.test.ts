@@ -25,7 +25,11 @@ afterAll(async () => {
   await removeContainers(labDocker('web2'), 't-reto-');
   for (const docker of [labDocker('web2'), labDocker('build1')]) {
     for (const image of await docker.listImages()) {
-      if ((image.RepoTags ?? []).concat(image.RepoDigests ?? []).some((n) => n.startsWith(`${registry?.name}/`))) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      if ((image.RepoTags ?? []).concat(image.RepoDigests ?? []).some((n) => n.startsWith(`${registry?.name}/`)))
+        await docker
+          .getImage(image.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
   }
   await registry?.destroy();
@@ -40,11 +44,21 @@ describe('ten builds, then one gc with keep: 3', () => {
       await pushImage(build1, ref);
       await build1.getImage(ref).tag({ repo: `${registry.name}/${REPO}`, tag: 'prod' });
       await pushImage(build1, `${registry.name}/${REPO}:prod`);
-      await build1.getImage(ref).remove().catch(() => undefined);
+      await build1
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined);
     }
     const web2 = labDocker('web2');
     await pullRef(web2, `${registry.name}/${REPO}:${datestamp(2)}`);
-    await (await web2.createContainer({ name: CONTAINER, Image: `${registry.name}/${REPO}:${datestamp(2)}`, Cmd: ['/bin/sleep', '3600'], HostConfig: { NetworkMode: 'none' } })).start();
+    await (
+      await web2.createContainer({
+        name: CONTAINER,
+        Image: `${registry.name}/${REPO}:${datestamp(2)}`,
+        Cmd: ['/bin/sleep', '3600'],
+        HostConfig: { NetworkMode: 'none' },
+      })
+    ).start();
     const before = blobsOnDisk(registry.dataDir);
 
     const { inventory, reg } = ownRegistryInventory(registry, 'readonly', ['web2']);
@@ -61,6 +75,9 @@ describe('ten builds, then one gc with keep: 3', () => {
     const after = blobsOnDisk(registry.dataDir);
     expect([...after.keys()].sort()).toEqual([...expected.keys()].sort());
     expect(sum(after)).toBe(sum(expected));
-    if (process.env.FRESHEN_RETENTION_NUMBERS) console.log(JSON.stringify({ blobsBefore: before.size, bytesBefore: sum(before), blobsAfter: after.size, bytesAfter: sum(after), actions: result.actions }));
+    if (process.env.FRESHEN_RETENTION_NUMBERS)
+      console.log(
+        JSON.stringify({ blobsBefore: before.size, bytesBefore: sum(before), blobsAfter: after.size, bytesAfter: sum(after), actions: result.actions }),
+      );
   }, 120_000);
 });

@@ -54,7 +54,11 @@ async function deleteRepository(): Promise<void> {
 async function cleanUp(): Promise<void> {
   for (const host of HOSTS) await removeContainers(labDocker(host), 't-rollback-');
   for (const host of ['build1', ...HOSTS] as const) {
-    for (const tag of [OLD, NEW, ROLLOUT]) await labDocker(host).getImage(`${REGISTRY}/${REPO}:${tag}`).remove({ force: true }).catch(() => undefined);
+    for (const tag of [OLD, NEW, ROLLOUT])
+      await labDocker(host)
+        .getImage(`${REGISTRY}/${REPO}:${tag}`)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
   await deleteRepository();
 }
@@ -98,7 +102,9 @@ describe('freshen rollback', () => {
     const result = await rollback(REPO, OLD, '--check');
     expect(result.code, result.stderr).toBe(0);
     const short = (d: string) => d.slice(7, 19);
-    expect(result.stdout).toContain(`would change: Point ${REGISTRY}/${REPO}:${ROLLOUT} at ${OLD} (${short(digests[OLD]!)}; was ${short(digests[NEW]!)} = ${NEW})`);
+    expect(result.stdout).toContain(
+      `would change: Point ${REGISTRY}/${REPO}:${ROLLOUT} at ${OLD} (${short(digests[OLD]!)}; was ${short(digests[NEW]!)} = ${NEW})`,
+    );
     expect((await head(ROLLOUT)).digest).toBe(digests[NEW]);
   });
 

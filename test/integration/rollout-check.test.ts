@@ -43,7 +43,13 @@ async function snapshot(): Promise<unknown> {
     method: 'HEAD',
     headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
   });
-  return { web2: await engine(web2), web3: await engine(web3), build1: await engine(build1), tags: tags.tags.sort(), digest: manifest.headers.get('docker-content-digest') };
+  return {
+    web2: await engine(web2),
+    web3: await engine(web3),
+    build1: await engine(build1),
+    tags: tags.tags.sort(),
+    digest: manifest.headers.get('docker-content-digest'),
+  };
 }
 
 beforeAll(async () => {
@@ -121,7 +127,11 @@ describe('freshen run --check --diff', () => {
     const result = await freshen(['run', playbook, '-i', inventory, '--check', '--diff', '--json', json], lockDir);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const report = await readReport(json);
-    expect(report.plays[0]!.hosts.build1!.map((r) => [r.step, r.status])).toEqual([['discover', 'ok'], ['rebuild', 'changed'], ['push', 'changed']]);
+    expect(report.plays[0]!.hosts.build1!.map((r) => [r.step, r.status])).toEqual([
+      ['discover', 'ok'],
+      ['rebuild', 'changed'],
+      ['push', 'changed'],
+    ]);
     for (const host of ['web2', 'web3'] as const) {
       const [pull, stop, start] = report.plays[1]!.hosts[host]!;
       // Even web3, which runs what the registry serves now, would get the image this run pushes.

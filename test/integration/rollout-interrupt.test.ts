@@ -160,10 +160,15 @@ describe('SIGKILL, then the next run converges', () => {
   it('killed once start has created the replacement, before the parked container is removed', async () => {
     const image = await nextVersion(3);
     const run = startFreshen(['run', playbook, '-i', inventory], lockDir);
-    await waitFor('the replacement to be created', async () => {
-      const now = await appContainers();
-      return now.get(APP)?.image === image && now.has(PARKED) ? true : undefined;
-    }, 30_000, 5);
+    await waitFor(
+      'the replacement to be created',
+      async () => {
+        const now = await appContainers();
+        return now.get(APP)?.image === image && now.has(PARKED) ? true : undefined;
+      },
+      30_000,
+      5,
+    );
     run.child.kill('SIGKILL');
     await run.done;
     expect([...(await appContainers()).keys()].sort()).toEqual([APP, PARKED]);

@@ -6,7 +6,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDocker, REGISTRY } from '../support/lab.js';
 import { cleanUp, deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
-import { containersNamed, createApp, freshen, healthyVersion, readReport, startFreshen, tempDir, waitFor, writeInventory, writePlaybook } from './rollout.helpers.js';
+import {
+  containersNamed,
+  createApp,
+  freshen,
+  healthyVersion,
+  readReport,
+  startFreshen,
+  tempDir,
+  waitFor,
+  writeInventory,
+  writePlaybook,
+} from './rollout.helpers.js';
 
 const TAG = 't-staged-lock';
 const REPO = 't-staged/app';
@@ -35,7 +46,11 @@ beforeAll(async () => {
   dir = await tempDir('t-staged-lock-');
   lockDir = join(dir, 'locks');
   inventory = await writeInventory(dir, TAG);
-  playbook = await writePlaybook(dir, 'rollout.yml', ['- name: Roll out', '  hosts: web2', '  steps: [pull, stop, { start: { healthy_timeout: 30s } }]', ''].join('\n'));
+  playbook = await writePlaybook(
+    dir,
+    'rollout.yml',
+    ['- name: Roll out', '  hosts: web2', '  steps: [pull, stop, { start: { healthy_timeout: 30s } }]', ''].join('\n'),
+  );
   await publish(REF, healthyVersion(1), pushed);
   await cleanUp(web2, APP, [VOLUME]);
   await pullOn(web2, REF);

@@ -90,9 +90,14 @@ export interface CliResult {
 /** Runs the built CLI to the end; `lockDir` keeps these runs' host locks apart from other test files' runs. */
 export function freshen(args: string[], lockDir: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile('node', [FRESHEN, ...args], { cwd: REPO_ROOT, env: { ...process.env, FRESHEN_LOCK_DIR: lockDir }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
+    execFile(
+      'node',
+      [FRESHEN, ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, FRESHEN_LOCK_DIR: lockDir }, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -177,7 +182,7 @@ export async function readMarker(docker: Docker, name: string): Promise<string> 
   // Multiplexed stream: skip the 8-byte frame headers.
   const raw = Buffer.concat(chunks);
   let text = '';
-  for (let i = 0; i + 8 <= raw.length; ) {
+  for (let i = 0; i + 8 <= raw.length;) {
     const size = raw.readUInt32BE(i + 4);
     text += raw.subarray(i + 8, i + 8 + size).toString('utf8');
     i += 8 + size;

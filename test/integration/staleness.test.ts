@@ -65,7 +65,14 @@ beforeAll(async () => {
   await mkdir(join(root, APP), { recursive: true });
   await writeFile(
     join(root, APP, 'Dockerfile'),
-    [`FROM ${TOOL_REF} AS build`, 'RUN echo compiled > /artifact', `FROM ${OS_REF}`, 'COPY --from=build /artifact /artifact', 'COPY index.html /srv/index.html', ''].join('\n'),
+    [
+      `FROM ${TOOL_REF} AS build`,
+      'RUN echo compiled > /artifact',
+      `FROM ${OS_REF}`,
+      'COPY --from=build /artifact /artifact',
+      'COPY index.html /srv/index.html',
+      '',
+    ].join('\n'),
   );
   await writeFile(join(root, APP, 'index.html'), '<h1>v1</h1>\n');
   await mkdir(join(root, APT), { recursive: true });
@@ -97,19 +104,30 @@ describe('packages-outdated', () => {
     ]);
     expect(result.notes).toContain(`${APP}: packages cannot be checked: no package manager found: no dpkg, rpm or apk database`);
     expect(result.notes).toContainEqual(
-      expect.stringMatching(new RegExp(`^${APT}: stale \\(packages-outdated\\): ${expected} packages have updates \\(apt, Debian GNU/Linux 12 \\(bookworm\\)\\): \\S+, `)),
+      expect.stringMatching(
+        new RegExp(`^${APT}: stale \\(packages-outdated\\): ${expected} packages have updates \\(apt, Debian GNU/Linux 12 \\(bookworm\\)\\): \\S+, `),
+      ),
     );
-    const details = result.details as { images: Array<{ repository: string; final_base?: string; packages?: { outdated?: number; manager?: string; list?: string[]; problem?: string } }> };
+    const details = result.details as {
+      images: Array<{ repository: string; final_base?: string; packages?: { outdated?: number; manager?: string; list?: string[]; problem?: string } }>;
+    };
     const apt = details.images.find((i) => i.repository === APT)!;
     expect(apt.packages).toMatchObject({ manager: 'apt', outdated: expected });
     expect(apt.packages!.list!.every((line) => / → /.test(line))).toBe(true);
-    expect(details.images.find((i) => i.repository === APP)!).toMatchObject({ final_base: OS_REF, packages: { problem: expect.stringContaining('no package manager') } });
+    expect(details.images.find((i) => i.repository === APP)!).toMatchObject({
+      final_base: OS_REF,
+      packages: { problem: expect.stringContaining('no package manager') },
+    });
     expect(await throwaways()).toEqual([]);
   }, 120_000);
 
   it('a custom probe per repository replaces the package manager; one that fails is a note, not a verdict', async () => {
     const p = pass(true);
-    const result = await run(discoverStep, { ...DISCOVER, probe: { network: 'none', command: { [APP]: 'echo demo-lib 2.0; echo tool-x', [APT]: 'echo broken >&2; exit 4' } } }, p);
+    const result = await run(
+      discoverStep,
+      { ...DISCOVER, probe: { network: 'none', command: { [APP]: 'echo demo-lib 2.0; echo tool-x', [APT]: 'echo broken >&2; exit 4' } } },
+      p,
+    );
     expect(verdicts(p.facts)).toEqual([
       [APP, ['packages-outdated']],
       [APT, []],
@@ -129,7 +147,9 @@ describe('content-aware skip', () => {
     await run(discoverStep, { ...DISCOVER, force: [APP] }, check);
     const planned = await run(rebuildStep, {}, check);
     expect(planned.status).toBe('changed');
-    expect(planned.actions).toEqual([expect.stringMatching(new RegExp(`^Build ${APP_REF.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and .* because the playbook forces a rebuild$`))]);
+    expect(planned.actions).toEqual([
+      expect.stringMatching(new RegExp(`^Build ${APP_REF.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and .* because the playbook forces a rebuild$`)),
+    ]);
     expect(await registryState()).toEqual(before);
 
     for (const attempt of ['apply', 'apply again']) {
@@ -186,7 +206,12 @@ describe('reasons detected and cleared', () => {
     expect(discovered.notes).toContain(
       `${APP}: stale (base-changed): build-stage base ${TOOL_REF} changed: built from ${oldTool!.slice(7, 19)}…, registry now has ${(await servedId(TOOL, '1'))!.slice(7, 19)}…`,
     );
-    expect(discovered.details).toMatchObject({ images: [{ repository: APP, final_base: OS_REF, stale: true, reasons: ['base-changed'] }, { repository: APT, stale: false }] });
+    expect(discovered.details).toMatchObject({
+      images: [
+        { repository: APP, final_base: OS_REF, stale: true, reasons: ['base-changed'] },
+        { repository: APT, stale: false },
+      ],
+    });
     const rebuilt = await run(rebuildStep, {}, p);
     expect(rebuilt.status).toBe('changed');
     expect((await run(pushStep, {}, p)).status).toBe('changed');

@@ -79,7 +79,11 @@ beforeAll(async () => {
   await mkdir(join(root, APP), { recursive: true });
   await writeFile(
     join(root, BASE, 'Dockerfile'),
-    ['ARG REGISTRY=example.invalid', `FROM \${REGISTRY}/${OS}:stable`, 'RUN echo "built on $(cat /etc/os-release 2>/dev/null || echo the upstream os)" > /base-built'].join('\n'),
+    [
+      'ARG REGISTRY=example.invalid',
+      `FROM \${REGISTRY}/${OS}:stable`,
+      'RUN echo "built on $(cat /etc/os-release 2>/dev/null || echo the upstream os)" > /base-built',
+    ].join('\n'),
   );
   await writeFile(join(root, APP, 'Dockerfile'), [`FROM ${BASE_REF} AS run`, 'COPY index.html /srv/index.html', 'CMD ["/bin/sh"]'].join('\n'));
   await writeFile(join(root, APP, '.dockerignore'), '*.md\n');
@@ -115,7 +119,9 @@ describe('discover → rebuild → push', () => {
     const rebuilt = await run(rebuildStep, {}, p);
     expect(rebuilt.status).toBe('changed');
     expect(rebuilt.actions).toEqual([
-      expect.stringMatching(new RegExp(`^Build ${esc(BASE_REF)} and ${esc(REGISTRY)}/${BASE}:\\d{8}-\\d{4}(-\\d+)? because ${esc(BASE_REF)} is not published yet$`)),
+      expect.stringMatching(
+        new RegExp(`^Build ${esc(BASE_REF)} and ${esc(REGISTRY)}/${BASE}:\\d{8}-\\d{4}(-\\d+)? because ${esc(BASE_REF)} is not published yet$`),
+      ),
       expect.stringMatching(new RegExp(`^Build ${esc(APP_REF)} and .* because ${esc(APP_REF)} is not published yet; base ${esc(BASE_REF)} is stale`)),
     ]);
     expect(p.facts.built?.map((b) => [b.ref, b.planned, b.imageId])).toEqual([
@@ -256,7 +262,9 @@ describe('discover → rebuild → push', () => {
       [BASE, []],
       [APP, ['context-changed']],
     ]);
-    expect(discovered.notes).toContainEqual(expect.stringMatching(new RegExp(`^${APP}: stale \\(context-changed\\): build context changed: built from [0-9a-f]{12}…, now [0-9a-f]{12}…$`)));
+    expect(discovered.notes).toContainEqual(
+      expect.stringMatching(new RegExp(`^${APP}: stale \\(context-changed\\): build context changed: built from [0-9a-f]{12}…, now [0-9a-f]{12}…$`)),
+    );
   });
 
   it('a failing build fails the step with the output tail, and its dependents are not built', async () => {

@@ -65,7 +65,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const ref of pushedRefs.concat(`${registry?.name}/${REPO}:prod`)) await labDocker('build1').getImage(ref).remove({ force: true }).catch(() => undefined);
+  for (const ref of pushedRefs.concat(`${registry?.name}/${REPO}:prod`))
+    await labDocker('build1')
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
   await registry?.destroy();
 });
 
@@ -87,7 +91,11 @@ describe('gc with a safe sweep, on a registry of its own', () => {
     const run = newRunState();
     run.pushesInFlight = 1;
     const result = await gc('readonly', { keep: 2, push_wait: '1s' }, run);
-    expect(result).toMatchObject({ status: 'failed', code: 'push-in-flight', actions: [`Deleted ${registry.name}/${REPO}@${digests['20261101-0300']} (tags 20261101-0300)`] });
+    expect(result).toMatchObject({
+      status: 'failed',
+      code: 'push-in-flight',
+      actions: [`Deleted ${registry.name}/${REPO}@${digests['20261101-0300']} (tags 20261101-0300)`],
+    });
     expect(await registry.pid()).toBe(pid);
     expect(blobsOnDisk(registry.dataDir)).toEqual(onDisk);
   });

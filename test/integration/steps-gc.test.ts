@@ -81,8 +81,7 @@ async function gc(check: boolean, inv: Inventory = inventory): Promise<{ result:
   }
 }
 
-const deletion = (tag: string, past: boolean): string =>
-  `${past ? 'Deleted' : 'Delete'} ${REGISTRY}/${REPO}@${digests[tag]} (tags ${tag})`;
+const deletion = (tag: string, past: boolean): string => `${past ? 'Deleted' : 'Delete'} ${REGISTRY}/${REPO}@${digests[tag]} (tags ${tag})`;
 
 beforeAll(async () => {
   const loaded = await loadInventory(LAB_INVENTORY);
@@ -121,7 +120,13 @@ afterAll(async () => {
   const build1 = labDocker('build1');
   await removeContainers(web2, 't-gc-');
   const refs = [...DATESTAMPS, ROLLOUT_TAG].map((tag) => `${REGISTRY}/${REPO}:${tag}`).concat(`${REGISTRY}/${PROBE_REPO}:again`);
-  for (const [docker, ref] of refs.flatMap((ref) => [[web2, ref], [build1, ref]] as const)) {
+  for (const [docker, ref] of refs.flatMap(
+    (ref) =>
+      [
+        [web2, ref],
+        [build1, ref],
+      ] as const,
+  )) {
     await docker
       .getImage(ref)
       .remove({ force: true })
@@ -147,9 +152,7 @@ describe('gc against the lab registry', () => {
     const estimate = /would free up to ([\d.]+) (KiB|MiB)/.exec(sweep[0]!);
     expect(estimate).not.toBeNull();
     expect(Number(estimate![1]) * (estimate![2] === 'MiB' ? 1024 : 1)).toBeGreaterThanOrEqual(150);
-    expect(result.notes).toContain(
-      `Kept ${REGISTRY}/${REPO}@${digests[IN_USE_TAG]} (tags ${IN_USE_TAG}): in use: web2 container ${CONTAINER} (running)`,
-    );
+    expect(result.notes).toContain(`Kept ${REGISTRY}/${REPO}@${digests[IN_USE_TAG]} (tags ${IN_USE_TAG}): in use: web2 container ${CONTAINER} (running)`);
 
     expect(await tagDigests(REPO)).toEqual(tagsBefore);
     expect(allBlobs().filter((d) => !onDisk(d))).toEqual([]);
@@ -181,7 +184,12 @@ describe('gc against the lab registry', () => {
     const web2 = inventory.hosts.get('web2')!;
     const plain = makeStepContext({ host: web2, inventory, vars: { rollout_tag: ROLLOUT_TAG } });
     try {
-      expect(await runStep(gcStep, plain.ctx, OPTIONS)).toEqual({ status: 'skipped', actions: [], notes: [], reason: 'web2 has no registry_gc: not a registry host' });
+      expect(await runStep(gcStep, plain.ctx, OPTIONS)).toEqual({
+        status: 'skipped',
+        actions: [],
+        notes: [],
+        reason: 'web2 has no registry_gc: not a registry host',
+      });
     } finally {
       await plain.close();
     }
@@ -204,9 +212,7 @@ describe('gc against the lab registry', () => {
     expect(result.actions.slice(0, 2)).toEqual([deletion('20261101-0300', true), deletion('20261103-0300', true)]);
     expect(result.actions[2]).toMatch(/^Collected garbage on registry1: removed \d+ blobs? and \d+ untagged manifests?$/);
     expect(result.actions[3]).toMatch(/^Freed [\d.]+ (B|KiB|MiB) on registry1 \([\d.]+ (B|KiB|MiB|GiB) → [\d.]+ (B|KiB|MiB|GiB)\)$/);
-    expect(result.notes).toContain(
-      `Kept ${REGISTRY}/${REPO}@${digests[IN_USE_TAG]} (tags ${IN_USE_TAG}): in use: web2 container ${CONTAINER} (running)`,
-    );
+    expect(result.notes).toContain(`Kept ${REGISTRY}/${REPO}@${digests[IN_USE_TAG]} (tags ${IN_USE_TAG}): in use: web2 container ${CONTAINER} (running)`);
 
     expect(await tagDigests(REPO)).toEqual({
       [IN_USE_TAG]: digests[IN_USE_TAG],

@@ -74,7 +74,9 @@ describe(`start's probe on ${HOST} (ssh://)`, () => {
     const start = await rollOut({ healthy_timeout: '3s', settle: '500ms', probe: ['/bin/sh', '-c', 'echo "not ready: no /tmp/ready" >&2; exit 4'] });
     expect(start).toMatchObject({ status: 'failed', code: 'probe-failed', rolledBack: 1 });
     expect(reasonOf(start)).toMatch(
-      new RegExp(`^${APP}: the new container \\(.+\\) did not pass the probe \`/bin/sh -c 'echo "not ready: no /tmp/ready" >&2; exit 4'\` within 3000ms \\(\\d+ attempts; last: exited 4: not ready: no /tmp/ready\\); rolled back to the previous container`),
+      new RegExp(
+        `^${APP}: the new container \\(.+\\) did not pass the probe \`/bin/sh -c 'echo "not ready: no /tmp/ready" >&2; exit 4'\` within 3000ms \\(\\d+ attempts; last: exited 4: not ready: no /tmp/ready\\); rolled back to the previous container`,
+      ),
     );
     const after = await web.getContainer(APP).inspect();
     expect(after.Id).toBe(before.Id);

@@ -75,13 +75,19 @@ describe(`rollout on ${HOST} through ssh://`, () => {
   it('pull: check, apply, apply again', async () => {
     expect(await runStep(pullStep, ctx(true), {})).toMatchObject({ status: 'changed', actions: [expect.stringMatching(new RegExp(`^Pull ${REF}@sha256:`))] });
     expect(await imageId(web, REF)).toBe(v1);
-    expect(await runStep(pullStep, ctx(false), {})).toMatchObject({ status: 'changed', actions: [expect.stringMatching(new RegExp(`^Pulled ${REF}@sha256:`))] });
+    expect(await runStep(pullStep, ctx(false), {})).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(new RegExp(`^Pulled ${REF}@sha256:`))],
+    });
     expect(await imageId(web, REF)).toBe(v2);
     expect(await runStep(pullStep, ctx(false), {})).toMatchObject({ status: 'ok' });
   });
 
   it('stop: check, apply, apply again', async () => {
-    expect(await runStep(stopStep, ctx(true), {})).toMatchObject({ status: 'changed', actions: [expect.stringMatching(new RegExp(`^Stop ${APP} and park it`))] });
+    expect(await runStep(stopStep, ctx(true), {})).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(new RegExp(`^Stop ${APP} and park it`))],
+    });
     expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
     expect(await runStep(stopStep, ctx(false), {})).toMatchObject({
       status: 'changed',
@@ -92,7 +98,10 @@ describe(`rollout on ${HOST} through ssh://`, () => {
   });
 
   it('start: check, apply, apply again; the replacement keeps configuration and data', async () => {
-    expect(await runStep(startStep, ctx(true), START)).toMatchObject({ status: 'changed', actions: [expect.stringMatching(new RegExp(`^Create ${APP} from ${REF}`))] });
+    expect(await runStep(startStep, ctx(true), START)).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(new RegExp(`^Create ${APP} from ${REF}`))],
+    });
     expect(await containerState(web, APP)).toBeUndefined();
     const apply = await runStep(startStep, ctx(false), START);
     expect(apply).toMatchObject({ status: 'changed', actions: [expect.stringMatching(new RegExp(`^Replaced ${APP} .*, healthy after `))] });

@@ -28,7 +28,11 @@ export const V2 = [
   'HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD test -f /tmp/alive',
   IMAGE_CMD,
 ];
-export const V3_UNHEALTHY = [...V2.filter((l) => !l.startsWith('HEALTHCHECK') && !l.startsWith('ENV')), 'ENV MODE=v3', 'HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD test -f /nonexistent'];
+export const V3_UNHEALTHY = [
+  ...V2.filter((l) => !l.startsWith('HEALTHCHECK') && !l.startsWith('ENV')),
+  'ENV MODE=v3',
+  'HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD test -f /nonexistent',
+];
 export const V4_EXITS = ['VOLUME /anon', 'ENV MODE=v4', `ENTRYPOINT ["/bin/sh", "-c", "echo 'fatal: t-rollout config missing' >&2; exit 3"]`];
 
 /** Builds a version of a test image on build1 and pushes it; `pushed` collects manifest digests for clean-up. */
@@ -92,15 +96,26 @@ export async function cleanUp(docker: Docker, prefix: string, volumes: string[])
   for (const info of await docker.listContainers({ all: true })) {
     if (!info.Names.some((name) => name.replace(/^\//, '').startsWith(prefix))) continue;
     for (const mount of info.Mounts) if (mount.Type === 'volume' && mount.Name) used.add(mount.Name);
-    await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await docker
+      .getContainer(info.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   }
-  for (const volume of used) await docker.getVolume(volume).remove({ force: true }).catch(() => undefined);
+  for (const volume of used)
+    await docker
+      .getVolume(volume)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Removes every image of a repository from an engine, untagged ones included (they keep their repository digest). */
 export async function removeImages(docker: Docker, repository: string): Promise<void> {
   const images = await docker.listImages({ filters: { reference: [repository] } });
-  for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  for (const image of images)
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Deletes manifests pushed by a test from the lab registry (gc sweeps their blobs later). */

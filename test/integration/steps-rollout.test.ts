@@ -158,7 +158,11 @@ describe(`rollout on ${HOST}`, () => {
     const blocker = await web.createContainer({ name: parkedName(IDLE), Image: REF, Entrypoint: ['/bin/true'], HostConfig: { NetworkMode: 'none' } });
     try {
       const result = await stopStep.apply(context, plan);
-      expect(result).toMatchObject({ status: 'failed', code: 'stop-failed', actions: [expect.stringMatching(/^Stopped t-rollout-app/), `Restored ${APP}`, `Restored ${IDLE}`] });
+      expect(result).toMatchObject({
+        status: 'failed',
+        code: 'stop-failed',
+        actions: [expect.stringMatching(/^Stopped t-rollout-app/), `Restored ${APP}`, `Restored ${IDLE}`],
+      });
       expect(reasonOf(result)).toMatch(new RegExp(`^stopping ${IDLE} failed: .*already in use`));
       expect(context.facts.stopped).toEqual([]);
       expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
@@ -206,8 +210,12 @@ describe(`rollout on ${HOST}`, () => {
     const apply = await runStep(startStep, context, START);
     expect(apply).toMatchObject({ status: 'changed' });
     expect(apply.actions).toEqual([
-      expect.stringMatching(new RegExp(`^Replaced ${APP} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), healthy after .+; removed ${parkedName(APP)}$`)),
-      expect.stringMatching(new RegExp(`^Replaced ${IDLE} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), left stopped like the original; removed ${parkedName(IDLE)}$`)),
+      expect.stringMatching(
+        new RegExp(`^Replaced ${APP} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), healthy after .+; removed ${parkedName(APP)}$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^Replaced ${IDLE} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), left stopped like the original; removed ${parkedName(IDLE)}$`),
+      ),
     ]);
     expect(await containerState(web, parkedName(APP))).toBeUndefined();
     expect(await containerState(web, parkedName(IDLE))).toBeUndefined();
@@ -313,14 +321,15 @@ describe(`rollout on ${HOST}`, () => {
     try {
       const result = await runStep(startStep, await ctx(false), START);
       expect(result).toMatchObject({ status: 'failed' });
-      expect(reasonOf(result)).toBe(
-        `${conflict} exists and runs ${other}, not ${REF} like ${parkedName(conflict)}; resolve by hand (nothing was changed)`,
-      );
+      expect(reasonOf(result)).toBe(`${conflict} exists and runs ${other}, not ${REF} like ${parkedName(conflict)}; resolve by hand (nothing was changed)`);
       expect((await web.getContainer(parkedName(conflict)).inspect()).Id).toBe(parked.id);
       expect((await web.getContainer(conflict).inspect()).Id).toBe(squatter.id);
     } finally {
       await cleanUp(web, conflict, []);
-      await web.getImage(other).remove().catch(() => undefined);
+      await web
+        .getImage(other)
+        .remove()
+        .catch(() => undefined);
     }
   });
 
@@ -334,9 +343,7 @@ describe(`rollout on ${HOST}`, () => {
     await web.getContainer(parkedName(IDLE)).rename({ name: IDLE }); // IDLE is not part of this case
 
     const check = await runStep(startStep, await ctx(true), START);
-    expect(check.actions).toEqual([
-      `Wait until ${APP}, left running ${REF} by an interrupted run, is healthy, then remove ${parkedName(APP)}`,
-    ]);
+    expect(check.actions).toEqual([`Wait until ${APP}, left running ${REF} by an interrupted run, is healthy, then remove ${parkedName(APP)}`]);
     const apply = await runStep(startStep, await ctx(false), START);
     expect(apply).toMatchObject({ status: 'changed' });
     expect((await web.getContainer(APP).inspect()).Id).toBe(leftover.id);

@@ -48,7 +48,14 @@ export class FakeEngine implements Engine {
   addImage(image: Partial<FakeImage> & { tags: string[] }): string {
     const id = image.id ?? sha(`image ${++this.counter}`);
     for (const other of this.images.values()) other.tags = other.tags.filter((t) => !image.tags.includes(t));
-    this.images.set(id, { id, tags: image.tags, repoDigests: image.repoDigests ?? [], config: image.config ?? {}, size: image.size ?? 1000, created: image.created ?? 0 });
+    this.images.set(id, {
+      id,
+      tags: image.tags,
+      repoDigests: image.repoDigests ?? [],
+      config: image.config ?? {},
+      size: image.size ?? 1000,
+      created: image.created ?? 0,
+    });
     return id;
   }
 
@@ -158,7 +165,8 @@ export class FakeEngine implements Engine {
   }
   async localTags(repository: string): Promise<Map<string, string>> {
     const tags = new Map<string, string>();
-    for (const image of this.images.values()) for (const t of image.tags) if (t.startsWith(`${repository}:`)) tags.set(t.slice(repository.length + 1), image.id);
+    for (const image of this.images.values())
+      for (const t of image.tags) if (t.startsWith(`${repository}:`)) tags.set(t.slice(repository.length + 1), image.id);
     return tags;
   }
   async pullImage(ref: string): Promise<string | undefined> {
@@ -278,7 +286,14 @@ export class FakeRegistry implements RegistryClient {
   }
   async manifest(repository: string, reference: string): Promise<RegistryManifest | undefined> {
     const m = this.find(repository, reference);
-    return m && { digest: m.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', raw: m.raw, body: JSON.parse(m.raw.toString()) as Record<string, unknown> };
+    return (
+      m && {
+        digest: m.digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        raw: m.raw,
+        body: JSON.parse(m.raw.toString()) as Record<string, unknown>,
+      }
+    );
   }
   async imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined> {
     const m = this.find(repository, reference);
@@ -292,7 +307,13 @@ export class FakeRegistry implements RegistryClient {
     const parsed = JSON.parse(config.toString()) as { created: string; config: { Labels: Record<string, string> } };
     this.writes.push(`put ${repository}:${reference}`);
     const tags = this.repositories.get(repository) ?? new Map<string, FakeManifest>();
-    tags.set(reference, { digest, configDigest: body.config.image ?? body.config.digest, labels: parsed.config.Labels, created: parsed.created, raw: manifest.raw });
+    tags.set(reference, {
+      digest,
+      configDigest: body.config.image ?? body.config.digest,
+      labels: parsed.config.Labels,
+      created: parsed.created,
+      raw: manifest.raw,
+    });
     this.repositories.set(repository, tags);
     return digest;
   }
@@ -338,7 +359,8 @@ export function fakeContext(options: {
   const name = options.host ?? 'web1';
   const vars = { registry: registry.name, docker: { host: 'unix:///fake.sock' }, ...options.vars };
   const hosts = new Map<string, Host>([[name, { name, groups: ['all'], vars }]]);
-  for (const other of Object.keys(options.others ?? {})) hosts.set(other, { name: other, groups: ['all'], vars: { registry: registry.name, docker: { host: 'unix:///other.sock' } } });
+  for (const other of Object.keys(options.others ?? {}))
+    hosts.set(other, { name: other, groups: ['all'], vars: { registry: registry.name, docker: { host: 'unix:///other.sock' } } });
   const connections = (own: FakeEngine): HostConnections => ({
     engine: async () => own,
     docker: () => Promise.reject(new Error('unit tests use the fake engine')),

@@ -75,20 +75,12 @@ export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host
 export const labDocker = (host: LabHost): Docker => new Docker({ socketPath: labSocket(host) });
 
 /** Runs `scripts/lab.sh ARGS…`; resolves with its exit code and output (never rejects on a non-zero exit). */
-export function runLabScript(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runLabScript(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    execFile(
-      'bash',
-      [LAB_SCRIPT, ...args],
-      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolvePromise({ code, stdout, stderr });
-      },
-    );
+    execFile('bash', [LAB_SCRIPT, ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolvePromise({ code, stdout, stderr });
+    });
   });
 }
 
@@ -101,9 +93,7 @@ interface ProgressEvent {
 /** Waits for a build/push/pull progress stream and throws the daemon's error, which arrives as an event. */
 async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<ProgressEvent[]> {
   const events = await new Promise<ProgressEvent[]>((resolvePromise, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null, output: ProgressEvent[]) =>
-      error ? reject(error) : resolvePromise(output),
-    );
+    docker.modem.followProgress(stream, (error: Error | null, output: ProgressEvent[]) => (error ? reject(error) : resolvePromise(output)));
   });
   const failure = events.find((event) => event.error !== undefined || event.errorDetail !== undefined);
   if (failure) throw new Error(`${what}: ${failure.errorDetail?.message ?? failure.error}`);
@@ -198,15 +188,24 @@ export function sshTrue(knownHosts: string = SSH.knownHosts): Promise<string | u
     execFile(
       'ssh',
       [
-        '-F', '/dev/null',
-        '-i', SSH.identityFile,
-        '-o', 'IdentitiesOnly=yes',
-        '-o', 'BatchMode=yes',
-        '-o', 'ConnectTimeout=5',
-        '-o', `UserKnownHostsFile=${knownHosts}`,
-        '-o', 'GlobalKnownHostsFile=/dev/null',
-        '-o', 'StrictHostKeyChecking=yes',
-        '-p', String(SSH.port),
+        '-F',
+        '/dev/null',
+        '-i',
+        SSH.identityFile,
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'GlobalKnownHostsFile=/dev/null',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-p',
+        String(SSH.port),
         `${SSH.user}@${SSH.host}`,
         'true',
       ],
@@ -245,9 +244,7 @@ export async function labProblems(): Promise<string[]> {
 export async function assertLabUp(): Promise<void> {
   const problems = await labProblems();
   if (problems.length > 0) {
-    throw new Error(
-      `The freshen lab is not up (run: bash scripts/lab.sh up, as root):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    throw new Error(`The freshen lab is not up (run: bash scripts/lab.sh up, as root):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -278,8 +275,16 @@ export async function removeRepositoryImages(docker: Docker, repositories: Itera
   for (const repository of repositories) {
     for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${repository}`] } })) {
       ids.add(image.Id);
-      for (const repoTag of image.RepoTags ?? []) await docker.getImage(repoTag).remove().catch(() => undefined);
+      for (const repoTag of image.RepoTags ?? [])
+        await docker
+          .getImage(repoTag)
+          .remove()
+          .catch(() => undefined);
     }
   }
-  for (const id of ids) await docker.getImage(id).remove({ force: true }).catch(() => undefined);
+  for (const id of ids)
+    await docker
+      .getImage(id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }

@@ -35,7 +35,11 @@ const freePort = (): Promise<number> =>
   });
 
 /** A user of an htpasswd-protected registry: distribution accepts only bcrypt (this hash, cost 5, was made once with crypt(3)). */
-export const HTPASSWD_USER = { username: 't-adapters', password: 't-adapters-pw', line: 't-adapters:$2y$05$zfXR6aRSKXPC7CD825hxHeMydLGrHr4PGV3.x6qt5f7yvbZTx65PC' };
+export const HTPASSWD_USER = {
+  username: 't-adapters',
+  password: 't-adapters-pw',
+  line: 't-adapters:$2y$05$zfXR6aRSKXPC7CD825hxHeMydLGrHr4PGV3.x6qt5f7yvbZTx65PC',
+};
 
 const script = (dir: string, addr: string, htpasswd: boolean): string => `#!/usr/bin/env bash
 set -euo pipefail
@@ -89,7 +93,9 @@ export async function startOwnRegistry(prefix: string, options: { htpasswd?: boo
   await chmod(ctl, 0o755);
   const run = (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) =>
-      execFile('bash', [ctl, ...args], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${ctl} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout))),
+      execFile('bash', [ctl, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${ctl} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+      ),
     );
   await run('start');
   const pid = async (): Promise<string | undefined> => {

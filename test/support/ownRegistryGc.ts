@@ -31,7 +31,10 @@ export function ownRegistryInventory(registry: OwnRegistry, mode: SweepMode, doc
       registry_gc: ownRegistryGc(registry, mode),
     },
   };
-  const hosts: Host[] = [reg, ...dockerHosts.map((name): Host => ({ name, groups: ['all', 'web'], vars: { registry: registry.name, docker: { host: `unix://${labSocket(name)}` } } }))];
+  const hosts: Host[] = [
+    reg,
+    ...dockerHosts.map((name): Host => ({ name, groups: ['all', 'web'], vars: { registry: registry.name, docker: { host: `unix://${labSocket(name)}` } } })),
+  ];
   return {
     reg,
     inventory: { file: `${REPO_ROOT}/inventories/lab.yml`, groups: new Map(), hosts: new Map(hosts.map((h) => [h.name, h])) },
@@ -41,13 +44,20 @@ export function ownRegistryInventory(registry: OwnRegistry, mode: SweepMode, doc
 const MANIFEST_ACCEPT = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
 
 /** A manifest's digest, media type and blobs (the manifest itself, config, layers) with their sizes, straight over HTTP. */
-export async function manifestBlobsOver(url: string, repository: string, reference: string): Promise<{ digest: string; blobs: Map<string, number> } | undefined> {
+export async function manifestBlobsOver(
+  url: string,
+  repository: string,
+  reference: string,
+): Promise<{ digest: string; blobs: Map<string, number> } | undefined> {
   const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
   if (response.status !== 200) return undefined;
   const raw = Buffer.from(await response.arrayBuffer());
   const digest = response.headers.get('docker-content-digest')!;
   const body = JSON.parse(raw.toString('utf8')) as { config: { digest: string; size: number }; layers: Array<{ digest: string; size: number }> };
-  return { digest, blobs: new Map([[digest, raw.length], [body.config.digest, body.config.size], ...body.layers.map((l) => [l.digest, l.size] as [string, number])]) };
+  return {
+    digest,
+    blobs: new Map([[digest, raw.length], [body.config.digest, body.config.size], ...body.layers.map((l) => [l.digest, l.size] as [string, number])]),
+  };
 }
 
 /** Tag → digest of a repository, straight over HTTP. */

@@ -38,7 +38,9 @@ function labConnectionVars(name: LabHostName): Record<string, unknown> {
     }
     case 'web1':
       // Reached like a remote engine: through the lab sshd, to web1's socket.
-      return { docker: { host: `ssh://${SSH.user}@${SSH.host}:${SSH.port}`, socket: labSocket('web1'), identity_file: SSH.identityFile, known_hosts: SSH.knownHosts } };
+      return {
+        docker: { host: `ssh://${SSH.user}@${SSH.host}:${SSH.port}`, socket: labSocket('web1'), identity_file: SSH.identityFile, known_hosts: SSH.knownHosts },
+      };
     default:
       return { docker: { host: `unix://${labSocket(name)}` } };
   }

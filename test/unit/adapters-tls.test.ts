@@ -24,7 +24,23 @@ async function makeCertificates(dir: string): Promise<void> {
     ['client', 't-adapters-client', []],
   ] as const) {
     await openssl(dir, 'req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    await openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...ext);
+    await openssl(
+      dir,
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      ...ext,
+    );
   }
 }
 
@@ -37,15 +53,18 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 't-adapters-tls-'));
   await makeCertificates(dir);
   const file = (name: string) => readFile(join(dir, name));
-  server = createServer({ key: await file('server.key'), cert: await file('server.pem'), ca: await file('ca.pem'), requestCert: true, rejectUnauthorized: false }, (req, res) => {
-    const socket = req.socket as TLSSocket;
-    if (req.url === '/v2/') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-    // The Docker side insists on a client certificate from our CA, as dockerd --tlsverify does.
-    if (!socket.authorized) return res.writeHead(403).end('client certificate required');
-    clientNames.push(String(socket.getPeerCertificate().subject.CN));
-    if (req.url === '/v1.41/_ping') return res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
-    res.writeHead(404).end();
-  });
+  server = createServer(
+    { key: await file('server.key'), cert: await file('server.pem'), ca: await file('ca.pem'), requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      const socket = req.socket as TLSSocket;
+      if (req.url === '/v2/') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+      // The Docker side insists on a client certificate from our CA, as dockerd --tlsverify does.
+      if (!socket.authorized) return res.writeHead(403).end('client certificate required');
+      clientNames.push(String(socket.getPeerCertificate().subject.CN));
+      if (req.url === '/v1.41/_ping') return res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+      res.writeHead(404).end();
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

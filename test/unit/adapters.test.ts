@@ -87,7 +87,11 @@ describe('SSH messages', () => {
       message:
         'SSH host key of web1.example.org:22 (ssh-ed25519 SHA256:abc) does not match the one in /k; refusing to connect (the server was reinstalled, or someone is in the middle)',
     },
-    { verdict: 'revoked' as const, code: 'host-key-revoked', message: 'SSH host key of web1.example.org:22 (ssh-ed25519 SHA256:abc) is marked @revoked in /k; refusing to connect' },
+    {
+      verdict: 'revoked' as const,
+      code: 'host-key-revoked',
+      message: 'SSH host key of web1.example.org:22 (ssh-ed25519 SHA256:abc) is marked @revoked in /k; refusing to connect',
+    },
   ])('refuses a host key that is $verdict', ({ verdict, code, message }) => {
     const error = hostKeyRefusal(verdict, endpoint, '/k', 'ssh-ed25519', 'SHA256:abc');
     expect([error.code, error.message]).toEqual([code, message]);
@@ -98,10 +102,26 @@ describe('SSH messages', () => {
   });
 
   it.each([
-    { error: Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), code: 'auth-failed', message: 'SSH server deploy@web1.example.org:22 did not accept /id for user deploy' },
-    { error: Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), code: 'timeout', message: 'SSH server deploy@web1.example.org:22 did not complete the handshake in time' },
-    { error: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), code: 'connection-refused', message: 'could not connect to SSH server deploy@web1.example.org:22: connection refused' },
-    { error: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), code: 'unreachable', message: 'could not connect to SSH server deploy@web1.example.org:22: ENOTFOUND' },
+    {
+      error: Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }),
+      code: 'auth-failed',
+      message: 'SSH server deploy@web1.example.org:22 did not accept /id for user deploy',
+    },
+    {
+      error: Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }),
+      code: 'timeout',
+      message: 'SSH server deploy@web1.example.org:22 did not complete the handshake in time',
+    },
+    {
+      error: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      code: 'connection-refused',
+      message: 'could not connect to SSH server deploy@web1.example.org:22: connection refused',
+    },
+    {
+      error: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }),
+      code: 'unreachable',
+      message: 'could not connect to SSH server deploy@web1.example.org:22: ENOTFOUND',
+    },
   ])('maps ssh2 error $code', ({ error, code, message }) => {
     const mapped = sshConnectError(error, endpoint, '/id');
     expect([mapped.code, mapped.message]).toEqual([code, message]);

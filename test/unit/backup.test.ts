@@ -33,8 +33,20 @@ const index = (digest: string, children: string[]): ManifestNode => ({
   blobs: [],
 });
 const manifests = new Map<string, ManifestNode>([
-  [AMD, image(AMD, [[CONFIG, 100], [LAYER1, 1000]])],
-  [ARM, image(ARM, [[CONFIG, 100], [LAYER2, 2000]])],
+  [
+    AMD,
+    image(AMD, [
+      [CONFIG, 100],
+      [LAYER1, 1000],
+    ]),
+  ],
+  [
+    ARM,
+    image(ARM, [
+      [CONFIG, 100],
+      [LAYER2, 2000],
+    ]),
+  ],
   [INDEX, index(INDEX, [AMD, ARM])],
 ]);
 
@@ -47,13 +59,27 @@ describe('manifestReferences', () => {
         { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: LAYER2, size: 9 },
       ],
     };
-    expect(manifestReferences(body)).toEqual({ children: [], blobs: [{ digest: CONFIG, size: 100 }, { digest: LAYER1, size: 1000 }] });
+    expect(manifestReferences(body)).toEqual({
+      children: [],
+      blobs: [
+        { digest: CONFIG, size: 100 },
+        { digest: LAYER1, size: 1000 },
+      ],
+    });
   });
 
   it('lists the children of an index with their media types', () => {
-    const body = { manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: AMD, size: 50 }, { digest: ARM, size: 51 }] };
+    const body = {
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: AMD, size: 50 },
+        { digest: ARM, size: 51 },
+      ],
+    };
     expect(manifestReferences(body)).toEqual({
-      children: [{ digest: AMD, size: 50, mediaType: 'application/vnd.oci.image.manifest.v1+json' }, { digest: ARM, size: 51 }],
+      children: [
+        { digest: AMD, size: 50, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+        { digest: ARM, size: 51 },
+      ],
       blobs: [],
     });
   });
@@ -67,7 +93,10 @@ describe('the copy plan', () => {
   ];
 
   it('finds the tags whose destination digest differs', () => {
-    const dest = new Map([['app:prod', AMD], ['app:20260101-0300', AMD]]);
+    const dest = new Map([
+      ['app:prod', AMD],
+      ['app:20260101-0300', AMD],
+    ]);
     expect(changedTags(tags, dest)).toEqual([
       { repository: 'app', tag: 'prod', digest: INDEX, previous: AMD },
       { repository: 'other', tag: 'prod', digest: AMD },
@@ -120,7 +149,10 @@ describe('the copy plan', () => {
     const presentManifests = new Set([`app@${AMD}`]);
     const presentBlobs = new Set([CONFIG]);
     const plan = planCopy({ tags: tags.slice(0, 1), destTags: new Map(), manifests, presentManifests, presentBlobs, sharedBlobs: true });
-    expect(plan.manifests).toEqual([{ repository: 'app', digest: ARM }, { repository: 'app', digest: INDEX }]);
+    expect(plan.manifests).toEqual([
+      { repository: 'app', digest: ARM },
+      { repository: 'app', digest: INDEX },
+    ]);
     expect(plan.blobs).toEqual([{ repository: 'app', digest: LAYER2, size: 2000 }]);
   });
 
@@ -141,7 +173,14 @@ describe('sentences', () => {
     expect(tagSentence('127.0.0.1:5055', 'oci-layout:/b', { repository: 'app', tag: 'prod', digest: AMD, previous: ARM }, false)).toBe(
       `Copy app:prod@${AMD} from 127.0.0.1:5055 to oci-layout:/b (was ${ARM})`,
     );
-    const plan = { manifests: [{ repository: 'a', digest: AMD }], blobs: [{ repository: 'a', digest: LAYER1, size: 2048 }, { repository: 'b', digest: LAYER1, size: 2048, mountFrom: 'a' }], bytes: 2098 };
+    const plan = {
+      manifests: [{ repository: 'a', digest: AMD }],
+      blobs: [
+        { repository: 'a', digest: LAYER1, size: 2048 },
+        { repository: 'b', digest: LAYER1, size: 2048, mountFrom: 'a' },
+      ],
+      bytes: 2098,
+    };
     expect(totalsSentence('x:1', 'y:2', plan, false)).toBe('Copy 1 manifest and 1 blob (2.0 KiB), mount 1 blob from x:1 to y:2');
     expect(totalsSentence('x:1', 'y:2', plan, true)).toBe('Copied 1 manifest and 1 blob (2.0 KiB), mounted 1 blob from x:1 to y:2');
   });
@@ -160,14 +199,20 @@ describe('options', () => {
 
   it('reads a mirror password from the environment', () => {
     const options = parseBackupOptions({ from: { registry: 'mirror:5000', auth: { username: 'u', password_env: 'MIRROR_PW' } } }, '/p', { MIRROR_PW: 'pw' });
-    expect(options.other).toEqual({ kind: 'registry', settings: { name: 'mirror:5000', url: 'https://mirror:5000', auth: { username: 'u', password: 'pw' }, ca: undefined } });
+    expect(options.other).toEqual({
+      kind: 'registry',
+      settings: { name: 'mirror:5000', url: 'https://mirror:5000', auth: { username: 'u', password: 'pw' }, ca: undefined },
+    });
   });
 
   it('reads a password file relative to the playbook', async () => {
     const dir = await mkdtemp(join(tmpdir(), 't-backup-opts-'));
     await writeFile(join(dir, 'pw'), 'secret\n');
     const options = parseBackupOptions({ to: { registry: '127.0.0.1:5999', auth: { username: 'u', password_file: 'pw' } } }, dir);
-    expect(options.other).toEqual({ kind: 'registry', settings: { name: '127.0.0.1:5999', url: 'http://127.0.0.1:5999', auth: { username: 'u', password: 'secret' }, ca: undefined } });
+    expect(options.other).toEqual({
+      kind: 'registry',
+      settings: { name: '127.0.0.1:5999', url: 'http://127.0.0.1:5999', auth: { username: 'u', password: 'secret' }, ca: undefined },
+    });
     await rm(dir, { recursive: true });
   });
 
@@ -191,8 +236,12 @@ describe('options', () => {
 describe('upload requests', () => {
   it('builds the upload and mount paths and the session URL', () => {
     expect(uploadStartPath('team/api')).toBe('/v2/team/api/blobs/uploads/');
-    expect(uploadStartPath('team/api', { digest: LAYER1, from: 'base/os' })).toBe(`/v2/team/api/blobs/uploads/?mount=sha256%3A${'1'.repeat(64)}&from=base%2Fos`);
-    expect(uploadUrl('/v2/a/blobs/uploads/u1?_state=s', 'http://r:5000', LAYER1)).toBe(`http://r:5000/v2/a/blobs/uploads/u1?_state=s&digest=sha256%3A${'1'.repeat(64)}`);
+    expect(uploadStartPath('team/api', { digest: LAYER1, from: 'base/os' })).toBe(
+      `/v2/team/api/blobs/uploads/?mount=sha256%3A${'1'.repeat(64)}&from=base%2Fos`,
+    );
+    expect(uploadUrl('/v2/a/blobs/uploads/u1?_state=s', 'http://r:5000', LAYER1)).toBe(
+      `http://r:5000/v2/a/blobs/uploads/u1?_state=s&digest=sha256%3A${'1'.repeat(64)}`,
+    );
     expect(uploadUrl('https://elsewhere/up/u1', 'http://r:5000')).toBe('https://elsewhere/up/u1');
     expect(() => uploadUrl(undefined, 'http://r:5000')).toThrow('without a Location header');
     expect(contentRange(0, 1024)).toBe('0-1023');

@@ -13,7 +13,10 @@ let inventory: Inventory;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 't-backup-load-'));
-  await writeFile(path.join(root, 'inventory.yml'), 'all:\n  children:\n    registries:\n      hosts:\n        registry1: { registry: 127.0.0.1:5055 }\n        bare1: {}\n');
+  await writeFile(
+    path.join(root, 'inventory.yml'),
+    'all:\n  children:\n    registries:\n      hosts:\n        registry1: { registry: 127.0.0.1:5055 }\n        bare1: {}\n',
+  );
   inventory = (await loadInventory(path.join(root, 'inventory.yml'))).value!;
 });
 afterAll(async () => {
@@ -44,7 +47,10 @@ describe('the backup step in a playbook', () => {
 
   it.each([
     ['{}', /error: .*"to"/],
-    ['{ to: { oci_layout: a }, from: { oci_layout: b } }', /playbook.yml:4:46: error: The backup step takes one of "to" \(copy the host's registry out\) or "from" \(copy into it\), not both/],
+    [
+      '{ to: { oci_layout: a }, from: { oci_layout: b } }',
+      /playbook.yml:4:46: error: The backup step takes one of "to" \(copy the host's registry out\) or "from" \(copy into it\), not both/,
+    ],
     ['{ to: { oci_layout: a, registry: "m:1" } }', /playbook.yml:4:35: error: The backup step's "to" is a registry or an OCI layout, not both/],
     ['{ to: { s3: bucket } }', /error: .*s3/],
     ['{ to: { oci_layout: a }, chunk_size: 0 }', /error: .*chunk_size|error: .*1/],

@@ -27,7 +27,10 @@ describe('batches', () => {
   });
 
   it('keeps the hosts in order within and across batches', () => {
-    expect(batches(['a', 'b', 'c', 'd', 'e'], [2, 3])).toEqual([['a', 'b'], ['c', 'd', 'e']]);
+    expect(batches(['a', 'b', 'c', 'd', 'e'], [2, 3])).toEqual([
+      ['a', 'b'],
+      ['c', 'd', 'e'],
+    ]);
   });
 
   it('computes percentages without float surprises', () => {

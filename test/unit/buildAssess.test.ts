@@ -82,10 +82,7 @@ describe('assessTree', () => {
   });
 
   it('an unpublished base included makes its dependents base-rebuilt', () => {
-    const images = [
-      image('lab/base', [OS], {}, { published: false, provenance: undefined }),
-      image('lab/web', [BASE], { [BASE]: id('b') }),
-    ];
+    const images = [image('lab/base', [OS], {}, { published: false, provenance: undefined }), image('lab/web', [BASE], { [BASE]: id('b') })];
     expect(verdicts(lab({}, images))).toEqual([
       ['lab/base', true, ['unpublished'], []],
       ['lab/web', true, ['base-rebuilt'], ['lab/base']],
@@ -93,10 +90,9 @@ describe('assessTree', () => {
   });
 
   it('writes one note per image, in build order, with its explanation and remarks', () => {
-    const result = assessTree(lab({ baseIds: new Map([[OS, id('2')]]) }, [
-      image('lab/base', [OS, 'alpine:3'], { [OS]: id('1') }),
-      image('lab/web', [BASE], { [BASE]: id('b') }),
-    ]));
+    const result = assessTree(
+      lab({ baseIds: new Map([[OS, id('2')]]) }, [image('lab/base', [OS, 'alpine:3'], { [OS]: id('1') }), image('lab/web', [BASE], { [BASE]: id('b') })]),
+    );
     expect(result.ok && result.notes).toEqual([
       `lab/base: stale (base-changed): base ${OS} changed: built from 111111111111…, registry now has 222222222222…`,
       'lab/base: base alpine:3 cannot be checked: it is not in this registry',
@@ -122,10 +118,7 @@ describe('assessTree', () => {
   });
 
   it('reports a dependency cycle clearly', () => {
-    const images = [
-      image('lab/a', [`${R}/lab/b:prod`], {}),
-      image('lab/b', [`${R}/lab/a:prod`], {}),
-    ];
+    const images = [image('lab/a', [`${R}/lab/b:prod`], {}), image('lab/b', [`${R}/lab/a:prod`], {})];
     expect(assessTree(lab({}, images))).toEqual({ ok: false, error: "the tree's images depend on each other in a cycle: lab/a → lab/b → lab/a" });
   });
 });

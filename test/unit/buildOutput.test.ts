@@ -44,8 +44,16 @@ describe('foldTransferOutput', () => {
       messages: [{ status: 'The push refers to repository [r/x]' }, { status: `prod: digest: ${DIGEST} size: 528` }, { aux: { Tag: 'prod', Digest: DIGEST } }],
       outcome: { digest: DIGEST },
     },
-    { name: 'a pull', messages: [{ status: 'Pulling from x' }, { status: `Digest: ${DIGEST}` }, { status: 'Status: Image is up to date' }], outcome: { digest: DIGEST } },
-    { name: 'an error', messages: [{ status: 'Pushing' }, { error: 'x', errorDetail: { message: 'unauthorized: authentication required' } }], outcome: { error: 'unauthorized: authentication required' } },
+    {
+      name: 'a pull',
+      messages: [{ status: 'Pulling from x' }, { status: `Digest: ${DIGEST}` }, { status: 'Status: Image is up to date' }],
+      outcome: { digest: DIGEST },
+    },
+    {
+      name: 'an error',
+      messages: [{ status: 'Pushing' }, { error: 'x', errorDetail: { message: 'unauthorized: authentication required' } }],
+      outcome: { error: 'unauthorized: authentication required' },
+    },
     { name: 'an error without detail', messages: [{ error: 'manifest unknown' }], outcome: { error: 'manifest unknown' } },
     { name: 'nothing said', messages: [], outcome: {} },
   ])('$name', ({ messages, outcome }) => {

@@ -80,13 +80,18 @@ describe('probe output parsers', () => {
 
 describe('probe scripts', () => {
   it.each([
-    { db: 'dpkg' as const, refresh: true, script: 'export LC_ALL=C DEBIAN_FRONTEND=noninteractive\napt-get -qq update >/dev/null || exit 3\nexec apt-get -s -o Debug::NoLocking=1 upgrade' },
+    {
+      db: 'dpkg' as const,
+      refresh: true,
+      script: 'export LC_ALL=C DEBIAN_FRONTEND=noninteractive\napt-get -qq update >/dev/null || exit 3\nexec apt-get -s -o Debug::NoLocking=1 upgrade',
+    },
     { db: 'dpkg' as const, refresh: false, script: 'export LC_ALL=C DEBIAN_FRONTEND=noninteractive\nexec apt-get -s -o Debug::NoLocking=1 upgrade' },
     { db: 'apk' as const, refresh: true, script: "apk update -q >/dev/null || exit 3\nexec apk version -l '<'" },
     {
       db: 'rpm' as const,
       refresh: false,
-      script: 'export LC_ALL=C\nif command -v dnf >/dev/null 2>&1; then pm=dnf; else pm=yum; fi\n$pm -q -C check-update; rc=$?\n[ "$rc" = 100 ] && exit 0\nexit $rc',
+      script:
+        'export LC_ALL=C\nif command -v dnf >/dev/null 2>&1; then pm=dnf; else pm=yum; fi\n$pm -q -C check-update; rc=$?\n[ "$rc" = 100 ] && exit 0\nexit $rc',
     },
   ])('$db, refresh $refresh', ({ db, refresh, script }) => {
     expect(probeScript(db, refresh)).toBe(script);
@@ -151,7 +156,11 @@ describe('content comparison', () => {
     { name: 'context', built: { ...prod, contextDigest: id('d') }, differences: ['build context cccccccccccc… → dddddddddddd…'] },
     { name: 'packages', built: { ...prod, packages: id('q') }, differences: ['installed packages pppppppppppp… → qqqqqqqqqqqq…'] },
     { name: 'no package database either side', built: { ...prod, packages: 'none' }, differences: ['installed packages pppppppppppp… → none'] },
-    { name: 'packages unreadable', built: { bases: prod.bases, contextDigest: prod.contextDigest }, differences: ['the installed packages could not be compared'] },
+    {
+      name: 'packages unreadable',
+      built: { bases: prod.bases, contextDigest: prod.contextDigest },
+      differences: ['the installed packages could not be compared'],
+    },
   ])('$name', ({ built, differences }) => {
     expect(contentDifferences(built, prod)).toEqual(differences);
   });
@@ -196,6 +205,9 @@ describe('engine formats', () => {
       h.writeUInt32BE(Buffer.byteLength(text), 4);
       return Buffer.concat([h, Buffer.from(text)]);
     };
-    expect(demuxLogs(Buffer.concat([frame(1, 'Inst a\n'), frame(2, 'W: warn\n'), frame(1, 'Inst b\n')]))).toEqual({ stdout: 'Inst a\nInst b\n', stderr: 'W: warn\n' });
+    expect(demuxLogs(Buffer.concat([frame(1, 'Inst a\n'), frame(2, 'W: warn\n'), frame(1, 'Inst b\n')]))).toEqual({
+      stdout: 'Inst a\nInst b\n',
+      stderr: 'W: warn\n',
+    });
   });
 });

@@ -72,7 +72,13 @@ describe('staleVerdict', () => {
     },
     {
       name: 'a base the image was not built from',
-      over: { bases: [OS, 'reg:5000/new:1'], currentBaseIds: new Map([[OS, id('1')], ['reg:5000/new:1', id('2')]]) },
+      over: {
+        bases: [OS, 'reg:5000/new:1'],
+        currentBaseIds: new Map([
+          [OS, id('1')],
+          ['reg:5000/new:1', id('2')],
+        ]),
+      },
       reasons: ['base-changed'],
       explanations: [`base reg:5000/new:1 is new: ${REF} was not built from it`],
       notes: [],

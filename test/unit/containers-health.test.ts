@@ -31,11 +31,32 @@ describe('hasHealthcheck', () => {
 
 describe('judgeHealth', () => {
   it.each([
-    { name: 'healthcheck: starting is waiting', inspect: seen({ Health: { Status: 'starting' } }, { health: true }), elapsed: 1_000, verdict: { state: 'waiting' } },
-    { name: 'healthcheck: healthy passes at once', inspect: seen({ Health: { Status: 'healthy' } }, { health: true }), elapsed: 10, verdict: { state: 'healthy' } },
+    {
+      name: 'healthcheck: starting is waiting',
+      inspect: seen({ Health: { Status: 'starting' } }, { health: true }),
+      elapsed: 1_000,
+      verdict: { state: 'waiting' },
+    },
+    {
+      name: 'healthcheck: healthy passes at once',
+      inspect: seen({ Health: { Status: 'healthy' } }, { health: true }),
+      elapsed: 10,
+      verdict: { state: 'healthy' },
+    },
     {
       name: 'healthcheck: unhealthy fails early, with the last probe',
-      inspect: seen({ Health: { Status: 'unhealthy', Log: [{ ExitCode: 1, Output: 'no\n' }, { ExitCode: 1, Output: 'still no\n' }] } }, { health: true }),
+      inspect: seen(
+        {
+          Health: {
+            Status: 'unhealthy',
+            Log: [
+              { ExitCode: 1, Output: 'no\n' },
+              { ExitCode: 1, Output: 'still no\n' },
+            ],
+          },
+        },
+        { health: true },
+      ),
       elapsed: 3_000,
       verdict: { state: 'failed', code: 'unhealthy', detail: 'reported unhealthy; last probe exited 1: still no' },
     },

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isManagedImage,
-  isParkedName,
-  managedImageRefs,
-  originalName,
-  parkedName,
-  selectManagedContainers,
-} from '../../src/containers/managed.js';
+import { isManagedImage, isParkedName, managedImageRefs, originalName, parkedName, selectManagedContainers } from '../../src/containers/managed.js';
 import type { ContainerInspect } from '../../src/containers/types.js';
 
 const target = { registry: '127.0.0.1:5055', tag: 'prod' };

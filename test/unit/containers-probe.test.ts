@@ -17,7 +17,12 @@ describe('probeCommand', () => {
 
   it('start options: defaults, and the probe only when given', () => {
     expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4 });
-    expect(startOptions({ healthy_timeout: '2m', settle: 1, probe: 'true' })).toEqual({ healthyTimeoutMs: 120_000, settleMs: 1_000, parallel: 4, probe: ['sh', '-c', 'true'] });
+    expect(startOptions({ healthy_timeout: '2m', settle: 1, probe: 'true' })).toEqual({
+      healthyTimeoutMs: 120_000,
+      settleMs: 1_000,
+      parallel: 4,
+      probe: ['sh', '-c', 'true'],
+    });
   });
 });
 
@@ -37,20 +42,34 @@ describe('judgeProbe', () => {
   it.each([
     { name: 'exit 0 passes', attempt: { exitCode: 0, output: '' }, attempts: 1, elapsed: 20_000, verdict: { state: 'healthy' } },
     { name: 'a failure before the deadline is retried', attempt: { exitCode: 1, output: '' }, attempts: 3, elapsed: 9_999, verdict: { state: 'waiting' } },
-    { name: 'a probe that cannot run yet is retried', attempt: { output: '', error: 'it could not run: conflict' }, attempts: 1, elapsed: 100, verdict: { state: 'waiting' } },
+    {
+      name: 'a probe that cannot run yet is retried',
+      attempt: { output: '', error: 'it could not run: conflict' },
+      attempts: 1,
+      elapsed: 100,
+      verdict: { state: 'waiting' },
+    },
     {
       name: 'at the deadline the last attempt is the reason, with its last output lines',
       attempt: { exitCode: 2, output: 'line 1\n\nline 2\nline 3\nno /tmp/ready\n' },
       attempts: 10,
       elapsed: 10_000,
-      verdict: { state: 'failed', code: 'probe-failed', detail: `did not pass the probe \`sh -c 'test -f /tmp/ready'\` within 10000ms (10 attempts; last: exited 2: line 2 / line 3 / no /tmp/ready)` },
+      verdict: {
+        state: 'failed',
+        code: 'probe-failed',
+        detail: `did not pass the probe \`sh -c 'test -f /tmp/ready'\` within 10000ms (10 attempts; last: exited 2: line 2 / line 3 / no /tmp/ready)`,
+      },
     },
     {
       name: 'a probe that hung',
       attempt: { output: '', error: 'it did not finish within 1000ms' },
       attempts: 1,
       elapsed: 11_000,
-      verdict: { state: 'failed', code: 'probe-failed', detail: `did not pass the probe \`sh -c 'test -f /tmp/ready'\` within 10000ms (1 attempt; last: it did not finish within 1000ms)` },
+      verdict: {
+        state: 'failed',
+        code: 'probe-failed',
+        detail: `did not pass the probe \`sh -c 'test -f /tmp/ready'\` within 10000ms (1 attempt; last: it did not finish within 1000ms)`,
+      },
     },
   ])('$name', ({ attempt, attempts, elapsed, verdict }) => {
     expect(judgeProbe(probe, attempt, attempts, gate, elapsed)).toEqual(verdict);

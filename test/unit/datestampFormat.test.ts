@@ -42,11 +42,7 @@ describe('datestampFormat().isDatestamp: exactly the tags rebuild makes in that 
 
   it('orders a format whose lexical order is not age order by the date it names', () => {
     const format = datestampFormat('DD.MM.YYYY-HHmm');
-    expect(['01.12.2026-0000', '31.10.2026-2359', '01.11.2026-0000'].sort(format.compare)).toEqual([
-      '31.10.2026-2359',
-      '01.11.2026-0000',
-      '01.12.2026-0000',
-    ]);
+    expect(['01.12.2026-0000', '31.10.2026-2359', '01.11.2026-0000'].sort(format.compare)).toEqual(['31.10.2026-2359', '01.11.2026-0000', '01.12.2026-0000']);
   });
 
   it('reads the format from the variable date_format', () => {

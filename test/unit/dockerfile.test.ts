@@ -92,7 +92,10 @@ describe('parseDockerfile: ARG before FROM', () => {
     { name: 'an ARG without default', args: { TAG: 'testing' }, base: '127.0.0.1:5055/os:testing' },
     { name: 'an undeclared build arg is not visible', args: { OTHER: 'x', TAG: '' }, base: '127.0.0.1:5055/os:stable' },
   ])('resolves FROM with $name', ({ args, base }) => {
-    const parsed = parseDockerfile(lines('ARG REGISTRY=127.0.0.1:5055', 'ARG TAG', 'ARG FULL=${REGISTRY}/os', 'FROM ${FULL}:${TAG:-stable}'), args as Record<string, string>);
+    const parsed = parseDockerfile(
+      lines('ARG REGISTRY=127.0.0.1:5055', 'ARG TAG', 'ARG FULL=${REGISTRY}/os', 'FROM ${FULL}:${TAG:-stable}'),
+      args as Record<string, string>,
+    );
     expect(parsed).toMatchObject({ ok: true, value: { bases: [base] } });
   });
 

@@ -8,7 +8,10 @@ describe('parseGcOptions', () => {
   it.each([
     [{}, { keep: 5, sweep: true, pushWaitMs: 600_000 }],
     [{ keep: 0 }, { keep: 0, sweep: true, pushWaitMs: 600_000 }],
-    [{ keep: 3, sweep: false, push_wait: '90s' }, { keep: 3, sweep: false, pushWaitMs: 90_000 }],
+    [
+      { keep: 3, sweep: false, push_wait: '90s' },
+      { keep: 3, sweep: false, pushWaitMs: 90_000 },
+    ],
     [{ push_wait: 2 }, { keep: 5, sweep: true, pushWaitMs: 2000 }],
   ])('%j', (options, expected) => {
     expect(parseGcOptions(options)).toEqual(expected);

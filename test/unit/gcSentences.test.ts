@@ -79,7 +79,10 @@ describe('estimate of what deleting frees', () => {
   };
 
   it('lists the manifest itself, its config and its layers', () => {
-    const m = manifest(blob('1'), [['a', 10], ['b', 20]]);
+    const m = manifest(blob('1'), [
+      ['a', 10],
+      ['b', 20],
+    ]);
     expect(manifestBlobs(m)).toEqual([
       { digest: blob('1'), size: m.raw.length },
       { digest: blob('c'), size: 500 },
@@ -98,10 +101,23 @@ describe('estimate of what deleting frees', () => {
 
   it('counts only blobs no kept manifest references, each once', () => {
     const deleted = [
-      [{ digest: blob('1'), size: 1 }, { digest: blob('a'), size: 10 }, { digest: blob('s'), size: 1000 }],
-      [{ digest: blob('2'), size: 2 }, { digest: blob('a'), size: 10 }, { digest: blob('b'), size: 20 }],
+      [
+        { digest: blob('1'), size: 1 },
+        { digest: blob('a'), size: 10 },
+        { digest: blob('s'), size: 1000 },
+      ],
+      [
+        { digest: blob('2'), size: 2 },
+        { digest: blob('a'), size: 10 },
+        { digest: blob('b'), size: 20 },
+      ],
     ];
-    const kept = [[{ digest: blob('3'), size: 3 }, { digest: blob('s'), size: 1000 }]];
+    const kept = [
+      [
+        { digest: blob('3'), size: 3 },
+        { digest: blob('s'), size: 1000 },
+      ],
+    ];
     expect(bytesFreedByDeleting(deleted, kept)).toBe(1 + 10 + 2 + 20);
   });
 });

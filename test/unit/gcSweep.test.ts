@@ -54,7 +54,11 @@ describe('runSweep', () => {
 
   it('runs after even when the collector fails, and reports the collector', async () => {
     const shell = new LocalShell();
-    const error = await runSweep(shell, { before: say('before'), command: `${say('collect')} && echo disk on fire >&2 && exit 3`, after: say('after'), data_dir: data }, FAST).catch((e: unknown) => e);
+    const error = await runSweep(
+      shell,
+      { before: say('before'), command: `${say('collect')} && echo disk on fire >&2 && exit 3`, after: say('after'), data_dir: data },
+      FAST,
+    ).catch((e: unknown) => e);
     expect(await steps()).toEqual(['before', 'collect', 'after']);
     expect(error).toMatchObject({ code: 'gc-command-failed', message: 'registry_gc.command failed (exit 3): disk on fire' });
   });

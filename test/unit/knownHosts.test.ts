@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fingerprint,
-  keyTypeOfBlob,
-  knownHostsName,
-  knownKeyTypes,
-  parseKnownHosts,
-  verifyHostKey,
-} from '../../src/adapters/knownHosts.js';
+import { fingerprint, keyTypeOfBlob, knownHostsName, knownKeyTypes, parseKnownHosts, verifyHostKey } from '../../src/adapters/knownHosts.js';
 
 // Real keys from ssh-keygen; the hashed lines were written by `ssh-keygen -H` (example.org → K1, [127.0.0.1]:2222 → K2).
 const K1 = 'AAAAC3NzaC1lZDI1NTE5AAAAIEZbdamH30lKfp1ne8+X5x+1m1YNcmpHacFXUmYock1f';
 const K2 = 'AAAAC3NzaC1lZDI1NTE5AAAAIC88dFmcKShh560bV6OJcvcnBXQldfgR1CIreZqW3a+8';
-const K3 =
-  'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBJ2pblBpRWURGalOfmPmVCDnLryRaAo/MmVa64F5AJ0PkO7cnaYkVA8AalBvYQb+a5xCOmFM+GZmeE2wJ/FB18Q=';
+const K3 = 'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBJ2pblBpRWURGalOfmPmVCDnLryRaAo/MmVa64F5AJ0PkO7cnaYkVA8AalBvYQb+a5xCOmFM+GZmeE2wJ/FB18Q=';
 const HASHED_EXAMPLE_ORG = '|1|YTM2h5YfwMM4m94Z3m/HuDaqS7I=|Sybvk+CbIovHo4lr9wliNldv6vw=';
 const HASHED_LOOPBACK_2222 = '|1|iMM7bYRmvuje0khyX4TXaKfFCUw=|5IjFokGlqCPahhRg6KPapg5FRr8=';
 

@@ -16,11 +16,7 @@ describe('formatDiagnostic', () => {
       length: 3,
     });
     expect(text).toBe(
-      [
-        'playbooks/site.yml:4:11: error: Unknown step "pul"; did you mean "pull"?',
-        '  4 |   steps: [pul, stop]',
-        '    |           ^^^',
-      ].join('\n'),
+      ['playbooks/site.yml:4:11: error: Unknown step "pul"; did you mean "pull"?', '  4 |   steps: [pul, stop]', '    |           ^^^'].join('\n'),
     );
   });
 

@@ -40,12 +40,16 @@ describe('parseExtraVars', () => {
     {
       name: 'no equals sign',
       args: ['rollout_tag'],
-      diagnostics: ['-e:1:1: error: Expected key=value, a YAML map such as {key: value}, or @file.yml, not "rollout_tag"\n  1 | rollout_tag\n    | ^^^^^^^^^^^'],
+      diagnostics: [
+        '-e:1:1: error: Expected key=value, a YAML map such as {key: value}, or @file.yml, not "rollout_tag"\n  1 | rollout_tag\n    | ^^^^^^^^^^^',
+      ],
     },
     {
       name: 'a bad variable name',
       args: ['rollout-tag=x'],
-      diagnostics: ['-e:1:1: error: "rollout-tag" is not a variable name; use letters, digits and "_", not starting with a digit\n  1 | rollout-tag=x\n    | ^^^^^^^^^^^'],
+      diagnostics: [
+        '-e:1:1: error: "rollout-tag" is not a variable name; use letters, digits and "_", not starting with a digit\n  1 | rollout-tag=x\n    | ^^^^^^^^^^^',
+      ],
     },
     {
       name: 'a known variable with the wrong shape',
@@ -57,7 +61,9 @@ describe('parseExtraVars', () => {
     {
       name: 'a number where text is expected, in a map argument',
       args: ['{rollout_tag: 2024}'],
-      diagnostics: ['-e:1:15: error: "rollout_tag" must be text, but YAML reads 2024 as a number; quote it: rollout_tag: "2024"\n  1 | {rollout_tag: 2024}\n    |               ^^^^'],
+      diagnostics: [
+        '-e:1:15: error: "rollout_tag" must be text, but YAML reads 2024 as a number; quote it: rollout_tag: "2024"\n  1 | {rollout_tag: 2024}\n    |               ^^^^',
+      ],
     },
     {
       name: 'broken YAML in a map argument',

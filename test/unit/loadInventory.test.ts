@@ -84,7 +84,7 @@ all:
     expect(inventory.groups.get('edge')).toMatchObject({ hosts: ['web3', 'web2'], children: [] });
   });
 
-  it("gives each host its groups: all first, then by depth, then by name, ancestors included", () => {
+  it('gives each host its groups: all first, then by depth, then by name, ancestors included', () => {
     expect(inventory.hosts.get('lonely')!.groups).toEqual(['all']);
     expect(inventory.hosts.get('web1')!.groups).toEqual(['all', 'web', 'canary']);
     expect(inventory.hosts.get('web3')!.groups).toEqual(['all', 'edge', 'web']);
@@ -150,7 +150,9 @@ describe('loadInventory: invalid inventories', () => {
     {
       name: 'an unknown group key without a close match',
       input: 'all:\n  servers: {}\n',
-      diagnostics: ['inventory.yml:2:3: error: Unknown key "servers" in group "all"; expected "vars", "hosts", "children"\n  2 |   servers: {}\n    |   ^^^^^^^'],
+      diagnostics: [
+        'inventory.yml:2:3: error: Unknown key "servers" in group "all"; expected "vars", "hosts", "children"\n  2 |   servers: {}\n    |   ^^^^^^^',
+      ],
     },
     {
       name: 'the registry written as a URL',

@@ -136,7 +136,9 @@ describe('loadPlaybook: invalid playbooks', () => {
     {
       name: 'a map instead of a list of plays',
       input: 'name: Roll out\nhosts: web\nsteps: [pull]\n',
-      diagnostics: ['playbook.yml:1:1: error: The playbook must be a list of plays, each starting with "- name:", not a map\n  1 | name: Roll out\n    | ^^^^^^^^^^^^^^'],
+      diagnostics: [
+        'playbook.yml:1:1: error: The playbook must be a list of plays, each starting with "- name:", not a map\n  1 | name: Roll out\n    | ^^^^^^^^^^^^^^',
+      ],
     },
     {
       name: 'an empty list',
@@ -312,7 +314,8 @@ describe('loadPlaybook: invalid playbooks', () => {
     },
     {
       name: 'play vars checked like inventory variables',
-      input: '- name: P\n  hosts: web1\n  vars:\n    registry: http://127.0.0.1:5055\n    registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n  steps: [stop]\n',
+      input:
+        '- name: P\n  hosts: web1\n  vars:\n    registry: http://127.0.0.1:5055\n    registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n  steps: [stop]\n',
       diagnostics: [
         'playbook.yml:4:15: error: "registry" must be a registry name, host or host:port, with no scheme or path, not "http://127.0.0.1:5055"; for example: registry: registry.example.org:5000\n  4 |     registry: http://127.0.0.1:5055\n    |               ^^^^^^^^^^^^^^^^^^^^^',
         'playbook.yml:5:49: error: The environment variable FRESHEN_TEST_UNSET (registry_auth.password_env) is not set; export it before running freshen, or use password_file\n  5 |     registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n    |                                                 ^^^^^^^^^^^^^^^^^^',

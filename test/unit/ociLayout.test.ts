@@ -7,7 +7,15 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DigestMismatchError, VerifyingStream } from '../../src/adapters/digestStream.js';
 import { OciLayout } from '../../src/adapters/ociLayout.js';
-import { REF_NAME_ANNOTATION, emptyLayoutIndex, layoutRefs, mergeLayoutIndex, parseRefName, type LayoutIndex, type LayoutRef } from '../../src/adapters/ociLayoutIndex.js';
+import {
+  REF_NAME_ANNOTATION,
+  emptyLayoutIndex,
+  layoutRefs,
+  mergeLayoutIndex,
+  parseRefName,
+  type LayoutIndex,
+  type LayoutRef,
+} from '../../src/adapters/ociLayoutIndex.js';
 
 const digestOf = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -84,7 +92,9 @@ describe('VerifyingStream', () => {
 
   it('passes the right bytes through', async () => {
     const bytes = Buffer.from('hello blob');
-    expect(await collect(Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]).pipe(new VerifyingStream(digestOf(bytes), bytes.length, 'b')))).toEqual(bytes);
+    expect(await collect(Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]).pipe(new VerifyingStream(digestOf(bytes), bytes.length, 'b')))).toEqual(
+      bytes,
+    );
   });
 
   it.each([
@@ -93,7 +103,10 @@ describe('VerifyingStream', () => {
     ['too long', Buffer.from('hello blob!'), 10, 'b is longer than the 10 bytes'],
   ])('fails on %s', async (_name, bytes, size, message) => {
     const stream = Readable.from([bytes]).pipe(new VerifyingStream(digestOf('hello blob'), size, 'b'));
-    const error = await collect(stream).then(() => undefined, (e: unknown) => e);
+    const error = await collect(stream).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DigestMismatchError);
     expect((error as Error).message).toContain(message);
   });

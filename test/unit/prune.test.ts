@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parsePruneOptions } from '../../src/steps/prune/pruneOptions.js';
-import { imageRepository, planPrune, removalSentence, repositoryGlob, type HostContainer, type HostImage, type PruneInput } from '../../src/steps/prune/planPrune.js';
+import {
+  imageRepository,
+  planPrune,
+  removalSentence,
+  repositoryGlob,
+  type HostContainer,
+  type HostImage,
+  type PruneInput,
+} from '../../src/steps/prune/planPrune.js';
 
 const R = 'reg:5000';
 const id = (c: string): string => `sha256:${c.repeat(64)}`;
@@ -49,7 +57,9 @@ describe('planPrune', () => {
   });
 
   it('never removes an image a container uses, in any state, managed or not', () => {
-    const plan = planPrune(input(builds, [container('web', '4'), container('old', '1', `${R}/app:20261101-0300`, 'exited'), container('x', '2', id('2'), 'created')]));
+    const plan = planPrune(
+      input(builds, [container('web', '4'), container('old', '1', `${R}/app:20261101-0300`, 'exited'), container('x', '2', id('2'), 'created')]),
+    );
     expect(plan.removals).toEqual([]);
     expect(plan.kept).toContain(`Kept ${R}/app@${id('e')} (111111111111) on web3: used by container old (exited)`);
   });
@@ -80,8 +90,12 @@ describe('planPrune', () => {
   });
 
   it('removalSentence', () => {
-    expect(removalSentence('web3', { id: id('a'), name: `${R}/app:1`, tags: [], size: 1536 }, false)).toBe(`Remove image ${R}/app:1 (aaaaaaaaaaaa, 1.5 KiB) from web3`);
-    expect(removalSentence('web3', { id: id('a'), name: `${R}/app:1`, tags: [], size: 10 }, true)).toBe(`Removed image ${R}/app:1 (aaaaaaaaaaaa, 10 B) from web3`);
+    expect(removalSentence('web3', { id: id('a'), name: `${R}/app:1`, tags: [], size: 1536 }, false)).toBe(
+      `Remove image ${R}/app:1 (aaaaaaaaaaaa, 1.5 KiB) from web3`,
+    );
+    expect(removalSentence('web3', { id: id('a'), name: `${R}/app:1`, tags: [], size: 10 }, true)).toBe(
+      `Removed image ${R}/app:1 (aaaaaaaaaaaa, 10 B) from web3`,
+    );
   });
 });
 

@@ -57,7 +57,11 @@ const hostConfig = (extra: Partial<HostConfigInfo> = {}): HostConfigInfo => ({
 });
 
 /** A container run from `oldImage` with a few settings of its own; inspect shows them merged with the image's. */
-function oldContainer(config: Partial<ContainerInspect['Config']> = {}, host: Partial<HostConfigInfo> = {}, extra: Partial<ContainerInspect> = {}): ContainerInspect {
+function oldContainer(
+  config: Partial<ContainerInspect['Config']> = {},
+  host: Partial<HostConfigInfo> = {},
+  extra: Partial<ContainerInspect> = {},
+): ContainerInspect {
   return {
     Id: ID,
     Name: '/web',
@@ -89,9 +93,27 @@ function oldContainer(config: Partial<ContainerInspect['Config']> = {}, host: Pa
     },
     HostConfig: hostConfig(host),
     Mounts: [
-      { Type: 'volume', Name: 'web-data', Source: '/var/lib/docker/volumes/web-data/_data', Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
+      {
+        Type: 'volume',
+        Name: 'web-data',
+        Source: '/var/lib/docker/volumes/web-data/_data',
+        Destination: '/data',
+        Driver: 'local',
+        Mode: 'z',
+        RW: true,
+        Propagation: '',
+      },
       { Type: 'bind', Source: '/srv/config', Destination: '/etc/app', Mode: 'ro', RW: false, Propagation: 'rprivate' },
-      { Type: 'volume', Name: 'f00dcafe', Source: '/var/lib/docker/volumes/f00dcafe/_data', Destination: '/cache', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+      {
+        Type: 'volume',
+        Name: 'f00dcafe',
+        Source: '/var/lib/docker/volumes/f00dcafe/_data',
+        Destination: '/cache',
+        Driver: 'local',
+        Mode: '',
+        RW: true,
+        Propagation: '',
+      },
     ],
     NetworkSettings: { Networks: { none: { IPAMConfig: null, Links: null, Aliases: null } } },
     ...extra,
@@ -218,7 +240,10 @@ describe('replacementSpec', () => {
 
   it('keeps network mode container:<name> and the ports it publishes', () => {
     const spec = replacementSpec(
-      oldContainer({ ExposedPorts: { '8080/tcp': {} } }, { NetworkMode: 'container:db', PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }] } }),
+      oldContainer(
+        { ExposedPorts: { '8080/tcp': {} } },
+        { NetworkMode: 'container:db', PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }] } },
+      ),
       oldImage,
       REF,
     );
@@ -229,14 +254,18 @@ describe('replacementSpec', () => {
   });
 
   it('creates on a user network with its aliases and static address, minus the alias Docker derives from the ID', () => {
-    const old = oldContainer({}, { NetworkMode: 'backend' }, {
-      NetworkSettings: {
-        Networks: {
-          backend: { IPAMConfig: { IPv4Address: '172.30.0.10' }, Links: null, Aliases: ['api', ID.slice(0, 12)], NetworkID: 'n1' },
-          metrics: { IPAMConfig: null, Links: ['/prom:/web/prom'], Aliases: [ID.slice(0, 12)], NetworkID: 'n2' },
+    const old = oldContainer(
+      {},
+      { NetworkMode: 'backend' },
+      {
+        NetworkSettings: {
+          Networks: {
+            backend: { IPAMConfig: { IPv4Address: '172.30.0.10' }, Links: null, Aliases: ['api', ID.slice(0, 12)], NetworkID: 'n1' },
+            metrics: { IPAMConfig: null, Links: ['/prom:/web/prom'], Aliases: [ID.slice(0, 12)], NetworkID: 'n2' },
+          },
         },
       },
-    });
+    );
     expect(replacementSpec(old, oldImage, REF).NetworkingConfig).toEqual({
       EndpointsConfig: { backend: { IPAMConfig: { IPv4Address: '172.30.0.10' }, Aliases: ['api'] } },
     });
@@ -250,20 +279,24 @@ describe('replacementSpec', () => {
   });
 
   it('names anonymous --mount volumes and rewrites legacy links', () => {
-    const old = oldContainer({ Volumes: null }, {
-      Binds: null,
-      Links: ['/db:/web/database'],
-      Mounts: [
-        { Type: 'volume', Target: '/spool', VolumeOptions: {} },
-        { Type: 'volume', Source: 'named', Target: '/named' },
-        { Type: 'tmpfs', Target: '/scratch' },
-      ],
-    }, {
-      Mounts: [
-        { Type: 'volume', Name: 'beef01', Destination: '/spool', RW: true },
-        { Type: 'volume', Name: 'named', Destination: '/named', RW: true },
-      ],
-    });
+    const old = oldContainer(
+      { Volumes: null },
+      {
+        Binds: null,
+        Links: ['/db:/web/database'],
+        Mounts: [
+          { Type: 'volume', Target: '/spool', VolumeOptions: {} },
+          { Type: 'volume', Source: 'named', Target: '/named' },
+          { Type: 'tmpfs', Target: '/scratch' },
+        ],
+      },
+      {
+        Mounts: [
+          { Type: 'volume', Name: 'beef01', Destination: '/spool', RW: true },
+          { Type: 'volume', Name: 'named', Destination: '/named', RW: true },
+        ],
+      },
+    );
     const spec = replacementSpec(old, oldImage, REF);
     expect(spec.HostConfig.Mounts).toEqual([
       { Type: 'volume', Source: 'beef01', Target: '/spool', VolumeOptions: {} },
@@ -322,10 +355,7 @@ describe('image-default helpers', () => {
       { Type: 'volume', Name: 'm1', Destination: '/mounted', RW: true },
       { Type: 'bind', Source: '/etc/x', Destination: '/x', RW: true },
     ];
-    expect(anonymousVolumeBinds(mounts, { Binds: ['named:/data:rw'], Mounts: [{ Type: 'volume', Target: '/mounted' }] })).toEqual([
-      'a1:/cache',
-      'a2:/seed:ro',
-    ]);
+    expect(anonymousVolumeBinds(mounts, { Binds: ['named:/data:rw'], Mounts: [{ Type: 'volume', Target: '/mounted' }] })).toEqual(['a1:/cache', 'a2:/seed:ro']);
   });
 
   it.each([

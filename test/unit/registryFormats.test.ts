@@ -15,10 +15,17 @@ describe('parseChallenge', () => {
     {
       name: 'bearer with a comma inside the scope',
       header: 'Bearer realm="https://auth.example.org/token",service="registry.example.org",scope="repository:team/api:pull,push"',
-      expected: { scheme: 'bearer', params: { realm: 'https://auth.example.org/token', service: 'registry.example.org', scope: 'repository:team/api:pull,push' } },
+      expected: {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.example.org/token', service: 'registry.example.org', scope: 'repository:team/api:pull,push' },
+      },
     },
     { name: 'basic', header: 'Basic realm="Registry Realm"', expected: { scheme: 'basic', params: { realm: 'Registry Realm' } } },
-    { name: 'unquoted values and spaces', header: 'Bearer realm=https://a/t, service=reg', expected: { scheme: 'bearer', params: { realm: 'https://a/t', service: 'reg' } } },
+    {
+      name: 'unquoted values and spaces',
+      header: 'Bearer realm=https://a/t, service=reg',
+      expected: { scheme: 'bearer', params: { realm: 'https://a/t', service: 'reg' } },
+    },
     { name: 'escaped quote', header: 'Basic realm="a \\"b\\""', expected: { scheme: 'basic', params: { realm: 'a "b"' } } },
     { name: 'missing header', header: undefined, expected: undefined },
     { name: 'empty header', header: '', expected: undefined },
@@ -29,7 +36,10 @@ describe('parseChallenge', () => {
 
 describe('tokenUrl', () => {
   it('adds service and one scope parameter per scope', () => {
-    const challenge = { scheme: 'bearer', params: { realm: 'https://auth.example.org/token?x=1', service: 'reg', scope: 'repository:a:pull repository:b:pull,push' } };
+    const challenge = {
+      scheme: 'bearer',
+      params: { realm: 'https://auth.example.org/token?x=1', service: 'reg', scope: 'repository:a:pull repository:b:pull,push' },
+    };
     expect(tokenUrl(challenge)).toBe('https://auth.example.org/token?x=1&service=reg&scope=repository%3Aa%3Apull&scope=repository%3Ab%3Apull%2Cpush');
   });
 
@@ -88,7 +98,11 @@ describe('manifest formats', () => {
   it.each([
     { contentType: 'application/vnd.docker.distribution.manifest.v2+json', body: {}, expected: 'application/vnd.docker.distribution.manifest.v2+json' },
     { contentType: 'application/vnd.oci.image.index.v1+json; charset=utf-8', body: {}, expected: 'application/vnd.oci.image.index.v1+json' },
-    { contentType: 'application/json', body: { mediaType: 'application/vnd.oci.image.manifest.v1+json' }, expected: 'application/vnd.oci.image.manifest.v1+json' },
+    {
+      contentType: 'application/json',
+      body: { mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      expected: 'application/vnd.oci.image.manifest.v1+json',
+    },
     { contentType: undefined, body: { manifests: [] }, expected: 'application/vnd.oci.image.index.v1+json' },
     { contentType: undefined, body: { config: {} }, expected: 'application/vnd.oci.image.manifest.v1+json' },
   ])('media type of $contentType', ({ contentType, body, expected }) => {
@@ -104,7 +118,11 @@ describe('manifest formats', () => {
   const entry = (digest: string, os: string, architecture: string) => ({ digest, platform: { os, architecture } });
   it.each([
     { name: 'linux/amd64 among several', manifests: [entry('sha256:arm', 'linux', 'arm64'), entry('sha256:amd', 'linux', 'amd64')], expected: 'sha256:amd' },
-    { name: 'the only platform, attestation ignored', manifests: [entry('sha256:arm', 'linux', 'arm64'), entry('sha256:att', 'unknown', 'unknown')], expected: 'sha256:arm' },
+    {
+      name: 'the only platform, attestation ignored',
+      manifests: [entry('sha256:arm', 'linux', 'arm64'), entry('sha256:att', 'unknown', 'unknown')],
+      expected: 'sha256:arm',
+    },
     { name: 'several platforms, no amd64', manifests: [entry('sha256:arm', 'linux', 'arm64'), entry('sha256:s390', 'linux', 's390x')], expected: undefined },
     { name: 'empty index', manifests: [], expected: undefined },
   ])('platform manifest: $name', ({ manifests, expected }) => {

@@ -87,9 +87,14 @@ describe('registry authentication', () => {
       }
       const scope = url.pathname.includes('/a/') ? 'repository:t-adapters/a:pull' : 'repository:t-adapters/b:pull';
       if (req.headers.authorization !== `Bearer tok-${scope}`) {
-        return json(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] }, {
-          'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="test-registry",scope="${scope}"`,
-        });
+        return json(
+          res,
+          401,
+          { errors: [{ code: 'UNAUTHORIZED' }] },
+          {
+            'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="test-registry",scope="${scope}"`,
+          },
+        );
       }
       return json(res, 200, { name: 'x', tags: ['prod'] });
     });
@@ -109,7 +114,9 @@ describe('registry authentication', () => {
       if (req.headers.authorization !== good) return json(res, 401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
       json(res, 200, {});
     });
-    await client(name, { auth: { username: 'alice', password: 'right' } }).ping().then(async () => undefined);
+    await client(name, { auth: { username: 'alice', password: 'right' } })
+      .ping()
+      .then(async () => undefined);
     const again = client(name, { auth: { username: 'alice', password: 'right' } });
     await again.ping();
     await again.ping();

@@ -45,21 +45,47 @@ describe('planRollback', () => {
         done: 'Pointed reg:5000/lab/web:prod at v1 (aaaaaaaaaaaa; was bbbbbbbbbbbb) (v1 is not a datestamp tag)',
       },
     },
-    { name: 'nothing to do when already there', input: facts({ currentDigest: OLD }), current: [], plan: { action: 'none', sentence: 'reg:5000/lab/web:prod already points at 20261101-0300 (aaaaaaaaaaaa)' } },
-    { name: 'refuses an unknown repository', input: facts({ tags: [], targetDigest: undefined, currentDigest: undefined }), current: [], plan: { action: 'refuse', message: 'reg:5000/lab/web: no such repository in reg:5000 (it has no tags)' } },
+    {
+      name: 'nothing to do when already there',
+      input: facts({ currentDigest: OLD }),
+      current: [],
+      plan: { action: 'none', sentence: 'reg:5000/lab/web:prod already points at 20261101-0300 (aaaaaaaaaaaa)' },
+    },
+    {
+      name: 'refuses an unknown repository',
+      input: facts({ tags: [], targetDigest: undefined, currentDigest: undefined }),
+      current: [],
+      plan: { action: 'refuse', message: 'reg:5000/lab/web: no such repository in reg:5000 (it has no tags)' },
+    },
     {
       name: 'refuses an unknown tag, listing the newest datestamps',
       input: facts({ tag: '20250101-0000', targetDigest: undefined }),
       current: [],
       plan: { action: 'refuse', message: 'reg:5000/lab/web: no tag 20250101-0000; newest datestamps: 20261105-0300, 20261101-0300' },
     },
-    { name: 'refuses the rollout tag itself', input: facts({ tag: 'prod' }), current: [], plan: { action: 'refuse', message: 'reg:5000/lab/web: prod is the rollout tag itself; name the earlier tag to roll back to' } },
+    {
+      name: 'refuses the rollout tag itself',
+      input: facts({ tag: 'prod' }),
+      current: [],
+      plan: { action: 'refuse', message: 'reg:5000/lab/web: prod is the rollout tag itself; name the earlier tag to roll back to' },
+    },
   ])('$name', ({ input, current, plan }) => {
     expect(planRollback(input, current)).toEqual(plan);
   });
 
   it('tagsOf names the other tags of a digest, sorted, without the rollout tag', () => {
-    expect(tagsOf(new Map([['b', NEW], ['prod', NEW], ['a', NEW], ['c', OLD]]), NEW, 'prod')).toEqual(['a', 'b']);
+    expect(
+      tagsOf(
+        new Map([
+          ['b', NEW],
+          ['prod', NEW],
+          ['a', NEW],
+          ['c', OLD],
+        ]),
+        NEW,
+        'prod',
+      ),
+    ).toEqual(['a', 'b']);
   });
 });
 
@@ -81,10 +107,30 @@ describe('rollbackHold', () => {
     expect(rollbackHold('lab/web', OLD, new Map([['latest', OLD]]), DEFAULT_FORMAT)).toBeUndefined();
   });
   it('the newest and an older datestamp share the digest: no hold', () => {
-    expect(rollbackHold('lab/web', OLD, new Map([['20261101-0300', OLD], ['20261105-0300', OLD]]), DEFAULT_FORMAT)).toBeUndefined();
+    expect(
+      rollbackHold(
+        'lab/web',
+        OLD,
+        new Map([
+          ['20261101-0300', OLD],
+          ['20261105-0300', OLD],
+        ]),
+        DEFAULT_FORMAT,
+      ),
+    ).toBeUndefined();
   });
   it('a same-minute suffix counts as newer', () => {
-    expect(rollbackHold('lab/web', OLD, new Map([['20261105-0300', OLD], ['20261105-0300-2', NEW]]), DEFAULT_FORMAT)).toEqual({ repository: 'lab/web', heldAt: '20261105-0300', newest: '20261105-0300-2' });
+    expect(
+      rollbackHold(
+        'lab/web',
+        OLD,
+        new Map([
+          ['20261105-0300', OLD],
+          ['20261105-0300-2', NEW],
+        ]),
+        DEFAULT_FORMAT,
+      ),
+    ).toEqual({ repository: 'lab/web', heldAt: '20261105-0300', newest: '20261105-0300-2' });
   });
   it('holdNote', () => {
     expect(holdNote({ repository: 'lab/web', heldAt: '20261101-0300', newest: '20261105-0300' })).toBe(
@@ -100,15 +146,30 @@ describe('rollbackTarget', () => {
   const two = inventory(host('a', { registry: 'r1:5000' }), host('b', { registry: 'r2:5000', rollout_tag: 'live' }));
 
   it('the only registry, with its rollout tag', () => {
-    expect(rollbackTarget(one, 'lab/web', {})).toMatchObject({ ok: true, repository: 'lab/web', rolloutTag: 'prod', settings: { name: '127.0.0.1:5055', url: 'http://127.0.0.1:5055' } });
+    expect(rollbackTarget(one, 'lab/web', {})).toMatchObject({
+      ok: true,
+      repository: 'lab/web',
+      rolloutTag: 'prod',
+      settings: { name: '127.0.0.1:5055', url: 'http://127.0.0.1:5055' },
+    });
   });
   it('IMAGE may carry the registry; -e overrides the rollout tag', () => {
     expect(rollbackTarget(two, 'r2:5000/lab/web', {})).toMatchObject({ ok: true, repository: 'lab/web', rolloutTag: 'live', settings: { name: 'r2:5000' } });
     expect(rollbackTarget(one, '127.0.0.1:5055/lab/web', { rollout_tag: 'x' })).toMatchObject({ ok: true, repository: 'lab/web', rolloutTag: 'x' });
   });
   it.each([
-    { name: 'several registries and a bare IMAGE', inv: two, image: 'lab/web', message: 'inv.yml uses several registries (r1:5000, r2:5000): name one in IMAGE, e.g. r1:5000/lab/web' },
-    { name: 'no registry at all', inv: inventory(host('a', {})), image: 'lab/web', message: 'inv.yml sets no `registry` variable: which registry holds lab/web?' },
+    {
+      name: 'several registries and a bare IMAGE',
+      inv: two,
+      image: 'lab/web',
+      message: 'inv.yml uses several registries (r1:5000, r2:5000): name one in IMAGE, e.g. r1:5000/lab/web',
+    },
+    {
+      name: 'no registry at all',
+      inv: inventory(host('a', {})),
+      image: 'lab/web',
+      message: 'inv.yml sets no `registry` variable: which registry holds lab/web?',
+    },
     { name: 'not a repository name', inv: one, image: 'Lab/Web:prod', message: 'Lab/Web:prod: not a repository name (expected something like lab/web)' },
   ])('refuses $name', ({ inv, image, message }) => {
     expect(rollbackTarget(inv, image, {})).toEqual({ ok: false, message });

@@ -64,13 +64,7 @@ const noConnections = (): HostConnections => ({
   close: async () => undefined,
 });
 
-async function run(
-  plays: Play[],
-  inv: Inventory,
-  behaviour: (host: string, kind: StepKind) => Behaviour,
-  options: Partial<RunOptions> = {},
-  clock?: RunClock,
-) {
+async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind: StepKind) => Behaviour, options: Partial<RunOptions> = {}, clock?: RunClock) {
   const applied: string[] = [];
   const events: RunEvent[] = [];
   const playbook: Playbook = { file: 'p.yml', dir: '.', plays };
@@ -119,10 +113,7 @@ describe('runPlaybook', () => {
 
   it('stops the run when a batch exceeds max_fail_percentage: later batches and plays are not touched', async () => {
     const { report, applied } = await run(
-      [
-        play({ hosts: 'canary:web', serial: [1, '100%'], max_fail_percentage: 0, steps: steps('pull') }),
-        play({ hosts: 'all', steps: steps('gc') }),
-      ],
+      [play({ hosts: 'canary:web', serial: [1, '100%'], max_fail_percentage: 0, steps: steps('pull') }), play({ hosts: 'all', steps: steps('gc') })],
       inv,
       (host) => (host === 'web1' ? 'fail' : 'change'),
     );
@@ -133,10 +124,8 @@ describe('runPlaybook', () => {
   });
 
   it('goes on when the failed share of a batch does not exceed max_fail_percentage', async () => {
-    const { report, applied } = await run(
-      [play({ hosts: 'web', max_fail_percentage: 34, steps: steps('pull') })],
-      inv,
-      (host) => (host === 'web2' ? 'fail' : 'change'),
+    const { report, applied } = await run([play({ hosts: 'web', max_fail_percentage: 34, steps: steps('pull') })], inv, (host) =>
+      host === 'web2' ? 'fail' : 'change',
     );
     expect(report.plays[0]!.stopped).toBeUndefined();
     expect(applied.sort()).toEqual(['web2:pull', 'web3:pull', 'web4:pull']);
@@ -205,7 +194,11 @@ describe('runPlaybook', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run-end', report });
     const order = (host: string) => report.plays.flatMap((p) => p.hosts[host] ?? []);
     const [web1, web2, web3, web4] = ['web1', 'web2', 'web3', 'web4'].map(order);
-    for (const [earlier, later] of [[web1, web2], [web2, web3], [web3, web4]] as const) {
+    for (const [earlier, later] of [
+      [web1, web2],
+      [web2, web3],
+      [web3, web4],
+    ] as const) {
       expect(later![0]!.started_seq).toBeGreaterThan(earlier!.at(-1)!.ended_seq);
     }
     for (const record of [web1, web2, web3, web4].flat()) {

@@ -47,9 +47,7 @@ describe.each(Object.entries(files))('%s schema', (_name, file) => {
   });
 
   it('closes every object that lists its properties, except variables (any name is allowed there)', () => {
-    const open = [...walk(schema, '#')]
-      .filter(({ node }) => node.properties !== undefined && node.additionalProperties !== false)
-      .map(({ path }) => path);
+    const open = [...walk(schema, '#')].filter(({ node }) => node.properties !== undefined && node.additionalProperties !== false).map(({ path }) => path);
     expect(open).toEqual(file === INVENTORY_SCHEMA_FILE ? ['#/$defs/variables'] : []);
   });
 

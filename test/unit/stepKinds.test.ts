@@ -7,7 +7,17 @@ import { DEF_PHRASES } from '../../src/load/schemaErrors.js';
 import { schemas } from '../../src/load/schemas.js';
 import { STEP_KIND_SPECS, loadStepHandlers } from '../../src/steps/kinds.js';
 
-const playbook = schemas().playbook as { $defs: Record<string, { enum?: string[]; properties?: Record<string, { $ref?: string; properties?: object }>; else?: { properties: Record<string, { $ref: string }> }; then?: { enum: string[] } }> };
+const playbook = schemas().playbook as {
+  $defs: Record<
+    string,
+    {
+      enum?: string[];
+      properties?: Record<string, { $ref?: string; properties?: object }>;
+      else?: { properties: Record<string, { $ref: string }> };
+      then?: { enum: string[] };
+    }
+  >;
+};
 const stepDef = playbook.$defs.step!;
 const docs = readFileSync(new URL('../../docs/steps.md', import.meta.url), 'utf8');
 

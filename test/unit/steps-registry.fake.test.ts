@@ -23,7 +23,13 @@ function builds(): { registry: FakeRegistry; digests: string[] } {
   return { registry, digests };
 }
 
-async function threePasses(registry: FakeRegistry, step: StepHandler, options: Record<string, unknown>, vars: Record<string, unknown> = {}, engine = new FakeEngine()) {
+async function threePasses(
+  registry: FakeRegistry,
+  step: StepHandler,
+  options: Record<string, unknown>,
+  vars: Record<string, unknown> = {},
+  engine = new FakeEngine(),
+) {
   const pass = async (check: boolean) => {
     const before = registry.writes.length;
     const result = await runStep(step, fakeContext({ registry, engine, check, vars, playbookDir: dir }), options);

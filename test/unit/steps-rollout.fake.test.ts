@@ -20,7 +20,9 @@ function world() {
   const ref = `${registry.name}/${REPO}:prod`;
   const oldDigest = registry.publish(REPO, '20261101-0300', OLD);
   const newDigest = registry.publish(REPO, 'prod', NEW, { 'org.t.version': '2' });
-  const engine = new FakeEngine((pulled) => (pulled === ref ? { image: { id: NEW, config: { Labels: { 'org.t.version': '2' } }, size: 2000 }, digest: newDigest } : undefined));
+  const engine = new FakeEngine((pulled) =>
+    pulled === ref ? { image: { id: NEW, config: { Labels: { 'org.t.version': '2' } }, size: 2000 }, digest: newDigest } : undefined,
+  );
   engine.addImage({ id: OLD, tags: [ref], repoDigests: [`${registry.name}/${REPO}@${oldDigest}`], config: { Labels: { 'org.t.version': '1' } } });
   engine.addContainer('web', ref, { config: { Env: ['KEEP=me'], Cmd: ['serve'] } });
   engine.addContainer('sidecar', 'busybox:latest', { image: 'sha256:busybox' });

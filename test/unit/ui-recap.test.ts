@@ -8,9 +8,21 @@ const B = `sha256:${'b'.repeat(64)}`;
 
 describe('diffLines', () => {
   it.each([
-    { name: 'a container replaced', entry: { container: 'web', ref: 'r:5000/app:prod', before: A, after: B, replace: true }, line: `~ web (r:5000/app:prod): sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb, replaced` },
-    { name: 'a container kept', entry: { container: 'web', ref: 'r:5000/app:prod', before: A, after: A, replace: false }, line: `= web (r:5000/app:prod): sha256:aaaaaaaaaaaa, kept` },
-    { name: 'replaced by what this run pushes', entry: { container: 'web', ref: 'r:5000/app:prod', before: A, replace: true }, line: `~ web (r:5000/app:prod): sha256:aaaaaaaaaaaa → the build this run pushes, replaced` },
+    {
+      name: 'a container replaced',
+      entry: { container: 'web', ref: 'r:5000/app:prod', before: A, after: B, replace: true },
+      line: `~ web (r:5000/app:prod): sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb, replaced`,
+    },
+    {
+      name: 'a container kept',
+      entry: { container: 'web', ref: 'r:5000/app:prod', before: A, after: A, replace: false },
+      line: `= web (r:5000/app:prod): sha256:aaaaaaaaaaaa, kept`,
+    },
+    {
+      name: 'replaced by what this run pushes',
+      entry: { container: 'web', ref: 'r:5000/app:prod', before: A, replace: true },
+      line: `~ web (r:5000/app:prod): sha256:aaaaaaaaaaaa → the build this run pushes, replaced`,
+    },
     { name: 'an image reference alone', entry: { ref: 'r:5000/app:prod', after: B, replace: false }, line: `~ r:5000/app:prod: absent → sha256:bbbbbbbbbbbb` },
   ])('$name', ({ entry, line }) => {
     expect(diffLines([entry])).toEqual([line]);

@@ -33,8 +33,16 @@ export async function applyBackup(ctx: StepContext, plan: BackupPlan): Promise<S
       }
     };
     // Uploads first: a mount needs its blob to be in the other repository already.
-    await mapLimit(copy.blobs.filter((b) => b.mountFrom === undefined), BLOBS_IN_FLIGHT, copyBlob);
-    await mapLimit(copy.blobs.filter((b) => b.mountFrom !== undefined), BLOBS_IN_FLIGHT, copyBlob);
+    await mapLimit(
+      copy.blobs.filter((b) => b.mountFrom === undefined),
+      BLOBS_IN_FLIGHT,
+      copyBlob,
+    );
+    await mapLimit(
+      copy.blobs.filter((b) => b.mountFrom !== undefined),
+      BLOBS_IN_FLIGHT,
+      copyBlob,
+    );
     for (const m of copy.manifests) await destination.putManifest(m.repository, plan.manifests.get(m.digest)!);
     for (const t of copy.tags) {
       await destination.putTag(t.repository, t.tag, plan.manifests.get(t.digest)!);

@@ -35,7 +35,8 @@ export async function applyGc(ctx: StepContext, plan: GcPlan): Promise<StepResul
       ctx.progress(`Waiting for ${plan.registry} to answer again`);
       await waitForRegistry(registry, REGISTRY_BACK_TIMEOUT_MS);
       actions.push(collectedSentence(plan.host, outcome.report));
-      if (outcome.bytesBefore !== undefined && outcome.bytesAfter !== undefined) actions.push(freedSentence(plan.host, outcome.bytesBefore, outcome.bytesAfter));
+      if (outcome.bytesBefore !== undefined && outcome.bytesAfter !== undefined)
+        actions.push(freedSentence(plan.host, outcome.bytesBefore, outcome.bytesAfter));
       else notes.push(`Bytes freed not measured on ${plan.host} (no registry_gc.data_dir, or du gave no number)`);
     }
   } catch (error) {

@@ -16,7 +16,8 @@ export const GC_DEFAULTS: GcOptions = { keep: 5, sweep: true, pushWaitMs: 10 * 6
 /** Applies defaults; throws on values the schema should have rejected, naming the option. */
 export function parseGcOptions(options: Record<string, unknown>): GcOptions {
   const { keep = GC_DEFAULTS.keep, sweep = GC_DEFAULTS.sweep, push_wait: pushWait } = options;
-  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0) throw new OptionError(`gc: keep must be an integer ≥ 0, not ${JSON.stringify(keep)}`, ['keep']);
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0)
+    throw new OptionError(`gc: keep must be an integer ≥ 0, not ${JSON.stringify(keep)}`, ['keep']);
   if (typeof sweep !== 'boolean') throw new OptionError(`gc: sweep must be true or false, not ${JSON.stringify(sweep)}`, ['sweep']);
   let pushWaitMs = GC_DEFAULTS.pushWaitMs;
   if (pushWait !== undefined) {

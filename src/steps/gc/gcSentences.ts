@@ -8,8 +8,7 @@ export const deletionSentence = (registry: string, d: ManifestDeletion, done: bo
   `${done ? 'Deleted' : 'Delete'} ${manifestRef(registry, d)} (tags ${d.tags.join(', ')})`;
 
 /** `Kept 127.0.0.1:5055/lab/web@sha256:… (tags 20261101-0300): in use: web2 container web`. */
-export const keptSentence = (registry: string, k: KeptManifest): string =>
-  `Kept ${manifestRef(registry, k)} (tags ${k.tags.join(', ')}): ${k.reason}`;
+export const keptSentence = (registry: string, k: KeptManifest): string => `Kept ${manifestRef(registry, k)} (tags ${k.tags.join(', ')}): ${k.reason}`;
 
 /** `Freed 12.3 MiB on registry1 (45.6 MiB → 33.3 MiB)`. */
 export function freedSentence(host: string, before: number, after: number): string {

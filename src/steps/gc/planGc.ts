@@ -43,7 +43,11 @@ export async function planGc(ctx: StepContext, rawOptions: Record<string, unknow
 
   ctx.progress(`Reading tags from ${registry.name}`);
   const repositories = await readManagedRepositories(registry, rolloutTag(ctx.vars));
-  const retention = await retentionWithUse(ctx, registry, repositories, { keep: options.keep, rolloutTag: rolloutTag(ctx.vars), datestamps: datestampFormatOf(ctx.vars) });
+  const retention = await retentionWithUse(ctx, registry, repositories, {
+    keep: options.keep,
+    rolloutTag: rolloutTag(ctx.vars),
+    datestamps: datestampFormatOf(ctx.vars),
+  });
   plan.deletions = retention.flatMap((r) => r.deletions);
   plan.kept = retention.flatMap((r) => r.kept);
 

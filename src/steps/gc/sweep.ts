@@ -1,6 +1,15 @@
 import type { ExecResult, RegistryClient, SshSession } from '../../adapters/types.js';
 import { errorMessage } from '../../adapters/errors.js';
-import { blobSizesCommand, dryRunCommand, duCommand, parseCollectorOutput, parseDuBytes, parseDuTotal, type CollectorReport, type GcSettings } from './commands.js';
+import {
+  blobSizesCommand,
+  dryRunCommand,
+  duCommand,
+  parseCollectorOutput,
+  parseDuBytes,
+  parseDuTotal,
+  type CollectorReport,
+  type GcSettings,
+} from './commands.js';
 import { GcRefusal } from './refusal.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
@@ -21,7 +30,8 @@ export async function dryRunSweep(ssh: SshSession, settings: GcSettings, signal?
   const command = dryRunCommand(settings);
   if (!command) return { notes: ['No dry run: registry_gc.command does not name garbage-collect and no dry_run_command is set'] };
   const result = await ssh.exec(command, { signal, timeoutMs: COLLECT_TIMEOUT_MS });
-  if (result.code !== 0) throw new GcRefusal(`The collector's dry run failed (exit ${result.code}): ${tail(result.stderr || result.stdout)}`, 'gc-dry-run-failed');
+  if (result.code !== 0)
+    throw new GcRefusal(`The collector's dry run failed (exit ${result.code}): ${tail(result.stderr || result.stdout)}`, 'gc-dry-run-failed');
   const report = parseCollectorOutput(result.stdout);
   if (!report) return { notes: [`Could not read the dry run's output (${tail(result.stdout)})`] };
   if (report.blobs.length === 0) return { report, eligibleBytes: 0, notes: [] };
@@ -68,13 +78,15 @@ export async function runSweep(ssh: SshSession, settings: GcSettings, options: S
     if (settings.before) {
       progress(`before: ${settings.before}`);
       const before = await ssh.exec(settings.before, { signal, timeoutMs: STEP_TIMEOUT_MS });
-      if (before.code !== 0) failure = new GcRefusal(`registry_gc.before failed (exit ${before.code}): ${tail(before.stderr || before.stdout)}`, 'gc-before-failed');
+      if (before.code !== 0)
+        failure = new GcRefusal(`registry_gc.before failed (exit ${before.code}): ${tail(before.stderr || before.stdout)}`, 'gc-before-failed');
     }
     if (!failure) {
       progress(`collect: ${settings.command}`);
       const collect = await ssh.exec(settings.command, { signal, timeoutMs: COLLECT_TIMEOUT_MS });
       outcome.report = parseCollectorOutput(collect.stdout);
-      if (collect.code !== 0) failure = new GcRefusal(`registry_gc.command failed (exit ${collect.code}): ${tail(collect.stderr || collect.stdout)}`, 'gc-command-failed');
+      if (collect.code !== 0)
+        failure = new GcRefusal(`registry_gc.command failed (exit ${collect.code}): ${tail(collect.stderr || collect.stdout)}`, 'gc-command-failed');
     }
   } catch (error) {
     failure = new GcRefusal(`Sweep interrupted: ${errorMessage(error)}`, 'gc-command-failed');
@@ -97,7 +109,12 @@ export async function runSweep(ssh: SshSession, settings: GcSettings, options: S
  * Runs `after` (a start or restart, so safe to repeat) and, if it fails, once more: a registry left stopped is the worst
  * way for gc to end. Not tied to the run's signal, for the same reason.
  */
-async function runAfter(ssh: SshSession, command: string, progress: (message: string) => void, retryDelayMs: number): Promise<{ result: ExecResult; retried?: string }> {
+async function runAfter(
+  ssh: SshSession,
+  command: string,
+  progress: (message: string) => void,
+  retryDelayMs: number,
+): Promise<{ result: ExecResult; retried?: string }> {
   const attempt = (): Promise<ExecResult> =>
     ssh.exec(command, { timeoutMs: STEP_TIMEOUT_MS }).catch((error: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(error) }));
   progress(`after: ${command}`);
@@ -116,7 +133,8 @@ export async function waitForRegistry(registry: RegistryClient, timeoutMs: numbe
       await registry.ping();
       return;
     } catch (error) {
-      if (Date.now() >= deadline) throw new GcRefusal(`The registry did not answer within ${Math.round(timeoutMs / 1000)}s after the sweep: ${errorMessage(error)}`, 'registry-down');
+      if (Date.now() >= deadline)
+        throw new GcRefusal(`The registry did not answer within ${Math.round(timeoutMs / 1000)}s after the sweep: ${errorMessage(error)}`, 'registry-down');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

@@ -53,7 +53,12 @@ export interface PrunePlan {
 
 /** `t-prune/*` → a RegExp; `*` matches any characters, `/` included. */
 export const repositoryGlob = (glob: string): RegExp =>
-  new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 /** The repository below `registry` that a reference names, or undefined for another registry. */
 function repositoryOf(reference: string, registry: string): string | undefined {

@@ -26,18 +26,19 @@ export const pruneStep: StepHandler<PrunePlan> = {
       rolloutTag: rolloutTag(ctx.vars),
       repositories: opts.repositories,
       keepPrevious: opts.keepPrevious,
-      images: images.map(
-        (i): HostImage => ({
-          id: i.Id,
-          tags: (i.RepoTags ?? []).filter((t) => !t.startsWith(NO_NAME)),
-          digests: (i.RepoDigests ?? []).filter((d) => !d.startsWith(NO_NAME)),
-          created: i.Created,
-          size: i.Size,
-        }),
-      ),
-      containers: containers.map(
-        (c): HostContainer => ({ name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''), imageId: c.ImageID, configImage: c.Image, state: c.State }),
-      ),
+      images: images.map((i): HostImage => ({
+        id: i.Id,
+        tags: (i.RepoTags ?? []).filter((t) => !t.startsWith(NO_NAME)),
+        digests: (i.RepoDigests ?? []).filter((d) => !d.startsWith(NO_NAME)),
+        created: i.Created,
+        size: i.Size,
+      })),
+      containers: containers.map((c): HostContainer => ({
+        name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+        imageId: c.ImageID,
+        configImage: c.Image,
+        state: c.State,
+      })),
     });
   },
 

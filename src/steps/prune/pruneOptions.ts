@@ -14,6 +14,7 @@ export function parsePruneOptions(options: Record<string, unknown> | null | unde
   if (!Array.isArray(repositories) || !repositories.every((r) => typeof r === 'string' && r !== '')) {
     throw new OptionError(`prune: repositories must be a list of repository names or globs, not ${JSON.stringify(repositories)}`, ['repositories']);
   }
-  if (typeof keepPrevious !== 'boolean') throw new OptionError(`prune: keep_previous must be true or false, not ${JSON.stringify(keepPrevious)}`, ['keep_previous']);
+  if (typeof keepPrevious !== 'boolean')
+    throw new OptionError(`prune: keep_previous must be true or false, not ${JSON.stringify(keepPrevious)}`, ['keep_previous']);
   return { repositories: repositories as string[], keepPrevious };
 }

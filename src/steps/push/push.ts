@@ -40,8 +40,7 @@ export const pushStep: StepHandler<PushPlan> = {
     return { pushes, notes };
   },
 
-  changes: (plan) =>
-    plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}`),
+  changes: (plan) => plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}`),
 
   notes: (plan) => plan.notes,
 
@@ -76,7 +75,10 @@ export const pushStep: StepHandler<PushPlan> = {
         for (const ref of push.refs) {
           const served = await servedImage(registry, ref);
           if (served?.configDigest === push.imageId) ctx.run.pushed.set(ref, { digest: served.manifestDigest, planned: false });
-          else problems.push(`after pushing, the registry serves ${served ? shownDigest(served.configDigest) : 'nothing'} as ${ref}, not ${shownDigest(push.imageId)}`);
+          else
+            problems.push(
+              `after pushing, the registry serves ${served ? shownDigest(served.configDigest) : 'nothing'} as ${ref}, not ${shownDigest(push.imageId)}`,
+            );
         }
       }
       if (problems.length > 0) failures.push(...problems);

@@ -84,7 +84,14 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const registryConfig = buildRegistryConfig(env.settings);
   const outcome = await env.engine.buildImage(
     packBuildContext(context),
-    { tag: job.ref, noCache: job.noCache, labels, buildArgs: job.buildArgs, ...(registryConfig ? { registryConfig } : {}), ...(job.network ? { network: job.network } : {}) },
+    {
+      tag: job.ref,
+      noCache: job.noCache,
+      labels,
+      buildArgs: job.buildArgs,
+      ...(registryConfig ? { registryConfig } : {}),
+      ...(job.network ? { network: job.network } : {}),
+    },
     env.signal,
     env.progress,
   );

@@ -59,7 +59,7 @@ export async function labelPackages(engine: Engine, imageId: string, ref: string
       () => {},
     );
     if (outcome.error !== undefined) return undefined;
-    return (await engine.localImageId(ref));
+    return await engine.localImageId(ref);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -90,11 +90,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
         );
       } catch (error) {
         if (error instanceof UnreachableError) throw error;
-        const reason = timeout.aborted
-          ? `timed out after ${formatDuration(plan.options.timeoutMs)}`
-          : ctx.signal.aborted
-            ? 'interrupted'
-            : errorMessage(error);
+        const reason = timeout.aborted ? `timed out after ${formatDuration(plan.options.timeoutMs)}` : ctx.signal.aborted ? 'interrupted' : errorMessage(error);
         result = { ok: false as const, reason };
       }
       if (!result.ok) {

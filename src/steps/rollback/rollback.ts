@@ -32,7 +32,9 @@ export const rollbackStep: StepHandler<RollbackStepPlan> = {
     const rollout = rolloutTag(ctx.vars);
     const tags = await registry.tags(repository);
     const [targetDigest, currentDigest] =
-      tags.length === 0 ? [] : await Promise.all([tags.includes(tag) ? registry.manifestDigest(repository, tag) : undefined, registry.manifestDigest(repository, rollout)]);
+      tags.length === 0
+        ? []
+        : await Promise.all([tags.includes(tag) ? registry.manifestDigest(repository, tag) : undefined, registry.manifestDigest(repository, rollout)]);
     // Only the tags naming the current manifest are looked up, for the sentence (`was … = 20261105-0300`).
     const digests = new Map<string, string>();
     if (currentDigest !== undefined) {
@@ -60,8 +62,7 @@ export const rollbackStep: StepHandler<RollbackStepPlan> = {
 
   changes: (plan) => (plan.decision.action === 'move' ? [plan.decision.sentence] : []),
 
-  notes: (plan) =>
-    plan.decision.action === 'none' ? [plan.decision.sentence] : [rolloutHint(plan.registry, plan.repository, plan.rolloutTag)],
+  notes: (plan) => (plan.decision.action === 'none' ? [plan.decision.sentence] : [rolloutHint(plan.registry, plan.repository, plan.rolloutTag)]),
 
   async apply(ctx, plan): Promise<StepResult> {
     const { decision } = plan;

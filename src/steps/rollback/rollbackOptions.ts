@@ -14,6 +14,7 @@ export function parseRollbackOptions(options: Record<string, unknown>): Rollback
   if (typeof repository !== 'string' || !REPOSITORY.test(repository)) {
     throw new OptionError(`rollback: repository must be a repository name such as lab/web, not ${JSON.stringify(repository)}`, ['repository']);
   }
-  if (typeof tag !== 'string' || !TAG.test(tag)) throw new OptionError(`rollback: tag must be an image tag such as 20261128-0301, not ${JSON.stringify(tag)}`, ['tag']);
+  if (typeof tag !== 'string' || !TAG.test(tag))
+    throw new OptionError(`rollback: tag must be an image tag such as 20261128-0301, not ${JSON.stringify(tag)}`, ['tag']);
   return { repository, tag };
 }

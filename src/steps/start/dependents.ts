@@ -62,11 +62,25 @@ export async function rejoinDependents(
       const verdict = await waitUntilHealthy(engine, newId, { healthyTimeoutMs: gate.healthyTimeoutMs, settleMs: gate.settleMs, restartCount: 0 }, signal);
       if (verdict.state === 'failed') {
         const logs = await engine.tailLogs(newId, old.Config.Tty ?? false);
-        return { actions, rejoined, failure: { code: verdict.code, reason: `${dependent.name}, recreated to share the network of the new ${parentName}, ${verdict.detail}`, logs } };
+        return {
+          actions,
+          rejoined,
+          failure: { code: verdict.code, reason: `${dependent.name}, recreated to share the network of the new ${parentName}, ${verdict.detail}`, logs },
+        };
       }
-      actions.push(`Recreated ${dependent.name} in the network namespace of the new ${parentName}${sameImage ? '' : ` (from image ${old.Image.slice(7, 19)}, which its reference no longer names)`}`);
+      actions.push(
+        `Recreated ${dependent.name} in the network namespace of the new ${parentName}${sameImage ? '' : ` (from image ${old.Image.slice(7, 19)}, which its reference no longer names)`}`,
+      );
     } catch (error) {
-      return { actions, rejoined, failure: { code: 'rejoin-failed', reason: `recreating ${dependent.name} in the network namespace of ${parentName} failed: ${errorMessage(error)}`, logs: [] } };
+      return {
+        actions,
+        rejoined,
+        failure: {
+          code: 'rejoin-failed',
+          reason: `recreating ${dependent.name} in the network namespace of ${parentName} failed: ${errorMessage(error)}`,
+          logs: [],
+        },
+      };
     }
   }
   return { actions, rejoined };

@@ -55,7 +55,13 @@ const logBlock = (lines: string[]): string =>
  * Removes the failed replacement (if any) and puts the parked container back under its name, started if it was running; then the
  * containers sharing its network namespace are put back too and restarted, so they join the restored container's new namespace.
  */
-async function rollBack(engine: Engine, newId: string | undefined, parked: ContainerInspect, item: StartItem, rejoined: Rejoined[] = []): Promise<{ actions: string[]; problem?: string }> {
+async function rollBack(
+  engine: Engine,
+  newId: string | undefined,
+  parked: ContainerInspect,
+  item: StartItem,
+  rejoined: Rejoined[] = [],
+): Promise<{ actions: string[]; problem?: string }> {
   try {
     for (const { newId: id } of rejoined) await engine.removeContainer(id).catch(ignoreNotFound);
     if (newId !== undefined) await engine.removeContainer(newId).catch(ignoreNotFound);

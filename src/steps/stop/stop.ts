@@ -9,7 +9,6 @@ import { park, unpark, type ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
 
-
 /** A container stop set aside (or, planned, would set aside): the fact stop hands on to start. */
 export interface ParkedContainer {
   name: string;
@@ -34,8 +33,7 @@ export interface StopPlan {
   notes: string[];
 }
 
-const newer = (item: StopItem): string =>
-  item.toImage === undefined ? `${item.ref} will be pulled` : `${item.ref} is now ${shortDigest(item.toImage)}`;
+const newer = (item: StopItem): string => (item.toImage === undefined ? `${item.ref} will be pulled` : `${item.ref} is now ${shortDigest(item.toImage)}`);
 
 const wouldStop = (item: StopItem): string =>
   item.running
@@ -93,7 +91,9 @@ export const stopStep: StepHandler<StopPlan> = {
 
   changes: (plan) => plan.items.map(wouldStop),
 
-  planned: (plan) => ({ host: { stopped: plan.items.map((item) => ({ name: item.name, parkedAs: parkedName(item.name), planned: true, wasRunning: item.running })) } }),
+  planned: (plan) => ({
+    host: { stopped: plan.items.map((item) => ({ name: item.name, parkedAs: parkedName(item.name), planned: true, wasRunning: item.running })) },
+  }),
 
   notes: (plan) => plan.notes,
 

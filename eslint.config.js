@@ -1,0 +1,23 @@
+// Lint for src/ and test/: typescript-eslint's recommended rules, plus the layering rules docs/architecture.md states.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const adapterLibraries = ['dockerode', 'ssh2', 'listr2'];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'lab/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The model, the loader and the domains import no adapter library; steps reach the engine through the Engine interface.
+    files: ['src/model/**', 'src/load/**', 'src/images/**', 'src/containers/**', 'src/steps/**', 'src/runner/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })) }],
+    },
+  },
+);

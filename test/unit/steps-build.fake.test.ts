@@ -70,3 +70,35 @@ describe('discover, rebuild, push on a fake engine', () => {
     expect(await again(pushStep)).toMatchObject({ status: 'skipped', reason: 'nothing was built on this host' });
   });
 });
+
+describe('discover’s verdicts on a fake registry', () => {
+  it.each([
+    { name: 'prod without freshen labels', labels: (_context: string) => ({}), stale: true, reason: 'no-provenance' },
+    {
+      name: 'prod built from another context',
+      labels: (_context: string) => ({ 'org.freshen.context': `sha256:${'e'.repeat(64)}`, 'org.freshen.bases': '{}' }),
+      stale: true,
+      reason: 'context-changed',
+    },
+    {
+      name: 'prod built from this very context',
+      labels: (context: string) => ({ 'org.freshen.context': context, 'org.freshen.bases': '{}' }),
+      stale: false,
+      reason: undefined,
+    },
+  ])('$name → stale: $stale', async ({ labels, stale, reason }) => {
+    // The context digest of this tree, as discover computes it, comes from a first look at an unpublished copy.
+    const probe = new FakeRegistry();
+    const first: HostFacts = {};
+    await runStep(discoverStep, fakeContext({ registry: probe, facts: first }), { root, include_unpublished: true });
+    const context = first.images![0]!.contextDigest;
+    const registry = new FakeRegistry();
+    registry.publish(REPO, 'prod', `sha256:${'0'.repeat(63)}1`, labels(context));
+    const facts: HostFacts = {};
+    const result = await runStep(discoverStep, fakeContext({ registry, facts }), { root });
+    expect(result.status).toBe('ok');
+    expect(facts.images).toMatchObject([{ repository: REPO, stale }]);
+    if (reason) expect(facts.images![0]!.reasons).toContain(reason);
+    else expect(facts.images![0]!.reasons).toEqual([]);
+  });
+});

@@ -108,3 +108,18 @@ describe('the registry steps on a fake registry', () => {
     for (const [i, tag] of DATES.entries()) expect(await empty.manifestDigest(REPO, tag)).toBe(digests[i]);
   });
 });
+
+describe('the registry steps when there is nothing to do', () => {
+  it.each([
+    { name: 'gc: every build within keep', step: gcStep, options: { keep: 10, sweep: false }, vars: { registry_gc: { command: 'true' } }, status: 'ok' },
+    { name: 'gc: not a registry host', step: gcStep, options: { keep: 1 }, vars: {}, status: 'skipped' },
+    { name: 'rollback: prod already there', step: rollbackStep, options: { repository: REPO, tag: '20261104-0300' }, vars: {}, status: 'ok' },
+  ])('$name → $status, nothing written', async ({ step, options, vars, status }) => {
+    const { registry } = builds();
+    for (const check of [true, false]) {
+      const result = await runStep(step as StepHandler, fakeContext({ registry, check, vars }), options);
+      expect(result.status).toBe(status);
+    }
+    expect(registry.writes).toEqual([]);
+  });
+});

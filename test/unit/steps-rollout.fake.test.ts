@@ -88,3 +88,31 @@ describe('the rollout steps on a fake engine', () => {
     expect(again.result.status).toBe('ok');
   });
 });
+
+describe('the rollout steps when there is nothing to do', () => {
+  /** A host whose container already runs what the registry serves. */
+  function current() {
+    const registry = new FakeRegistry();
+    const ref = `${registry.name}/${REPO}:prod`;
+    const digest = registry.publish(REPO, 'prod', NEW);
+    const engine = new FakeEngine();
+    engine.addImage({ id: NEW, tags: [ref], repoDigests: [`${registry.name}/${REPO}@${digest}`] });
+    engine.addContainer('web', ref);
+    return { registry, engine };
+  }
+
+  it.each([
+    { name: 'pull: the image is up to date', step: pullStep, options: {}, vars: {}, status: 'ok' },
+    { name: 'pull: no registry variable', step: pullStep, options: {}, vars: { registry: undefined }, status: 'ok' },
+    { name: 'stop: no container has a newer image', step: stopStep, options: {}, vars: {}, status: 'ok' },
+    { name: 'start: nothing is parked', step: startStep, options: { settle: '0s' }, vars: {}, status: 'ok' },
+    { name: 'prune: every image is in use', step: pruneStep, options: {}, vars: {}, status: 'ok' },
+  ])('$name → $status, nothing written', async ({ step, options, vars, status }) => {
+    const { registry, engine } = current();
+    for (const check of [true, false]) {
+      const result = await runStep(step as StepHandler, fakeContext({ engine, registry, check, vars }), options);
+      expect(result.status, 'reason' in result ? result.reason : '').toBe(status);
+    }
+    expect(engine.writes).toEqual([]);
+  });
+});

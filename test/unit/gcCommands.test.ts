@@ -60,6 +60,16 @@ describe('dryRunCommand', () => {
     // A wrapper script: appending a flag could run it for real, so there is no derived dry run.
     ['/usr/local/bin/registry-gc.sh', undefined],
     ['run-garbage-collect-now', undefined],
+    // More than one command, or anything a shell would expand: nothing of it runs in check mode.
+    ['systemctl stop docker-registry && docker-registry garbage-collect /etc/docker/registry/config.yml', undefined],
+    ['docker-registry garbage-collect /etc/docker/registry/config.yml; rm -rf /var/lib/docker-registry', undefined],
+    ['docker-registry garbage-collect $CONFIG', undefined],
+    ['docker-registry garbage-collect `cat /etc/registry-config-path`', undefined],
+    ['docker-registry garbage-collect /etc/docker/registry/config.yml | tee /tmp/gc.log', undefined],
+    ['docker-registry garbage-collect /etc/docker/registry/*.yml', undefined],
+    ['docker-registry garbage-collect /etc/x.yml\nreboot', undefined],
+    ["docker-registry garbage-collect '/srv/my registry/config.yml'", "docker-registry garbage-collect --dry-run '/srv/my registry/config.yml'"],
+    ['sudo -n docker-registry garbage-collect "/etc/docker/registry/config.yml"', 'sudo -n docker-registry garbage-collect --dry-run /etc/docker/registry/config.yml'],
   ])('%s → %s', (command, expected) => {
     expect(dryRunCommand({ command })).toBe(expected);
   });

@@ -22,16 +22,62 @@ export function parseDuBytes(stdout: string): number | undefined {
 }
 
 /**
- * The collector's dry run: `dry_run_command` when set, else `command` with `--dry-run` right after `garbage-collect`.
- * Undefined when `command` has no `garbage-collect` word: appending a flag to an unknown script might run it for real.
+ * Splits a command line into words as a POSIX shell would for a plain command (quotes and backslashes), or undefined when the
+ * line uses anything a plain command does not: operators (`;` `&` `|` `<` `>`), substitutions (`$`, backticks), globs,
+ * subshells, comments or newlines. Such a line is more than one command, and none of it may run in check mode.
+ */
+export function plainCommandWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) return undefined;
+      word += line.slice(i + 1, end);
+      inWord = true;
+      i = end;
+    } else if (c === '"') {
+      const end = line.indexOf('"', i + 1);
+      if (end < 0) return undefined;
+      const inner = line.slice(i + 1, end);
+      if (/[$`\\]/.test(inner)) return undefined;
+      word += inner;
+      inWord = true;
+      i = end;
+    } else if (c === '\\') {
+      if (i + 1 >= line.length || line[i + 1] === '\n') return undefined;
+      word += line[++i];
+      inWord = true;
+    } else if (c === ' ' || c === '\t') {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else if (/[;&|<>$`()*?[\]{}~#!\n]/.test(c)) {
+      return undefined;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words.length > 0 ? words : undefined;
+}
+
+/**
+ * The collector's dry run, as a command of its own: `dry_run_command` when the inventory names one; else the words of `command`
+ * (which must be one plain command naming `garbage-collect`) with `--dry-run` right after `garbage-collect`, every word quoted.
+ * Never the user's shell line with a flag added: `systemctl stop docker-registry && registry garbage-collect …` has no derived
+ * dry run, since its first half would run. Undefined when there is none.
  */
 export function dryRunCommand(settings: GcSettings): string | undefined {
   if (settings.dry_run_command) return settings.dry_run_command;
-  if (/(^|\s)--dry-run(\s|$)/.test(settings.command)) return settings.command;
-  const match = /(^|\s)garbage-collect(?=\s|$)/.exec(settings.command);
-  if (!match) return undefined;
-  const end = match.index + match[0].length;
-  return `${settings.command.slice(0, end)} --dry-run${settings.command.slice(end)}`;
+  const words = plainCommandWords(settings.command);
+  const at = words?.indexOf('garbage-collect') ?? -1;
+  if (!words || at < 0) return undefined;
+  const argv = words.includes('--dry-run') ? words : [...words.slice(0, at + 1), '--dry-run', ...words.slice(at + 1)];
+  return argv.map(shellQuote).join(' ');
 }
 
 /** What `registry garbage-collect` said it marked and would delete (dry run) or deleted. */

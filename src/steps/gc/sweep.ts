@@ -33,7 +33,8 @@ export async function dryRunSweep(ssh: SshSession, settings: GcSettings, signal?
   if (result.code !== 0)
     throw new GcRefusal(`The collector's dry run failed (exit ${result.code}): ${tail(result.stderr || result.stdout)}`, 'gc-dry-run-failed');
   const report = parseCollectorOutput(result.stdout);
-  if (!report) return { notes: [`Could not read the dry run's output (${tail(result.stdout)})`] };
+  // A dry run whose summary cannot be read says nothing safe about what a sweep would do: a failure, not `ok`.
+  if (!report) throw new GcRefusal(`Could not read the collector's dry run output (${tail(result.stdout)})`, 'gc-dry-run-failed');
   if (report.blobs.length === 0) return { report, eligibleBytes: 0, notes: [] };
   if (!settings.data_dir) return { report, notes: ['No registry_gc.data_dir: blob sizes not measured'] };
   let eligibleBytes = 0;

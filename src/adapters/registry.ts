@@ -5,6 +5,7 @@ import type { RegistrySettings } from '../model/inventory.js';
 import { RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
 import { HttpTimeoutError, HttpTransport, type HttpResponse, type StreamResponse } from './httpTransport.js';
 import { blobPath, mountBlob, uploadBlob, type UploadIo } from './registryBlobs.js';
+import { isRegistryOrigin, realmProblem } from './credentialOrigin.js';
 import { TokenCache, accessKey, basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './registryAuth.js';
 import { MANIFEST_ACCEPT, configDigestOf, isIndex, manifestMediaType, nextLink, platformManifestDigest, sha256Digest } from './registryFormats.js';
 import type { BlobStream, RegistryClient, RegistryImageConfig, RegistryManifest } from './types.js';
@@ -165,7 +166,13 @@ class HttpRegistryClient implements ClosableRegistryClient {
       request: (method, url, options) => this.requestUrl(method, url, options),
       streamBody: async (method, url, body, contentLength, headers) => {
         // Uploads follow a POST of the same scope, so credentials are settled: a streamed body cannot be sent twice.
-        const res = await this.sendStream(method, url, { ...headers, ...this.authorization(accessKey(method, new URL(url).pathname)) }, body, contentLength);
+        const res = await this.sendStream(
+          method,
+          url,
+          { ...headers, ...this.authorizationFor(url, accessKey(method, new URL(url).pathname)) },
+          body,
+          contentLength,
+        );
         const answer = await readAll(res);
         if (answer.status >= 300) throw this.httpError(answer, method, url);
         return answer;
@@ -176,11 +183,11 @@ class HttpRegistryClient implements ClosableRegistryClient {
   /** A bodiless streamed request with authentication (one challenge answered); the caller reads or drains the answer. */
   private async openStream(method: string, url: string): Promise<StreamResponse> {
     const key = accessKey(method, new URL(url).pathname);
-    let res = await this.sendStream(method, url, this.authorization(key));
+    let res = await this.sendStream(method, url, this.authorizationFor(url, key));
     if (res.status === 401) {
       const challenge = parseChallenge(headerOf(res, 'www-authenticate'));
       res.body.resume();
-      if (await this.answerChallenge(challenge, key)) res = await this.sendStream(method, url, this.authorization(key));
+      if (await this.answerChallenge(challenge, key)) res = await this.sendStream(method, url, this.authorizationFor(url, key));
     }
     return res;
   }
@@ -228,12 +235,21 @@ class HttpRegistryClient implements ClosableRegistryClient {
   /** As `request`, for an absolute URL on the registry (an upload session's `Location`). */
   private async requestUrl(method: string, url: string, options: RequestOptions = {}): Promise<HttpResponse> {
     const key = accessKey(method, new URL(url).pathname);
-    let res = await this.send(method, url, { ...options.headers, ...this.authorization(key) }, options.body);
-    if (res.status === 401 && (await this.answerChallenge(parseChallenge(headerOf(res, 'www-authenticate')), key))) {
-      res = await this.send(method, url, { ...options.headers, ...this.authorization(key) }, options.body);
+    let res = await this.send(method, url, { ...options.headers, ...this.authorizationFor(url, key) }, options.body);
+    if (
+      res.status === 401 &&
+      isRegistryOrigin(url, this.settings.url) &&
+      (await this.answerChallenge(parseChallenge(headerOf(res, 'www-authenticate')), key))
+    ) {
+      res = await this.send(method, url, { ...options.headers, ...this.authorizationFor(url, key) }, options.body);
     }
     if (res.status < 300 || options.accept?.includes(res.status)) return res;
     throw this.httpError(res, method, url);
+  }
+
+  /** The credentials for a request to `url`: none unless it is the registry's own origin (an upload Location may point elsewhere). */
+  private authorizationFor(url: string, key: string): Record<string, string> {
+    return isRegistryOrigin(url, this.settings.url) ? this.authorization(key) : {};
   }
 
   private authorization(key: string): Record<string, string> {
@@ -252,6 +268,8 @@ class HttpRegistryClient implements ClosableRegistryClient {
       return true;
     }
     if (challenge?.scheme !== 'bearer' || challenge.params.realm === undefined) return false;
+    const refused = realmProblem(challenge.params.realm, this.settings.url);
+    if (refused !== undefined) throw new Error(`registry ${this.name} asks for a token, but ${refused}; nothing was sent to it`);
     const url = tokenUrl(challenge);
     const headers: Record<string, string> = auth !== undefined ? { Authorization: basicAuthorization(auth.username, auth.password) } : {};
     const res = await this.send('GET', url, headers);

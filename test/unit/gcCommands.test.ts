@@ -69,7 +69,10 @@ describe('dryRunCommand', () => {
     ['docker-registry garbage-collect /etc/docker/registry/*.yml', undefined],
     ['docker-registry garbage-collect /etc/x.yml\nreboot', undefined],
     ["docker-registry garbage-collect '/srv/my registry/config.yml'", "docker-registry garbage-collect --dry-run '/srv/my registry/config.yml'"],
-    ['sudo -n docker-registry garbage-collect "/etc/docker/registry/config.yml"', 'sudo -n docker-registry garbage-collect --dry-run /etc/docker/registry/config.yml'],
+    [
+      'sudo -n docker-registry garbage-collect "/etc/docker/registry/config.yml"',
+      'sudo -n docker-registry garbage-collect --dry-run /etc/docker/registry/config.yml',
+    ],
   ])('%s → %s', (command, expected) => {
     expect(dryRunCommand({ command })).toBe(expected);
   });

@@ -2,6 +2,7 @@
 // errors, challenges, pagination, missing headers, silence.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryError, UnreachableError } from '../../src/adapters/errors.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
@@ -161,5 +162,62 @@ describe('registry answers', () => {
     const name = await serve((_req, res) => json(res, 200, { schemaVersion: 2 }));
     const error = await rejection(client(name).manifest('t-adapters/x', `sha256:${'0'.repeat(64)}`));
     expect(error.message).toMatch(/^registry 127\.0\.0\.1:\d+ served t-adapters\/x@sha256:0+ with content whose digest is sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('credentials go only to the registry they belong to', () => {
+  const auth = { username: 'ci', password: 's3cret-pw' };
+  const good = `Basic ${Buffer.from('ci:s3cret-pw').toString('base64')}`;
+
+  it('an upload Location on another port receives no Authorization, and the failure says so without the secret', async () => {
+    const seen: Array<string | undefined> = [];
+    const elsewhere = await serve((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      req.on('end', () => json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'who are you' }] }));
+    });
+    const name = await serve((req, res) => {
+      if (req.headers.authorization !== good) return json(res, 401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
+      if (req.method === 'POST') return json(res, 202, {}, { Location: `http://${elsewhere}/v2/t/blobs/uploads/1` });
+      json(res, 404, {});
+    });
+    const content = Buffer.from('hello');
+    const error = await rejection(client(name, { auth }).uploadBlob('t', sha256Digest(content), content.length, Readable.from([content])));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((header) => header === undefined)).toBe(true);
+    expect(error.message).not.toContain('s3cret-pw');
+    expect(error.message).not.toContain(good.slice(6));
+  });
+
+  it.each([
+    { realm: 'http://token.example.invalid/token', refused: 'is plain HTTP on another host' },
+    { realm: 'ftp://127.0.0.1/token', refused: 'uses ftp://, not https://' },
+    { realm: 'not a url', refused: 'is not a URL' },
+  ])('a Bearer realm $realm gets nothing', async ({ realm, refused }) => {
+    const asked: string[] = [];
+    const name = await serve((req, res) => {
+      asked.push(req.url ?? '');
+      json(res, 401, {}, { 'WWW-Authenticate': `Bearer realm="${realm}",service="s",scope="repository:t:pull"` });
+    });
+    const error = await rejection(client(name, { auth }).tags('t'));
+    expect(error.message).toContain(refused);
+    expect(error.message).toContain('nothing was sent to it');
+    expect(asked).toEqual(['/v2/t/tags/list?n=1000']);
+  });
+
+  it('a Bearer realm on loopback over plain HTTP is asked, with the credentials', async () => {
+    const tokenAuth: Array<string | undefined> = [];
+    const name = await serve((req, res) => {
+      if (req.url?.startsWith('/token')) {
+        tokenAuth.push(req.headers.authorization);
+        return json(res, 200, { token: 'tok' });
+      }
+      if (req.headers.authorization !== 'Bearer tok') {
+        return json(res, 401, {}, { 'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="s",scope="repository:t:pull"` });
+      }
+      json(res, 200, { name: 't', tags: ['prod'] });
+    });
+    expect(await client(name, { auth }).tags('t')).toEqual(['prod']);
+    expect(tokenAuth).toEqual([good]);
   });
 });

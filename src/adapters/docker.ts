@@ -42,7 +42,7 @@ export function parseDockerHost(address: string, defaults: { tls?: boolean; user
 export const redactAddress = (address: string): string => address.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1@');
 
 const hasTls = (endpoint: DockerEndpoint): boolean =>
-  endpoint.tls !== undefined && [endpoint.tls.ca, endpoint.tls.cert, endpoint.tls.key].some((file) => file !== undefined);
+  endpoint.tls !== undefined && endpoint.tls !== false && [endpoint.tls.ca, endpoint.tls.cert, endpoint.tls.key].some((file) => file !== undefined);
 
 /** What dockerode keeps per client so that `closeDocker` can release it. */
 const closers = new WeakMap<Docker, () => Promise<void>>();
@@ -92,6 +92,10 @@ async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): P
     case 'unix':
       return { docker: new Docker({ ...NO_DEFAULTS, socketPath: address.socketPath, version: DOCKER_API_VERSION }), close: async () => {} };
     case 'tcp': {
+      // The loader refuses this already; a value that reached here another way (a test, a library user) is refused too.
+      if (!hasTls(endpoint) && endpoint.tls !== false) {
+        throw new Error(`docker host ${redactAddress(endpoint.host)} is tcp:// without TLS; give tls {ca, cert, key}, or tls: false to accept plain text`);
+      }
       const tls = hasTls(endpoint) ? await readTlsFiles(endpoint) : undefined;
       const docker = new Docker({
         ...NO_DEFAULTS,
@@ -123,7 +127,8 @@ async function readTlsFiles(endpoint: DockerEndpoint): Promise<{ ca?: Buffer; ce
       );
     }
   };
-  return { ca: await read('ca', endpoint.tls?.ca), cert: await read('cert', endpoint.tls?.cert), key: await read('key', endpoint.tls?.key) };
+  const files = endpoint.tls === false ? undefined : endpoint.tls;
+  return { ca: await read('ca', files?.ca), cert: await read('cert', files?.cert), key: await read('key', files?.key) };
 }
 
 async function sshDockerClient(

@@ -40,6 +40,16 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     return EXIT.invalidInput;
   }
 
+  const plainText = hostsOfRun(playbook, inventory, flags.limit).filter((name) => {
+    const docker = inventory.hosts.get(name)?.vars.docker as { host?: unknown; tls?: unknown } | undefined;
+    return typeof docker?.host === 'string' && docker.host.startsWith('tcp://') && docker.tls === false;
+  });
+  if (plainText.length > 0) {
+    output.err(
+      `freshen: warning: the Docker engines of ${plainText.join(', ')} are reached over tcp:// without TLS (tls: false): plain text, registry credentials included.`,
+    );
+  }
+
   const interrupt = new AbortController();
   let locks: HeldLocks | undefined;
   if (!flags.check) {

@@ -43,7 +43,26 @@ export function normalizeVariables(vars: unknown, path: NodePath, context: Varia
     }
   }
   const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
+  diagnostics.push(...plainTcpDiagnostics(copy, path, context));
   return { vars: copy, diagnostics };
+}
+
+/** True when a `docker` endpoint is `tcp://` with no TLS files and no explicit `tls: false`. */
+export function isUnprotectedTcp(docker: unknown): boolean {
+  if (!isRecord(docker) || typeof docker.host !== 'string' || !docker.host.startsWith('tcp://')) return false;
+  if (docker.tls === false) return false;
+  return !(isRecord(docker.tls) && ['ca', 'cert', 'key'].some((key) => isRecord(docker.tls) && docker.tls[key] !== undefined));
+}
+
+/** A `tcp://` engine without TLS would carry the registry password (X-Registry-Auth) in plain text: refused unless said so. */
+function plainTcpDiagnostics(vars: Record<string, unknown>, path: NodePath, context: VariablesContext): Diagnostic[] {
+  if (!isUnprotectedTcp(vars.docker)) return [];
+  return [
+    context.locator.diagnostic(
+      [...path, 'docker', 'host'],
+      'A tcp:// Docker engine without TLS is plain text on the wire, the registry password included; give docker.tls {ca, cert, key}, or tls: false to accept plain text on a network you trust',
+    ),
+  ];
 }
 
 /** Sets `auth.password` from its one password source; `original` keeps the paths as written, for messages. */

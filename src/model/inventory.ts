@@ -25,7 +25,8 @@ export interface Host {
 export interface DockerEndpoint {
   /** `unix:///var/run/docker.sock`, `tcp://host:2376` or `ssh://user@host[:port]`. */
   host: string;
-  tls?: { ca?: string; cert?: string; key?: string };
+  /** `false`: plain text accepted on purpose (tcp:// only). */
+  tls?: { ca?: string; cert?: string; key?: string } | false;
   /** For `ssh://`: the engine's socket on the remote host. */
   socket?: string;
   /** For `ssh://`: private key and known_hosts file. */

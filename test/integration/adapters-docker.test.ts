@@ -109,7 +109,7 @@ describe('unreachable engines', () => {
   });
 
   it('a closed TCP port', async () => {
-    const error = await unreachable({ host: 'tcp://127.0.0.1:1' });
+    const error = await unreachable({ host: 'tcp://127.0.0.1:1', tls: false });
     expect(error.code).toBe('connection-refused');
     expect(error.message).toBe('Docker Engine at tcp://127.0.0.1:1 could not be reached: connection refused');
   });

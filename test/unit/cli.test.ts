@@ -87,6 +87,16 @@ describe('freshen CLI', () => {
     expect(r.stdout).toMatch(/web1 : ok=0 +changed=0 +unreachable=1 +failed=0 +skipped=0/);
   });
 
+  it('run warns once that a tls: false engine is plain text, and still reaches for it (unreachable here: exit 4)', async () => {
+    const plain = inventory.replace('web1: { docker: { host: "unix:///tmp/none.sock" } }', 'web1: { docker: { host: "tcp://127.0.0.1:1", tls: false } }');
+    const dir = files({ 'inv.yml': plain, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n- name: again\n  hosts: web\n  steps: [pull]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(4);
+    expect(r.stderr.match(/without TLS/g)).toEqual(['without TLS']);
+    expect(r.stderr).toContain('the Docker engines of web1 are reached over tcp:// without TLS (tls: false)');
+    expect(r.stdout).toMatch(/unreachable: \[web1\] stop/);
+  });
+
   it('inventory --list shows merged variables with secrets redacted', async () => {
     const dir = files({ 'inv.yml': inventory });
     const r = await freshen('inventory', '-i', join(dir, 'inv.yml'), '--list');

@@ -177,6 +177,15 @@ describe('loadInventory: invalid inventories', () => {
       ],
     },
     {
+      name: 'a tcp:// engine without TLS (plain text, the registry password included), unless tls: false says so',
+      input:
+        'all:\n  hosts:\n    web1: { docker: { host: "tcp://web1:2375" } }\n    web2: { docker: { host: "tcp://web2:2375", tls: {} } }\n    web3: { docker: { host: "tcp://web3:2375", tls: false } }\n',
+      diagnostics: [
+        'inventory.yml:3:29: error: A tcp:// Docker engine without TLS is plain text on the wire, the registry password included; give docker.tls {ca, cert, key}, or tls: false to accept plain text on a network you trust\n  3 |     web1: { docker: { host: "tcp://web1:2375" } }\n    |                             ^^^^^^^^^^^^^^^^^',
+        'inventory.yml:4:29: error: A tcp:// Docker engine without TLS is plain text on the wire, the registry password included; give docker.tls {ca, cert, key}, or tls: false to accept plain text on a network you trust\n  4 |     web2: { docker: { host: "tcp://web2:2375", tls: {} } }\n    |                             ^^^^^^^^^^^^^^^^^',
+      ],
+    },
+    {
       name: 'an ssh port that is not a number, and an unknown ssh key',
       input: 'all:\n  hosts:\n    r1:\n      ssh: { host: r, user: u, port: twenty-two, identity: k }\n',
       diagnostics: [

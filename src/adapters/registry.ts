@@ -1,3 +1,4 @@
+import { runSecrets } from '../shared/secretText.js';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
@@ -277,6 +278,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     const answer = parseJson(res.body, `token from ${new URL(url).host}`) as { token?: string; access_token?: string; expires_in?: number };
     const token = answer.token ?? answer.access_token;
     if (typeof token !== 'string') throw new Error(`the token service of registry ${this.name} answered without a token`);
+    runSecrets.add(token);
     this.tokens.set(key, token, answer.expires_in);
     return true;
   }

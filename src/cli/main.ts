@@ -3,7 +3,7 @@ import { inventoryListing } from '../load/index.js';
 import { parseDuration } from '../model/duration.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
-import { processOutput, reportDiagnostics, type Output } from './output.js';
+import { processOutput, redactingOutput, reportDiagnostics, type Output } from './output.js';
 import { rollbackCommand } from './rollbackCommand.js';
 import { runCommand } from './runCommand.js';
 import { loadInventory } from '../load/index.js';
@@ -97,8 +97,9 @@ function program(output: Output, result: { code: number }): Command {
 }
 
 /** Runs the CLI and returns the exit code; never throws. */
-export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+export async function main(argv: string[], given: Output = processOutput): Promise<number> {
   const result = { code: EXIT.ok as number };
+  const output = redactingOutput(given);
   try {
     await program(output, result).parseAsync(argv);
     return result.code;

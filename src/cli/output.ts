@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../load/diagnostics.js';
 import { formatDiagnostic } from '../load/diagnostics.js';
+import { runSecrets } from '../shared/secretText.js';
 
 /** Where the CLI writes; tests hand in buffers. */
 export interface Output {
@@ -7,6 +8,13 @@ export interface Output {
   err(text: string): void;
   isTTY: boolean;
 }
+
+/** `output` with every secret the run knows scrubbed from what it prints. */
+export const redactingOutput = (output: Output): Output => ({
+  out: (text) => output.out(runSecrets.redact(text)),
+  err: (text) => output.err(runSecrets.redact(text)),
+  isTTY: output.isTTY,
+});
 
 export const processOutput: Output = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -8,6 +8,7 @@ import type { StepResult } from '../model/results.js';
 import { resolveVariables } from '../model/variables.js';
 import { runPlaybook } from '../runner/runner.js';
 import { loadStepHandlers } from '../steps/kinds.js';
+import { runSecrets } from '../shared/secretText.js';
 import { EXIT } from './exitCodes.js';
 import { reportDiagnostics, type Output } from './output.js';
 
@@ -90,7 +91,7 @@ export async function rollbackCommand(output: Output, image: string, tag: string
         emit: (event) => void (event.type === 'step-end' && (result = event.result)),
       },
     );
-    if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (flags.json) await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`);
   } finally {
     await pool.closeAll();
   }

@@ -11,6 +11,7 @@ import { loadStepHandlers } from '../steps/kinds.js';
 import { ListrView } from '../ui/listrView.js';
 import { plainLines } from '../ui/plain.js';
 import { formatReasons, formatRecap } from '../ui/recap.js';
+import { runSecrets } from '../shared/secretText.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
 import type { Output } from './output.js';
@@ -78,7 +79,8 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
 
   const live = output.isTTY ? new ListrView() : undefined;
   const emit = (event: RunEvent): void => {
-    if (live) live.handle(event);
+    // The live view draws straight to the terminal, so its events are scrubbed here; plain lines go through `output`.
+    if (live) live.handle(runSecrets.redactDeep(event));
     else for (const line of plainLines(event, { verbose: flags.verbose, diff: flags.diff })) output.out(line);
   };
   if (flags.check) output.out('CHECK MODE: nothing will be changed; results say what would change.');
@@ -97,7 +99,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     output.out(`\n${formatRecap(report.recap)}`);
     const reasons = formatReasons(report);
     if (reasons.length > 0) output.out(`\n${reasons.join('\n')}`);
-    if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (flags.json) await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`);
     return exitCodeOf(report);
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,3 +1,4 @@
+import { runSecrets } from '../shared/secretText.js';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
@@ -20,6 +21,7 @@ export function parseExtraVars(pairs: readonly string[]): { vars: Record<string,
   const vars: Record<string, unknown> = {};
   const diagnostics: Diagnostic[] = [];
   for (const arg of pairs) {
+    registerArgumentSecrets(arg);
     const parsed = arg.startsWith('@') ? fromFile(arg.slice(1)) : arg.trimStart().startsWith('{') ? fromYaml(arg) : fromPair(arg);
     diagnostics.push(...parsed.diagnostics);
     Object.assign(vars, parsed.vars);
@@ -28,6 +30,16 @@ export function parseExtraVars(pairs: readonly string[]): { vars: Record<string,
 }
 
 type Parsed = { vars: Record<string, unknown>; diagnostics: Diagnostic[] };
+
+const SECRETISH = /(password|secret|token|passphrase)[\w]*\s*[=:]\s*["']?([^\s,"'}]+)/gi;
+
+/**
+ * An argument is echoed under its own diagnostics: the value of a secret-looking key (`password=…`, `{password: …}`, even in an
+ * argument too broken to parse) is registered first, so the echo is scrubbed.
+ */
+function registerArgumentSecrets(arg: string): void {
+  for (const match of arg.matchAll(SECRETISH)) runSecrets.add(match[2]);
+}
 
 /** Locates problems of a one-line argument on the argument itself; `key` and `value` are its two underlined spans. */
 function argumentLocator(arg: string, key: [number, number], value: [number, number]): Locator {
@@ -53,7 +65,7 @@ function fromPair(arg: string): Parsed {
   const whole: [number, number] = [0, arg.length];
   if (equals <= 0) {
     const locator = argumentLocator(arg, whole, whole);
-    return { vars: {}, diagnostics: [locator.diagnostic([], `Expected key=value, a YAML map such as {key: value}, or @file.yml, not ${JSON.stringify(arg)}`)] };
+    return { vars: {}, diagnostics: [locator.diagnostic([], 'Expected key=value, a YAML map such as {key: value}, or @file.yml')] };
   }
   const key = arg.slice(0, equals);
   const locator = argumentLocator(arg, [0, equals], [equals + 1, arg.length]);

@@ -1,3 +1,4 @@
+import { runSecrets } from '../shared/secretText.js';
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
 import { resolveInputPath } from './paths.js';
@@ -110,5 +111,6 @@ function resolvePassword(auth: Record<string, unknown>, original: Record<string,
       ];
     }
   }
+  runSecrets.addCredentials(auth.username, auth.password);
   return [];
 }

@@ -1,3 +1,4 @@
+import { runSecrets } from '../shared/secretText.js';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
 
@@ -110,6 +111,8 @@ export function parseYaml(file: string, text: string): { source: YamlSource; dat
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
   const source = new YamlSource(file, text, doc, lineCounter);
+  // Secrets are known before any diagnostic can quote them (a wrong-type password, the source line under a problem).
+  registerSecrets(doc);
   const diagnostics: Diagnostic[] = [];
   for (const error of doc.errors) {
     if (error.code === 'DUPLICATE_KEY') continue; // reported below, with where the first one is
@@ -167,4 +170,23 @@ function unknownAliases(source: YamlSource): Diagnostic[] {
     },
   });
   return diagnostics;
+}
+
+/**
+ * Registers the document's secrets from its nodes, without resolving aliases (an anchored value is visited once, where it is
+ * written, so an alias bomb costs nothing here): values under secret-looking keys, URL passwords, username/password pairs.
+ */
+function registerSecrets(doc: Document): void {
+  visit(doc, {
+    Map(_key, map) {
+      const plain: Record<string, unknown> = {};
+      for (const pair of map.items) {
+        if (isScalar(pair.key) && isScalar(pair.value)) plain[String(pair.key.value)] = pair.value.value;
+      }
+      runSecrets.addFrom(plain);
+    },
+    Scalar(_key, scalar) {
+      if (typeof scalar.value === 'string') runSecrets.addFrom(scalar.value);
+    },
+  });
 }

@@ -40,9 +40,7 @@ describe('parseExtraVars', () => {
     {
       name: 'no equals sign',
       args: ['rollout_tag'],
-      diagnostics: [
-        '-e:1:1: error: Expected key=value, a YAML map such as {key: value}, or @file.yml, not "rollout_tag"\n  1 | rollout_tag\n    | ^^^^^^^^^^^',
-      ],
+      diagnostics: ['-e:1:1: error: Expected key=value, a YAML map such as {key: value}, or @file.yml\n  1 | rollout_tag\n    | ^^^^^^^^^^^'],
     },
     {
       name: 'a bad variable name',

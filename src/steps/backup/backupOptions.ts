@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registrySettings, type RegistrySettings } from '../../model/inventory.js';
+import { runSecrets } from '../../shared/secretText.js';
 import { OptionError } from '../optionError.js';
 
 /** The other side of a backup: a registry, or an OCI image-layout directory where freshen runs. */
@@ -56,6 +57,7 @@ function endpoint(value: unknown, key: 'to' | 'from', baseDir: string, env: Node
   const auth = isRecord(value.auth)
     ? { username: String(value.auth.username ?? fail(`${key}.auth needs a username`, [key, 'auth'])), password: password(value.auth, key, baseDir, env) }
     : undefined;
+  if (auth) runSecrets.addCredentials(auth.username, auth.password);
   const settings = registrySettings({
     registry: value.registry,
     registry_url: value.url,

@@ -1,0 +1,127 @@
+// Secrets never reach any output: whole runs through the CLI with known secrets against loopback registries and token services
+// that echo the request and fail, and inputs whose diagnostics would quote a secret; every byte of stdout, stderr and the
+// JSON report is searched for the secret and for the Basic credentials built from it.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { Output } from '../../src/cli/output.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function freshen(...args: string[]): Promise<{ code: number; all: string }> {
+  const o = { text: '', isTTY: false, out: (t: string) => void (o.text += `${t}\n`), err: (t: string) => void (o.text += `${t}\n`) };
+  const code = await main(['node', 'freshen', ...args], o as Output);
+  return { code, all: o.text };
+}
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 't-leaks-'));
+
+/** Every form a secret could leak in: as written, and inside Basic credentials. */
+const forms = (username: string, password: string): string[] => [password, Buffer.from(`${username}:${password}`).toString('base64')];
+
+function expectNoLeak(text: string, secrets: string[]): void {
+  for (const secret of secrets) expect(text, `leaked ${secret}`).not.toContain(secret);
+}
+
+/** An answer that repeats what the client sent, as some broken registries and proxies do. */
+const echo = (req: IncomingMessage, res: ServerResponse, status: number): void => {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `rejected ${req.method} ${req.url} with ${JSON.stringify(req.headers)}` }] }));
+};
+
+describe('no secret in any output', () => {
+  it.each([
+    {
+      name: 'a registry that echoes the Basic credentials in its error',
+      handler: (req: IncomingMessage, res: ServerResponse) =>
+        req.headers.authorization ? echo(req, res, 500) : res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="r"' }).end(),
+    },
+    {
+      name: 'a token service that echoes the credentials it was sent',
+      handler: (req: IncomingMessage, res: ServerResponse) =>
+        req.url?.startsWith('/token')
+          ? echo(req, res, 500)
+          : res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="s",scope="repository:app/web:pull"` }).end(),
+    },
+    {
+      name: 'a token service whose token the registry then echoes',
+      handler: (req: IncomingMessage, res: ServerResponse) => {
+        if (req.url?.startsWith('/token')) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"token":"tok-abcdef-123456"}');
+        if (req.headers.authorization) return echo(req, res, 500);
+        res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="s",scope="repository:app/web:pull"` }).end();
+      },
+      extra: ['tok-abcdef-123456'],
+    },
+  ])('$name: stdout, stderr and the JSON report', async ({ handler, extra = [] }) => {
+    const registry = await serve(handler);
+    const d = dir();
+    const password = 'Hunter2-very-secret';
+    writeFileSync(
+      join(d, 'inv.yml'),
+      `all:\n  vars:\n    registry: "${registry}"\n    registry_auth: { username: ci, password_env: T_LEAK_PW }\n  hosts:\n    reg1: {}\n`,
+    );
+    writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
+    process.env.T_LEAK_PW = password;
+    try {
+      const json = join(d, 'report.json');
+      const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '--json', json, '-v');
+      expect(run.code).toBe(2);
+      expect(run.all).toContain('***');
+      expectNoLeak(run.all + readFileSync(json, 'utf8'), [...forms('ci', password), ...extra]);
+      const direct = await freshen('rollback', '-i', join(d, 'inv.yml'), 'app/web', '20261101-0300', '--json', join(d, 'rb.json'));
+      expect(direct.code).toBe(2);
+      expectNoLeak(direct.all + readFileSync(join(d, 'rb.json'), 'utf8'), [...forms('ci', password), ...extra]);
+    } finally {
+      delete process.env.T_LEAK_PW;
+    }
+  });
+
+  it.each([
+    {
+      name: 'a wrong-type inline password',
+      inventory: 'all:\n  vars:\n    registry_auth: { username: ci, password: 8675309123 }\n  hosts: { h: {} }\n',
+      secret: '8675309123',
+    },
+    {
+      name: 'the source line under a diagnostic on the password’s line',
+      inventory: 'all:\n  vars:\n    registry_auth: { username: ci, password: Pw-inline-4242, extra: 1 }\n  hosts: { h: {} }\n',
+      secret: 'Pw-inline-4242',
+    },
+    {
+      name: 'a password inside registry_url',
+      inventory: 'all:\n  vars:\n    registry: r.example.org\n    registry_url: "https://ci:Url-pw-31337@r.example.org"\n  hosts: { h: {} }\n',
+      secret: 'Url-pw-31337',
+    },
+  ])('$name: validate and inventory --list', async ({ inventory, secret }) => {
+    const d = dir();
+    writeFileSync(join(d, 'inv.yml'), inventory);
+    writeFileSync(join(d, 'play.yml'), '- name: p\n  hosts: all\n  steps: [pull]\n');
+    const validate = await freshen('validate', join(d, 'play.yml'), '-i', join(d, 'inv.yml'));
+    expect(validate.code).toBe(5);
+    const list = await freshen('inventory', '-i', join(d, 'inv.yml'), '--list');
+    expectNoLeak(validate.all + list.all, [secret]);
+  });
+
+  it('a malformed -e that holds a password', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts: { h: {} }\n');
+    writeFileSync(join(d, 'play.yml'), '- name: p\n  hosts: all\n  steps: [pull]\n');
+    const result = await freshen('validate', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '-e', '{registry_auth: {username: ci, password: Broken-Yaml-77');
+    expect(result.code).toBe(5);
+    expectNoLeak(result.all, ['Broken-Yaml-77']);
+  });
+});

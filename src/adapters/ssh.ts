@@ -160,7 +160,11 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
 
   const client = new Client();
   return new Promise<Ssh2Session>((resolve, reject) => {
+    let settled = false;
+    // ssh2 may emit more than one error (a timeout, then the socket's own): the first decides, the rest must not crash the run.
     const onError = (error: Error): void => {
+      if (settled) return;
+      settled = true;
       client.removeListener('ready', onReady);
       client.end();
       if (refusal !== undefined) {
@@ -170,13 +174,23 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
       }
     };
     const onReady = (): void => {
-      client.removeListener('error', onError);
-      // Errors after the handshake surface through `close` and the failing call; this keeps them from crashing the process.
-      client.on('error', () => undefined);
+      settled = true;
+      // Errors after the handshake surface through `close` and the failing call; the listener keeps them from crashing the process.
       resolve(new Ssh2Session(client, sshTarget(endpoint)));
     };
     client.once('ready', onReady);
-    client.once('error', onError);
+    client.on('error', onError);
+    // A server that hangs up in the middle of the handshake closes without an error; that must not leave the run waiting.
+    client.once('close', () => {
+      if (settled) return;
+      settled = true;
+      client.removeListener('ready', onReady);
+      reject(
+        refusal !== undefined
+          ? hostKeyRefusal(refusal.verdict, endpoint, knownHostsFile, refusal.keyType, refusal.keyFingerprint)
+          : new UnreachableError(`SSH server ${sshTarget(endpoint)} closed the connection during the handshake`, 'connection-lost'),
+      );
+    });
     try {
       client.connect({
         host: endpoint.host,
@@ -196,6 +210,7 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
       });
     } catch (error) {
       // ssh2 parses the private key synchronously; its message names the problem, not the key.
+      settled = true;
       client.removeAllListeners();
       reject(new Error(`could not use ${identity} for ${sshTarget(endpoint)}: ${errorMessage(error)}`));
     }

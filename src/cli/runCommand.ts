@@ -1,9 +1,11 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ConnectionPool } from '../adapters/connections.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
-import { describeHolder, lockHosts, type HeldLocks } from '../runner/runLock.js';
+import { describeHolder, lockDirectoryProblem, lockHosts, type HeldLocks } from '../runner/runLock.js';
 import { exitCodeOf } from '../runner/report.js';
 import { playHosts, runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
@@ -51,9 +53,20 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     );
   }
 
+  // Checked before anything runs: a report that cannot be written must not surface only after the run changed hosts.
+  const reportProblem = flags.json ? reportPathProblem(flags.json) : undefined;
+  if (reportProblem) {
+    output.err(`freshen: --json ${flags.json}: ${reportProblem}; nothing was run.`);
+    return EXIT.invalidInput;
+  }
   const interrupt = new AbortController();
   let locks: HeldLocks | undefined;
   if (!flags.check) {
+    const lockProblem = lockDirectoryProblem();
+    if (lockProblem) {
+      output.err(`freshen: ${lockProblem}; nothing was run.`);
+      return EXIT.invalidInput;
+    }
     const hosts = hostsOfRun(playbook, inventory, flags.limit).map((name) => inventory.hosts.get(name)!);
     const attempt = await lockHosts(hosts, `freshen run ${playbookFile}`, flags.lockWaitMs, interrupt.signal);
     if (!attempt.ok) {
@@ -99,7 +112,12 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     output.out(`\n${formatRecap(report.recap)}`);
     const reasons = formatReasons(report);
     if (reasons.length > 0) output.out(`\n${reasons.join('\n')}`);
-    if (flags.json) await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`);
+    if (flags.json) {
+      // The run's own exit code stands even when the report cannot be written after all (the disk filled up, say).
+      await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`).catch((error: unknown) =>
+        output.err(`freshen: could not write the report ${flags.json}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`),
+      );
+    }
     return exitCodeOf(report);
   } finally {
     process.off('SIGINT', onSignal);
@@ -112,4 +130,19 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
 /** Every host some play of the run may touch, so the run can lock them all before it starts. */
 function hostsOfRun(playbook: Playbook, inventory: Inventory, limit: string | undefined): string[] {
   return [...new Set(playbook.plays.flatMap((play) => playHosts(play, inventory, limit)))];
+}
+
+/** Why `--json FILE` could not be written, or undefined: its directory must exist and be writable, and FILE not be a directory. */
+export function reportPathProblem(file: string): string | undefined {
+  const dir = dirname(resolve(file));
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `the directory ${dir} does not exist` : `the directory ${dir} is not writable (${code ?? 'error'})`;
+  }
+  const existing = statSync(file, { throwIfNoEntry: false });
+  if (existing?.isDirectory()) return 'it is a directory';
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { datestampFormatOf } from '../images/datestamp.js';
-import { parseDuration } from '../model/duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../model/duration.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import { STEP_KINDS, type StepKind } from '../model/playbook.js';
@@ -107,12 +107,16 @@ const DURATION_OPTIONS: Partial<Record<StepKind, string[]>> = {
   rebuild: ['timeout'],
   stop: ['timeout'],
   start: ['healthy_timeout', 'settle'],
+  gc: ['push_wait'],
 };
 
-const durationProblem = (key: string, value: unknown): string | undefined =>
-  (typeof value === 'string' || typeof value === 'number') && parseDuration(value) === undefined
-    ? `"${key}" is not a duration: ${JSON.stringify(value)}; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)`
-    : undefined;
+function durationProblem(key: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) return `"${key}" is not a duration: ${JSON.stringify(value)}; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)`;
+  if (ms > MAX_WAIT_MS) return `"${key}" is ${JSON.stringify(value)}, longer than the 24 days freshen can wait; use a shorter one`;
+  return undefined;
+}
 
 /** `pause` and the duration options of steps must parse as durations. */
 export const durationRule: PlayRule = (context) => {

@@ -9,6 +9,9 @@ export function parseDuration(text: string | number): number | undefined {
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]!]!, 0);
 }
 
+/** The longest wait a timer holds (setTimeout's limit, about 24.8 days): a longer one would fire at once. */
+export const MAX_WAIT_MS = 2_147_483_647;
+
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;

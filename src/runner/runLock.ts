@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { dockerEndpoint, sshEndpoint, type Host } from '../model/inventory.js';
 
@@ -20,7 +20,31 @@ export interface HeldLocks {
 /** The outcome of one attempt: every lock taken, or the first one another live run holds. */
 export type LockAttempt = { ok: true; locks: HeldLocks } | { ok: false; host: string; holder: LockHolder };
 
-export const lockDirectory = (): string => process.env.FRESHEN_LOCK_DIR ?? join(tmpdir(), 'freshen-locks');
+/** Whose locks these are: a directory per user by default, so another local user cannot plant a lock that blocks every run. */
+const userTag = (): string => String(process.getuid?.() ?? userInfo().username);
+
+/** `FRESHEN_LOCK_DIR` (shared on purpose, for several control machines on shared storage), else a directory of this user's own. */
+export const lockDirectory = (): string => process.env.FRESHEN_LOCK_DIR ?? join(tmpdir(), `freshen-locks-${userTag()}`);
+
+/**
+ * Why the lock directory cannot be used, or undefined when it can: it is created (0700) when missing; the per-user default must
+ * belong to this user and be writable by nobody else; a shared FRESHEN_LOCK_DIR must be a writable directory.
+ */
+export function lockDirectoryProblem(dir = lockDirectory(), shared = process.env.FRESHEN_LOCK_DIR !== undefined): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = statSync(dir);
+    if (!stat.isDirectory()) return `the lock directory ${dir} is not a directory`;
+    if (!shared && process.getuid !== undefined) {
+      if (stat.uid !== process.getuid()) return `the lock directory ${dir} belongs to another user (uid ${stat.uid}); remove it, or set FRESHEN_LOCK_DIR`;
+      if ((stat.mode & 0o022) !== 0) return `the lock directory ${dir} is writable by other users; chmod 700 it, or set FRESHEN_LOCK_DIR`;
+    }
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return `the lock directory ${dir} cannot be used: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+  }
+}
 
 /** A host's lock is named after where it is reached, so two inventories naming one engine differently still exclude each other. */
 export function lockKey(host: Host): string {
@@ -53,7 +77,7 @@ export const isStale = (holder: LockHolder | undefined): boolean => holder === u
 
 /** Tries once to take the locks of all `hosts` (sorted, all or none). Stale locks are cleared on the way. */
 export function tryLockHosts(hosts: Host[], command: string, dir = lockDirectory()): LockAttempt {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const me: LockHolder = { pid: process.pid, machine: hostname(), started: new Date().toISOString(), command };
   const taken: string[] = [];
   const release = (): void => {

@@ -1,6 +1,6 @@
 import type { HostConnections } from '../adapters/types.js';
 import { batches, exceedsMaxFail } from '../model/batches.js';
-import { parseDuration } from '../model/duration.js';
+import { MAX_WAIT_MS, parseDuration } from '../model/duration.js';
 import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
@@ -123,7 +123,8 @@ function batchStopReason(play: Play, outcomes: HostOutcome[]): string | undefine
   if (play.max_fail_percentage !== undefined && exceedsMaxFail(failedCount, outcomes.length, play.max_fail_percentage)) {
     return `${failedCount} of ${outcomes.length} hosts in the batch failed, more than max_fail_percentage ${play.max_fail_percentage}%`;
   }
-  if (failedCount === outcomes.length) return `every host in the batch failed`;
+  // max_fail_percentage, when set, is the whole rule (100 tolerates a batch that failed entirely), as in ansible-playbook.
+  if (failedCount === outcomes.length && play.max_fail_percentage === undefined) return `every host in the batch failed`;
   return undefined;
 }
 
@@ -211,7 +212,8 @@ function stepContext(job: HostRun, progress: (message: string) => void): StepCon
 /** Waits between batches; Ctrl-C cuts the wait short. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    // A longer timer would fire at once (the loader refuses such a pause; this keeps the runner safe on its own).
+    const timer = setTimeout(done, Math.min(ms, MAX_WAIT_MS));
     signal.addEventListener('abort', done, { once: true });
     function done(): void {
       clearTimeout(timer);

@@ -106,3 +106,13 @@ describe('freshen CLI', () => {
     expect(r.stdout).not.toContain('hunter2-secret');
   });
 });
+
+describe('checked before anything runs', () => {
+  it('--json into a directory that does not exist: exit 5, nothing run, the step never reached', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--json', join(dir, 'missing', 'report.json'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`--json ${join(dir, 'missing', 'report.json')}: the directory ${join(dir, 'missing')} does not exist; nothing was run.`);
+    expect(r.stdout).not.toContain('[web1] stop');
+  });
+});

@@ -186,7 +186,15 @@ describe('loadPlaybook: invalid playbooks', () => {
       diagnostics: [
         'playbook.yml:4:42: error: discover "max_age" is not a duration: soon\n  4 |     - discover: { root: images, max_age: soon, probe: { timeout: 0 } }\n    |                                          ^^^^',
         'playbook.yml:7:11: error: discover needs a "root" directory\n  7 |   steps: [discover, rebuild]\n    |           ^^^^^^^^',
-        'playbook.yml:10:30: error: gc: push_wait must be a duration such as 90s or 10m, not "soon"\n  10 |   steps: [{ gc: { push_wait: soon } }]\n     |                              ^^^^',
+        'playbook.yml:10:30: error: "push_wait" is not a duration: "soon"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)\n  10 |   steps: [{ gc: { push_wait: soon } }]\n     |                              ^^^^',
+      ],
+    },
+    {
+      name: 'waits longer than a timer can hold',
+      input: '- name: P\n  hosts: web1\n  serial: 1\n  pause: 30d\n  steps: [{ start: { healthy_timeout: 4w } }]\n',
+      diagnostics: [
+        'playbook.yml:4:10: error: "pause" is "30d", longer than the 24 days freshen can wait; use a shorter one\n  4 |   pause: 30d\n    |          ^^^',
+        'playbook.yml:5:39: error: "healthy_timeout" is "4w", longer than the 24 days freshen can wait; use a shorter one\n  5 |   steps: [{ start: { healthy_timeout: 4w } }]\n    |                                       ^^',
       ],
     },
     {

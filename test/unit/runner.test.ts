@@ -255,6 +255,23 @@ describe('runPlaybook', () => {
     expect(report.recap.web2).toMatchObject({ skipped: 1, changed: 0, ok: 0 });
   });
 
+  it.each([
+    { max: undefined, stops: true },
+    { max: 99, stops: true },
+    { max: 100, stops: false },
+  ])('a batch that fails entirely with max_fail_percentage $max: the run stops: $stops', async ({ max, stops }) => {
+    const { report, applied } = await run(
+      [
+        play({ hosts: 'web2', ...(max === undefined ? {} : { max_fail_percentage: max }), steps: steps('pull') }),
+        play({ hosts: 'web3', steps: steps('pull') }),
+      ],
+      inv,
+      (host) => (host === 'web2' ? 'fail' : 'change'),
+    );
+    expect(applied.includes('web3:pull')).toBe(!stops);
+    expect(report.plays[0]!.stopped !== undefined).toBe(stops);
+  });
+
   it('pauses between batches, and Ctrl-C during the pause starts no further batch', async () => {
     const interrupt = new AbortController();
     const applied: string[] = [];

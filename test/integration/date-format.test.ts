@@ -5,10 +5,9 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
 import { datestampFormat } from '../../src/images/datestamp.js';
 import type { RunReport } from '../../src/runner/report.js';
+import { runCli } from '../support/cli.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { LAB_INVENTORY, buildBusyboxImage, labDocker, pushImage } from '../support/lab.js';
 
@@ -22,16 +21,8 @@ let work: string;
 let build: string;
 let gc: string;
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += `${t}\n`), err: (t: string) => void (o.stderr += `${t}\n`) };
-  return o;
-}
 const vars = () => ['-e', `registry=${own.name}`, '-e', `date_format=${FORMAT}`, '-e', `rollout_tag=${TAG}`];
-async function freshen(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = capture();
-  const code = await main(['node', 'freshen', ...args], output);
-  return { code, stdout: output.stdout, stderr: output.stderr };
-}
+const freshen = runCli;
 const run = async (playbook: string, ...extra: string[]) => {
   const json = join(work, `report-${Math.random().toString(36).slice(2)}.json`);
   const result = await freshen('run', playbook, '-i', LAB_INVENTORY, ...vars(), '--json', json, '--lock-wait', '5m', ...extra);

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
+import { runCli } from '../support/cli.js';
 import { HTPASSWD_USER, startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { LAB_INVENTORY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
 
@@ -21,11 +20,6 @@ const CMD = ['/bin/sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"
 let own: OwnRegistry;
 let work: string;
 let ref: string;
-
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += `${t}\n`), err: (t: string) => void (o.stderr += `${t}\n`) };
-  return o;
-}
 
 async function pullWithAuth(docker: Docker, image: string): Promise<void> {
   const stream = await docker.pull(image, { authconfig: AUTH });
@@ -105,10 +99,9 @@ describe('play vars naming another registry and its credentials', () => {
         '',
       ].join('\n'),
     );
-    const output = capture();
     const json = join(work, 'report.json');
-    const code = await main(['node', 'freshen', 'run', playbook, '-i', LAB_INVENTORY, '--json', json, '--lock-wait', '5m'], output);
-    expect(code, output.stdout + output.stderr).toBe(0);
+    const output = await runCli('run', playbook, '-i', LAB_INVENTORY, '--json', json, '--lock-wait', '5m');
+    expect(output.code, output.stdout + output.stderr).toBe(0);
 
     const tags = await ownTags();
     expect(tags).toHaveLength(2);

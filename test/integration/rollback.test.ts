@@ -5,10 +5,9 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
 import type { RunReport } from '../../src/runner/report.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
+import { runCli } from '../support/cli.js';
 import { LAB_INVENTORY, REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 import { containerState, pullOn } from './steps-rollout.helpers.js';
@@ -26,15 +25,7 @@ const ids: Record<string, string> = {};
 const digests: Record<string, string> = {};
 let work: string;
 
-function capture(): Output & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += `${t}\n`), err: (t: string) => void (o.stderr += `${t}\n`) };
-  return o;
-}
-const freshen = async (...args: string[]) => {
-  const output = capture();
-  const code = await main(['node', 'freshen', ...args], output);
-  return { code, stdout: output.stdout, stderr: output.stderr };
-};
+const freshen = runCli;
 const rollback = (...args: string[]) => freshen('rollback', '-i', LAB_INVENTORY, '-e', `rollout_tag=${ROLLOUT}`, ...args);
 
 async function head(reference: string): Promise<{ digest?: string; type?: string }> {

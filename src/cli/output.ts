@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../load/diagnostics.js';
 import { formatDiagnostic } from '../load/diagnostics.js';
 import { runSecrets } from '../shared/secretText.js';
+import { visibleControls } from '../shared/terminalText.js';
 
 /** Where the CLI writes; tests hand in buffers. */
 export interface Output {
@@ -9,10 +10,10 @@ export interface Output {
   isTTY: boolean;
 }
 
-/** `output` with every secret the run knows scrubbed from what it prints. */
+/** `output` with every secret the run knows scrubbed from what it prints, and control characters made visible. */
 export const redactingOutput = (output: Output): Output => ({
-  out: (text) => output.out(runSecrets.redact(text)),
-  err: (text) => output.err(runSecrets.redact(text)),
+  out: (text) => output.out(visibleControls(runSecrets.redact(text))),
+  err: (text) => output.err(visibleControls(runSecrets.redact(text))),
   isTTY: output.isTTY,
 });
 

@@ -14,6 +14,7 @@ import { ListrView } from '../ui/listrView.js';
 import { plainLines } from '../ui/plain.js';
 import { formatReasons, formatRecap } from '../ui/recap.js';
 import { runSecrets } from '../shared/secretText.js';
+import { visibleControlsDeep } from '../shared/terminalText.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
 import type { Output } from './output.js';
@@ -93,7 +94,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
   const live = output.isTTY ? new ListrView() : undefined;
   const emit = (event: RunEvent): void => {
     // The live view draws straight to the terminal, so its events are scrubbed here; plain lines go through `output`.
-    if (live) live.handle(runSecrets.redactDeep(event));
+    if (live) live.handle(visibleControlsDeep(runSecrets.redactDeep(event)));
     else for (const line of plainLines(event, { verbose: flags.verbose, diff: flags.diff })) output.out(line);
   };
   if (flags.check) output.out('CHECK MODE: nothing will be changed; results say what would change.');

@@ -125,3 +125,19 @@ describe('no secret in any output', () => {
     expectNoLeak(result.all, ['Broken-Yaml-77']);
   });
 });
+
+describe('a peer’s text reaches the terminal inert', () => {
+  it('escape sequences and carriage returns in a registry’s error are shown as \\xNN, never sent raw', async () => {
+    const registry = await serve((_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'boom\u001b[2J\u001b[31m all good \r\u0007ok' }] }));
+    });
+    const d = dir();
+    writeFileSync(join(d, 'inv.yml'), `all:\n  vars:\n    registry: "${registry}"\n  hosts:\n    reg1: {}\n`);
+    writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
+    const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'));
+    expect(run.code).toBe(2);
+    expect(run.all).toContain('boom\\x1b[2J\\x1b[31m all good \\x0d\\x07ok');
+    expect(run.all).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+});

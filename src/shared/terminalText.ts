@@ -3,6 +3,7 @@
 // is shown as a visible escape before it reaches a terminal.
 
 // C0 controls but \t and \n, DEL, and the C1 controls (0x80-0x9f, which include the one-byte CSI).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** `text` with each control character (ESC, CR, BEL, …) replaced by a visible `\xNN`. */

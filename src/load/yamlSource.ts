@@ -1,5 +1,5 @@
 import { runSecrets } from '../shared/secretText.js';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
 
 /** Where a value sits in a parsed document: map keys and sequence indexes from the root, like a JSON pointer. */
@@ -125,11 +125,20 @@ export function parseYaml(file: string, text: string): { source: YamlSource; dat
     diagnostics.push(source.diagnosticAtOffset(warning.pos[0], warning.pos[1], `YAML: ${warning.message}`, 'warning'));
   }
   diagnostics.push(...unknownAliases(source));
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...badMergeKeys(source), ...aliasExpansion(source));
   // Duplicate keys are errors too, but the document is still readable, so later checks can report more at once.
   const usable = !diagnostics.some((d) => d.severity === 'error');
   diagnostics.push(...duplicateKeys(source));
   if (!usable) return { source, diagnostics };
-  return { source, data: doc.toJS({ maxAliasCount: 1000 }), diagnostics };
+  try {
+    // The expansion was measured above, so yaml's own alias limit (which refuses ordinary inventories) is not needed.
+    return { source, data: doc.toJS({ maxAliasCount: -1 }), diagnostics };
+  } catch (error) {
+    return {
+      source,
+      diagnostics: [...diagnostics, fileDiagnostic(file, `The YAML could not be read: ${error instanceof Error ? error.message : String(error)}`)],
+    };
+  }
 }
 
 function duplicateKeys(source: YamlSource): Diagnostic[] {
@@ -152,6 +161,74 @@ function duplicateKeys(source: YamlSource): Diagnostic[] {
             pair.key.range[1],
             `Duplicate key "${name}" (first on line ${firstLine}); YAML would keep only the last one, so merge the two entries`,
           ),
+        );
+      }
+    },
+  });
+  return diagnostics;
+}
+
+/** How many values a document may expand to through its aliases: far beyond any real inventory, far below an alias bomb. */
+export const MAX_EXPANDED_VALUES = 1_000_000;
+
+/**
+ * Measures what the aliases expand to, without expanding them: each node's size is counted once and reused. An alias inside
+ * the very value it names (a cycle) and an expansion past MAX_EXPANDED_VALUES (a "billion laughs") are diagnostics, so neither
+ * reaches the validator, which would overflow its stack or run out of memory.
+ */
+function aliasExpansion(source: YamlSource): Diagnostic[] {
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  let problem: Diagnostic | undefined;
+  const at = (node: { range?: [number, number, number] | null }, message: string): Diagnostic =>
+    node.range ? source.diagnosticAtOffset(node.range[0], node.range[1], message) : fileDiagnostic(source.file, message);
+  const size = (node: unknown): number => {
+    if (problem || node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (open.has(node)) return 1;
+    let total = 1;
+    if (isAlias(node)) {
+      const target = node.resolve(source.doc);
+      if (target && open.has(target)) {
+        problem = at(node, `The alias "*${node.source}" is inside the value it names, so it never ends; copy the values instead`);
+        return 1;
+      }
+      total = size(target);
+    } else if (isMap(node) || isSeq(node)) {
+      open.add(node);
+      for (const item of node.items as unknown[]) {
+        total += isPair(item) ? size(item.key) + size(item.value) : size(item);
+        if (total > MAX_EXPANDED_VALUES) break;
+      }
+      open.delete(node);
+    }
+    if (total > MAX_EXPANDED_VALUES && !problem) {
+      problem = at(
+        node as { range?: [number, number, number] | null },
+        `The aliases here expand to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values; an inventory this large is a mistake or an attack`,
+      );
+    }
+    sizes.set(node, total);
+    return total;
+  };
+  size(source.doc.contents);
+  return problem ? [problem] : [];
+}
+
+/** `<<:` merges maps only: `<<: 5` or `<<: [a, b]` would make the parser throw with no position. */
+function badMergeKeys(source: YamlSource): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const isMapLike = (node: unknown): boolean => isMap(node) || (isAlias(node) && isMap(node.resolve(source.doc)));
+  visit(source.doc, {
+    Pair(_key, pair) {
+      if (!isScalar(pair.key) || (pair.key.value !== '<<' && typeof pair.key.value !== 'symbol')) return;
+      const value = pair.value;
+      const ok = isMapLike(value) || (isSeq(value) && value.items.every(isMapLike));
+      const range = (value as { range?: [number, number, number] } | null)?.range ?? pair.key.range;
+      if (!ok && range) {
+        diagnostics.push(
+          source.diagnosticAtOffset(range[0], range[1], 'A merge key (<<) takes a map, an alias of a map, or a list of them, such as <<: *defaults'),
         );
       }
     },

@@ -25,6 +25,7 @@ class LazyHostConnections implements HostConnections {
   constructor(
     private readonly hostName: string,
     private readonly vars: () => Record<string, unknown>,
+    private readonly signal: AbortSignal | undefined,
   ) {}
 
   async engine(): Promise<Engine> {
@@ -63,7 +64,7 @@ class LazyHostConnections implements HostConnections {
     if (this.registryClient === undefined) {
       const settings = registrySettings(this.vars());
       if (settings === undefined) throw new Error(`host ${this.hostName} has no \`registry\` variable (the registry's host:port)`);
-      this.registryClient = createRegistryClient(settings);
+      this.registryClient = createRegistryClient(settings, this.signal !== undefined ? { signal: this.signal } : {});
     }
     return this.registryClient;
   }
@@ -86,7 +87,11 @@ class LazyHostConnections implements HostConnections {
 export class ConnectionPool {
   private readonly hosts = new Map<string, LazyHostConnections>();
 
-  constructor(private readonly inventory: Inventory) {}
+  /** `signal`: the run's interrupt, which aborts registry requests in flight. */
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   /** `vars`: the host's variables as `resolveVariables` layers them for the step at hand. */
   of(hostName: string, vars: Record<string, unknown>): HostConnections {
@@ -95,7 +100,7 @@ export class ConnectionPool {
     let connections = this.hosts.get(key);
     if (connections === undefined) {
       const snapshot = structuredClone(vars);
-      connections = new LazyHostConnections(hostName, () => snapshot);
+      connections = new LazyHostConnections(hostName, () => snapshot, this.signal);
       this.hosts.set(key, connections);
     }
     return connections;

@@ -22,6 +22,12 @@ export class RegistryError extends Error {
   }
 }
 
+/** The run was interrupted (Ctrl-C, SIGTERM) while the step waited on a peer; the step fails with code `interrupted`. */
+export class InterruptedError extends Error {
+  readonly code = 'interrupted';
+  override readonly name = 'InterruptedError';
+}
+
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'ENOTFOUND', 'EACCES']);
 
 /** True when a low-level error means "could not connect" rather than "the server said no". */

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { formatBytes } from '../shared/bytes.js';
 
 /** One HTTP exchange, body fully read. */
 export interface HttpResponse {
@@ -26,7 +27,10 @@ export interface StreamRequest {
   body?: Readable;
   /** Sent as Content-Length with `body` (registries refuse chunked transfer encoding on uploads). */
   contentLength?: number;
-  /** Longest silence on the socket (not the whole exchange, which may take long for a big blob). */
+  /**
+   * Longest silence on the socket (not the whole exchange, which may take long for a big blob). The answer's body must also
+   * bring at least `MIN_BYTES_PER_WINDOW` in every such window, so a peer that drips a byte now and then is given up on too.
+   */
   idleTimeoutMs: number;
 }
 
@@ -38,41 +42,84 @@ export interface StreamResponse {
   body: http.IncomingMessage;
 }
 
-/** The request took longer than its timeout (connect, send and read all count). */
+export interface TransportOptions {
+  /** A private CA trusted for this transport's peer alone (`registry_ca`). */
+  ca?: Buffer;
+  /** Aborting it destroys every request in flight and refuses new ones (Ctrl-C). */
+  signal?: AbortSignal;
+  /** The largest answer `send` reads into memory; a bigger one is cut off. Default `MAX_BODY_BYTES`. */
+  maxBodyBytes?: number;
+}
+
+/** Manifests, tag lists, tokens and error bodies are kilobytes; a registry that sends more than this is flooding. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** About 1 KiB/s over a 30 s window: far below any real link, far above a drip. */
+const MIN_BYTES_PER_WINDOW = 32 * 1024;
+
+/** The request took longer than its timeout (connect, send and read all count), or a stream fell below the minimum rate. */
 export class HttpTimeoutError extends Error {
-  override readonly name = 'HttpTimeoutError';
+  override readonly name: string = 'HttpTimeoutError';
+}
+
+/** A streamed answer brought less than the minimum in a window: a drip, not a slow link. */
+export class HttpStalledError extends HttpTimeoutError {
+  override readonly name = 'HttpStalledError';
+}
+
+/** The answer was larger than a request of its kind may read. */
+export class HttpTooLargeError extends Error {
+  override readonly name = 'HttpTooLargeError';
+}
+
+/** The run was interrupted while the request was in flight. */
+export class HttpAbortedError extends Error {
+  override readonly name = 'HttpAbortedError';
 }
 
 /**
  * A small HTTP(S) client on node:http, used instead of fetch because a registry's private CA (`registry_ca`) must be trusted
- * for that registry alone, which fetch cannot do without extra packages. Keeps connections alive; `close` drops them.
+ * for that registry alone, which fetch cannot do without extra packages. Keeps connections alive; `close` drops them. Every
+ * request is bounded: `send` by a deadline and a size, `stream` by silence and a minimum rate, both by the abort signal.
  */
 export class HttpTransport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent: https.Agent;
+  /** How to abort each request in flight (and the answer being read, so its reader learns why). */
+  private readonly inFlight = new Set<(error: Error) => void>();
+  private readonly maxBodyBytes: number;
 
-  constructor(ca?: Buffer) {
+  constructor(private readonly options: TransportOptions = {}) {
+    const { ca } = options;
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ...(ca !== undefined ? { ca } : {}) });
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    options.signal?.addEventListener('abort', this.abortAll, { once: true });
   }
 
   send(request: HttpRequest): Promise<HttpResponse> {
-    const url = new URL(request.url);
-    const secure = url.protocol === 'https:';
     const headers = { ...request.headers, ...(request.body !== undefined ? { 'Content-Length': String(request.body.length) } : {}) };
     return new Promise((resolve, reject) => {
-      const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? this.httpsAgent : this.httpAgent });
+      const req = this.open(request.method, request.url, headers);
+      if (req === undefined) return reject(new HttpAbortedError('interrupted'));
       const timer = setTimeout(() => req.destroy(new HttpTimeoutError(`no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
-      req.on('error', (error) => {
+      const fail = (error: Error): void => {
         clearTimeout(timer);
         reject(error);
-      });
+      };
+      req.on('error', fail);
       req.on('response', (res) => {
+        const tooLarge = (): void => {
+          fail(new HttpTooLargeError(`the answer is larger than ${formatBytes(this.maxBodyBytes)}`));
+          req.destroy();
+        };
+        if (Number(res.headers['content-length']) > this.maxBodyBytes) return tooLarge();
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.maxBodyBytes) return tooLarge();
+          chunks.push(chunk);
         });
+        res.on('error', fail);
         res.on('end', () => {
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
@@ -84,15 +131,15 @@ export class HttpTransport {
 
   /** Sends `request`, streaming its body; resolves as soon as the answer's headers arrive. */
   stream(request: StreamRequest): Promise<StreamResponse> {
-    const url = new URL(request.url);
-    const secure = url.protocol === 'https:';
     const headers = { ...request.headers, ...(request.contentLength !== undefined ? { 'Content-Length': String(request.contentLength) } : {}) };
     return new Promise((resolve, reject) => {
-      const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? this.httpsAgent : this.httpAgent });
+      const req = this.open(request.method, request.url, headers);
+      if (req === undefined) return reject(new HttpAbortedError('interrupted'));
       req.setTimeout(request.idleTimeoutMs, () => req.destroy(new HttpTimeoutError(`no data for ${request.idleTimeoutMs} ms`)));
       req.on('error', reject);
       req.on('response', (res) => {
         res.on('error', () => undefined);
+        guardRate(req, res, request.idleTimeoutMs);
         resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res });
       });
       if (request.body === undefined) {
@@ -110,7 +157,53 @@ export class HttpTransport {
   }
 
   close(): void {
+    this.options.signal?.removeEventListener('abort', this.abortAll);
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+
+  /** A request tracked for abort, or undefined when the run is already interrupted. */
+  private open(method: string, target: string, headers: Record<string, string>): http.ClientRequest | undefined {
+    if (this.options.signal?.aborted === true) return undefined;
+    const url = new URL(target);
+    const secure = url.protocol === 'https:';
+    const req = (secure ? https : http).request(url, { method, headers, agent: secure ? this.httpsAgent : this.httpAgent });
+    let answer: http.IncomingMessage | undefined;
+    const abort = (error: Error): void => {
+      answer?.destroy(error);
+      req.destroy(error);
+    };
+    this.inFlight.add(abort);
+    req.on('response', (res) => {
+      answer = res;
+      res.on('close', () => this.inFlight.delete(abort));
+    });
+    req.on('close', () => {
+      if (answer === undefined) this.inFlight.delete(abort);
+    });
+    return req;
+  }
+
+  private readonly abortAll = (): void => {
+    for (const abort of [...this.inFlight]) abort(new HttpAbortedError('interrupted'));
+  };
+}
+
+/** Cuts off an answer whose body brings less than `MIN_BYTES_PER_WINDOW` in a window while it is being read. */
+function guardRate(req: http.ClientRequest, res: http.IncomingMessage, windowMs: number): void {
+  // Counted on the socket, so the guard never puts the body into flowing mode before its reader is ready.
+  let mark = res.socket?.bytesRead ?? 0;
+  const timer = setInterval(() => {
+    const now = res.socket?.bytesRead ?? mark;
+    // A body nobody reads yet, or one its reader paused (back-pressure), is slow by the reader's choice, not the peer's.
+    if (now - mark < MIN_BYTES_PER_WINDOW && res.readableFlowing === true) {
+      const error = new HttpStalledError(`it sent less than ${formatBytes(MIN_BYTES_PER_WINDOW)} in ${windowMs / 1000} s`);
+      res.destroy(error);
+      req.destroy(error);
+    }
+    mark = now;
+  }, windowMs);
+  timer.unref();
+  res.on('close', () => clearInterval(timer));
+  res.on('end', () => clearInterval(timer));
 }

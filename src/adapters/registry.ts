@@ -3,8 +3,17 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
 import type { RegistrySettings } from '../model/inventory.js';
-import { RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
-import { HttpTimeoutError, HttpTransport, type HttpResponse, type StreamResponse } from './httpTransport.js';
+import { InterruptedError, RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
+import {
+  HttpAbortedError,
+  HttpStalledError,
+  HttpTimeoutError,
+  HttpTooLargeError,
+  HttpTransport,
+  type HttpResponse,
+  type StreamResponse,
+} from './httpTransport.js';
+import { parseRetryAfter, withReadRetries } from './retry.js';
 import { blobPath, mountBlob, uploadBlob, type UploadIo } from './registryBlobs.js';
 import { isRegistryOrigin, realmProblem } from './credentialOrigin.js';
 import { TokenCache, accessKey, basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './registryAuth.js';
@@ -15,6 +24,8 @@ import type { BlobStream, RegistryClient, RegistryImageConfig, RegistryManifest 
 export interface RegistryClientOptions {
   /** Per request: connect, send and read the whole answer. Default 30 s. */
   timeoutMs?: number;
+  /** The run's interrupt: aborting it aborts every request in flight (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** A registry client that also holds kept-alive connections, which `close` releases. */
@@ -46,7 +57,8 @@ export function createRegistryClient(settings: RegistrySettings, options: Regist
       throw new Error(`could not read registry_ca ${settings.ca} for registry ${settings.name}: ${(error as { code?: string }).code ?? errorMessage(error)}`);
     }
   }
-  return new HttpRegistryClient(settings, new HttpTransport(ca), options.timeoutMs ?? 30_000);
+  const transport = new HttpTransport({ ...(ca !== undefined ? { ca } : {}), ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+  return new HttpRegistryClient(settings, transport, options.timeoutMs ?? 30_000, options.signal);
 }
 
 class HttpRegistryClient implements ClosableRegistryClient {
@@ -59,6 +71,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     private readonly settings: RegistrySettings,
     private readonly transport: HttpTransport,
     private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
   ) {
     this.name = settings.name;
   }
@@ -195,7 +208,10 @@ class HttpRegistryClient implements ClosableRegistryClient {
 
   private async sendStream(method: string, url: string, headers: Record<string, string>, body?: Readable, contentLength?: number): Promise<StreamResponse> {
     try {
-      return await this.transport.stream({ method, url, headers: { 'User-Agent': 'freshen', ...headers }, body, contentLength, idleTimeoutMs: this.timeoutMs });
+      const attempt = () =>
+        this.transport.stream({ method, url, headers: { 'User-Agent': 'freshen', ...headers }, body, contentLength, idleTimeoutMs: this.timeoutMs });
+      // A streamed body cannot be sent twice, so only bodiless reads are retried.
+      return await withReadRetries(body === undefined ? method : 'PUT', this.signal, attempt, (res) => void res.body.resume());
     } catch (error) {
       // A body that failed its own check (a digest mismatch) is not a connection problem.
       if (error instanceof Error && (error as { code?: unknown }).code === 'digest-mismatch') throw error;
@@ -285,7 +301,9 @@ class HttpRegistryClient implements ClosableRegistryClient {
 
   private async send(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<HttpResponse> {
     try {
-      return await this.transport.send({ method, url, headers: { 'User-Agent': 'freshen', ...headers }, body, timeoutMs: this.timeoutMs });
+      return await withReadRetries(method, this.signal, () =>
+        this.transport.send({ method, url, headers: { 'User-Agent': 'freshen', ...headers }, body, timeoutMs: this.timeoutMs }),
+      );
     } catch (error) {
       throw this.connectionError(error, method, url);
     }
@@ -294,6 +312,10 @@ class HttpRegistryClient implements ClosableRegistryClient {
   private connectionError(error: unknown, method: string, url: string): Error {
     const where = `registry ${this.name}`;
     const code = String((error as { code?: unknown }).code ?? '');
+    const path = new URL(url).pathname;
+    if (error instanceof HttpAbortedError || this.signal?.aborted === true) return new InterruptedError(`interrupted during ${method} ${path} to ${where}`);
+    if (error instanceof HttpTooLargeError) return new RegistryError(`${where} answered ${method} ${path} with too much: ${error.message}`, 0);
+    if (error instanceof HttpStalledError) return new UnreachableError(`${where} stalled on ${method} ${path}: ${error.message}`, 'timeout');
     if (error instanceof HttpTimeoutError) {
       return new UnreachableError(`${where} did not answer ${method} ${new URL(url).pathname} within ${formatDuration(this.timeoutMs)}`, 'timeout');
     }
@@ -315,6 +337,9 @@ class HttpRegistryClient implements ClosableRegistryClient {
         this.settings.auth !== undefined ? `the credentials of user ${this.settings.auth.username} were refused` : 'it needs credentials (set registry_auth)';
     } else if (res.status === 405 && method === 'DELETE') {
       detail = 'deleting is disabled on this registry (storage.delete.enabled)';
+    } else if (res.status === 429) {
+      const wait = parseRetryAfter(headerOf(res, 'retry-after'), Date.now());
+      detail = `too many requests${wait !== undefined ? `; it asks to wait ${formatDuration(wait)}` : ''}`;
     }
     const status = `${res.status}${res.statusText !== '' ? ` ${res.statusText}` : ''}`;
     return new RegistryError(`${who} answered ${status} to ${method} ${path}${detail !== undefined ? `: ${detail}` : ''}`, res.status);

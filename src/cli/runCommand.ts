@@ -77,7 +77,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     locks = attempt.locks;
   }
 
-  const pool = new ConnectionPool(inventory);
+  const pool = new ConnectionPool(inventory, interrupt.signal);
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) {
       // A second signal means "now": leftovers (a parked container, an unfinished replacement) are settled by the next run.

@@ -2,25 +2,13 @@
 // that echo the request and fail, and inputs whose diagnostics would quote a secret; every byte of stdout, stderr and the
 // JSON report is searched for the secret and for the Basic credentials built from it.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Output } from '../../src/cli/output.js';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { serve } from '../support/loopbackHttp.js';
 
 async function freshen(...args: string[]): Promise<{ code: number; all: string }> {
   const o = { text: '', isTTY: false, out: (t: string) => void (o.text += `${t}\n`), err: (t: string) => void (o.text += `${t}\n`) };

@@ -1,45 +1,14 @@
 // The registry client against small HTTP servers on 127.0.0.1 that answer what a real registry rarely does on demand:
 // errors, challenges, pagination, missing headers, silence.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegistryError, UnreachableError } from '../../src/adapters/errors.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { sha256Digest } from '../../src/adapters/registryFormats.js';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-});
-
-/** A server on a free loopback port; returns its `host:port`. */
-async function serve(handler: Handler): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { json, rejection, serve, stopLastServer } from '../support/loopbackHttp.js';
 
 const client = (name: string, extra: { auth?: { username: string; password: string }; timeoutMs?: number } = {}) =>
   createRegistryClient({ name, url: `http://${name}`, auth: extra.auth }, { timeoutMs: extra.timeoutMs ?? 5_000 });
-
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('registry errors', () => {
   it('turns an error status into a RegistryError naming registry, status, method and path', async () => {
@@ -52,7 +21,7 @@ describe('registry errors', () => {
 
   it('reports a closed port as unreachable', async () => {
     const name = await serve((_req, res) => res.end());
-    await new Promise((resolve) => servers.pop()!.close(resolve));
+    await stopLastServer();
     const error = await rejection(client(name).ping());
     expect(error).toBeInstanceOf(UnreachableError);
     expect((error as UnreachableError).code).toBe('connection-refused');

@@ -21,9 +21,9 @@ export interface BackupPlan {
   close(): void;
 }
 
-function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined): { store: ImageStore; close(): void } {
+function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, signal: AbortSignal): { store: ImageStore; close(): void } {
   if (endpoint.kind === 'oci_layout') return { store: layoutStore(new OciLayout(endpoint.dir)), close: () => undefined };
-  const client = createRegistryClient(endpoint.settings);
+  const client = createRegistryClient(endpoint.settings, { signal });
   return { store: registryStore(client, { chunkSize }), close: () => client.close() };
 }
 
@@ -31,7 +31,7 @@ function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined): { sto
 export async function planBackup(ctx: StepContext, rawOptions: Record<string, unknown>): Promise<BackupPlan> {
   const options = parseBackupOptions(rawOptions, ctx.playbookDir);
   const own = registryStore(ctx.connections.registry(), { chunkSize: options.chunkSize });
-  const other = storeOf(options.other, options.chunkSize);
+  const other = storeOf(options.other, options.chunkSize, ctx.signal);
   const [source, destination] = options.direction === 'to' ? [own, other.store] : [other.store, own];
   try {
     if (options.other.kind === 'oci_layout' && options.direction === 'from' && !(await new OciLayout(options.other.dir).exists())) {

@@ -1,24 +1,11 @@
 import type { Engine } from '../../adapters/engine.js';
+import { sleep } from '../../shared/sleep.js';
 import { judgeHealth, judgeProbe, type HealthGate, type HealthVerdict } from '../../containers/health.js';
 
 // The health gate's I/O: poll inspect (and run the probe) until the pure judges in health.ts decide.
 
 const POLL_MS = 250;
 const PROBE_INTERVAL_MS = 1000;
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** The gate's final verdict and how long it took. */
 export type GateVerdict = Exclude<HealthVerdict, { state: 'waiting' }> & { elapsedMs: number };

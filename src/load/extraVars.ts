@@ -1,5 +1,6 @@
 import { runSecrets } from '../shared/secretText.js';
 import { readFileSync } from 'node:fs';
+import { decodeInput } from './readInput.js';
 import { parseDocument } from 'yaml';
 import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
 import { describeValue, schemaDiagnostics } from './schemaErrors.js';
@@ -100,15 +101,17 @@ function fromYaml(arg: string): Parsed {
 }
 
 function fromFile(file: string): Parsed {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : String(code ?? error);
     return { vars: {}, diagnostics: [fileDiagnostic(file, `Cannot read the -e variables file: ${why}`)] };
   }
-  const parsed = parseYaml(file, text);
+  const decoded = decodeInput(file, '-e variables file', bytes);
+  if ('diagnostic' in decoded) return { vars: {}, diagnostics: [decoded.diagnostic] };
+  const parsed = parseYaml(file, decoded.text);
   if (!('data' in parsed)) return { vars: {}, diagnostics: parsed.diagnostics };
   return mapOf(parsed.data, parsed.source, parsed.diagnostics, `An -e @file`);
 }

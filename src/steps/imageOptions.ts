@@ -26,6 +26,8 @@ export interface ProbeOptions {
   refresh: boolean;
   /** Custom probe commands: `*` for every image, else per repository (over the image's `org.freshen.probe` label). */
   commands: Record<string, string>;
+  /** Probes an image's `org.freshen.probe` label may pick by name; the label's own text is never run. */
+  byLabel: Record<string, string>;
 }
 
 /** `rebuild`'s options with defaults applied. */
@@ -84,12 +86,17 @@ function probeOption(value: unknown): { probe?: ProbeOptions } {
     throw new OptionError('discover "probe.command" must be a script or a map of repository to script', ['probe', 'command']);
   }
   const commands = typeof command === 'string' ? { '*': command } : Object.fromEntries(Object.entries(command ?? {}).map(([k, v]) => [k, String(v)]));
+  const byLabel = given.by_label ?? {};
+  if (typeof byLabel !== 'object' || byLabel === null || Array.isArray(byLabel)) {
+    throw new OptionError('discover "probe.by_label" must be a map of probe name to script', ['probe', 'by_label']);
+  }
   return {
     probe: {
       network,
       timeoutMs: given.timeout === undefined ? 120_000 : positiveDuration(given.timeout, 'discover "probe.timeout"', ['probe', 'timeout']),
       refresh: typeof given.update === 'boolean' ? given.update : network === 'host',
       commands,
+      byLabel: Object.fromEntries(Object.entries(byLabel).map(([k, v]) => [k, String(v)])),
     },
   };
 }

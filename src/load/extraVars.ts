@@ -88,7 +88,13 @@ function scalarValue(text: string): unknown {
   if (text === '') return '';
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch {
+    // An alias with no anchor (`*x`) parses but cannot be resolved: as a one-line value it is just text.
+    return text;
+  }
   if (value === null) return /^(~|null|Null|NULL)$/.test(text.trim()) ? null : text;
   if (typeof value === 'object' && !/^\s*[[{]/.test(text)) return text; // `a: b` is text, not a map
   return value;

@@ -28,6 +28,8 @@ describe('parseExtraVars', () => {
     { name: 'a flow map value', args: ['docker={host: "unix:///tmp/d.sock"}'], vars: { docker: { host: 'unix:///tmp/d.sock' } } },
     { name: 'a YAML map argument', args: ['{registry: "127.0.0.1:5055", rollout_tag: prod}'], vars: { registry: '127.0.0.1:5055', rollout_tag: 'prod' } },
     { name: 'later arguments override earlier ones', args: ['rollout_tag=a', 'rollout_tag=b'], vars: { rollout_tag: 'b' } },
+    // Found by the fuzz test: an alias with no anchor parsed, then crashed when resolved.
+    { name: 'a value that looks like an unanchored alias is text', args: ['note=*x'], vars: { note: '*x' } },
   ])('$name', ({ args, vars }) => {
     expect(parseExtraVars(args)).toEqual({ vars, diagnostics: [] });
   });

@@ -71,6 +71,14 @@ export class HttpTooLargeError extends Error {
   override readonly name = 'HttpTooLargeError';
 }
 
+/** The streamed request body failed (its own check, or the peer it is read from); `cause` is that failure. */
+export class HttpBodyError extends Error {
+  override readonly name = 'HttpBodyError';
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /** The run was interrupted while the request was in flight. */
 export class HttpAbortedError extends Error {
   override readonly name = 'HttpAbortedError';
@@ -146,12 +154,13 @@ export class HttpTransport {
         req.end();
         return;
       }
-      // A failing body (a digest that does not match) aborts the request, so the server never completes it.
+      // A failing body (a digest that does not match, a source that dropped) aborts the request, so the server never completes
+      // it; the error says it came from the body, not from this peer.
       if (request.body.errored) {
-        req.destroy(request.body.errored);
+        req.destroy(new HttpBodyError(request.body.errored));
         return;
       }
-      request.body.on('error', (error) => req.destroy(error));
+      request.body.on('error', (error) => req.destroy(new HttpBodyError(error)));
       request.body.pipe(req);
     });
   }

@@ -1,11 +1,12 @@
 import { runSecrets } from '../shared/secretText.js';
 import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
 import type { RegistrySettings } from '../model/inventory.js';
 import { InterruptedError, RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
 import {
   HttpAbortedError,
+  HttpBodyError,
   HttpStalledError,
   HttpTimeoutError,
   HttpTooLargeError,
@@ -158,7 +159,14 @@ class HttpRegistryClient implements ClosableRegistryClient {
     }
     if (res.status !== 200) throw this.httpError(await readAll(res), 'GET', url);
     const length = Number(headerOf(res, 'content-length'));
-    return { size: Number.isSafeInteger(length) ? length : undefined, stream: res.body };
+    // The body's own errors (a drop, a drip, Ctrl-C) are told in this registry's terms, whoever reads the stream.
+    const stream = new PassThrough();
+    // A reader that already gave up (its upload failed first) has stopped listening; a late error must not end the process.
+    stream.on('error', () => undefined);
+    stream.on('close', () => res.body.destroy());
+    res.body.on('error', (error) => stream.destroy(this.connectionError(error, 'GET', url)));
+    res.body.pipe(stream);
+    return { size: Number.isSafeInteger(length) ? length : undefined, stream };
   }
 
   uploadBlob(repository: string, digest: string, size: number, content: Readable, options: { chunkSize?: number } = {}): Promise<void> {
@@ -213,8 +221,8 @@ class HttpRegistryClient implements ClosableRegistryClient {
       // A streamed body cannot be sent twice, so only bodiless reads are retried.
       return await withReadRetries(body === undefined ? method : 'PUT', this.signal, attempt, (res) => void res.body.resume());
     } catch (error) {
-      // A body that failed its own check (a digest mismatch) is not a connection problem.
-      if (error instanceof Error && (error as { code?: unknown }).code === 'digest-mismatch') throw error;
+      // A body that failed (a digest mismatch, the registry it is copied from) is not this registry's connection problem.
+      if (error instanceof HttpBodyError) throw error.cause;
       throw this.connectionError(error, method, url);
     }
   }
@@ -321,6 +329,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     }
     if (code === 'ECONNREFUSED')
       return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: connection refused`, 'connection-refused');
+    if (code === 'ECONNRESET' || code === 'EPIPE') return new UnreachableError(`${where} dropped the connection during ${method} ${path}`, 'connection-lost');
     if (TLS_CODES.test(code)) {
       return new UnreachableError(`${where} at ${redactUrl(this.settings.url)} failed the TLS check (${code}); is registry_ca its CA?`, 'tls-error');
     }

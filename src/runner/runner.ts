@@ -81,7 +81,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
     }
     for (const [batchIndex, batch] of batchList.entries()) {
-      if (batchIndex > 0 && play.pause) await pause(parseDuration(play.pause) ?? 0, options.signal);
+      // A check run changes nothing that needs time to settle, so it does not wait between batches.
+      if (batchIndex > 0 && play.pause && !options.check) await pause(parseDuration(play.pause) ?? 0, options.signal);
       if (options.signal.aborted) break;
       emit({ type: 'batch-start', playIndex, batchIndex, batchCount: batchList.length, hosts: batch });
       const outcomes = await mapLimit(batch, options.forks, (host) =>

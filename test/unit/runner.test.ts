@@ -293,6 +293,19 @@ describe('runPlaybook', () => {
     expect(applied).toEqual(['web2:pull']);
     expect(report.plays[0]!.stopped).toBe('interrupted');
   });
+  it('does not pause between batches in check mode', async () => {
+    const started = Date.now();
+    const report = await runPlaybook(
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web', serial: [1], pause: '1h', steps: steps('pull') })] },
+      inv,
+      { check: true, extraVars: {}, forks: 1, signal: new AbortController().signal },
+      { handlers: handlers(() => 'change', []), connectionsOf: noConnections, emit: () => undefined },
+    );
+    // Three batches with an hour's pause between them: only a run that does not wait ends within the test's timeout.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Object.keys(report.plays[0]!.hosts).sort()).toEqual(['web2', 'web3', 'web4']);
+  });
+
   it('after an interruption, still runs start on a host whose containers stop parked, and nothing else', async () => {
     const interrupt = new AbortController();
     const applied: string[] = [];

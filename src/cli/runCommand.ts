@@ -17,6 +17,7 @@ import { runSecrets } from '../shared/secretText.js';
 import { visibleControlsDeep } from '../shared/terminalText.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
+import { unreadableFiles } from '../load/variables.js';
 import type { Output } from './output.js';
 
 export interface RunFlags {
@@ -52,6 +53,16 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     output.err(
       `freshen: warning: the Docker engines of ${plainText.join(', ')} are reached over tcp:// without TLS (tls: false): plain text, registry credentials included.`,
     );
+  }
+
+  // Keys, certificates and CAs of the run's hosts must be readable before anything runs, not found missing halfway through.
+  const unreadable = hostsOfRun(playbook, inventory, flags.limit).flatMap((name) =>
+    unreadableFiles(inventory.hosts.get(name)?.vars ?? {}).map((problem) => `host ${name}: ${problem.message}`),
+  );
+  if (unreadable.length > 0) {
+    for (const line of unreadable) output.err(`freshen: ${line}`);
+    output.err('freshen: nothing was run.');
+    return EXIT.invalidInput;
   }
 
   // Checked before anything runs: a report that cannot be written must not surface only after the run changed hosts.

@@ -1,5 +1,5 @@
 import { runSecrets } from '../shared/secretText.js';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
 import { resolveInputPath } from './paths.js';
 import type { Locator, NodePath } from './yamlSource.js';
@@ -13,7 +13,7 @@ export interface VariablesContext {
 }
 
 /** Variables that hold file paths, as paths into the variables. */
-const PATH_VARIABLES: ReadonlyArray<readonly string[]> = [
+export const PATH_VARIABLES: ReadonlyArray<readonly string[]> = [
   ['docker', 'tls', 'ca'],
   ['docker', 'tls', 'cert'],
   ['docker', 'tls', 'key'],
@@ -46,6 +46,39 @@ export function normalizeVariables(vars: unknown, path: NodePath, context: Varia
   const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
   diagnostics.push(...plainTcpDiagnostics(copy, path, context));
   return { vars: copy, diagnostics };
+}
+
+/** A file a variable names that cannot be read: which variable, and why, in words. */
+export interface UnreadableFile {
+  keys: readonly string[];
+  message: string;
+}
+
+/**
+ * The key, certificate, CA and known_hosts files `vars` names (absolute paths) that do not exist or cannot be read. `freshen run`
+ * refuses these for its hosts before anything runs; `validate` does not look, since an inventory is often checked on a machine
+ * that does not hold its keys.
+ */
+export function unreadableFiles(vars: Record<string, unknown>): UnreadableFile[] {
+  const problems: UnreadableFile[] = [];
+  for (const keys of PATH_VARIABLES) {
+    const value = keys.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), vars);
+    if (typeof value !== 'string' || value === '') continue;
+    const why = fileProblem(value);
+    if (why !== undefined) problems.push({ keys, message: `Cannot read ${keys.join('.')} ${value}: ${why}` });
+  }
+  return problems;
+}
+
+function fileProblem(file: string): string | undefined {
+  try {
+    if (statSync(file).isDirectory()) return 'it is a directory';
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
+  }
 }
 
 /** True when a `docker` endpoint is `tcp://` with no TLS files and no explicit `tls: false`. */

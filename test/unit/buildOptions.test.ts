@@ -33,7 +33,7 @@ describe('discoverOptions', () => {
         includeUnpublished: false,
         buildArgs: {},
         maxAgeMs: 30 * 86_400_000,
-        probe: { network: 'host', timeoutMs: 120_000, refresh: true, commands: {} },
+        probe: { network: 'host', timeoutMs: 120_000, refresh: true, commands: {}, byLabel: {} },
       },
     },
     {
@@ -47,7 +47,7 @@ describe('discoverOptions', () => {
         includeUnpublished: false,
         buildArgs: {},
         maxAgeMs: 9 * 86_400_000,
-        probe: { network: 'none', timeoutMs: 30_000, refresh: false, commands: { '*': 'cat /outdated' } },
+        probe: { network: 'none', timeoutMs: 30_000, refresh: false, commands: { '*': 'cat /outdated' }, byLabel: {} },
       },
     },
     {
@@ -57,8 +57,8 @@ describe('discoverOptions', () => {
       parsed: { root: 'i', tag: 'prod', force: false, includeUnpublished: false, buildArgs: {} },
     },
     {
-      name: 'probe commands per repository',
-      options: { root: 'i', probe: { update: false, command: { 'team/api': 'x' } } },
+      name: 'probe commands per repository, and probes an image label may pick',
+      options: { root: 'i', probe: { update: false, command: { 'team/api': 'x' }, by_label: { pip: 'pip list --outdated' } } },
       vars: {},
       parsed: {
         root: 'i',
@@ -66,7 +66,7 @@ describe('discoverOptions', () => {
         force: false,
         includeUnpublished: false,
         buildArgs: {},
-        probe: { network: 'host', timeoutMs: 120_000, refresh: false, commands: { 'team/api': 'x' } },
+        probe: { network: 'host', timeoutMs: 120_000, refresh: false, commands: { 'team/api': 'x' }, byLabel: { pip: 'pip list --outdated' } },
       },
     },
   ])('$name', ({ options, vars, parsed }) => {

@@ -97,6 +97,22 @@ describe('freshen CLI', () => {
     expect(r.stdout).toMatch(/unreachable: \[web1\] stop/);
   });
 
+  it('run refuses, before anything runs, a host of the run whose TLS or SSH files cannot be read (exit 5); other hosts do not matter', async () => {
+    const withFiles = inventory.replace(
+      'web1: { docker: { host: "unix:///tmp/none.sock" } }',
+      'web1: { docker: { host: "tcp://127.0.0.1:1", tls: { ca: ca.pem, cert: missing-cert.pem, key: ca.pem } } }\n        web2: { docker: { host: "ssh://u@127.0.0.1", identity_file: /nonexistent/key } }',
+    );
+    const dir = files({ 'inv.yml': withFiles, 'ca.pem': 'x', 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`freshen: host web1: Cannot read docker.tls.cert ${join(dir, 'missing-cert.pem')}: it does not exist`);
+    expect(r.stderr).toContain('freshen: host web2: Cannot read docker.identity_file /nonexistent/key: it does not exist');
+    expect(r.stderr).toContain('nothing was run');
+    expect(r.stdout).not.toContain('PLAY');
+    const limited = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--limit', 'web1', '--check');
+    expect(limited.stderr).not.toContain('host web2');
+  });
+
   it('inventory --list shows merged variables with secrets redacted', async () => {
     const dir = files({ 'inv.yml': inventory });
     const r = await freshen('inventory', '-i', join(dir, 'inv.yml'), '--list');

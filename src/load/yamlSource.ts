@@ -125,7 +125,7 @@ export function parseYaml(file: string, text: string): { source: YamlSource; dat
     diagnostics.push(source.diagnosticAtOffset(warning.pos[0], warning.pos[1], `YAML: ${warning.message}`, 'warning'));
   }
   diagnostics.push(...unknownAliases(source));
-  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...badMergeKeys(source), ...aliasExpansion(source));
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...badMergeKeys(source), ...collectionKeys(source), ...aliasExpansion(source));
   // Duplicate keys are errors too, but the document is still readable, so later checks can report more at once.
   const usable = !diagnostics.some((d) => d.severity === 'error');
   diagnostics.push(...duplicateKeys(source));
@@ -230,6 +230,21 @@ function badMergeKeys(source: YamlSource): Diagnostic[] {
         diagnostics.push(
           source.diagnosticAtOffset(range[0], range[1], 'A merge key (<<) takes a map, an alias of a map, or a list of them, such as <<: *defaults'),
         );
+      }
+    },
+  });
+  return diagnostics;
+}
+
+/** `? [a, b]: x` or `{a: 1}: x`: a key that is a list or a map, which no variable or option name can be. */
+function collectionKeys(source: YamlSource): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  visit(source.doc, {
+    Pair(_key, pair) {
+      const key = pair.key as Node | null;
+      const range = (key as { range?: [number, number, number] } | null)?.range;
+      if ((isMap(key) || isSeq(key)) && range) {
+        diagnostics.push(source.diagnosticAtOffset(range[0], range[1], 'A key must be a name, not a list or a map'));
       }
     },
   });

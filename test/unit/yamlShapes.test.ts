@@ -52,6 +52,12 @@ describe('YAML shapes real inventories use, and ones that attack', () => {
       text: 'all:\n  vars:\n    <<: [a, b]\n  hosts: { h: {} }\n',
       diagnostic: 'inventory.yml:3:9: error: A merge key (<<) takes a map, an alias of a map, or a list of them, such as <<: *defaults',
     },
+    {
+      // Found by the fuzz test: yaml turned the key into text and printed a process warning past freshen's output.
+      name: 'a key that is a list',
+      text: 'all:\n  hosts:\n    ? [a, b]\n    : {}\n',
+      diagnostic: 'inventory.yml:3:7: error: A key must be a name, not a list or a map',
+    },
   ])('$name: a positioned diagnostic, no value', async ({ text, diagnostic }) => {
     const result = await load(text);
     expect(result.hosts).toBeUndefined();

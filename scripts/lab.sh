@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The freshen lab: everything freshen needs, on 127.0.0.1 under ${FRESHEN_LAB_DIR:-/tmp/freshen-lab}.
-#   four isolated dockerds (build1 web1 web2 web3), a registry on 127.0.0.1:5055, an sshd on 127.0.0.1:2222,
+#   four isolated dockerds (build1 web1 web2 web3), a current engine (docker.io from Debian unstable, in a chroot),
+#   a registry on 127.0.0.1:5055, an sshd on 127.0.0.1:2222,
 #   the upstream OS image, the seeded lab/* images, containers on web1..web3, and inventories/lab.yml.
 # Used by the demo, the integration tests (vitest globalSetup) and CI. Safe to run twice; `up` calls serialize.
 set -euo pipefail
@@ -15,6 +16,7 @@ source "$HERE/lab/sshd.sh"
 source "$HERE/lab/content.sh"
 source "$HERE/lab/inventory.sh"
 source "$HERE/lab/debian.sh"
+source "$HERE/lab/current.sh"
 
 usage() {
   cat <<'USAGE'
@@ -61,9 +63,11 @@ cmd_up() {
   with_lock lab
   mkdir -p "$LAB/tmp" "$LAB/shared"
   for h in "${LAB_HOSTS[@]}"; do start_dockerd "$h"; done
+  current_start
   (with_lock registry && registry_start)
   sshd_start
   for h in "${LAB_HOSTS[@]}"; do wait_dockerd "$h"; done
+  current_wait
   write_inventory
   has_manifest upstream/os stable || publish_upstream 1 >/dev/null
   local seeded=1
@@ -83,6 +87,8 @@ cmd_status() {
     if dockerd_answers "$h"; then printf '%-16s up    unix://%s\n' "dockerd $h" "$(host_socket "$h")"
     else printf '%-16s DOWN  unix://%s\n' "dockerd $h" "$(host_socket "$h")"; down=1; fi
   done
+  if current_answers; then printf '%-16s up    unix://%s\n' "current engine" "$CURRENT_SOCKET"
+  else printf '%-16s DOWN  unix://%s\n' "current engine" "$CURRENT_SOCKET"; down=1; fi
   if registry_answers; then printf '%-16s up    http://%s/v2/\n' registry "$REGISTRY_ADDR"
   else printf '%-16s DOWN  http://%s/v2/\n' registry "$REGISTRY_ADDR"; down=1; fi
   if [[ -f $SSH_KEY ]] && sshd_answers 2>/dev/null; then printf '%-16s up    root@127.0.0.1:%s\n' sshd "$SSH_PORT"
@@ -95,6 +101,7 @@ cmd_down() {
   require_root down
   with_lock lab
   for h in "${LAB_HOSTS[@]}"; do stop_dockerd "$h" & done
+  current_stop &
   wait
   (with_lock registry && registry_stop)
   sshd_stop
@@ -112,7 +119,11 @@ unmount_leftovers() {
 cmd_reset() {
   cmd_down
   unmount_leftovers
-  rm -rf "$LAB"
+  # The current engine's chroot binds /dev, /proc and /sys: never delete through a mount that survived.
+  if awk -v lab="$LAB/" 'index($2, lab) == 1 { found = 1 } END { exit !found }' /proc/self/mounts; then
+    die "mounts under $LAB are still in place; not deleting it"
+  fi
+  rm -rf --one-file-system "$LAB"
   log "removed $LAB"
 }
 

@@ -2,13 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import Docker from 'dockerode';
 import type { DockerEndpoint } from '../model/inventory.js';
+import { negotiateApiVersion, type EngineVersionInfo } from './engineApi.js';
 import { UnreachableError, errorMessage, isConnectionError } from './errors.js';
 import { connectSsh, type Ssh2Session } from './ssh.js';
 import { expandHome } from './sshOptions.js';
 import { UnixSocketOverSshAgent } from './sshSocketAgent.js';
-
-/** Docker Engine 20.10 speaks API 1.41; pinning it keeps request and response shapes the same on newer engines. */
-export const DOCKER_API_VERSION = 'v1.41';
 
 export const DEFAULT_REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -47,8 +45,14 @@ const hasTls = (endpoint: DockerEndpoint): boolean =>
 /** What dockerode keeps per client so that `closeDocker` can release it. */
 const closers = new WeakMap<Docker, () => Promise<void>>();
 
+/** The Engine API version each connected client negotiated, e.g. `1.41`. */
+const negotiated = new WeakMap<Docker, string>();
+
+/** The Engine API version `docker` speaks with its engine (negotiated by `connectDocker`). */
+export const engineApiVersion = (docker: Docker): string | undefined => negotiated.get(docker);
+
 /**
- * Connects to a host's Docker Engine and checks it answers a ping. `ssh://` reaches the engine's unix socket (`endpoint.socket`,
+ * Connects to a host's Docker Engine, checks it answers a ping and negotiates the Engine API version (`engineApi.ts`). `ssh://` reaches the engine's unix socket (`endpoint.socket`,
  * default /var/run/docker.sock) through SSH channels, with the same strict host key checking as `connectSsh`.
  * Anything that prevents talking to the engine throws `UnreachableError`. Release the client with `closeDocker`.
  */
@@ -62,6 +66,17 @@ export async function connectDocker(endpoint: DockerEndpoint, options: { pingTim
   } catch (error) {
     await close();
     throw pingError(error, endpoint);
+  }
+  try {
+    // Unversioned, as every engine answers it; every later request carries the version chosen here.
+    const versionOf = docker.version.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<EngineVersionInfo>;
+    const outcome = negotiateApiVersion(await versionOf({ abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 15_000) }));
+    if ('problem' in outcome) throw new UnreachableError(`${engineName(endpoint)} cannot be used: ${outcome.problem}`, 'api-mismatch');
+    (docker as unknown as { modem: { version?: string } }).modem.version = `v${outcome.version}`;
+    negotiated.set(docker, outcome.version);
+  } catch (error) {
+    await close();
+    throw error instanceof UnreachableError ? error : pingError(error, endpoint);
   }
   closers.set(docker, close);
   return docker;
@@ -90,7 +105,7 @@ const NO_DEFAULTS = {
 async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
   switch (address.kind) {
     case 'unix':
-      return { docker: new Docker({ ...NO_DEFAULTS, socketPath: address.socketPath, version: DOCKER_API_VERSION }), close: async () => {} };
+      return { docker: new Docker({ ...NO_DEFAULTS, socketPath: address.socketPath }), close: async () => {} };
     case 'tcp': {
       // The loader refuses this already; a value that reached here another way (a test, a library user) is refused too.
       if (!hasTls(endpoint) && endpoint.tls !== false) {
@@ -103,7 +118,6 @@ async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): P
         port: address.port,
         protocol: tls === undefined ? 'http' : 'https',
         ...tls,
-        version: DOCKER_API_VERSION,
       });
       return { docker, close: async () => {} };
     }
@@ -148,7 +162,7 @@ async function sshDockerClient(
   await current;
   const agent = new UnixSocketOverSshAgent(session, endpoint.socket ?? DEFAULT_REMOTE_DOCKER_SOCKET);
   // The host name only fills the HTTP Host header: every connection comes from the agent.
-  const docker = new Docker({ ...NO_DEFAULTS, host: 'docker', protocol: 'http', agent, version: DOCKER_API_VERSION } as Docker.DockerOptions);
+  const docker = new Docker({ ...NO_DEFAULTS, host: 'docker', protocol: 'http', agent } as Docker.DockerOptions);
   const close = async (): Promise<void> => {
     closed = true;
     agent.destroy();
@@ -158,8 +172,11 @@ async function sshDockerClient(
   return { docker, close };
 }
 
+const engineName = (endpoint: DockerEndpoint): string =>
+  `Docker Engine at ${redactAddress(endpoint.host)}${endpoint.socket !== undefined ? ` (socket ${endpoint.socket})` : ''}`;
+
 function pingError(error: unknown, endpoint: DockerEndpoint): UnreachableError {
-  const where = `Docker Engine at ${redactAddress(endpoint.host)}${endpoint.socket !== undefined ? ` (socket ${endpoint.socket})` : ''}`;
+  const where = engineName(endpoint);
   if (error instanceof UnreachableError) {
     return error.code === 'socket-unreachable' ? new UnreachableError(`${where} could not be reached: ${error.message}`, error.code) : error;
   }

@@ -44,6 +44,7 @@ export const UNREACHABLE_CODES = {
   'host-key-unknown': 'the SSH host key is not in known_hosts',
   'host-key-mismatch': 'the SSH host key differs from the one in known_hosts',
   'host-key-revoked': 'the SSH host key is marked @revoked',
+  'api-mismatch': 'the Docker Engine and freshen share no Engine API version',
 } as const;
 
 export type FailureCode = keyof typeof FAILURE_CODES;

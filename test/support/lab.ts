@@ -69,6 +69,9 @@ export function labContainers(host: LabHost): LabContainer[] {
 }
 
 /** The unix socket of a lab host's dockerd. */
+/** The lab's current Docker Engine (docker.io from Debian unstable, in a chroot; refuses API < 1.44 as Engine 29 does). */
+export const CURRENT_ENGINE_SOCKET = join(LAB_DIR, 'current/root/run/lab/docker.sock');
+
 export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host, 'docker.sock');
 
 /** A Docker client for a lab host's engine, over its local socket. */

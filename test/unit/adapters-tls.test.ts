@@ -61,7 +61,8 @@ beforeAll(async () => {
       // The Docker side insists on a client certificate from our CA, as dockerd --tlsverify does.
       if (!socket.authorized) return res.writeHead(403).end('client certificate required');
       clientNames.push(String(socket.getPeerCertificate().subject.CN));
-      if (req.url === '/v1.41/_ping') return res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+      if (req.url === '/_ping') return res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+      if (req.url === '/version') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ApiVersion":"1.41","MinAPIVersion":"1.12"}');
       res.writeHead(404).end();
     },
   );

@@ -1,4 +1,5 @@
 import { runSecrets } from '../shared/secretText.js';
+import { cachedDockerCredential } from './dockerCredentials.js';
 import { readFileSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
@@ -66,6 +67,10 @@ class HttpRegistryClient implements ClosableRegistryClient {
   readonly name: string;
   /** Set once the registry asked for Basic auth, so later requests send it straight away. */
   private usesBasic = false;
+  /** The inventory's credentials, else Docker's (looked up only when the registry first asks for credentials). */
+  private auth: RegistrySettings['auth'];
+  private authSource = 'registry_auth';
+  private dockerLookedUp = false;
   private readonly tokens = new TokenCache();
 
   constructor(
@@ -75,6 +80,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     private readonly signal?: AbortSignal,
   ) {
     this.name = settings.name;
+    this.auth = settings.auth;
   }
 
   async ping(): Promise<void> {
@@ -280,13 +286,13 @@ class HttpRegistryClient implements ClosableRegistryClient {
   private authorization(key: string): Record<string, string> {
     const token = this.tokens.get(key);
     if (token !== undefined) return { Authorization: `Bearer ${token}` };
-    const auth = this.settings.auth;
+    const auth = this.auth;
     return this.usesBasic && auth !== undefined ? { Authorization: basicAuthorization(auth.username, auth.password) } : {};
   }
 
   /** True when the challenge could be answered and the request is worth repeating. */
   private async answerChallenge(challenge: AuthChallenge | undefined, key: string): Promise<boolean> {
-    const auth = this.settings.auth;
+    const auth = await this.credentials();
     if (challenge?.scheme === 'basic') {
       if (auth === undefined || this.usesBasic) return false;
       this.usesBasic = true;
@@ -305,6 +311,18 @@ class HttpRegistryClient implements ClosableRegistryClient {
     runSecrets.add(token);
     this.tokens.set(key, token, answer.expires_in);
     return true;
+  }
+
+  /** The credentials to answer a challenge with; Docker's config is read the first time a registry without registry_auth asks. */
+  private async credentials(): Promise<RegistrySettings['auth']> {
+    if (this.auth !== undefined || this.dockerLookedUp) return this.auth;
+    this.dockerLookedUp = true;
+    const found = await cachedDockerCredential(this.name);
+    if (found !== undefined) {
+      this.auth = { username: found.username, password: found.password };
+      this.authSource = found.source;
+    }
+    return this.auth;
   }
 
   private async send(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<HttpResponse> {
@@ -343,7 +361,9 @@ class HttpRegistryClient implements ClosableRegistryClient {
     let detail = registryErrorDetail(res.body);
     if (res.status === 401) {
       detail =
-        this.settings.auth !== undefined ? `the credentials of user ${this.settings.auth.username} were refused` : 'it needs credentials (set registry_auth)';
+        this.auth !== undefined
+          ? `the credentials of user ${this.auth.username} (from ${this.authSource}) were refused`
+          : 'it needs credentials (set registry_auth, or log in with docker login)';
     } else if (res.status === 405 && method === 'DELETE') {
       detail = 'deleting is disabled on this registry (storage.delete.enabled)';
     } else if (res.status === 429) {

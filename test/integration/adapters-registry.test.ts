@@ -159,13 +159,15 @@ describe('a registry with htpasswd (Basic) authentication', () => {
     registry.close();
     expect(error).toBeInstanceOf(RegistryError);
     expect(error?.status).toBe(401);
-    expect(error?.message).toBe(`registry ${name} answered 401 Unauthorized to GET /v2/: the credentials of user t-adapters were refused`);
+    expect(error?.message).toBe(`registry ${name} answered 401 Unauthorized to GET /v2/: the credentials of user t-adapters (from registry_auth) were refused`);
     expect(error?.message).not.toContain('not-the-password');
   });
 
   it('is refused without credentials', async () => {
     const registry = createRegistryClient({ name, url: `http://${name}` });
-    await expect(registry.ping()).rejects.toThrow(`registry ${name} answered 401 Unauthorized to GET /v2/: it needs credentials (set registry_auth)`);
+    await expect(registry.ping()).rejects.toThrow(
+      `registry ${name} answered 401 Unauthorized to GET /v2/: it needs credentials (set registry_auth, or log in with docker login)`,
+    );
     registry.close();
   });
 });

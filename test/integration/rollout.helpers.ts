@@ -87,13 +87,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI to the end; `lockDir` keeps these runs' host locks apart from other test files' runs. */
-export function freshen(args: string[], lockDir: string): Promise<CliResult> {
+/** Runs the built CLI to the end; `lockDir` keeps these runs' host locks apart from other test files' runs; `env` is added. */
+export function freshen(args: string[], lockDir: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       'node',
       [FRESHEN, ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, FRESHEN_LOCK_DIR: lockDir }, maxBuffer: 16 << 20 },
+      { cwd: REPO_ROOT, env: { ...process.env, FRESHEN_LOCK_DIR: lockDir, ...env }, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
       },

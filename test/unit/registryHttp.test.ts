@@ -93,10 +93,12 @@ describe('registry authentication', () => {
     expect(seen).toEqual([undefined, good, undefined, good, good]);
 
     const error = await rejection(client(name, { auth: { username: 'alice', password: 'wrong-pw' } }).ping());
-    expect(error.message).toBe(`registry ${name} answered 401 Unauthorized to GET /v2/: the credentials of user alice were refused`);
+    expect(error.message).toBe(`registry ${name} answered 401 Unauthorized to GET /v2/: the credentials of user alice (from registry_auth) were refused`);
     expect(error.message).not.toContain('wrong-pw');
     const anonymous = await rejection(client(name).ping());
-    expect(anonymous.message).toBe(`registry ${name} answered 401 Unauthorized to GET /v2/: it needs credentials (set registry_auth)`);
+    expect(anonymous.message).toBe(
+      `registry ${name} answered 401 Unauthorized to GET /v2/: it needs credentials (set registry_auth, or log in with docker login)`,
+    );
   });
 });
 

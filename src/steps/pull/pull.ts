@@ -4,6 +4,7 @@ import { parseImageRef, shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
 import { changed, failed, type ImageDiff } from '../../model/results.js';
 import { registryAuth } from '../../adapters/engineImages.js';
+import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
@@ -96,7 +97,7 @@ export const pullStep: StepHandler<PullPlan> = {
     for (const item of plan.items) {
       ctx.progress(`pulling ${item.ref}`);
       try {
-        const digest = await engine.pullImage(item.ref, registryAuth(plan.registry), ctx.signal);
+        const digest = await engine.pullImage(item.ref, registryAuth(await withDockerCredentials(plan.registry)), ctx.signal);
         const local = await engine.localImage(item.ref);
         ctx.facts.pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
         actions.push(`Pulled ${item.ref}@${digest ?? item.remoteDigest ?? local?.Id} (was ${item.was ?? 'not present'})`);

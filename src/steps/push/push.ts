@@ -3,6 +3,7 @@ import { parseImageRef } from '../../model/imageRef.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, type StepResult } from '../../model/results.js';
 import { registryAuth } from '../../adapters/engineImages.js';
+import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { shownDigest } from '../../images/imageSentences.js';
 import type { StepContext, StepHandler } from '../types.js';
 
@@ -52,7 +53,7 @@ export const pushStep: StepHandler<PushPlan> = {
   async apply(ctx, plan): Promise<StepResult> {
     const engine = await ctx.connections.engine();
     const registry = ctx.connections.registry();
-    const auth = registryAuth(registrySettings(ctx.vars));
+    const auth = registryAuth(await withDockerCredentials(registrySettings(ctx.vars)));
     const actions: string[] = [];
     const failures: string[] = [];
     for (const push of plan.pushes) {

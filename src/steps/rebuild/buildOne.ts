@@ -7,6 +7,7 @@ import { packBuildContext, readBuildContext } from '../../images/contextFiles.js
 import { chooseDatestampTag } from './datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.js';
+import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { failureTail } from '../../adapters/engineOutput.js';
 import { treeDependencies } from '../../images/graph.js';
 import { contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
@@ -56,7 +57,8 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const dockerfilePath = join(job.dir, 'Dockerfile');
   const parsed = parseDockerfile(await readFile(dockerfilePath, 'utf8'), job.buildArgs);
   if (!parsed.ok) return { ok: false, reason: `${dockerfilePath}: ${parsed.error}` };
-  const auth = registryAuth(env.settings);
+  const settings = await withDockerCredentials(env.settings);
+  const auth = registryAuth(settings);
 
   const baseIds: Record<string, string> = {};
   for (const base of parsed.value.bases) {
@@ -81,7 +83,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     finalBase: parsed.value.finalBase,
     created,
   });
-  const registryConfig = buildRegistryConfig(env.settings);
+  const registryConfig = buildRegistryConfig(settings);
   const outcome = await env.engine.buildImage(
     packBuildContext(context),
     {

@@ -43,8 +43,11 @@ export interface StreamResponse {
 }
 
 export interface TransportOptions {
-  /** A private CA trusted for this transport's peer alone (`registry_ca`). */
-  ca?: Buffer;
+  /** The CAs trusted for this transport's peer (`registry_tls.ca`, certs.d), instead of Node's defaults. */
+  ca?: Buffer | Array<string | Buffer>;
+  /** A client certificate and its key, for a peer that asks for one (mutual TLS). */
+  cert?: Buffer;
+  key?: Buffer;
   /** Aborting it destroys every request in flight and refuses new ones (Ctrl-C). */
   signal?: AbortSignal;
   /** The largest answer `send` reads into memory; a bigger one is cut off. Default `MAX_BODY_BYTES`. */
@@ -97,8 +100,8 @@ export class HttpTransport {
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: TransportOptions = {}) {
-    const { ca } = options;
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ...(ca !== undefined ? { ca } : {}) });
+    const { ca, cert, key } = options;
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) });
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     options.signal?.addEventListener('abort', this.abortAll, { once: true });
   }

@@ -1,6 +1,7 @@
 import { runSecrets } from '../shared/secretText.js';
 import { cachedDockerCredential } from './dockerCredentials.js';
-import { readFileSync } from 'node:fs';
+import { DEFAULT_CERTS_DIR, registryTlsFiles } from './registryTls.js';
+import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
 import type { RegistrySettings } from '../model/inventory.js';
@@ -51,16 +52,13 @@ const redactUrl = (url: string): string => url.replace(/^([a-z]+:\/\/)[^@/]*@/i,
 
 /** A client of the Docker Registry HTTP API v2 (distribution, OCI) with Basic and bearer-token authentication. */
 export function createRegistryClient(settings: RegistrySettings, options: RegistryClientOptions = {}): ClosableRegistryClient {
-  let ca: Buffer | undefined;
-  if (settings.ca !== undefined) {
-    try {
-      ca = readFileSync(settings.ca);
-    } catch (error) {
-      throw new Error(`could not read registry_ca ${settings.ca} for registry ${settings.name}: ${(error as { code?: string }).code ?? errorMessage(error)}`);
-    }
-  }
-  const transport = new HttpTransport({ ...(ca !== undefined ? { ca } : {}), ...(options.signal !== undefined ? { signal: options.signal } : {}) });
-  return new HttpRegistryClient(settings, transport, options.timeoutMs ?? 30_000, options.signal);
+  const tls = registryTlsFiles(settings);
+  const transport = new HttpTransport({
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  });
+  return new HttpRegistryClient(settings, transport, options.timeoutMs ?? 30_000, options.signal, tls.cert !== undefined);
 }
 
 class HttpRegistryClient implements ClosableRegistryClient {
@@ -78,6 +76,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     private readonly transport: HttpTransport,
     private readonly timeoutMs: number,
     private readonly signal?: AbortSignal,
+    private readonly hasClientCertificate = false,
   ) {
     this.name = settings.name;
     this.auth = settings.auth;
@@ -348,8 +347,17 @@ class HttpRegistryClient implements ClosableRegistryClient {
     if (code === 'ECONNREFUSED')
       return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: connection refused`, 'connection-refused');
     if (code === 'ECONNRESET' || code === 'EPIPE') return new UnreachableError(`${where} dropped the connection during ${method} ${path}`, 'connection-lost');
+    if (/CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_HANDSHAKE_FAILURE/.test(code)) {
+      const hint = this.hasClientCertificate
+        ? 'it refused the client certificate given'
+        : `it asks for a client certificate: give registry_tls {cert, key}, or put client.cert and client.key in ${join(this.settings.certsDir ?? DEFAULT_CERTS_DIR, this.name)}/`;
+      return new UnreachableError(`${where} at ${redactUrl(this.settings.url)} failed the TLS handshake (${code}): ${hint}`, 'tls-error');
+    }
     if (TLS_CODES.test(code)) {
-      return new UnreachableError(`${where} at ${redactUrl(this.settings.url)} failed the TLS check (${code}); is registry_ca its CA?`, 'tls-error');
+      return new UnreachableError(
+        `${where} at ${redactUrl(this.settings.url)} failed the TLS check (${code}); is registry_tls.ca (or registry_ca) its CA?`,
+        'tls-error',
+      );
     }
     if (isConnectionError(error)) return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: ${code}`, 'unreachable');
     return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: ${errorMessage(error)}`, 'unreachable');

@@ -22,6 +22,10 @@ export const PATH_VARIABLES: ReadonlyArray<readonly string[]> = [
   ['ssh', 'identity_file'],
   ['ssh', 'known_hosts'],
   ['registry_ca'],
+  ['registry_tls', 'ca'],
+  ['registry_tls', 'cert'],
+  ['registry_tls', 'key'],
+  ['registry_certs_dir'],
   ['registry_auth', 'password_file'],
 ];
 
@@ -45,6 +49,17 @@ export function normalizeVariables(vars: unknown, path: NodePath, context: Varia
   }
   const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
   diagnostics.push(...plainTcpDiagnostics(copy, path, context));
+  const tls = copy.registry_tls;
+  if (isRecord(tls) && (tls.cert === undefined) !== (tls.key === undefined)) {
+    const given = tls.cert !== undefined ? 'cert' : 'key';
+    diagnostics.push(
+      context.locator.diagnostic(
+        [...path, 'registry_tls', given],
+        `"registry_tls" has ${given} without ${given === 'cert' ? 'key' : 'cert'}; a client certificate needs both`,
+        { at: 'key' },
+      ),
+    );
+  }
   return { vars: copy, diagnostics };
 }
 
@@ -61,7 +76,8 @@ export interface UnreadableFile {
  */
 export function unreadableFiles(vars: Record<string, unknown>): UnreadableFile[] {
   const problems: UnreadableFile[] = [];
-  for (const keys of PATH_VARIABLES) {
+  for (const keys of PATH_VARIABLES.filter((k) => k[0] !== 'registry_certs_dir')) {
+    // (registry_certs_dir is a directory, and one that does not exist only means Docker has no files for the registry.)
     const value = keys.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), vars);
     if (typeof value !== 'string' || value === '') continue;
     const why = fileProblem(value);

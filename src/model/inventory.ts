@@ -50,7 +50,10 @@ export interface RegistrySettings {
   /** Base URL of the API; https unless the registry is on loopback. */
   url: string;
   auth?: { username: string; password: string };
-  ca?: string;
+  /** The registry's CA and client certificate (`registry_tls`, with `registry_ca` as the CA's older name). */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** Where Docker keeps per-registry TLS files (`registry_certs_dir`, default /etc/docker/certs.d). */
+  certsDir?: string;
 }
 
 /** How a registry host collects garbage: commands run over SSH, in order. */
@@ -76,19 +79,35 @@ export const rolloutTag = (vars: Record<string, unknown>): string => (typeof var
 
 const isLoopback = (name: string): boolean => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(name);
 
+/** `registry_tls` ({ca, cert, key}) and `registry_certs_dir`; `registry_ca` still names the CA when registry_tls does not. */
+function registryTls(vars: Record<string, unknown>): Pick<RegistrySettings, 'tls' | 'certsDir'> {
+  const given = (typeof vars.registry_tls === 'object' && vars.registry_tls !== null ? vars.registry_tls : {}) as Record<string, unknown>;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  const tls = { ca: text(given.ca) ?? text(vars.registry_ca), cert: text(given.cert), key: text(given.key) };
+  const defined = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as NonNullable<RegistrySettings['tls']>;
+  return {
+    ...(Object.keys(defined).length > 0 ? { tls: defined } : {}),
+    ...(text(vars.registry_certs_dir) !== undefined ? { certsDir: text(vars.registry_certs_dir) } : {}),
+  };
+}
+
 /**
  * Registry settings from merged variables: `registry` (name), `registry_url`, `registry_auth`
- * (`username` with `password`, `password_env` or `password_file`, resolved by the loader into `password`), `registry_ca`.
+ * (`username` with `password`, `password_env` or `password_file`, resolved by the loader into `password`), `registry_tls`
+ * (or `registry_ca`), `registry_certs_dir`.
  */
 export function registrySettings(vars: Record<string, unknown>): RegistrySettings | undefined {
   const name = vars.registry;
   if (typeof name !== 'string' || name === '') return undefined;
-  const url = typeof vars.registry_url === 'string' ? vars.registry_url : `${isLoopback(name) ? 'http' : 'https'}://${name}`;
+  const tls = registryTls(vars);
+  // A loopback registry speaks plain HTTP unless TLS files are given for it.
+  const scheme = isLoopback(name) && tls.tls === undefined ? 'http' : 'https';
+  const url = typeof vars.registry_url === 'string' ? vars.registry_url : `${scheme}://${name}`;
   const auth = vars.registry_auth as { username?: string; password?: string } | undefined;
   return {
     name,
     url: url.replace(/\/+$/, ''),
     auth: auth?.username !== undefined ? { username: auth.username, password: auth.password ?? '' } : undefined,
-    ca: typeof vars.registry_ca === 'string' ? vars.registry_ca : undefined,
+    ...tls,
   };
 }

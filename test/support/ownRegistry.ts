@@ -41,7 +41,19 @@ export const HTPASSWD_USER = {
   line: 't-adapters:$2y$05$zfXR6aRSKXPC7CD825hxHeMydLGrHr4PGV3.x6qt5f7yvbZTx65PC',
 };
 
-const script = (dir: string, addr: string, htpasswd: boolean): string => `#!/usr/bin/env bash
+/** TLS for a registry of the test's own: its certificate and key, and (for mutual TLS) the CA its clients' certificates need. */
+export interface OwnRegistryTls {
+  certificate: string;
+  key: string;
+  clientCa?: string;
+}
+
+const httpConfig = (addr: string, tls: OwnRegistryTls | undefined): string =>
+  tls === undefined
+    ? `http: { addr: ${addr} }`
+    : `http: { addr: ${addr}, tls: { certificate: ${tls.certificate}, key: ${tls.key}${tls.clientCa !== undefined ? `, clientcas: [${tls.clientCa}]` : ''} } }`;
+
+const script = (dir: string, addr: string, htpasswd: boolean, tls?: OwnRegistryTls): string => `#!/usr/bin/env bash
 set -euo pipefail
 DIR=${dir}
 ADDR=${addr}
@@ -54,11 +66,11 @@ storage:
   delete: { enabled: true }
   maintenance: { readonly: { enabled: $1 } }
   cache: { blobdescriptor: inmemory }
-http: { addr: $ADDR }
+${httpConfig('$ADDR', tls)}
 ${htpasswd ? 'auth: { htpasswd: { realm: own, path: $DIR/htpasswd } }' : ''}
 YAML
 }
-answers() { timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}" && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [[ $code == ${htpasswd ? 401 : 200} ]]' _ "$ADDR" 2>/dev/null; }
+answers() { ${tls !== undefined ? `timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}"' _ "$ADDR" 2>/dev/null` : `timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}" && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [[ $code == ${htpasswd ? 401 : 200} ]]' _ "$ADDR" 2>/dev/null`}; }
 pid() { [[ -s $DIR/pid ]] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null && cat "$DIR/pid"; }
 start() {
   # Not \`pid || setsid … &\`: that backgrounds a subshell which keeps the caller's stdout open for the registry's lifetime.
@@ -83,12 +95,12 @@ esac
 `;
 
 /** Starts a registry of the test's own on a free loopback port; with `htpasswd`, only HTPASSWD_USER gets in. */
-export async function startOwnRegistry(prefix: string, options: { htpasswd?: boolean } = {}): Promise<OwnRegistry> {
+export async function startOwnRegistry(prefix: string, options: { htpasswd?: boolean; tls?: OwnRegistryTls } = {}): Promise<OwnRegistry> {
   // Short and under /tmp: the lab sshd runs as root on this machine and reaches it.
   const dir = await mkdtemp(join('/tmp', `${prefix}-`));
   const name = `127.0.0.1:${await freePort()}`;
   const ctl = join(dir, 'ctl');
-  await writeFile(ctl, script(dir, name, options.htpasswd === true));
+  await writeFile(ctl, script(dir, name, options.htpasswd === true, options.tls));
   if (options.htpasswd) await writeFile(join(dir, 'htpasswd'), `${HTPASSWD_USER.line}\n`);
   await chmod(ctl, 0o755);
   const run = (...args: string[]): Promise<string> =>
@@ -104,7 +116,7 @@ export async function startOwnRegistry(prefix: string, options: { htpasswd?: boo
   };
   return {
     name,
-    url: `http://${name}`,
+    url: `${options.tls !== undefined ? 'https' : 'http'}://${name}`,
     dir,
     dataDir: join(dir, 'data'),
     config: join(dir, 'config.yml'),

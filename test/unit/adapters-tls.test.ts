@@ -1,48 +1,17 @@
 // TLS plumbing of the Docker (tcp:// with ca/cert/key) and registry (registry_ca) clients, against an HTTPS server on
 // 127.0.0.1 whose certificates openssl makes here: a private CA, a server certificate for 127.0.0.1, a client certificate.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDocker, connectDocker } from '../../src/adapters/docker.js';
 import { UnreachableError } from '../../src/adapters/errors.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
-
-const openssl = (dir: string, ...args: string[]) => promisify(execFile)('openssl', args, { cwd: dir });
-
-async function makeCertificates(dir: string): Promise<void> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(dir, 'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=t-adapters-ca', '-days', '2');
-  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  for (const [name, cn, ext] of [
-    ['server', '127.0.0.1', ['-extfile', 'server.ext']],
-    ['client', 't-adapters-client', []],
-  ] as const) {
-    await openssl(dir, 'req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    await openssl(
-      dir,
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      ...ext,
-    );
-  }
-}
+import { registryTlsFiles } from '../../src/adapters/registryTls.js';
+import { makeCertificates } from '../support/certificates.js';
 
 let dir: string;
 let server: Server;
@@ -99,7 +68,7 @@ describe('docker over tcp:// with TLS', () => {
 
 describe('registry over https with registry_ca', () => {
   it('trusts the private CA when told to', async () => {
-    const registry = createRegistryClient({ name: address, url: `https://${address}`, ca: join(dir, 'ca.pem') });
+    const registry = createRegistryClient({ name: address, url: `https://${address}`, tls: { ca: join(dir, 'ca.pem') } });
     await expect(registry.ping()).resolves.toBeUndefined();
     registry.close();
   });
@@ -110,12 +79,30 @@ describe('registry over https with registry_ca', () => {
     registry.close();
     expect(error).toBeInstanceOf(UnreachableError);
     expect(error?.code).toBe('tls-error');
-    expect(error?.message).toMatch(new RegExp(`^registry ${address} at https://${address} failed the TLS check \\([A-Z_]+\\); is registry_ca its CA\\?$`));
+    expect(error?.message).toMatch(
+      new RegExp(`^registry ${address} at https://${address} failed the TLS check \\([A-Z_]+\\); is registry_tls\\.ca \\(or registry_ca\\) its CA\\?$`),
+    );
   });
 
-  it('names a registry_ca it cannot read', () => {
-    expect(() => createRegistryClient({ name: address, url: `https://${address}`, ca: join(dir, 'missing.pem') })).toThrow(
-      `could not read registry_ca ${join(dir, 'missing.pem')} for registry ${address}: ENOENT`,
+  it('names a CA file it cannot read', () => {
+    expect(() => createRegistryClient({ name: address, url: `https://${address}`, tls: { ca: join(dir, 'missing.pem') } })).toThrow(
+      `could not read the registry CA ${join(dir, 'missing.pem')} for registry ${address}: ENOENT`,
     );
+  });
+
+  it("reads Docker's certs.d layout when the inventory names no files: *.crt as CAs, NAME.cert with NAME.key", async () => {
+    const certsDir = join(dir, 'certs.d');
+    await mkdir(join(certsDir, address), { recursive: true });
+    await copyFile(join(dir, 'ca.pem'), join(certsDir, address, 'ca.crt'));
+    await copyFile(join(dir, 'client.pem'), join(certsDir, address, 'client.cert'));
+    await copyFile(join(dir, 'client.key'), join(certsDir, address, 'client.key'));
+    const files = registryTlsFiles({ name: address, url: `https://${address}`, certsDir });
+    expect(files.from).toEqual([join(certsDir, address, 'ca.crt'), join(certsDir, address, 'client.cert')]);
+    expect(files.key?.equals(await readFile(join(dir, 'client.key')))).toBe(true);
+    const registry = createRegistryClient({ name: address, url: `https://${address}`, certsDir });
+    await expect(registry.ping()).resolves.toBeUndefined();
+    registry.close();
+    // Files the inventory names win over certs.d; another registry's directory is not read.
+    expect(registryTlsFiles({ name: '127.0.0.1:1', url: 'https://127.0.0.1:1', certsDir }).from).toEqual([]);
   });
 });

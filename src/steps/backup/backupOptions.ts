@@ -62,7 +62,9 @@ function endpoint(value: unknown, key: 'to' | 'from', baseDir: string, env: Node
     registry: value.registry,
     registry_url: value.url,
     registry_auth: auth,
-    registry_ca: typeof value.ca === 'string' ? resolve(baseDir, value.ca) : undefined,
+    registry_tls: Object.fromEntries(
+      (['ca', 'cert', 'key'] as const).filter((k) => typeof value[k] === 'string').map((k) => [k, resolve(baseDir, value[k] as string)]),
+    ),
   });
   return { kind: 'registry', settings: settings ?? fail(`${key}.registry must be host:port`, [key, 'registry']) };
 }

@@ -1,4 +1,5 @@
 import { runSecrets } from '../shared/secretText.js';
+import { visibleControls } from '../shared/terminalText.js';
 import { cachedDockerCredential } from './dockerCredentials.js';
 import { DEFAULT_CERTS_DIR, registryTlsFiles } from './registryTls.js';
 import { join } from 'node:path';
@@ -367,7 +368,11 @@ class HttpRegistryClient implements ClosableRegistryClient {
   private httpError(res: HttpResponse, method: string, url: string, who = `registry ${this.name}`): RegistryError {
     const path = new URL(url).pathname;
     let detail = registryErrorDetail(res.body);
-    if (res.status === 401) {
+    const challenge = res.status === 401 ? parseChallenge(headerOf(res, 'www-authenticate')) : undefined;
+    if (challenge?.params.error === 'insufficient_scope' && this.auth !== undefined) {
+      // The credentials were good (a token was issued), but the token service did not grant what the request needs.
+      detail = `user ${this.auth.username} was not granted ${visibleControls((challenge.params.scope ?? 'the access it needs').slice(0, 200))}`;
+    } else if (res.status === 401) {
       detail =
         this.auth !== undefined
           ? `the credentials of user ${this.auth.username} (from ${this.authSource}) were refused`

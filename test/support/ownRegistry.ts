@@ -53,7 +53,22 @@ const httpConfig = (addr: string, tls: OwnRegistryTls | undefined): string =>
     ? `http: { addr: ${addr} }`
     : `http: { addr: ${addr}, tls: { certificate: ${tls.certificate}, key: ${tls.key}${tls.clientCa !== undefined ? `, clientcas: [${tls.clientCa}]` : ''} } }`;
 
-const script = (dir: string, addr: string, htpasswd: boolean, tls?: OwnRegistryTls): string => `#!/usr/bin/env bash
+/** Token authentication (`auth.token`) in front of a registry of the test's own: see tokenServer.ts. */
+export interface OwnRegistryToken {
+  realm: string;
+  service: string;
+  issuer: string;
+  rootcertbundle: string;
+}
+
+const authConfig = (htpasswd: boolean, token: OwnRegistryToken | undefined): string =>
+  token !== undefined
+    ? `auth: { token: { realm: "${token.realm}", service: ${token.service}, issuer: ${token.issuer}, rootcertbundle: ${token.rootcertbundle} } }`
+    : htpasswd
+      ? 'auth: { htpasswd: { realm: own, path: $DIR/htpasswd } }'
+      : '';
+
+const script = (dir: string, addr: string, htpasswd: boolean, tls?: OwnRegistryTls, token?: OwnRegistryToken): string => `#!/usr/bin/env bash
 set -euo pipefail
 DIR=${dir}
 ADDR=${addr}
@@ -67,10 +82,10 @@ storage:
   maintenance: { readonly: { enabled: $1 } }
   cache: { blobdescriptor: inmemory }
 ${httpConfig('$ADDR', tls)}
-${htpasswd ? 'auth: { htpasswd: { realm: own, path: $DIR/htpasswd } }' : ''}
+${authConfig(htpasswd, token)}
 YAML
 }
-answers() { ${tls !== undefined ? `timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}"' _ "$ADDR" 2>/dev/null` : `timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}" && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [[ $code == ${htpasswd ? 401 : 200} ]]' _ "$ADDR" 2>/dev/null`}; }
+answers() { ${tls !== undefined ? `timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}"' _ "$ADDR" 2>/dev/null` : `timeout 2 bash -c 'exec 3<>"/dev/tcp/\${1%:*}/\${1#*:}" && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [[ $code == ${htpasswd || token !== undefined ? 401 : 200} ]]' _ "$ADDR" 2>/dev/null`}; }
 pid() { [[ -s $DIR/pid ]] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null && cat "$DIR/pid"; }
 start() {
   # Not \`pid || setsid … &\`: that backgrounds a subshell which keeps the caller's stdout open for the registry's lifetime.
@@ -95,12 +110,15 @@ esac
 `;
 
 /** Starts a registry of the test's own on a free loopback port; with `htpasswd`, only HTPASSWD_USER gets in. */
-export async function startOwnRegistry(prefix: string, options: { htpasswd?: boolean; tls?: OwnRegistryTls } = {}): Promise<OwnRegistry> {
+export async function startOwnRegistry(
+  prefix: string,
+  options: { htpasswd?: boolean; tls?: OwnRegistryTls; token?: OwnRegistryToken } = {},
+): Promise<OwnRegistry> {
   // Short and under /tmp: the lab sshd runs as root on this machine and reaches it.
   const dir = await mkdtemp(join('/tmp', `${prefix}-`));
   const name = `127.0.0.1:${await freePort()}`;
   const ctl = join(dir, 'ctl');
-  await writeFile(ctl, script(dir, name, options.htpasswd === true, options.tls));
+  await writeFile(ctl, script(dir, name, options.htpasswd === true, options.tls, options.token));
   if (options.htpasswd) await writeFile(join(dir, 'htpasswd'), `${HTPASSWD_USER.line}\n`);
   await chmod(ctl, 0o755);
   const run = (...args: string[]): Promise<string> =>

@@ -1,0 +1,103 @@
+// Token authentication against the real thing: docker-registry started with auth.token (realm, service, issuer,
+// rootcertbundle) in front of a token service of the suite's own that follows the token spec (tokenServer.ts). freshen's
+// whole read/write path goes through it: backup mirrors the lab's upstream/os into it (push scope), backs it up to a layout
+// (pull scope), and a user whose tokens grant pull only cannot push (the registry denies, exit 2). Passwords never show.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY } from '../support/lab.js';
+import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
+import { startTokenService, type TokenService } from '../support/tokenServer.js';
+import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
+
+const USERS = { ci: { password: 't-token-ci-pw', actions: ['pull', 'push', 'delete'] }, reader: { password: 't-token-reader-pw', actions: ['pull'] } };
+
+let dir: string;
+let tokens: TokenService;
+let registry: OwnRegistry;
+
+const inventory = (user: keyof typeof USERS, registryName: string) =>
+  writePlaybook(
+    dir,
+    `inventory-${user}-${registryName.replace(/\W/g, '')}.yml`,
+    [
+      'all:',
+      '  hosts:',
+      '    registry1:',
+      `      registry: "${registryName}"`,
+      `      registry_auth: { username: ${user}, password_env: T_TOKEN_PW }`,
+      '',
+    ].join('\n'),
+  );
+const run = (play: string, inv: string, json: string, user: keyof typeof USERS) =>
+  freshen(['run', play, '-i', inv, '--json', join(dir, json)], join(dir, 'locks'), { T_TOKEN_PW: USERS[user].password });
+const firstStep = async (json: string) => (await readReport(join(dir, json))).plays[0]!.hosts.registry1![0]!;
+
+beforeAll(async () => {
+  dir = await tempDir('t-token-');
+  tokens = await startTokenService(dir, USERS);
+  registry = await startOwnRegistry('t-token', {
+    token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootcertbundle: tokens.certificate },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await registry?.destroy();
+  await tokens?.close();
+});
+
+describe('a registry behind a token service', () => {
+  const mirrorInto = (name: string, user: keyof typeof USERS) =>
+    writePlaybook(
+      dir,
+      `mirror-${user}.yml`,
+      [
+        '- name: Mirror',
+        '  hosts: registry1',
+        '  steps:',
+        `    - backup: { to: { registry: "${name}", auth: { username: ${user}, password_env: T_TOKEN_PW } }, repositories: [upstream/os], tags: [stable] }`,
+        '',
+      ].join('\n'),
+    );
+
+  it('a user whose tokens grant pull only cannot push: the registry denies, exit 2', async () => {
+    const r = await run(await mirrorInto(registry.name, 'reader'), await inventory('reader', REGISTRY), 'reader.json', 'reader');
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect((await firstStep('reader.json')).reason).toMatch(
+      new RegExp(
+        `^registry ${registry.name} answered 401 Unauthorized to POST /v2/upstream/os/blobs/uploads/: user reader was not granted repository:upstream/os:pull,push$`,
+      ),
+    );
+    expect(tokens.requests.some((q) => q.user === 'reader' && /upstream\/os:[a-z,]*push/.test(q.scope) && !q.granted.includes('push'))).toBe(true);
+  });
+
+  it('backup mirrors into it with push tokens, and reads it back whole with pull tokens', async () => {
+    const mirror = await run(await mirrorInto(registry.name, 'ci'), await inventory('ci', REGISTRY), 'mirror.json', 'ci');
+    expect(mirror.code, mirror.stdout + mirror.stderr).toBe(0);
+    expect((await firstStep('mirror.json')).status).toBe('changed');
+    expect(tokens.requests.some((q) => q.user === 'ci' && q.granted.includes('upstream/os:pull,push'))).toBe(true);
+
+    const layout = await writePlaybook(dir, 'layout.yml', '- name: Back up\n  hosts: registry1\n  steps:\n    - backup: { to: { oci_layout: layout } }\n');
+    const back = await run(layout, await inventory('reader', registry.name), 'layout.json', 'reader');
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    const index = JSON.parse(await readFile(join(dir, 'layout/index.json'), 'utf8')) as { manifests: unknown[] };
+    expect(index.manifests.length).toBeGreaterThan(0);
+    for (const text of [mirror.stdout, mirror.stderr, back.stdout, back.stderr]) {
+      expect(text).not.toContain(USERS.ci.password);
+      expect(text).not.toContain(USERS.reader.password);
+    }
+  });
+
+  it('wrong credentials are refused by the token service, and the message names the user only', async () => {
+    const inv = await inventory('ci', registry.name);
+    const layout = await writePlaybook(
+      dir,
+      'layout-bad.yml',
+      '- name: Back up\n  hosts: registry1\n  steps:\n    - backup: { to: { oci_layout: layout-bad } }\n',
+    );
+    const r = await freshen(['run', layout, '-i', inv, '--json', join(dir, 'bad.json')], join(dir, 'locks'), { T_TOKEN_PW: 'not-the-password' });
+    expect(r.code).toBe(2);
+    expect((await firstStep('bad.json')).reason).toMatch(/token service of registry .* answered 401 Unauthorized to GET \/token/);
+    expect(r.stdout + r.stderr).not.toContain('not-the-password');
+  });
+});

@@ -109,7 +109,7 @@ const YAML_ERROR_MESSAGES: Record<string, string> = {
 /** Parses YAML, reporting syntax errors, unknown aliases and duplicate keys as diagnostics. `data` is set when the YAML is usable. */
 export function parseYaml(file: string, text: string): { source: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, logLevel: 'error' });
   const source = new YamlSource(file, text, doc, lineCounter);
   // Secrets are known before any diagnostic can quote them (a wrong-type password, the source line under a problem).
   registerSecrets(doc);
@@ -132,6 +132,7 @@ export function parseYaml(file: string, text: string): { source: YamlSource; dat
   if (!usable) return { source, diagnostics };
   try {
     // The expansion was measured above, so yaml's own alias limit (which refuses ordinary inventories) is not needed.
+    // Keys that are collections are diagnosed above; yaml's own warning would go to stderr past freshen's output.
     return { source, data: doc.toJS({ maxAliasCount: -1 }), diagnostics };
   } catch (error) {
     return {
@@ -243,7 +244,8 @@ function collectionKeys(source: YamlSource): Diagnostic[] {
     Pair(_key, pair) {
       const key = pair.key as Node | null;
       const range = (key as { range?: [number, number, number] } | null)?.range;
-      if ((isMap(key) || isSeq(key)) && range) {
+      const resolved = isAlias(key) ? key.resolve(source.doc) : key;
+      if ((isMap(resolved) || isSeq(resolved)) && range) {
         diagnostics.push(source.diagnosticAtOffset(range[0], range[1], 'A key must be a name, not a list or a map'));
       }
     },

@@ -58,6 +58,11 @@ describe('YAML shapes real inventories use, and ones that attack', () => {
       text: 'all:\n  hosts:\n    ? [a, b]\n    : {}\n',
       diagnostic: 'inventory.yml:3:7: error: A key must be a name, not a list or a map',
     },
+    {
+      name: 'a key that is an alias of a list',
+      text: 'all:\n  vars:\n    a: &a [1]\n  hosts:\n    *a : {}\n',
+      diagnostic: 'inventory.yml:5:5: error: A key must be a name, not a list or a map',
+    },
   ])('$name: a positioned diagnostic, no value', async ({ text, diagnostic }) => {
     const result = await load(text);
     expect(result.hosts).toBeUndefined();

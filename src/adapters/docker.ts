@@ -149,7 +149,15 @@ async function sshDockerClient(
   address: Extract<DockerAddress, { kind: 'ssh' }>,
   endpoint: DockerEndpoint,
 ): Promise<{ docker: Docker; close: () => Promise<void> }> {
-  const sshEndpoint = { host: address.host, port: address.port, user: address.user, identity_file: endpoint.identity_file, known_hosts: endpoint.known_hosts };
+  const sshEndpoint = {
+    host: address.host,
+    port: address.port,
+    user: address.user,
+    identity_file: endpoint.identity_file,
+    known_hosts: endpoint.known_hosts,
+    passphrase: endpoint.passphrase,
+    jump: endpoint.jump,
+  };
   let current: Promise<Ssh2Session> = connectSsh(sshEndpoint);
   let closed = false;
   // One SSH connection for all requests; reopened if it dropped between steps.

@@ -60,6 +60,8 @@ export interface Engine {
   /** Runs `cmd` in a running container and waits at most `timeoutMs` (the probe of a health gate). */
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ProbeAttempt>;
 
+  /** The engine's own platform (`linux`/`amd64`), whose image of a multi-platform index is the one that matters here. */
+  platform(): Promise<Platform>;
   localImage(ref: string): Promise<LocalImage | undefined>;
   localImageId(ref: string): Promise<string | undefined>;
   listImages(): Promise<ImageSummary[]>;
@@ -80,6 +82,12 @@ export interface Engine {
 }
 
 /** The Engine over a dockerode client. */
+/** An OS and CPU architecture, as image indexes name them. */
+export interface Platform {
+  os: string;
+  architecture: string;
+}
+
 export function dockerodeEngine(docker: Docker): Engine {
   // One policy for every call: a connection failure is UnreachableError.
   const call = engineCall;
@@ -95,6 +103,11 @@ export function dockerodeEngine(docker: Docker): Engine {
     removeContainer: (id) => call(`removing ${id}`, () => removeContainer(docker, id)),
     tailLogs: (id, tty, count) => call(`reading the logs of ${id}`, () => tailLogs(docker, id, tty, count)),
     exec: (id, cmd, timeoutMs) => execProbe(docker, id, cmd, timeoutMs),
+    platform: () =>
+      call('asking its platform', async () => {
+        const version = (await docker.version()) as { Os?: string; Arch?: string };
+        return { os: version.Os ?? 'linux', architecture: version.Arch ?? 'amd64' };
+      }),
     localImage: (ref) => call(`inspecting ${ref}`, () => localImage(docker, ref)),
     localImageId: (ref) => localImageId(docker, ref),
     listImages: () => call('listing images', () => docker.listImages() as Promise<ImageSummary[]>),

@@ -119,12 +119,13 @@ class HttpRegistryClient implements ClosableRegistryClient {
     };
   }
 
-  async imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined> {
+  async imageConfig(repository: string, reference: string, platform?: { os: string; architecture: string }): Promise<RegistryImageConfig | undefined> {
     let manifest = await this.manifest(repository, reference);
     if (manifest === undefined) return undefined;
     if (isIndex(manifest.mediaType)) {
-      const platformDigest = platformManifestDigest(manifest.body);
-      if (platformDigest === undefined) throw new Error(`${this.name}/${repository}:${reference} is an index with no linux/amd64 image`);
+      const platformDigest = platformManifestDigest(manifest.body, platform);
+      const wanted = platform !== undefined ? `${platform.os}/${platform.architecture}` : 'linux/amd64';
+      if (platformDigest === undefined) throw new Error(`${this.name}/${repository}:${reference} is an index with no ${wanted} image`);
       manifest = await this.manifest(repository, platformDigest);
       if (manifest === undefined) throw new Error(`registry ${this.name} lists ${platformDigest} in ${repository}:${reference} but does not serve it`);
     }

@@ -30,16 +30,18 @@ interface IndexEntry {
   platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
 }
 
+const LINUX_AMD64 = { os: 'linux', architecture: 'amd64' };
+
 /**
  * The manifest of an index that freshen's hosts run: linux/amd64, else the only real platform (attestation entries, whose
  * platform is unknown/unknown, do not count). Undefined when no entry fits.
  */
-export function platformManifestDigest(index: Record<string, unknown>): string | undefined {
+export function platformManifestDigest(index: Record<string, unknown>, platform: { os: string; architecture: string } = LINUX_AMD64): string | undefined {
   const entries = (Array.isArray(index.manifests) ? (index.manifests as IndexEntry[]) : []).filter(
     (entry) => typeof entry.digest === 'string' && entry.platform?.os !== 'unknown' && entry.platform?.architecture !== 'unknown',
   );
-  const amd64 = entries.find((entry) => entry.platform?.os === 'linux' && entry.platform?.architecture === 'amd64');
-  const chosen = amd64 ?? (entries.length === 1 ? entries[0] : undefined);
+  const own = entries.find((entry) => entry.platform?.os === platform.os && entry.platform?.architecture === platform.architecture);
+  const chosen = own ?? (entries.length === 1 ? entries[0] : undefined);
   return chosen?.digest as string | undefined;
 }
 

@@ -90,6 +90,13 @@ export class Ssh2Session implements SshSession {
     });
   }
 
+  /** A byte stream to `host:port` as this server reaches it (`direct-tcpip`): how a bastion carries the next hop. */
+  forward(host: string, port: number): Promise<Duplex> {
+    return this.withChannel((open) => this.client.forwardOut('127.0.0.1', 0, host, port, open), `reach ${host}:${port}`).catch((error: unknown) => {
+      throw new UnreachableError(`the bastion ${this.target} could not reach ${host}:${port}: ${errorMessage(error)}`, 'unreachable');
+    });
+  }
+
   close(): Promise<void> {
     if (!this.open) return Promise.resolve();
     return new Promise((resolve) => {
@@ -130,11 +137,12 @@ async function readOptional(path: string): Promise<string> {
 }
 
 /** Key auth: the configured identity file, else the SSH agent, else the first default key that exists. */
-async function authentication(endpoint: SshEndpoint): Promise<{ config: Pick<ConnectConfig, 'privateKey' | 'agent'>; identity: string }> {
+async function authentication(endpoint: SshEndpoint): Promise<{ config: Pick<ConnectConfig, 'privateKey' | 'agent' | 'passphrase'>; identity: string }> {
   if (endpoint.identity_file !== undefined) {
     const path = expandHome(endpoint.identity_file);
     try {
-      return { config: { privateKey: await readFile(path) }, identity: path };
+      const passphrase = endpoint.passphrase !== undefined ? { passphrase: endpoint.passphrase } : {};
+      return { config: { privateKey: await readFile(path), ...passphrase }, identity: path };
     } catch (error) {
       throw new Error(`could not read the SSH identity file ${path} for ${sshTarget(endpoint)}: ${(error as { code?: string }).code ?? errorMessage(error)}`);
     }
@@ -156,6 +164,9 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
   const knownHostsFile = expandHome(endpoint.known_hosts ?? DEFAULT_KNOWN_HOSTS);
   const knownHostsText = await readOptional(knownHostsFile);
   const { config: auth, identity } = await authentication(endpoint);
+  // Through a bastion: log in there, then speak SSH to the target over a channel the bastion opens to it.
+  const bastion = endpoint.jump !== undefined ? await connectSsh(endpoint.jump, options) : undefined;
+  const sock = bastion !== undefined ? await bastion.forward(endpoint.host, port) : undefined;
   let refusal: { verdict: Exclude<HostKeyVerdict, 'match'>; keyType: string; keyFingerprint: string } | undefined;
 
   const client = new Client();
@@ -167,6 +178,7 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
       settled = true;
       client.removeListener('ready', onReady);
       client.end();
+      void bastion?.close();
       if (refusal !== undefined) {
         reject(hostKeyRefusal(refusal.verdict, endpoint, knownHostsFile, refusal.keyType, refusal.keyFingerprint));
       } else {
@@ -179,6 +191,7 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
       resolve(new Ssh2Session(client, sshTarget(endpoint)));
     };
     client.once('ready', onReady);
+    if (bastion !== undefined) client.once('close', () => void bastion.close());
     client.on('error', onError);
     // A server that hangs up in the middle of the handshake closes without an error; that must not leave the run waiting.
     client.once('close', () => {
@@ -195,6 +208,7 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
       client.connect({
         host: endpoint.host,
         port,
+        ...(sock !== undefined ? { sock } : {}),
         username: endpoint.user,
         ...auth,
         readyTimeout: options.readyTimeoutMs ?? 20_000,
@@ -212,6 +226,7 @@ export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptio
       // ssh2 parses the private key synchronously; its message names the problem, not the key.
       settled = true;
       client.removeAllListeners();
+      void bastion?.close();
       reject(new Error(`could not use ${identity} for ${sshTarget(endpoint)}: ${errorMessage(error)}`));
     }
   });

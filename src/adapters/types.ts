@@ -45,7 +45,8 @@ export interface RegistryClient {
   manifestDigest(repository: string, reference: string): Promise<string | undefined>;
   manifest(repository: string, reference: string): Promise<RegistryManifest | undefined>;
   /** Follows an index to the linux/amd64 (or only) manifest, then fetches the config blob. */
-  imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined>;
+  /** The image's config; of an index, that of `platform`'s image (default linux/amd64). */
+  imageConfig(repository: string, reference: string, platform?: { os: string; architecture: string }): Promise<RegistryImageConfig | undefined>;
   putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string>;
   /** Deletes a manifest by digest (which untags every tag pointing at it). */
   deleteManifest(repository: string, digest: string): Promise<void>;

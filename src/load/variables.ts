@@ -27,6 +27,12 @@ export const PATH_VARIABLES: ReadonlyArray<readonly string[]> = [
   ['registry_tls', 'key'],
   ['registry_certs_dir'],
   ['registry_auth', 'password_file'],
+  ...(['ssh', 'docker'] as const).flatMap((endpoint) => [
+    [endpoint, 'passphrase_file'],
+    [endpoint, 'jump', 'identity_file'],
+    [endpoint, 'jump', 'known_hosts'],
+    [endpoint, 'jump', 'passphrase_file'],
+  ]),
 ];
 
 const PASSWORD_SOURCES = ['password', 'password_env', 'password_file'] as const;
@@ -49,6 +55,10 @@ export function normalizeVariables(vars: unknown, path: NodePath, context: Varia
   }
   const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
   diagnostics.push(...plainTcpDiagnostics(copy, path, context));
+  for (const keys of [['ssh'], ['docker'], ['ssh', 'jump'], ['docker', 'jump']]) {
+    const endpoint = keys.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), copy);
+    if (isRecord(endpoint)) diagnostics.push(...resolvePassphrase(endpoint, [...path, ...keys], context));
+  }
   const tls = copy.registry_tls;
   if (isRecord(tls) && (tls.cert === undefined) !== (tls.key === undefined)) {
     const given = tls.cert !== undefined ? 'cert' : 'key';
@@ -113,6 +123,39 @@ function plainTcpDiagnostics(vars: Record<string, unknown>, path: NodePath, cont
       'A tcp:// Docker engine without TLS is plain text on the wire, the registry password included; give docker.tls {ca, cert, key}, or tls: false to accept plain text on a network you trust',
     ),
   ];
+}
+
+/** Sets an SSH endpoint's `passphrase` (for an encrypted identity_file) from `passphrase_env` or `passphrase_file`. */
+function resolvePassphrase(endpoint: Record<string, unknown>, path: NodePath, context: VariablesContext): Diagnostic[] {
+  const { passphrase_env: name, passphrase_file: file } = endpoint;
+  if (name !== undefined && file !== undefined) {
+    return [
+      context.locator.diagnostic([...path, 'passphrase_file'], 'Give the key passphrase one way: passphrase_env or passphrase_file, not both', { at: 'key' }),
+    ];
+  }
+  if (typeof name === 'string') {
+    const value = context.env[name];
+    if (value === undefined) {
+      return [
+        context.locator.diagnostic(
+          [...path, 'passphrase_env'],
+          `The environment variable ${name} (the SSH key's passphrase_env) is not set; export it before running freshen`,
+        ),
+      ];
+    }
+    endpoint.passphrase = value;
+  } else if (typeof file === 'string') {
+    try {
+      endpoint.passphrase = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      return [
+        context.locator.diagnostic([...path, 'passphrase_file'], `Cannot read the passphrase file ${file}: ${code === 'ENOENT' ? 'it does not exist' : code}`),
+      ];
+    }
+  }
+  if (endpoint.passphrase !== undefined) runSecrets.add(endpoint.passphrase);
+  return [];
 }
 
 /** Sets `auth.password` from its one password source; `original` keeps the paths as written, for messages. */

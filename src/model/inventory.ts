@@ -32,6 +32,9 @@ export interface DockerEndpoint {
   /** For `ssh://`: private key and known_hosts file. */
   identity_file?: string;
   known_hosts?: string;
+  /** For `ssh://`: the identity file's passphrase (from `passphrase_env`/`passphrase_file`) and a bastion to go through. */
+  passphrase?: string;
+  jump?: SshEndpoint;
 }
 
 /** How to run commands on a host over SSH. */
@@ -41,6 +44,10 @@ export interface SshEndpoint {
   user: string;
   identity_file?: string;
   known_hosts?: string;
+  /** The identity file's passphrase, resolved by the loader from `passphrase_env` or `passphrase_file`. */
+  passphrase?: string;
+  /** A bastion to connect through (ProxyJump). */
+  jump?: SshEndpoint;
 }
 
 /** Where images live and how to reach the registry's HTTP API. */

@@ -153,6 +153,9 @@ export class FakeEngine implements Engine {
   async exec(): Promise<{ exitCode: number; output: string }> {
     return { exitCode: 0, output: '' };
   }
+  async platform(): Promise<{ os: string; architecture: string }> {
+    return { os: 'linux', architecture: 'amd64' };
+  }
   async localImage(ref: string): Promise<LocalImage | undefined> {
     const image = this.imageOf(ref);
     return image && { Id: image.id, RepoDigests: image.repoDigests, Config: image.config };

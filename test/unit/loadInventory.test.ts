@@ -190,7 +190,7 @@ describe('loadInventory: invalid inventories', () => {
       input: 'all:\n  hosts:\n    r1:\n      ssh: { host: r, user: u, port: twenty-two, identity: k }\n',
       diagnostics: [
         'inventory.yml:4:38: error: "port" must be a whole number, not "twenty-two"; for example: port: 22\n  4 |       ssh: { host: r, user: u, port: twenty-two, identity: k }\n    |                                      ^^^^^^^^^^',
-        'inventory.yml:4:50: error: Unknown key "identity" in "ssh"; expected "host", "port", "user", "identity_file", "known_hosts"\n  4 |       ssh: { host: r, user: u, port: twenty-two, identity: k }\n    |                                                  ^^^^^^^^',
+        'inventory.yml:4:50: error: Unknown key "identity" in "ssh"; expected "host", "port", "user", "identity_file", "passphrase_env", "passphrase_file", "jump", "known_hosts"\n  4 |       ssh: { host: r, user: u, port: twenty-two, identity: k }\n    |                                                  ^^^^^^^^',
       ],
     },
     {

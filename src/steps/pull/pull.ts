@@ -7,7 +7,7 @@ import { registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
-import type { StepHandler } from '../types.js';
+import type { StepContext, StepHandler } from '../types.js';
 
 /** A reference pulled (or, planned, to be pulled) on the host: the fact pull hands on to stop and start. */
 export interface PulledImage {
@@ -41,6 +41,13 @@ const wouldPull = (item: PullItem): string =>
     ? `Pull ${item.ref} (a new version is planned by push)`
     : `Pull ${item.ref}@${item.remoteDigest} (was ${item.was ?? 'not present'})`;
 
+/** True when the registry's image of `tag` for the engine's platform is the local image `localId` (config digest or, on a
+ * containerd image store, manifest digest). */
+async function samePlatformImage(ctx: StepContext, engine: Engine, repository: string, tag: string, localId: string): Promise<boolean> {
+  const image = await ctx.connections.registry().imageConfig(repository, tag, await engine.platform());
+  return image !== undefined && (image.configDigest === localId || image.manifestDigest === localId);
+}
+
 /**
  * `pull`: for each image reference the host's managed containers use, ask the registry for its digest (HEAD) and pull only what
  * differs from the local image. Containers are not touched; `stop` and `start` roll the new images out.
@@ -73,6 +80,9 @@ export const pullStep: StepHandler<PullPlan> = {
         notes.push(`${ref} is not in the registry; its containers keep their image.`);
       } else if (localDigests.includes(`${registry.name}/${repository}@${remoteDigest}`)) {
         notes.push(`${ref} is up to date (${shortDigest(remoteDigest)}).`);
+      } else if (local !== undefined && (await samePlatformImage(ctx, engine, repository, tag, local.Id))) {
+        // A multi-platform index whose other platforms changed: this host's image is the same, so nothing is pulled.
+        notes.push(`${ref} is up to date for this host's platform (${shortDigest(local.Id)}); the index changed for other platforms only.`);
       } else {
         items.push({ ref, remoteDigest, was });
       }

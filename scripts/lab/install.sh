@@ -1,6 +1,6 @@
 # Debian packages the lab runs on. Sourced by scripts/lab.sh.
 
-LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap)
+LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose)
 
 # package_missing PACKAGE: true when the Debian package (or, without dpkg, the program it provides) is absent.
 package_missing() {

@@ -8,6 +8,7 @@ import { UnreachableError, errorMessage } from './errors.js';
 import { fingerprint, keyTypeOfBlob, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './knownHosts.js';
 import { DEFAULT_IDENTITY_FILES, DEFAULT_KNOWN_HOSTS, expandHome, hostKeyAlgorithms, hostKeyRefusal, sshConnectError, sshTarget } from './sshOptions.js';
 import type { ExecResult, SshSession } from './types.js';
+import { withSshConfig } from './sshConfig.js';
 
 /** Options of `connectSsh`. */
 export interface SshConnectOptions {
@@ -159,7 +160,9 @@ async function authentication(endpoint: SshEndpoint): Promise<{ config: Pick<Con
  * Opens an SSH connection with key authentication. The host key is always checked against `known_hosts` (default
  * `~/.ssh/known_hosts`): an unknown, changed or revoked key, a refused connection, a timeout or a refused key throw `UnreachableError`.
  */
-export async function connectSsh(endpoint: SshEndpoint, options: SshConnectOptions = {}): Promise<Ssh2Session> {
+export async function connectSsh(given: Omit<SshEndpoint, 'user'> & { user?: string }, options: SshConnectOptions = {}): Promise<Ssh2Session> {
+  // A Host alias of ~/.ssh/config, and what it says of the host, as `ssh` would read it; the inventory's own values win.
+  const endpoint = await withSshConfig(given);
   const port = endpoint.port ?? 22;
   const knownHostsFile = expandHome(endpoint.known_hosts ?? DEFAULT_KNOWN_HOSTS);
   const knownHostsText = await readOptional(knownHostsFile);

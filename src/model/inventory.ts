@@ -39,8 +39,10 @@ export interface DockerEndpoint {
 
 /** How to run commands on a host over SSH. */
 export interface SshEndpoint {
+  /** A host name, an address, or a `Host` alias of ~/.ssh/config. */
   host: string;
   port?: number;
+  /** Default: the `User` of ~/.ssh/config for the host, else the local user (as `ssh` does). */
   user: string;
   identity_file?: string;
   known_hosts?: string;

@@ -2,7 +2,7 @@
 // bastion (a second sshd of this test's own on loopback) that the lab sshd is reached through, and keys held by a real
 // ssh-agent. Each drives gc's dry run on the lab registry host over the session, end to end through the CLI.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,7 +52,8 @@ beforeAll(async () => {
   // The bastion: an sshd of its own that lets the same key in and forwards TCP; it logs every forwarding it opens.
   bastionPort = await freePort();
   await run('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', join(dir, 'bastion_host_key')]);
-  await writeFile(join(dir, 'bastion_keys'), keyLine);
+  // The bastion lets in the passphrase key and the lab's own key (which ~/.ssh/config names below).
+  await writeFile(join(dir, 'bastion_keys'), `${keyLine}${await readFile(`${SSH.identityFile}.pub`, 'utf8')}`);
   await writeFile(
     join(dir, 'bastion_config'),
     [
@@ -129,6 +130,34 @@ describe('SSH with the keys and paths people have', () => {
     const r = await gcCheck(inv, 'jump-unknown.json', { T_SSH_PASSPHRASE: PASSPHRASE });
     expect(r.code).toBe(4);
     expect(await gcStep('jump-unknown.json')).toMatchObject({ status: 'unreachable', code: 'host-key-unknown' });
+  });
+
+  it('a Host alias of ~/.ssh/config, with its HostName, Port, User, IdentityFile, UserKnownHostsFile and ProxyJump', async () => {
+    const home = join(dir, 'home');
+    await mkdir(join(home, '.ssh'), { recursive: true });
+    await writeFile(
+      join(home, '.ssh/config'),
+      [
+        'Host lab-registry',
+        `  HostName ${SSH.host}`,
+        `  Port ${SSH.port}`,
+        `  User ${SSH.user}`,
+        `  IdentityFile ${SSH.identityFile}`,
+        `  UserKnownHostsFile ${SSH.knownHosts}`,
+        '  ProxyJump lab-bastion',
+        'Host lab-bastion',
+        '  HostName 127.0.0.1',
+        `  Port ${bastionPort}`,
+        '  User root',
+        `  IdentityFile ${SSH.identityFile}`,
+        `  UserKnownHostsFile ${join(dir, 'bastion_known_hosts')}`,
+        '',
+      ].join('\n'),
+    );
+    const forwardsBefore = (bastionLog.match(/direct-tcpip/g) ?? []).length;
+    const r = await gcCheck(await inventory('alias', { host: 'lab-registry' }), 'alias.json', { HOME: home });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((bastionLog.match(/direct-tcpip/g) ?? []).length).toBeGreaterThan(forwardsBefore);
   });
 
   it('keys held by ssh-agent, with no identity_file and no default key', async () => {

@@ -9,7 +9,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 't-load-extravars-'));
   await writeFile(path.join(dir, 'vars.yml'), 'rollout_tag: canary\nreplicas: 3\n');
-  await writeFile(path.join(dir, 'bad.yml'), 'ssh: { host: r }\n');
+  await writeFile(path.join(dir, 'bad.yml'), 'ssh: { user: r }\n');
   await writeFile(path.join(dir, 'list.yml'), '- a\n');
 });
 afterAll(async () => {
@@ -72,8 +72,8 @@ describe('parseExtraVars', () => {
     },
     {
       name: 'a map argument with a bad variable',
-      args: ['{ssh: {host: r}}'],
-      diagnostics: ['-e:1:2: error: "ssh" is missing "user"; for example: user: admin\n  1 | {ssh: {host: r}}\n    |  ^^^'],
+      args: ['{ssh: {user: r}}'],
+      diagnostics: ['-e:1:2: error: "ssh" is missing "host"; for example: host: registry.example.org\n  1 | {ssh: {user: r}}\n    |  ^^^'],
     },
   ])('reports $name', ({ args, diagnostics }) => {
     const result = parseExtraVars(args);
@@ -83,7 +83,7 @@ describe('parseExtraVars', () => {
   it('reports problems in @files at their line, and files that are missing or not maps', () => {
     const result = parseExtraVars([`@${dir}/bad.yml`, `@${dir}/none.yml`, `@${dir}/list.yml`]);
     expect(result.diagnostics.map((d) => formatDiagnostic(d).replaceAll(`${dir}/`, ''))).toEqual([
-      'bad.yml:1:1: error: "ssh" is missing "user"; for example: user: admin\n  1 | ssh: { host: r }\n    | ^^^',
+      'bad.yml:1:1: error: "ssh" is missing "host"; for example: host: registry.example.org\n  1 | ssh: { user: r }\n    | ^^^',
       'none.yml: error: Cannot read the -e variables file: no such file',
       'list.yml:1:1: error: An -e @file must hold a map of variables, not a list\n  1 | - a\n    | ^^^',
     ]);

@@ -16,6 +16,22 @@ lab_ssh() {
 
 sshd_answers() { lab_ssh true </dev/null; }
 
+# A user that is not root, only in the docker group: the least privilege a container host needs for ssh:// engines.
+# sshd reads a user's keys as that user, so the lab key goes into its own ~/.ssh/authorized_keys.
+SSH_DOCKER_USER=freshen-lab
+ensure_docker_user() {
+  if ! id "$SSH_DOCKER_USER" >/dev/null 2>&1; then
+    getent group docker >/dev/null || groupadd --system docker
+    useradd --create-home --shell /bin/sh --groups docker "$SSH_DOCKER_USER" || die "could not create the lab user $SSH_DOCKER_USER"
+  fi
+  # No password, but not locked ("!"): without PAM, sshd refuses locked accounts even for key logins.
+  usermod -p '*' "$SSH_DOCKER_USER"
+  local home
+  home=$(getent passwd "$SSH_DOCKER_USER" | cut -d: -f6)
+  install -d -m 700 -o "$SSH_DOCKER_USER" -g "$SSH_DOCKER_USER" "$home/.ssh"
+  install -m 600 -o "$SSH_DOCKER_USER" -g "$SSH_DOCKER_USER" "$SSH_KEY.pub" "$home/.ssh/authorized_keys"
+}
+
 write_sshd_files() {
   mkdir -p "$SSH_DIR"
   chmod 700 "$SSH_DIR"
@@ -29,7 +45,7 @@ Port $SSH_PORT
 ListenAddress 127.0.0.1
 HostKey $SSH_DIR/ssh_host_ed25519_key
 PidFile $SSHD_PID
-AuthorizedKeysFile $SSH_DIR/authorized_keys
+AuthorizedKeysFile $SSH_DIR/authorized_keys .ssh/authorized_keys
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -51,6 +67,7 @@ CONF
 
 sshd_start() {
   write_sshd_files
+  ensure_docker_user
   if ! pid_of "$SSHD_PID" "$SSHD_CONFIG" >/dev/null; then
     rm -f "$SSHD_PID"
     mkdir -p /run/sshd

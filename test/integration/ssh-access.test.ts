@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LAB_DIR, LAB_INVENTORY, SSH } from '../support/lab.js';
+import { LAB_DIR, LAB_INVENTORY, SSH, labSocket } from '../support/lab.js';
 import { freshen, readReport, tempDir, waitFor, writePlaybook } from './rollout.helpers.js';
 
 const run = promisify(execFile);
@@ -158,6 +158,34 @@ describe('SSH with the keys and paths people have', () => {
     const r = await gcCheck(await inventory('alias', { host: 'lab-registry' }), 'alias.json', { HOME: home });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((bastionLog.match(/direct-tcpip/g) ?? []).length).toBeGreaterThan(forwardsBefore);
+  });
+
+  it('an ssh:// engine as a user that is not root, only in the docker group', async () => {
+    const inv = await writePlaybook(
+      dir,
+      'docker-user.yml',
+      JSON.stringify({
+        all: {
+          vars: { registry: '127.0.0.1:5055' },
+          hosts: {
+            web2: {
+              docker: {
+                host: `ssh://freshen-lab@${SSH.host}:${SSH.port}`,
+                socket: labSocket('web2'),
+                identity_file: SSH.identityFile,
+                known_hosts: SSH.knownHosts,
+              },
+            },
+          },
+        },
+      }),
+    );
+    const pull = await writePlaybook(dir, 'pull.yml', '- name: Pull\n  hosts: web2\n  steps: [pull, stop, start]\n');
+    const logBefore = await readFile(join(LAB_DIR, 'ssh/sshd.log'), 'utf8');
+    const r = await freshen(['run', pull, '-i', inv, '--check'], join(dir, 'locks'));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const logAfter = (await readFile(join(LAB_DIR, 'ssh/sshd.log'), 'utf8')).slice(logBefore.length);
+    expect(logAfter).toMatch(/Accepted publickey for freshen-lab from 127\.0\.0\.1/);
   });
 
   it('keys held by ssh-agent, with no identity_file and no default key', async () => {

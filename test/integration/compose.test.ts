@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY, labDocker, labSocket } from '../support/lab.js';
-import { containersNamed, freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
+import { containersNamed, freshen, readReport, tempDir, writePlaybook, writeOneHostInventory } from './rollout.helpers.js';
 import { deleteManifests, publish, removeImages } from './steps-rollout.helpers.js';
 
 const TAG = 't-compose';
@@ -54,19 +54,7 @@ describe('a compose service', () => {
   it('is replaced with its compose labels, and compose keeps owning it', async () => {
     const before = await web2.getContainer(CONTAINER).inspect();
     const v2 = await publish(REF, version(2), pushed);
-    const inventory = await writePlaybook(
-      dir,
-      'inventory.yml',
-      [
-        'all:',
-        '  vars:',
-        `    registry: "${REGISTRY}"`,
-        `    rollout_tag: ${TAG}`,
-        '  hosts:',
-        `    web2: { docker: { host: "unix://${labSocket('web2')}" } }`,
-        '',
-      ].join('\n'),
-    );
+    const inventory = await writeOneHostInventory(dir, TAG, 'web2', `unix://${labSocket('web2')}`);
     const playbook = await writePlaybook(dir, 'rollout.yml', '- name: Roll out\n  hosts: web2\n  steps: [pull, stop, { start: { settle: 1s } }]\n');
     const r = await freshen(['run', playbook, '-i', inventory, '--json', join(dir, 'run.json')], join(dir, 'locks'));
     expect(r.code, r.stdout + r.stderr).toBe(0);

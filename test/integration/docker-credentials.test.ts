@@ -5,7 +5,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBusyboxImage, labDocker, labSocket, pushImage } from '../support/lab.js';
+import { buildBusyboxImage, labDocker, labSocket, pushImage, removeContainers } from '../support/lab.js';
 import { HTPASSWD_USER, startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
 
@@ -58,10 +58,7 @@ beforeAll(async () => {
   backupPlay = await writePlaybook(dir, 'backup.yml', '- name: Back up\n  hosts: registries\n  steps:\n    - backup: { to: { oci_layout: layout } }\n');
   pullPlay = await writePlaybook(dir, 'pull.yml', '- name: Pull\n  hosts: web\n  steps: [pull]\n');
   // A container on web2 that runs the image, so pull has something to refresh; web2 has no copy of the image yet.
-  await web2
-    .getContainer(APP)
-    .remove({ force: true })
-    .catch(() => undefined);
+  await removeContainers(web2, APP);
   await web2
     .getImage(ref)
     .remove({ force: true })

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDocker, connectDocker, engineApiVersion } from '../../src/adapters/docker.js';
 import { CLIENT_API_MAX } from '../../src/adapters/engineApi.js';
 import { CURRENT_ENGINE_SOCKET, REGISTRY, labSocket } from '../support/lab.js';
-import { containersNamed, freshen, healthyVersion, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
+import { containersNamed, freshen, healthyVersion, readReport, tempDir, writePlaybook, writeOneHostInventory } from './rollout.helpers.js';
 import { deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 
 const TAG = 't-current';
@@ -22,20 +22,7 @@ let playbook: string;
 beforeAll(async () => {
   current = await connectDocker({ host: `unix://${CURRENT_ENGINE_SOCKET}` });
   dir = await tempDir('t-current-');
-  inventory = await writePlaybook(
-    dir,
-    'inventory.yml',
-    [
-      'all:',
-      '  vars:',
-      `    registry: "${REGISTRY}"`,
-      `    rollout_tag: ${TAG}`,
-      '  hosts:',
-      '    current1:',
-      `      docker: { host: "unix://${CURRENT_ENGINE_SOCKET}" }`,
-      '',
-    ].join('\n'),
-  );
+  inventory = await writeOneHostInventory(dir, TAG, 'current1', `unix://${CURRENT_ENGINE_SOCKET}`);
   playbook = await writePlaybook(
     dir,
     'rollout.yml',

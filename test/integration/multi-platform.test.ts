@@ -2,13 +2,13 @@
 // image alone changes the index's digest, but not the lab hosts' (amd64) image: pull fetches nothing and start restarts
 // nothing. An update of the amd64 image is rolled out.
 import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
-import { REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, labSocket, pushImage } from '../support/lab.js';
-import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
-import { deleteManifests, pullOn } from './steps-rollout.helpers.js';
+import { REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, labSocket, pushImage, removeContainers } from '../support/lab.js';
+import { freshen, readReport, tempDir, writePlaybook, writeOneHostInventory } from './rollout.helpers.js';
+import { deleteManifests, pullOn, removeImages } from './steps-rollout.helpers.js';
 
 const REPO = 't-multi/app';
 const TAG = 't-multi';
@@ -23,13 +23,15 @@ let dir: string;
 let inventory: string;
 let playbook: string;
 
+/** Fresh digests on every run, so images an earlier run left on web2 cannot stand in. */
+const NONCE = randomBytes(4).toString('hex');
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Builds and pushes an amd64 image under a tag of its own; returns its manifest (raw, media type, digest) and image ID. */
 async function amd64Image(version: number): Promise<{ raw: Buffer; mediaType: string; digest: string; id: string }> {
   const ref = `${REGISTRY}/${REPO}:amd64-${version}`;
   const id = await buildBusyboxImage(build1, ref, {
-    lines: [`LABEL t-multi.version=${version}`, 'CMD ["/bin/sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]'],
+    lines: [`LABEL t-multi.version=${version}-${NONCE}`, 'CMD ["/bin/sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]'],
   });
   pushed.push(await pushImage(build1, ref));
   const manifest = (await registry.manifest(REPO, `amd64-${version}`))!;
@@ -80,19 +82,7 @@ let amd64v1: Awaited<ReturnType<typeof amd64Image>>;
 
 beforeAll(async () => {
   dir = await tempDir('t-multi-');
-  inventory = await writePlaybook(
-    dir,
-    'inventory.yml',
-    [
-      'all:',
-      '  vars:',
-      `    registry: "${REGISTRY}"`,
-      `    rollout_tag: ${TAG}`,
-      '  hosts:',
-      `    web2: { docker: { host: "unix://${labSocket('web2')}" } }`,
-      '',
-    ].join('\n'),
-  );
+  inventory = await writeOneHostInventory(dir, TAG, 'web2', `unix://${labSocket('web2')}`);
   playbook = await writePlaybook(dir, 'rollout.yml', '- name: Roll out\n  hosts: web2\n  steps: [pull, stop, { start: { settle: 1s } }]\n');
   amd64v1 = await amd64Image(1);
   await publishIndex(amd64v1, await arm64Image(amd64v1, 1));
@@ -105,14 +95,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await web2
-    .getContainer(APP)
-    .remove({ force: true })
-    .catch(() => undefined);
-  await web2
-    .getContainer(`${APP}.freshen-old`)
-    .remove({ force: true })
-    .catch(() => undefined);
+  await removeContainers(web2, APP);
+  await removeImages(web2, REPO).catch(() => undefined);
   await deleteManifests(REPO, pushed);
   registry.close();
 });

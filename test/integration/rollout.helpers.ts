@@ -46,6 +46,20 @@ function hostYaml(host: ContainerHost | 'build1'): string {
   return [`        ${host}:`, `          docker:`, `            host: "unix://${labSocket(host)}"`].join('\n');
 }
 
+/** Writes an inventory of one host (`name`, its engine at `dockerHost`) with the lab registry and `rollout_tag: tag`; returns its path. */
+export function writeOneHostInventory(dir: string, tag: string, name: string, dockerHost: string): Promise<string> {
+  const lines = [
+    'all:',
+    '  vars:',
+    `    registry: "${REGISTRY}"`,
+    `    rollout_tag: ${tag}`,
+    '  hosts:',
+    `    ${name}: { docker: { host: "${dockerHost}" } }`,
+    '',
+  ];
+  return writePlaybook(dir, 'inventory.yml', lines.join('\n'));
+}
+
 /** Writes an inventory (canary: web1; web: web2, web3; builders: build1; plus `extraHosts` lines under web) with `rollout_tag: tag`. */
 export async function writeInventory(dir: string, tag: string, extraWebHosts: string[] = []): Promise<string> {
   const text = [

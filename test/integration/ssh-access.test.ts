@@ -87,6 +87,16 @@ afterAll(async () => {
 
 const target = { host: SSH.host, port: SSH.port, user: SSH.user, known_hosts: SSH.knownHosts };
 
+/** The bastion as a `jump` setting, logging in with the passphrase key; its host key checked against `knownHosts`. */
+const bastionJump = (knownHosts: string) => ({
+  host: '127.0.0.1',
+  port: bastionPort,
+  user: 'root',
+  identity_file: join(dir, 'id_pp'),
+  known_hosts: knownHosts,
+  passphrase_env: 'T_SSH_PASSPHRASE',
+});
+
 describe('SSH with the keys and paths people have', () => {
   it('a passphrase-protected key: the passphrase from passphrase_env works; a wrong one is refused, saying so', async () => {
     const inv = await inventory('pp', { ...target, identity_file: join(dir, 'id_pp'), passphrase_env: 'T_SSH_PASSPHRASE' });
@@ -103,14 +113,7 @@ describe('SSH with the keys and paths people have', () => {
   });
 
   it('through a bastion (jump): the lab sshd is reached over a channel the bastion opens', async () => {
-    const jump = {
-      host: '127.0.0.1',
-      port: bastionPort,
-      user: 'root',
-      identity_file: join(dir, 'id_pp'),
-      known_hosts: join(dir, 'bastion_known_hosts'),
-      passphrase_env: 'T_SSH_PASSPHRASE',
-    };
+    const jump = bastionJump(join(dir, 'bastion_known_hosts'));
     const inv = await inventory('jump', { ...target, identity_file: join(dir, 'id_pp'), passphrase_env: 'T_SSH_PASSPHRASE', jump });
     const r = await gcCheck(inv, 'jump.json', { T_SSH_PASSPHRASE: PASSPHRASE });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -118,14 +121,7 @@ describe('SSH with the keys and paths people have', () => {
   });
 
   it('a bastion whose host key is unknown is refused before anything is forwarded (exit 4)', async () => {
-    const jump = {
-      host: '127.0.0.1',
-      port: bastionPort,
-      user: 'root',
-      identity_file: join(dir, 'id_pp'),
-      known_hosts: SSH.knownHosts,
-      passphrase_env: 'T_SSH_PASSPHRASE',
-    };
+    const jump = bastionJump(SSH.knownHosts);
     const inv = await inventory('jump-unknown', { ...target, identity_file: join(dir, 'id_pp'), passphrase_env: 'T_SSH_PASSPHRASE', jump });
     const r = await gcCheck(inv, 'jump-unknown.json', { T_SSH_PASSPHRASE: PASSPHRASE });
     expect(r.code).toBe(4);

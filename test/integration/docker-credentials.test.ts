@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage, labDocker, labSocket, pushImage, removeContainers } from '../support/lab.js';
 import { HTPASSWD_USER, startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
+import { pullOn } from './steps-rollout.helpers.js';
 
 const build1 = labDocker('build1');
 const web2 = labDocker('web2');
@@ -99,11 +100,7 @@ describe('a registry whose credentials only Docker knows', () => {
 
   it("pull gets the image onto web2 through the engine with the helper's credentials", async () => {
     // The engine needs the image to create the container; the test's own setup pulls it with the credentials given directly.
-    await new Promise<void>((resolve, reject) =>
-      web2.pull(ref, { authconfig: { ...auth, serveraddress: own.name } }, (error: Error | null, stream?: NodeJS.ReadableStream) =>
-        error ? reject(error) : web2.modem.followProgress(stream!, (e: Error | null) => (e ? reject(e) : resolve())),
-      ),
-    );
+    await pullOn(web2, ref, auth);
     await (await web2.createContainer({ name: APP, Image: ref, HostConfig: { NetworkMode: 'none' } })).start();
     const newer = await buildBusyboxImage(build1, ref, { lines: ['LABEL t-dcreds.version=2', 'CMD ["/bin/sh", "-c", "while true; do sleep 1; done"]'] });
     await pushImage(build1, ref, auth);

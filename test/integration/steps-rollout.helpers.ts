@@ -43,9 +43,10 @@ export async function publish(ref: string, lines: string[], pushed: string[]): P
   return id;
 }
 
-/** `docker pull` on an engine (the tests' own setup; the step under test does its own). */
-export async function pullOn(docker: Docker, ref: string): Promise<void> {
-  const stream = await docker.pull(ref);
+/** `docker pull` on an engine (the tests' own setup; the step under test does its own), with credentials when given. */
+export async function pullOn(docker: Docker, ref: string, auth?: { username: string; password: string }): Promise<void> {
+  const serveraddress = ref.slice(0, ref.indexOf('/'));
+  const stream = await docker.pull(ref, auth !== undefined ? { authconfig: { ...auth, serveraddress } } : {});
   await new Promise((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve(undefined))));
 }
 

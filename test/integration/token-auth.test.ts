@@ -5,13 +5,20 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY } from '../support/lab.js';
+import { randomBytes } from 'node:crypto';
+import { REGISTRY, buildBusyboxImage, labDocker, labSocket, pushImage, removeContainers } from '../support/lab.js';
+import { pullOn, removeImages } from './steps-rollout.helpers.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { startTokenService, type TokenService } from '../support/tokenServer.js';
 import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
 
 const USERS = { ci: { password: 't-token-ci-pw', actions: ['pull', 'push', 'delete'] }, reader: { password: 't-token-reader-pw', actions: ['pull'] } };
 
+const TAG = 't-token';
+const APP = 't-token-app';
+const NONCE = randomBytes(4).toString('hex');
+const build1 = labDocker('build1');
+const web2 = labDocker('web2');
 let dir: string;
 let tokens: TokenService;
 let registry: OwnRegistry;
@@ -42,6 +49,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await removeContainers(web2, APP);
+  await removeImages(web2, 't-token/app').catch(() => undefined);
   await registry?.destroy();
   await tokens?.close();
 });
@@ -86,6 +95,37 @@ describe('a registry behind a token service', () => {
       expect(text).not.toContain(USERS.ci.password);
       expect(text).not.toContain(USERS.reader.password);
     }
+  });
+
+  it("the engines do token auth with freshen's credentials: build1 pushes a new build, pull on web2 fetches it", async () => {
+    const ref = `${registry.name}/t-token/app:${TAG}`;
+    const ci = { username: 'ci', password: USERS.ci.password };
+    await buildBusyboxImage(build1, ref, {
+      lines: [`LABEL t-token.version=1-${NONCE}`, 'CMD ["/bin/sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]'],
+    });
+    await pushImage(build1, ref, ci);
+    await removeContainers(web2, APP);
+    await pullOn(web2, ref, ci);
+    await (await web2.createContainer({ name: APP, Image: ref, HostConfig: { NetworkMode: 'none' } })).start();
+    const v2 = await buildBusyboxImage(build1, ref, {
+      lines: [`LABEL t-token.version=2-${NONCE}`, 'CMD ["/bin/sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]'],
+    });
+    await pushImage(build1, ref, ci);
+    const inv = await writePlaybook(
+      dir,
+      'inventory-web2.yml',
+      [
+        'all:',
+        `  vars: { registry: "${registry.name}", rollout_tag: ${TAG}, registry_auth: { username: ci, password_env: T_TOKEN_PW } }`,
+        `  hosts: { web2: { docker: { host: "unix://${labSocket('web2')}" } } }`,
+        '',
+      ].join('\n'),
+    );
+    const rollout = await writePlaybook(dir, 'rollout.yml', '- name: Roll out\n  hosts: web2\n  steps: [pull, stop, { start: { settle: 1s } }]\n');
+    const r = await freshen(['run', rollout, '-i', inv], join(dir, 'locks'), { T_TOKEN_PW: USERS.ci.password });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await web2.getContainer(APP).inspect()).Image).toBe(v2);
+    expect(r.stdout + r.stderr).not.toContain(USERS.ci.password);
   });
 
   it('wrong credentials are refused by the token service, and the message names the user only', async () => {

@@ -4,8 +4,6 @@ import { parseDuration } from '../model/duration.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
 import { processOutput, redactingOutput, reportDiagnostics, type Output } from './output.js';
-import { rollbackCommand } from './rollbackCommand.js';
-import { runCommand } from './runCommand.js';
 import { loadInventory } from '../load/index.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -46,6 +44,8 @@ function program(output: Output, result: { code: number }): Command {
       new Option('--lock-wait <duration>', 'wait this long for another run holding a host (e.g. 5m)').argParser(duration).default(0, '0: fail at once'),
     )
     .action(async (playbook: string, flags) => {
+      // Loaded only for `run`: the engine, SSH and live-view libraries are most of the start-up time of the other commands.
+      const { runCommand } = await import('./runCommand.js');
       result.code = await runCommand(output, playbook, { ...flags, extraVars: flags.extraVars, lockWaitMs: flags.lockWait });
     });
 
@@ -76,6 +76,7 @@ function program(output: Output, result: { code: number }): Command {
     .option('-e, --extra-vars <key=value>', 'set a variable, e.g. rollout_tag=prod (repeatable)', collect, [])
     .option('--json <file>', 'write the result and the recap as JSON (schemas/report.schema.json)')
     .action(async (image: string, tag: string, flags) => {
+      const { rollbackCommand } = await import('./rollbackCommand.js');
       result.code = await rollbackCommand(output, image, tag, flags);
     });
 

@@ -1,4 +1,4 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
 // Unit tests run in parallel; integration tests share one lab (dockerds, a registry, an sshd), so they run one file at a time.
 export default defineConfig({
@@ -14,8 +14,6 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // Opt-in: npm run test:debian (vitest.debian.config.ts).
-          exclude: [...configDefaults.exclude, 'test/integration/debian*.test.ts'],
           globalSetup: ['test/support/labSetup.ts'],
           fileParallelism: false,
           testTimeout: 180_000,

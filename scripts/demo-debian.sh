@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian demo (npm run demo -- --debian): a real Debian bookworm, debootstrapped without its latest updates, under
 # two images and a container; freshen finds the pending updates with apt itself, rebuilds, rolls out, and finds none left.
-# Needs Debian's mirror (the one this machine's apt uses). Repeatable: each run publishes deb/* without updates first.
+# Fetches from Debian's mirror (the one this machine's apt uses) once, into the lab's loopback mirror; every apt run of the
+# demo then talks to 127.0.0.1:5058. Repeatable: each run publishes deb/* without updates first.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -13,8 +14,9 @@ bash scripts/lab.sh up
 echo
 echo "== A real Debian: bookworm debootstrapped from the main suite only, so bookworm-security has updates for it"
 started=$SECONDS
+bash scripts/lab.sh debian-fetch
 bash scripts/lab.sh debian
-echo "(lab.sh debian: $((SECONDS - started))s)"
+echo "(lab.sh debian-fetch and debian: $((SECONDS - started))s)"
 echo
 echo "== Publish deb/base and deb/app as built before those updates (a build without network upgrades nothing)"
 freshen run playbooks/debian-seed.yml -i inventories/lab.yml

@@ -25,11 +25,13 @@ usage: scripts/lab.sh COMMAND
   status                    print each service and whether it answers; non-zero if any is down
   down                      stop everything (images, containers and registry data stay)
   reset                     down, then delete the lab directory
-  install                   only install the Debian packages the lab needs
+  install                   install the Debian packages the lab needs, then debian-fetch (the network part)
   registry start|stop|restart
   registry readonly on|off  read-only mode (pulls only) for a safe gc sweep; restarts the registry
   publish-upstream [LEVEL]  push upstream/os:stable with the next (or given) patch level
-  debian [--force]          debootstrap Debian bookworm (without its updates) and push upstream/debian:bookworm
+  debian-fetch              network: debootstrap Debian bookworm without its updates (once) and fill the loopback
+                            Debian mirror with its indexes and pending upgrades (cached in /var/cache/freshen-lab)
+  debian [--force]          serve that mirror on 127.0.0.1:5058 and push the rootfs as upstream/debian:bookworm
 environment: FRESHEN_LAB_DIR (default /tmp/freshen-lab), FRESHEN_LAB_SKIP_SEED=1,
              FRESHEN_LAB_SEED=docker (seed with plain docker builds instead of freshen)
 USAGE
@@ -89,6 +91,8 @@ cmd_status() {
   done
   if current_answers; then printf '%-16s up    unix://%s\n' "current engine" "$CURRENT_SOCKET"
   else printf '%-16s DOWN  unix://%s\n' "current engine" "$CURRENT_SOCKET"; down=1; fi
+  if mirror_answers; then printf '%-16s up    http://%s/debian\n' "debian mirror" "$MIRROR_ADDR"
+  else printf '%-16s off   http://%s/debian (scripts/lab.sh debian starts it)\n' "debian mirror" "$MIRROR_ADDR"; fi
   if registry_answers; then printf '%-16s up    http://%s/v2/\n' registry "$REGISTRY_ADDR"
   else printf '%-16s DOWN  http://%s/v2/\n' registry "$REGISTRY_ADDR"; down=1; fi
   if [[ -f $SSH_KEY ]] && sshd_answers 2>/dev/null; then printf '%-16s up    root@127.0.0.1:%s\n' sshd "$SSH_PORT"
@@ -102,6 +106,7 @@ cmd_down() {
   with_lock lab
   for h in "${LAB_HOSTS[@]}"; do stop_dockerd "$h" & done
   current_stop &
+  mirror_stop &
   wait
   (with_lock registry && registry_stop)
   sshd_stop
@@ -152,10 +157,11 @@ case ${1:-} in
   status) cmd_status ;;
   down) cmd_down ;;
   reset) cmd_reset ;;
-  install) ensure_packages ;;
+  install) ensure_packages && cmd_debian_fetch ;;
   registry) cmd_registry "${2:-}" "${3:-}" ;;
   publish-upstream) cmd_publish_upstream "${2:-}" ;;
   debian) cmd_debian "${2:-}" ;;
+  debian-fetch) cmd_debian_fetch ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

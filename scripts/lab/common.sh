@@ -65,7 +65,10 @@ pids_matching() {
 
 # registry_status METHOD PATH [HEADER...]: the registry's HTTP status code, or 000 when it does not answer.
 # Plain bash /dev/tcp so the lab needs no curl.
-registry_status() {
+registry_status() { http_status "$REGISTRY_HOST" "$REGISTRY_PORT" "$@"; }
+
+# http_status HOST PORT METHOD PATH [HEADER...]: the HTTP status code of one plain-HTTP request, or 000.
+http_status() {
   timeout 5 bash -c '
     exec 3<>"/dev/tcp/$1/$2" || exit 1
     printf "%s %s HTTP/1.0\r\nHost: %s:%s\r\n" "$3" "$4" "$1" "$2" >&3
@@ -73,7 +76,7 @@ registry_status() {
     for header in "$@"; do printf "%s\r\n" "$header" >&3; done
     printf "\r\n" >&3
     read -r _ code _ <&3
-    printf "%s" "$code"' _ "$REGISTRY_HOST" "$REGISTRY_PORT" "$@" 2>/dev/null || printf '000'
+    printf "%s" "$code"' _ "$@" 2>/dev/null || printf '000'
 }
 
 MANIFEST_ACCEPT='Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'

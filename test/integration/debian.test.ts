@@ -1,11 +1,13 @@
-// The Debian demo's moving parts against the lab and Debian's real mirror: `lab.sh debian` imports a bookworm that lacks
-// its security updates; an image of lab/debian/images/deb/base seeded without the network keeps them pending; discover's
+// The Debian demo's moving parts against the lab and real Debian packages: `lab.sh debian` imports a bookworm that lacks
+// its security updates and lists the lab's loopback Debian mirror (filled from Debian's by `lab.sh debian-fetch`, part of
+// `lab.sh install`); an image of lab/debian/images/deb/base seeded without the network keeps them pending; discover's
 // package probe reports them (`packages-outdated`); rebuild with `network: host` runs the upgrade; then nothing is pending.
-// Opt-in (`npm run test:debian`): a cold debootstrap takes minutes; see docs/debian-demo.md.
+// Every apt run here talks to 127.0.0.1:5058 only. See docs/debian-demo.md.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
@@ -18,10 +20,12 @@ import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
-import { LAB_DIR, REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript } from '../support/lab.js';
+import { REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 
 const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
+const MIRROR = '127.0.0.1:5058';
+const DEBIAN_CACHE = join(process.env.FRESHEN_LAB_CACHE ?? '/var/cache/freshen-lab', 'debian');
 const BASE = `t-debian-${randomBytes(3).toString('hex')}/base`;
 const BASE_REF = `${REGISTRY}/${BASE}:prod`;
 const docker = labDocker('build1');
@@ -65,6 +69,19 @@ async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record
     results.push(await run(handler, options, facts));
   }
   return { statuses: results.map((r) => r.status), images: facts.images ?? [] };
+}
+
+/** The loopback mirror's answer to one request. */
+function mirrorStatus(path: string, method = 'HEAD'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const [host, port] = MIRROR.split(':');
+    request({ host, port, path, method }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 /** discover's package probe as the demo playbook sets it. */
@@ -117,10 +134,38 @@ describe('lab.sh debian', () => {
     expect(osRelease).toMatch(/VERSION_CODENAME=bookworm/);
     expect(osRelease).toMatch(/Suites: bookworm-security/);
     expect(osRelease).toMatch(/Suites: bookworm bookworm-updates/);
+    // The loopback mirror and nothing else: the tests' apt runs never leave the machine.
+    expect(osRelease.match(/^URIs: .*$/gm)).toEqual([`URIs: http://${MIRROR}/debian`, `URIs: http://${MIRROR}/debian-security`]);
     upstreamPending = await pendingUpgrades(UPSTREAM);
     expect(upstreamPending).not.toEqual([]);
     // The rootfs is cached: a re-import needs no debootstrap.
-    await expect(readFile(join(LAB_DIR, 'debian/bookworm-minbase.tar')).then((b) => b.length)).resolves.toBeGreaterThan(10 << 20);
+    await expect(readFile(join(DEBIAN_CACHE, 'bookworm-minbase.tar')).then((b) => b.length)).resolves.toBeGreaterThan(10 << 20);
+  });
+
+  it('serves only what it keeps: a missing package or a path outside the archives is 404, never fetched', async () => {
+    expect(await mirrorStatus('/debian/dists/bookworm/InRelease')).toBe(200);
+    expect(await mirrorStatus('/debian/pool/main/n/no-such-package/no-such-package_1.0_amd64.deb')).toBe(404);
+    expect(await mirrorStatus('/debian/../../etc/passwd')).toBe(404);
+    expect(await mirrorStatus('/constructor/x')).toBe(404);
+    expect(await mirrorStatus('/debian/dists/bookworm/InRelease', 'DELETE')).toBe(405);
+  });
+
+  it('names the missing fetch, and an expired index, instead of letting apt fail later', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 't-debian-cache-'));
+    try {
+      const missing = await runLabScript(['debian'], { FRESHEN_LAB_CACHE: cache });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('lacks debian/dists/bookworm; run scripts/lab.sh debian-fetch');
+      for (const suite of ['debian/dists/bookworm', 'debian/dists/bookworm-updates', 'debian-security/dists/bookworm-security']) {
+        await mkdir(join(cache, 'debian/mirror', suite), { recursive: true });
+        await writeFile(join(cache, 'debian/mirror', suite, 'InRelease'), 'Origin: Debian\nValid-Until: Sat, 01 Jun 2024 00:00:00 UTC\n');
+      }
+      const expired = await runLabScript(['debian'], { FRESHEN_LAB_CACHE: cache });
+      expect(expired.code).toBe(1);
+      expect(expired.stderr).toContain('indexes expired on Sat, 01 Jun 2024 00:00:00 UTC');
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 
   it('does nothing the second time', async () => {
@@ -159,7 +204,8 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
 
   it('afterwards the probe finds nothing pending, and neither does apt in the new prod image', async () => {
     const { statuses, images } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
-    expect(statuses).toEqual(['ok', 'ok', 'ok']);
+    // Nothing was built, so push has nothing to do on this host.
+    expect(statuses).toEqual(['ok', 'ok', 'skipped']);
     expect(images[0]).toMatchObject({ stale: false, reasons: [], packages: { ok: true, outdated: [] } });
     expect(await pendingUpgrades(BASE_REF)).toEqual([]);
   }, 180_000);

@@ -1,7 +1,15 @@
 import type Docker from 'dockerode';
 import { UnreachableError, errorMessage, isConnectionError } from './errors.js';
 import type { RegistrySettings } from '../model/inventory.js';
-import { buildProgressLine, foldBuildOutput, foldTransferOutput, type BuildOutcome, type EngineMessage, type TransferOutcome } from './engineOutput.js';
+import {
+  buildProgressLine,
+  foldBuildOutput,
+  foldTransferOutput,
+  withEngineTlsHint,
+  type BuildOutcome,
+  type EngineMessage,
+  type TransferOutcome,
+} from './engineOutput.js';
 
 // Thin I/O over dockerode for the build steps: every call maps "could not connect" to UnreachableError.
 
@@ -24,6 +32,8 @@ export async function engineCall<T>(what: string, call: () => Promise<T>): Promi
     return await call();
   } catch (error) {
     if (isConnectionError(error)) throw new UnreachableError(`Docker engine unreachable while ${what}: ${errorMessage(error)}`);
+    const hinted = withEngineTlsHint(errorMessage(error));
+    if (hinted !== errorMessage(error)) throw Object.assign(new Error(hinted, { cause: error }), { statusCode: (error as { statusCode?: number }).statusCode });
     throw error;
   }
 }

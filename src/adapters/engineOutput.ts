@@ -62,7 +62,22 @@ export function buildProgressLine(message: EngineMessage): string | undefined {
 }
 
 function errorOf(message: EngineMessage): string | undefined {
-  return message.errorDetail?.message ?? message.error;
+  const text = message.errorDetail?.message ?? message.error;
+  return text === undefined ? undefined : withEngineTlsHint(text);
+}
+
+/**
+ * An engine's TLS failure against a registry, with what to do about it: the engine (not freshen) needs the registry's CA
+ * and, for mutual TLS, a client certificate, in Docker's certs.d on the engine's own host. The registry is read from the
+ * URL the engine quotes; other messages come back unchanged.
+ */
+export function withEngineTlsHint(message: string): string {
+  if (!/x509: |tls: |remote error: tls|certificate required|bad certificate/i.test(message)) return message;
+  const host = /"https:\/\/([^/"\s]+)\//.exec(message)?.[1];
+  if (host === undefined) return message;
+  const asksForClient = /certificate required|bad certificate|handshake failure/i.test(message);
+  const files = asksForClient ? 'client.cert and client.key (and ca.crt for a private CA)' : 'ca.crt';
+  return `${message} (the engine does not trust registry ${host}: on the engine's host, put ${files} in /etc/docker/certs.d/${host}/)`;
 }
 
 /** The last lines of a failed build, for the failure reason. */

@@ -1,12 +1,14 @@
 // Token authentication against the real thing: docker-registry started with auth.token (realm, service, issuer,
 // rootcertbundle) in front of a token service of the suite's own that follows the token spec (tokenServer.ts). freshen's
 // whole read/write path goes through it: backup mirrors the lab's upstream/os into it (push scope), backs it up to a layout
-// (pull scope), and a user whose tokens grant pull only cannot push (the registry denies, exit 2). Passwords never show.
+// (pull scope), the engines push and pull through it, gc deletes with delete-scoped tokens, and a user whose tokens grant
+// pull only cannot push (the registry denies, exit 2). Passwords never show.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { REGISTRY, buildBusyboxImage, labDocker, labSocket, pushImage, removeContainers } from '../support/lab.js';
+import { REGISTRY, SSH, buildBusyboxImage, labDocker, labSocket, pushImage, removeContainers } from '../support/lab.js';
+import { ownRegistryGc } from '../support/ownRegistryGc.js';
 import { pullOn, removeImages } from './steps-rollout.helpers.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { startTokenService, type TokenService } from '../support/tokenServer.js';
@@ -51,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeContainers(web2, APP);
   await removeImages(web2, 't-token/app').catch(() => undefined);
+  await removeImages(build1, 't-token/app').catch(() => undefined);
   await registry?.destroy();
   await tokens?.close();
 });
@@ -126,6 +129,41 @@ describe('a registry behind a token service', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((await web2.getContainer(APP).inspect()).Image).toBe(v2);
     expect(r.stdout + r.stderr).not.toContain(USERS.ci.password);
+  });
+
+  it('gc deletes a superseded build with delete-scoped tokens and sweeps over the lab sshd; the next gc has nothing to do', async () => {
+    const old = `${registry.name}/t-token/app:20200101-0000`;
+    const ci = { username: 'ci', password: USERS.ci.password };
+    await buildBusyboxImage(build1, old, { lines: [`LABEL t-token.version=0-${NONCE}`] });
+    await pushImage(build1, old, ci);
+    const inv = await writePlaybook(
+      dir,
+      'inventory-gc.yml',
+      JSON.stringify({
+        all: {
+          vars: { registry: registry.name, rollout_tag: TAG, registry_auth: { username: 'ci', password_env: 'T_TOKEN_PW' } },
+          hosts: {
+            web2: { docker: { host: `unix://${labSocket('web2')}` } },
+            reg: {
+              ssh: { host: SSH.host, port: SSH.port, user: SSH.user, identity_file: SSH.identityFile, known_hosts: SSH.knownHosts },
+              registry_gc: ownRegistryGc(registry, 'readonly'),
+            },
+          },
+        },
+      }),
+    );
+    const play = await writePlaybook(dir, 'gc.yml', '- name: Tidy\n  hosts: reg\n  steps:\n    - gc: { keep: 0, push_wait: 0s }\n');
+    const gc = (json: string) => freshen(['run', play, '-i', inv, '--json', join(dir, json)], join(dir, 'locks'), { T_TOKEN_PW: USERS.ci.password });
+    const first = await gc('gc-1.json');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const step = (await readReport(join(dir, 'gc-1.json'))).plays[0]!.hosts.reg![0]!;
+    expect(step.status).toBe('changed');
+    expect(step.actions.join('\n')).toContain('20200101-0000');
+    expect(tokens.requests.some((q) => q.user === 'ci' && /t-token\/app:[a-z,]*delete/.test(q.granted))).toBe(true);
+    const again = await gc('gc-2.json');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect((await readReport(join(dir, 'gc-2.json'))).plays[0]!.hosts.reg![0]!.status).toBe('ok');
+    expect(first.stdout + first.stderr + again.stdout + again.stderr).not.toContain(USERS.ci.password);
   });
 
   it('wrong credentials are refused by the token service, and the message names the user only', async () => {

@@ -68,7 +68,20 @@ const authConfig = (htpasswd: boolean, token: OwnRegistryToken | undefined): str
       ? 'auth: { htpasswd: { realm: own, path: $DIR/htpasswd } }'
       : '';
 
-const script = (dir: string, addr: string, htpasswd: boolean, tls?: OwnRegistryTls, token?: OwnRegistryToken): string => `#!/usr/bin/env bash
+/** A registry that listens inside a network namespace (test/support/netns.ts) on that namespace's address. */
+export interface OwnRegistryNetns {
+  name: string;
+  address: string;
+}
+
+const script = (
+  dir: string,
+  addr: string,
+  htpasswd: boolean,
+  tls?: OwnRegistryTls,
+  token?: OwnRegistryToken,
+  netns?: OwnRegistryNetns,
+): string => `#!/usr/bin/env bash
 set -euo pipefail
 DIR=${dir}
 ADDR=${addr}
@@ -90,7 +103,7 @@ pid() { [[ -s $DIR/pid ]] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null && cat "$DI
 start() {
   # Not \`pid || setsid … &\`: that backgrounds a subshell which keeps the caller's stdout open for the registry's lifetime.
   if ! pid >/dev/null; then
-    setsid bash -c 'printf "%s\\n" "$$" >"$1/pid"; exec docker-registry serve "$1/config.yml"' _ "$DIR" </dev/null >>"$DIR/registry.log" 2>&1 &
+    setsid ${netns !== undefined ? `ip netns exec ${netns.name} ` : ''}bash -c 'printf "%s\\n" "$$" >"$1/pid"; exec docker-registry serve "$1/config.yml"' _ "$DIR" </dev/null >>"$DIR/registry.log" 2>&1 &
   fi
   for _ in $(seq 150); do answers && return 0; sleep 0.1; done
   echo "registry on $ADDR did not answer; see $DIR/registry.log" >&2; exit 1
@@ -112,13 +125,14 @@ esac
 /** Starts a registry of the test's own on a free loopback port; with `htpasswd`, only HTPASSWD_USER gets in. */
 export async function startOwnRegistry(
   prefix: string,
-  options: { htpasswd?: boolean; tls?: OwnRegistryTls; token?: OwnRegistryToken } = {},
+  options: { htpasswd?: boolean; tls?: OwnRegistryTls; token?: OwnRegistryToken; netns?: OwnRegistryNetns } = {},
 ): Promise<OwnRegistry> {
   // Short and under /tmp: the lab sshd runs as root on this machine and reaches it.
   const dir = await mkdtemp(join('/tmp', `${prefix}-`));
-  const name = `127.0.0.1:${await freePort()}`;
+  // A namespace of the test's own has every port free.
+  const name = options.netns !== undefined ? `${options.netns.address}:5443` : `127.0.0.1:${await freePort()}`;
   const ctl = join(dir, 'ctl');
-  await writeFile(ctl, script(dir, name, options.htpasswd === true, options.tls, options.token));
+  await writeFile(ctl, script(dir, name, options.htpasswd === true, options.tls, options.token, options.netns));
   if (options.htpasswd) await writeFile(join(dir, 'htpasswd'), `${HTPASSWD_USER.line}\n`);
   await chmod(ctl, 0o755);
   const run = (...args: string[]): Promise<string> =>

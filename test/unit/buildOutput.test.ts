@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgressLine, failureTail, foldBuildOutput, foldTransferOutput } from '../../src/adapters/engineOutput.js';
+import { buildProgressLine, failureTail, foldBuildOutput, foldTransferOutput, withEngineTlsHint } from '../../src/adapters/engineOutput.js';
 import { buildImageOptions, buildRegistryConfig, registryAuth } from '../../src/adapters/engineImages.js';
 
 const ID = `sha256:${'a'.repeat(64)}`;
@@ -99,5 +99,29 @@ describe('buildImageOptions', () => {
       buildargs: { X: '1' },
       abortSignal: signal,
     });
+  });
+});
+
+describe('withEngineTlsHint', () => {
+  it("names the registry and the engine host's certs.d files an untrusted CA needs", () => {
+    const message = '(HTTP code 500) server error - Get "https://198.18.77.2:5443/v2/": x509: certificate signed by unknown authority';
+    expect(withEngineTlsHint(message)).toBe(
+      `${message} (the engine does not trust registry 198.18.77.2:5443: on the engine's host, put ca.crt in /etc/docker/certs.d/198.18.77.2:5443/)`,
+    );
+  });
+
+  it('asks for the client certificate when the registry refused the handshake for want of one', () => {
+    const message = 'Get "https://reg.example:5000/v2/": remote error: tls: certificate required';
+    expect(withEngineTlsHint(message)).toContain('put client.cert and client.key (and ca.crt for a private CA) in /etc/docker/certs.d/reg.example:5000/');
+  });
+
+  it('leaves other failures, and TLS failures that quote no registry URL, unchanged', () => {
+    for (const message of ['manifest unknown', 'x509: certificate has expired', 'Get "https://r:5000/v2/": dial tcp: connection refused'])
+      expect(withEngineTlsHint(message)).toBe(message);
+  });
+
+  it('hints the error a pull or push stream reports', () => {
+    const outcome = foldTransferOutput([{ error: 'Get "https://r:5000/v2/": x509: certificate signed by unknown authority' }]);
+    expect(outcome.error).toContain('/etc/docker/certs.d/r:5000/');
   });
 });

@@ -15,7 +15,7 @@ import {
   tailLogs,
   type LocalImage,
 } from './engineContainers.js';
-import { buildImage, engineCall, localImageId, localTags, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
+import { buildImage, engineCall, localImageId, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
 import type { BuildOutcome, TransferOutcome } from './engineOutput.js';
 import { runThrowaway, withImageFiles, type ImageFiles, type RunOptions, type RunOutcome } from './engineThrowaway.js';
 
@@ -65,8 +65,6 @@ export interface Engine {
   localImage(ref: string): Promise<LocalImage | undefined>;
   localImageId(ref: string): Promise<string | undefined>;
   listImages(): Promise<ImageSummary[]>;
-  /** Tag → image ID of every local tag of `repository` (`REGISTRY/REPO`). */
-  localTags(repository: string): Promise<Map<string, string>>;
   /** Pulls `ref`; resolves to the manifest digest the engine reports. */
   pullImage(ref: string, auth: EngineAuth, signal: AbortSignal): Promise<string | undefined>;
   pushImage(ref: string, auth: EngineAuth, signal: AbortSignal): Promise<TransferOutcome>;
@@ -111,7 +109,6 @@ export function dockerodeEngine(docker: Docker): Engine {
     localImage: (ref) => call(`inspecting ${ref}`, () => localImage(docker, ref)),
     localImageId: (ref) => localImageId(docker, ref),
     listImages: () => call('listing images', () => docker.listImages() as Promise<ImageSummary[]>),
-    localTags: (repository) => call(`listing the images of ${repository}`, () => localTags(docker, repository)),
     pullImage: (ref, auth, signal) => pullImage(docker, ref, auth, signal),
     pushImage: (ref, auth, signal) => pushImage(docker, ref, auth, signal),
     buildImage: (context, request, signal, progress) => buildImage(docker, context, request, signal, progress),

@@ -114,18 +114,6 @@ export async function tagImage(docker: Docker, imageId: string, ref: string): Pr
   await engineCall(`tagging ${ref}`, () => docker.getImage(imageId).tag({ repo: ref.slice(0, at), tag: ref.slice(at + 1) }));
 }
 
-/** Tags of `repository` (full name, `registry/repo`) held by the local engine, with the image each names. */
-export async function localTags(docker: Docker, repository: string): Promise<Map<string, string>> {
-  const images = await engineCall(`listing ${repository}`, () => docker.listImages({ filters: { reference: [repository] } }));
-  const tags = new Map<string, string>();
-  for (const image of images) {
-    for (const repoTag of image.RepoTags ?? []) {
-      if (repoTag.startsWith(`${repository}:`)) tags.set(repoTag.slice(repository.length + 1), image.Id);
-    }
-  }
-  return tags;
-}
-
 /** Pushes one tag; the error, if any, comes back as a value. */
 export async function pushImage(docker: Docker, ref: string, auth: Docker.AuthConfig, signal: AbortSignal): Promise<TransferOutcome> {
   const at = ref.lastIndexOf(':');

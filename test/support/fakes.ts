@@ -166,12 +166,6 @@ export class FakeEngine implements Engine {
   async listImages(): Promise<ImageSummary[]> {
     return [...this.images.values()].map((i) => ({ Id: i.id, RepoTags: i.tags, RepoDigests: i.repoDigests, Size: i.size, Created: i.created }));
   }
-  async localTags(repository: string): Promise<Map<string, string>> {
-    const tags = new Map<string, string>();
-    for (const image of this.images.values())
-      for (const t of image.tags) if (t.startsWith(`${repository}:`)) tags.set(t.slice(repository.length + 1), image.id);
-    return tags;
-  }
   async pullImage(ref: string): Promise<string | undefined> {
     const pulled = this.remote(ref);
     if (!pulled) throw new Error(`pulling ${ref} failed: manifest unknown`);

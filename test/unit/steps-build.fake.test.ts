@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newRunState } from '../../src/runner/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
@@ -68,6 +68,43 @@ describe('discover, rebuild, push on a fake engine', () => {
     expect(next.images).toMatchObject([{ repository: REPO, stale: false }]);
     expect(await again(rebuildStep)).toMatchObject({ status: 'ok' });
     expect(await again(pushStep)).toMatchObject({ status: 'skipped', reason: 'nothing was built on this host' });
+  });
+});
+
+describe('rebuild on a build host with many images', () => {
+  it('lists the engine images once to plan and once to apply, however many images are stale, and gives each its own datestamp', async () => {
+    const many = await mkdtemp(join(tmpdir(), 't-fake-many-'));
+    try {
+      const repos = Array.from({ length: 12 }, (_, i) => `team/app${i}`);
+      for (const repo of repos) {
+        await mkdir(join(many, repo), { recursive: true });
+        await writeFile(join(many, repo, 'Dockerfile'), 'FROM scratch\nCOPY app /app\n');
+        await writeFile(join(many, repo, 'app'), `${repo}\n`);
+      }
+      const registry = new FakeRegistry();
+      for (const repo of repos) registry.publish(repo, 'prod', `sha256:${'0'.repeat(63)}1`);
+      const engine = new FakeEngine(undefined, registry);
+      // Unrelated images the engine has to scan on every listing.
+      for (let i = 0; i < 200; i++)
+        engine.addImage({ id: `sha256:${i.toString(16).padStart(64, 'a')}`, tags: [`other/thing${i}:v1`], repoDigests: [], config: {}, size: 1, created: 0 });
+      const listings = vi.spyOn(engine, 'listImages');
+      const facts: HostFacts = {};
+      const step = (handler: StepHandler, check: boolean) =>
+        runStep(handler, fakeContext({ engine, registry, check, facts, run: newRunState(), host: 'build1' }), handler === discoverStep ? { root: many } : {});
+      await step(discoverStep, true);
+      expect(facts.images?.filter((i) => i.stale)).toHaveLength(repos.length);
+      const planned = await step(rebuildStep, true);
+      expect(planned.status).toBe('changed');
+      expect(listings).toHaveBeenCalledTimes(1);
+      listings.mockClear();
+      const built = await step(rebuildStep, false);
+      expect(built.status, 'reason' in built ? built.reason : '').toBe('changed');
+      // One for the plan that apply re-runs, one for apply itself.
+      expect(listings).toHaveBeenCalledTimes(2);
+      expect(new Set(facts.built!.map((b) => b.dateRef)).size).toBe(repos.length);
+    } finally {
+      await rm(many, { recursive: true, force: true });
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { failureTail } from '../../adapters/engineOutput.js';
 import { treeDependencies } from '../../images/graph.js';
 import { contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
 import { provenanceLabels } from '../../images/provenance.js';
+import type { LocalTagIndex } from '../../images/localTagIndex.js';
 
 /** One image to build, as rebuild planned it. */
 export interface BuildJob {
@@ -39,6 +40,8 @@ export interface BuildEnvironment {
   tree: ReadonlySet<string>;
   /** Repositories built in this run: their local image is the one to build on. */
   builtThisRun: ReadonlySet<string>;
+  /** The build host's tags, listed once per step; a build adds its datestamp tag. */
+  localTags: LocalTagIndex;
   signal: AbortSignal;
   progress(message: string): void;
 }
@@ -116,7 +119,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
 
   const dateTag = await chooseDatestampTag({
     registry: env.registry,
-    engine: env.engine,
+    localTags: env.localTags.tagsOf(`${env.registry.name}/${job.repository}`),
     repository: job.repository,
     when: created,
     format: job.dateFormat,
@@ -124,5 +127,6 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   });
   const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
   await env.engine.tagImage(imageId, dateRef);
+  env.localTags.add(dateRef, imageId);
   return { ok: true, imageId, dateRef };
 }

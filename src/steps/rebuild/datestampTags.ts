@@ -1,21 +1,21 @@
-import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import { formatDatestamp, freeDatestampTag } from '../../images/datestamp.js';
 
 /**
  * Picks the datestamp tag for an image of `repository` built at `when`: looks at the tags the registry and the local engine
  * already hold (with the image each names, for candidates only) so no existing tag is ever moved.
- * Without `docker` (or `imageId`) it predicts, treating every taken tag as naming another image.
+ * Without `localTags` (the build host's tags of this repository) or `imageId` it predicts, treating every taken tag as
+ * naming another image.
  */
 export async function chooseDatestampTag(options: {
   registry: RegistryClient;
-  engine?: Engine;
+  localTags?: ReadonlyMap<string, string>;
   repository: string;
   when: Date;
   format: string;
   imageId?: string;
 }): Promise<string> {
-  const { registry, engine, repository, imageId } = options;
+  const { registry, localTags, repository, imageId } = options;
   const base = formatDatestamp(options.when, options.format);
   const isCandidate = (tag: string) => tag === base || (tag.startsWith(`${base}-`) && /^\d+$/.test(tag.slice(base.length + 1)));
   // Every image each candidate tag names, in the registry and locally; a tag is re-usable only if all of them are this image.
@@ -24,9 +24,7 @@ export async function chooseDatestampTag(options: {
   for (const tag of (await registry.tags(repository)).filter(isCandidate)) {
     hold(tag, imageId === undefined ? undefined : (await registry.imageConfig(repository, tag))?.configDigest);
   }
-  if (engine) {
-    for (const [tag, id] of await engine.localTags(`${registry.name}/${repository}`)) if (isCandidate(tag)) hold(tag, id);
-  }
+  for (const [tag, id] of localTags ?? []) if (isCandidate(tag)) hold(tag, id);
   const existing = new Map([...holders].map(([tag, ids]) => [tag, ids.every((id) => id === ids[0]) ? ids[0] : undefined]));
   return freeDatestampTag(base, existing, imageId);
 }

@@ -7,6 +7,7 @@ import type { ManagedImage } from '../../images/managedImage.js';
 import type { BuiltImage } from './builtImage.js';
 import { buildOne } from './buildOne.js';
 import { chooseDatestampTag } from './datestampTags.js';
+import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
 import { builtSentence, identicalSentence, plannedBuildSentence } from '../../images/imageSentences.js';
 import type { StepContext, StepHandler } from '../types.js';
@@ -35,11 +36,13 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     if (!images) throw new Error('rebuild needs a discover step before it on this host');
     const registry = ctx.connections.registry();
     const stale = images.filter((i) => i.stale);
-    const engine = stale.length > 0 ? await ctx.connections.engine() : undefined;
+    // One listing of the build host's images for the whole plan, however many images are stale.
+    const local = stale.length > 0 ? new LocalTagIndex(await (await ctx.connections.engine()).listImages()) : undefined;
     const now = new Date();
     const builds: PlannedBuild[] = [];
     for (const image of stale) {
-      const tag = await chooseDatestampTag({ registry, ...(engine ? { engine } : {}), repository: image.repository, when: now, format: opts.dateFormat });
+      const localTags = local?.tagsOf(`${registry.name}/${image.repository}`);
+      const tag = await chooseDatestampTag({ registry, ...(localTags ? { localTags } : {}), repository: image.repository, when: now, format: opts.dateFormat });
       builds.push({ image, dateRef: `${registry.name}/${image.repository}:${tag}` });
     }
     return { options: opts, builds, tree: images.map((i) => i.repository) };
@@ -60,6 +63,8 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     const notes: string[] = [];
     const failures: string[] = [];
     const identical: string[] = [];
+    // One listing for the whole apply; each build adds the tags it makes.
+    const localTags = plan.builds.length > 0 ? new LocalTagIndex(await engine.listImages()) : new LocalTagIndex([]);
 
     for (const { image } of plan.builds) {
       const failedBase = image.dependsOn.find((dep) => notBuilt.has(dep));
@@ -86,7 +91,16 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
             ...(plan.options.network ? { network: plan.options.network } : {}),
             skipIdentical: plan.options.skipIdentical,
           },
-          { engine, registry, settings: registrySettings(ctx.vars), tree: new Set(plan.tree), builtThisRun: builtRepos, signal, progress: ctx.progress },
+          {
+            engine,
+            registry,
+            settings: registrySettings(ctx.vars),
+            tree: new Set(plan.tree),
+            builtThisRun: builtRepos,
+            localTags,
+            signal,
+            progress: ctx.progress,
+          },
         );
       } catch (error) {
         if (error instanceof UnreachableError) throw error;

@@ -1,4 +1,9 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// freshen's config-blob cache, one per test run: tests must not read what an earlier run (or the user's freshen) kept.
+const env = { FRESHEN_CACHE_DIR: join(tmpdir(), `freshen-test-cache-${process.pid}`) };
 
 // Unit tests run in parallel; integration tests share one lab (dockerds, a registry, an sshd), so they run one file at a time.
 export default defineConfig({
@@ -8,6 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          env,
         },
       },
       {
@@ -18,6 +24,7 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 600_000,
+          env,
         },
       },
     ],

@@ -2,7 +2,10 @@ import type Docker from 'dockerode';
 import { registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
 import { closeDocker, connectDocker } from './docker.js';
 import { dockerodeEngine, type Engine } from './engine.js';
-import { createRegistryClient, type ClosableRegistryClient } from './registry.js';
+import { createRegistryClient, type ClosableRegistryClient, type RegistryClientOptions } from './registry.js';
+import { Limiter } from '../shared/limiter.js';
+import { defaultCacheDir, diskConfigCache, type ConfigCache } from './configCache.js';
+import type { RegistrySettings } from '../model/inventory.js';
 import { connectSsh, type Ssh2Session } from './ssh.js';
 import type { HostConnections, RegistryClient } from './types.js';
 
@@ -16,6 +19,9 @@ function endpointOf<T extends object>(value: unknown, hostName: string, variable
   return endpoint as T;
 }
 
+/** Requests in flight to one registry at a time, unless `registry_concurrency` says otherwise. */
+export const DEFAULT_REGISTRY_CONCURRENCY = 8;
+
 /** One host's connections: each opened on first use, kept for the run, reopened only after a failure or a drop. */
 class LazyHostConnections implements HostConnections {
   private dockerClient?: Promise<Docker>;
@@ -25,7 +31,7 @@ class LazyHostConnections implements HostConnections {
   constructor(
     private readonly hostName: string,
     private readonly vars: () => Record<string, unknown>,
-    private readonly signal: AbortSignal | undefined,
+    private readonly registryOptions: (settings: RegistrySettings) => RegistryClientOptions,
   ) {}
 
   async engine(): Promise<Engine> {
@@ -64,7 +70,7 @@ class LazyHostConnections implements HostConnections {
     if (this.registryClient === undefined) {
       const settings = registrySettings(this.vars());
       if (settings === undefined) throw new Error(`host ${this.hostName} has no \`registry\` variable (the registry's host:port)`);
-      this.registryClient = createRegistryClient(settings, this.signal !== undefined ? { signal: this.signal } : {});
+      this.registryClient = createRegistryClient(settings, this.registryOptions(settings));
     }
     return this.registryClient;
   }
@@ -86,12 +92,29 @@ class LazyHostConnections implements HostConnections {
  */
 export class ConnectionPool {
   private readonly hosts = new Map<string, LazyHostConnections>();
+  /** One per registry (by its URL), shared by every host's client of it: the bound is the registry's, not a host's. */
+  private readonly limiters = new Map<string, Limiter>();
+  private readonly configCache: ConfigCache;
 
-  /** `signal`: the run's interrupt, which aborts registry requests in flight. */
+  /**
+   * `signal`: the run's interrupt, which aborts registry requests in flight. `check`: the run writes nothing, so the config
+   * cache is only read. `cacheDir`: where the config cache lives (default `defaultCacheDir()`).
+   */
   constructor(
     private readonly inventory: Inventory,
-    private readonly signal?: AbortSignal,
-  ) {}
+    private readonly options: { signal?: AbortSignal; check?: boolean; cacheDir?: string } = {},
+  ) {
+    this.configCache = diskConfigCache({ dir: options.cacheDir ?? defaultCacheDir(), writable: options.check !== true });
+  }
+
+  private registryOptions(settings: RegistrySettings): RegistryClientOptions {
+    let limiter = this.limiters.get(settings.url);
+    if (limiter === undefined) {
+      limiter = new Limiter(settings.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY);
+      this.limiters.set(settings.url, limiter);
+    }
+    return { limiter, configCache: this.configCache, ...(this.options.signal !== undefined ? { signal: this.options.signal } : {}) };
+  }
 
   /** `vars`: the host's variables as `resolveVariables` layers them for the step at hand. */
   of(hostName: string, vars: Record<string, unknown>): HostConnections {
@@ -100,7 +123,11 @@ export class ConnectionPool {
     let connections = this.hosts.get(key);
     if (connections === undefined) {
       const snapshot = structuredClone(vars);
-      connections = new LazyHostConnections(hostName, () => snapshot, this.signal);
+      connections = new LazyHostConnections(
+        hostName,
+        () => snapshot,
+        (settings) => this.registryOptions(settings),
+      );
       this.hosts.set(key, connections);
     }
     return connections;

@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { formatBytes } from '../shared/bytes.js';
+import type { Limiter } from '../shared/limiter.js';
 
 /** One HTTP exchange, body fully read. */
 export interface HttpResponse {
@@ -52,6 +53,8 @@ export interface TransportOptions {
   signal?: AbortSignal;
   /** The largest answer `send` reads into memory; a bigger one is cut off. Default `MAX_BODY_BYTES`. */
   maxBodyBytes?: number;
+  /** Bounds the `send` requests in flight to this peer (shared by every transport to it); each deadline starts when sent. */
+  limiter?: Limiter;
 }
 
 /** Manifests, tag lists, tokens and error bodies are kilobytes; a registry that sends more than this is flooding. */
@@ -93,7 +96,8 @@ export class HttpAbortedError extends Error {
  * request is bounded: `send` by a deadline and a size, `stream` by silence and a minimum rate, both by the abort signal.
  */
 export class HttpTransport {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  // The limiter bounds requests; the sockets only need room for it and the streams beside it.
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent: https.Agent;
   /** How to abort each request in flight (and the answer being read, so its reader learns why). */
   private readonly inFlight = new Set<(error: Error) => void>();
@@ -101,12 +105,16 @@ export class HttpTransport {
 
   constructor(private readonly options: TransportOptions = {}) {
     const { ca, cert, key } = options;
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) });
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     options.signal?.addEventListener('abort', this.abortAll, { once: true });
   }
 
   send(request: HttpRequest): Promise<HttpResponse> {
+    return this.options.limiter !== undefined ? this.options.limiter.run(() => this.sendNow(request)) : this.sendNow(request);
+  }
+
+  private sendNow(request: HttpRequest): Promise<HttpResponse> {
     const headers = { ...request.headers, ...(request.body !== undefined ? { 'Content-Length': String(request.body.length) } : {}) };
     return new Promise((resolve, reject) => {
       const req = this.open(request.method, request.url, headers);

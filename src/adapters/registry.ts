@@ -1,4 +1,6 @@
 import { runSecrets } from '../shared/secretText.js';
+import type { Limiter } from '../shared/limiter.js';
+import type { ConfigCache } from './configCache.js';
 import { visibleControls } from '../shared/terminalText.js';
 import { cachedDockerCredential } from './dockerCredentials.js';
 import { DEFAULT_CERTS_DIR, registryTlsFiles } from './registryTls.js';
@@ -30,6 +32,10 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** The run's interrupt: aborting it aborts every request in flight (Ctrl-C). */
   signal?: AbortSignal;
+  /** Config blobs kept between runs (immutable by digest). */
+  configCache?: ConfigCache;
+  /** Bounds the requests in flight to this registry, shared by every client of it in the run. */
+  limiter?: Limiter;
 }
 
 /** A registry client that also holds kept-alive connections, which `close` releases. */
@@ -58,8 +64,9 @@ export function createRegistryClient(settings: RegistrySettings, options: Regist
     ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
     ...(tls.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.limiter !== undefined ? { limiter: options.limiter } : {}),
   });
-  return new HttpRegistryClient(settings, transport, options.timeoutMs ?? 30_000, options.signal, tls.cert !== undefined);
+  return new HttpRegistryClient(settings, transport, options.timeoutMs ?? 30_000, options.signal, tls.cert !== undefined, options.configCache);
 }
 
 class HttpRegistryClient implements ClosableRegistryClient {
@@ -78,6 +85,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     private readonly timeoutMs: number,
     private readonly signal?: AbortSignal,
     private readonly hasClientCertificate = false,
+    private readonly configCache?: ConfigCache,
   ) {
     this.name = settings.name;
     this.auth = settings.auth;
@@ -122,6 +130,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
   async imageConfig(repository: string, reference: string, platform?: { os: string; architecture: string }): Promise<RegistryImageConfig | undefined> {
     let manifest = await this.manifest(repository, reference);
     if (manifest === undefined) return undefined;
+    const referenceDigest = manifest.digest;
     if (isIndex(manifest.mediaType)) {
       const platformDigest = platformManifestDigest(manifest.body, platform);
       const wanted = platform !== undefined ? `${platform.os}/${platform.architecture}` : 'linux/amd64';
@@ -131,10 +140,19 @@ class HttpRegistryClient implements ClosableRegistryClient {
     }
     const configDigest = configDigestOf(manifest.body);
     if (configDigest === undefined) throw new Error(`${this.name}/${repository}:${reference} has no config blob (schema 1 manifests are not supported)`);
-    const blob = await this.blob(repository, configDigest);
-    if (sha256Digest(blob) !== configDigest) throw new Error(`registry ${this.name} served config blob ${configDigest} of ${repository} with other content`);
+    const blob = await this.configBlob(repository, configDigest);
     const config = parseJson(blob, `config ${configDigest} of ${repository}`) as RegistryImageConfig['config'];
-    return { manifestDigest: manifest.digest, configDigest, config };
+    return { manifestDigest: manifest.digest, referenceDigest, configDigest, config };
+  }
+
+  /** A config blob from the cache (checked against its digest there), else from the registry, then kept. */
+  private async configBlob(repository: string, digest: string): Promise<Buffer> {
+    const cached = await this.configCache?.get(digest);
+    if (cached !== undefined) return cached;
+    const blob = await this.blob(repository, digest);
+    if (sha256Digest(blob) !== digest) throw new Error(`registry ${this.name} served config blob ${digest} of ${repository} with other content`);
+    await this.configCache?.put(digest, blob);
+    return blob;
   }
 
   async putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string> {

@@ -28,6 +28,8 @@ export interface RegistryManifest {
 export interface RegistryImageConfig {
   /** Digest of the manifest that was resolved (the platform manifest for an index). */
   manifestDigest: string;
+  /** Digest of what the reference itself names (the index, for a multi-platform image): what a HEAD of it would answer. */
+  referenceDigest: string;
   /** The config blob's digest, equal to the local image ID. */
   configDigest: string;
   config: { created?: string; config?: { Labels?: Record<string, string> | null } } & Record<string, unknown>;

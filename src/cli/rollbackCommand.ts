@@ -78,7 +78,7 @@ export async function rollbackCommand(output: Output, image: string, tag: string
       },
     ],
   };
-  const pool = new ConnectionPool(inventory);
+  const pool = new ConnectionPool(inventory, { check: flags.check });
   let result: StepResult | undefined;
   try {
     const report = await runPlaybook(

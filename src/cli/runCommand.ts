@@ -88,7 +88,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     locks = attempt.locks;
   }
 
-  const pool = new ConnectionPool(inventory, interrupt.signal);
+  const pool = new ConnectionPool(inventory, { signal: interrupt.signal, check: flags.check === true });
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) {
       // A second signal means "now": leftovers (a parked container, an unfinished replacement) are settled by the next run.

@@ -33,16 +33,17 @@ export const holdNote = (hold: RollbackHold): string =>
   `${hold.repository}: rolled back to ${hold.heldAt} (newest build ${hold.newest}); not rebuilding until a newer build is pushed, the rollout tag is moved forward, or discover is forced`;
 
 /**
- * Reads whether a repository is held: HEAD on the rollout tag, then on datestamp tags from the newest down until one matches
- * (usually just the newest, so two requests when nothing is held).
+ * Reads whether a repository is held: the rollout tag's digest (from `known`, what the caller already fetched, else a HEAD),
+ * the tag list, then HEAD on datestamp tags from the newest down until one matches (usually just the newest).
  */
 export async function readRollbackHold(
   registry: RegistryClient,
   repository: string,
   rolloutTag: string,
   format: DatestampFormat,
+  known?: string,
 ): Promise<RollbackHold | undefined> {
-  const rolloutDigest = await registry.manifestDigest(repository, rolloutTag);
+  const rolloutDigest = known ?? (await registry.manifestDigest(repository, rolloutTag));
   if (rolloutDigest === undefined) return undefined;
   const newestFirst = (await registry.tags(repository)).filter(format.isDatestamp).sort((a, b) => format.compare(b, a));
   const seen = new Map<string, string>();
@@ -65,6 +66,7 @@ export async function readRollbackHolds(
   rolloutTag: string,
   force: boolean | readonly string[],
   format: DatestampFormat,
+  rolloutDigests: ReadonlyMap<string, string> = new Map(),
 ): Promise<Map<string, RollbackHold>> {
   const holds = new Map<string, RollbackHold>();
   if (force === true) return holds;
@@ -72,7 +74,7 @@ export async function readRollbackHolds(
   const found = await mapLimit(
     repositories.filter((r) => !forced.has(r)),
     4,
-    (repository) => readRollbackHold(registry, repository, rolloutTag, format),
+    (repository) => readRollbackHold(registry, repository, rolloutTag, format, rolloutDigests.get(repository)),
   );
   for (const hold of found) if (hold) holds.set(hold.repository, hold);
   return holds;

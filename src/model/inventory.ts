@@ -63,6 +63,8 @@ export interface RegistrySettings {
   tls?: { ca?: string; cert?: string; key?: string };
   /** Where Docker keeps per-registry TLS files (`registry_certs_dir`, default /etc/docker/certs.d). */
   certsDir?: string;
+  /** Requests in flight to the registry at once, across the run's hosts (`registry_concurrency`). */
+  concurrency?: number;
 }
 
 /** How a registry host collects garbage: commands run over SSH, in order. */
@@ -118,5 +120,6 @@ export function registrySettings(vars: Record<string, unknown>): RegistrySetting
     url: url.replace(/\/+$/, ''),
     auth: auth?.username !== undefined ? { username: auth.username, password: auth.password ?? '' } : undefined,
     ...tls,
+    ...(typeof vars.registry_concurrency === 'number' ? { concurrency: vars.registry_concurrency } : {}),
   };
 }

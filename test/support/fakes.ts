@@ -294,7 +294,9 @@ export class FakeRegistry implements RegistryClient {
   }
   async imageConfig(repository: string, reference: string): Promise<RegistryImageConfig | undefined> {
     const m = this.find(repository, reference);
-    return m && { manifestDigest: m.digest, configDigest: m.configDigest, config: { created: m.created, config: { Labels: m.labels } } };
+    return (
+      m && { manifestDigest: m.digest, referenceDigest: m.digest, configDigest: m.configDigest, config: { created: m.created, config: { Labels: m.labels } } }
+    );
   }
   async putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string> {
     const digest = `sha256:${createHash('sha256').update(manifest.raw).digest('hex')}`;

@@ -92,7 +92,7 @@ export function makeStepContext(opts: StepContextOptions): { ctx: StepContext; p
   const given = opts.inventory ?? labInventory([opts.host]);
   const inventory = given.hosts.has(opts.host.name) ? given : { ...given, hosts: new Map(given.hosts).set(opts.host.name, opts.host) };
   const vars = resolveVariables(opts.host, opts.vars);
-  const pool = new ConnectionPool(inventory);
+  const pool = new ConnectionPool(inventory, { check: opts.check ?? false });
   const progress: string[] = [];
   const ctx: StepContext = {
     host: opts.host,

@@ -71,23 +71,37 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
       if (found) candidate.packages = found;
     }
 
-    // A rolled-back repository stays out of the tree: not rebuilt, and its dependents compare with what it serves now.
-    const published = candidates.filter((c) => c.published).map((c) => c.repository);
-    const holds = await readRollbackHolds(registry, published, opts.tag, opts.force, datestampFormatOf(ctx.vars));
+    const assess = async (images: ImageFacts[], known: Map<string, string | undefined>) => {
+      const tree = new Set(images.map((c) => c.repository));
+      const refs = externalBasesToLookUp(images, registry.name, opts.tag, tree).filter((ref) => !known.has(ref));
+      const baseIds = new Map([...known, ...(await lookUpBases(registry, refs))]);
+      const assessment = assessTree({
+        registry: registry.name,
+        tag: opts.tag,
+        force: opts.force,
+        buildArgs: opts.buildArgs,
+        images,
+        baseIds,
+        ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs, now: new Date() } : {}),
+      });
+      if (!assessment.ok) throw new Error(assessment.error);
+      return { assessment, baseIds };
+    };
+    const first = await assess(candidates, new Map());
+    // A rolled-back repository stays out of the tree: not rebuilt, and its dependents compare with what it serves now. Only
+    // one that would be rebuilt can be held, so the daily run that finds nothing stale asks nothing more.
+    const published = new Set(candidates.filter((c) => c.published).map((c) => c.repository));
+    const wouldRebuild = first.assessment.images.filter((i) => i.stale && published.has(i.repository)).map((i) => i.repository);
+    const rolloutDigests = new Map(walk.images.flatMap((image, i) => (prodConfigs[i] ? [[image.repository, prodConfigs[i].referenceDigest] as const] : [])));
+    const holds = await readRollbackHolds(registry, wouldRebuild, opts.tag, opts.force, datestampFormatOf(ctx.vars), rolloutDigests);
     for (const hold of holds.values()) notes.push(holdNote(hold));
-    candidates.splice(0, candidates.length, ...candidates.filter((c) => !holds.has(c.repository)));
-    const tree = new Set(candidates.map((c) => c.repository));
-    const baseIds = await lookUpBases(registry, externalBasesToLookUp(candidates, registry.name, opts.tag, tree));
-    const assessment = assessTree({
-      registry: registry.name,
-      tag: opts.tag,
-      force: opts.force,
-      buildArgs: opts.buildArgs,
-      images: candidates,
-      baseIds,
-      ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs, now: new Date() } : {}),
-    });
-    if (!assessment.ok) throw new Error(assessment.error);
+    const { assessment } =
+      holds.size === 0
+        ? first
+        : await assess(
+            candidates.filter((c) => !holds.has(c.repository)),
+            first.baseIds,
+          );
     if (assessment.images.length === 0) notes.push(`no managed images below ${root}`);
     return { images: assessment.images, notes: [...notes, ...assessment.notes] };
   },

@@ -1,0 +1,30 @@
+// A loopback HTTP proxy in front of the lab registry that counts the requests passing through: requests per repository are
+// what the no-op benchmark reports beside its times.
+import http from 'node:http';
+
+/** Starts the proxy on a free 127.0.0.1 port in front of `target` (`host:port`); `requests` grows with every request. */
+export async function startCountingProxy(target) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const requests = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const upstream = http.request({ host, port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${server.address().port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        agent.destroy();
+        server.close(resolve);
+      }),
+  };
+}

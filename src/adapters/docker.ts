@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { DockerEndpoint } from '../model/inventory.js';
 import { negotiateApiVersion, type EngineVersionInfo } from './engineApi.js';
 import { UnreachableError, errorMessage, isConnectionError } from './errors.js';
@@ -102,17 +102,23 @@ const NO_DEFAULTS = {
   timeout: undefined,
 };
 
+/** dockerode (and its protobuf and gRPC code) is loaded by the first step that talks to an engine, not by every run. */
+async function newDocker(options: Docker.DockerOptions): Promise<Docker> {
+  const { default: DockerClient } = await import('dockerode');
+  return new DockerClient(options);
+}
+
 async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
   switch (address.kind) {
     case 'unix':
-      return { docker: new Docker({ ...NO_DEFAULTS, socketPath: address.socketPath }), close: async () => {} };
+      return { docker: await newDocker({ ...NO_DEFAULTS, socketPath: address.socketPath }), close: async () => {} };
     case 'tcp': {
       // The loader refuses this already; a value that reached here another way (a test, a library user) is refused too.
       if (!hasTls(endpoint) && endpoint.tls !== false) {
         throw new Error(`docker host ${redactAddress(endpoint.host)} is tcp:// without TLS; give tls {ca, cert, key}, or tls: false to accept plain text`);
       }
       const tls = hasTls(endpoint) ? await readTlsFiles(endpoint) : undefined;
-      const docker = new Docker({
+      const docker = await newDocker({
         ...NO_DEFAULTS,
         host: address.host,
         port: address.port,
@@ -170,7 +176,7 @@ async function sshDockerClient(
   await current;
   const agent = new UnixSocketOverSshAgent(session, endpoint.socket ?? DEFAULT_REMOTE_DOCKER_SOCKET);
   // The host name only fills the HTTP Host header: every connection comes from the agent.
-  const docker = new Docker({ ...NO_DEFAULTS, host: 'docker', protocol: 'http', agent } as Docker.DockerOptions);
+  const docker = await newDocker({ ...NO_DEFAULTS, host: 'docker', protocol: 'http', agent } as Docker.DockerOptions);
   const close = async (): Promise<void> => {
     closed = true;
     agent.destroy();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { formatDuration } from '../model/duration.js';
 import type { SshEndpoint } from '../model/inventory.js';
 import { UnreachableError, errorMessage } from './errors.js';
@@ -172,7 +172,9 @@ export async function connectSsh(given: Omit<SshEndpoint, 'user'> & { user?: str
   const sock = bastion !== undefined ? await bastion.forward(endpoint.host, port) : undefined;
   let refusal: { verdict: Exclude<HostKeyVerdict, 'match'>; keyType: string; keyFingerprint: string } | undefined;
 
-  const client = new Client();
+  // Loaded by the first SSH connection of a run, not by runs that never open one.
+  const { Client: SshClient } = await import('ssh2');
+  const client = new SshClient();
   return new Promise<Ssh2Session>((resolve, reject) => {
     let settled = false;
     // ssh2 may emit more than one error (a timeout, then the socket's own): the first decides, the rest must not crash the run.

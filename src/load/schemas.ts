@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 
@@ -28,47 +30,116 @@ export interface Schemas {
   defName(node: unknown): string | undefined;
 }
 
+/** allErrors: report every problem at once; verbose: errors carry their schema node and data, which the messages use. */
+export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true } as const;
+
+/** The validators freshen needs, compiled now or ahead of time (`npm run build` writes them next to this module). */
+export interface Validators {
+  validateInventory: ValidateFunction;
+  validatePlaybook: ValidateFunction;
+  validateVariables: ValidateFunction;
+  /** By step kind. */
+  stepOptions: Record<string, ValidateFunction>;
+}
+
+/** The schema ids the validators are compiled from: the same list ahead of time and at run time. */
+export function validatorIds(inventory: SchemaNode & { $id: string }, playbook: SchemaNode & { $id: string }): Record<string, string> {
+  const ids: Record<string, string> = {
+    validateInventory: inventory.$id,
+    validatePlaybook: playbook.$id,
+    validateVariables: `${inventory.$id}#/$defs/variables`,
+  };
+  for (const [kind, node] of Object.entries((playbook.$defs?.step?.else as SchemaNode | undefined)?.properties ?? {})) {
+    if (typeof node.$ref === 'string') ids[`stepOptions_${kind}`] = `${playbook.$id}${node.$ref}`;
+  }
+  return ids;
+}
+
+/** The hash the ahead-of-time validators carry: of both schema files as read, so a stale module is never used. */
+export const schemaTextHash = (inventoryText: string, playbookText: string): string =>
+  createHash('sha256').update(inventoryText).update('\0').update(playbookText).digest('hex');
+
+const PRECOMPILED = fileURLToPath(new URL('./schemaValidators.cjs', import.meta.url));
+
 let cached: Schemas | undefined;
-let ajv: InstanceType<typeof Ajv2020Module.default> | undefined;
-const optionValidators = new Map<string, ValidateFunction>();
+let stepValidators: Record<string, ValidateFunction> = {};
 
 /** The validator of one step kind's options (the `$defs` entry the playbook schema's step list refers the kind to). */
 export function stepOptionsSchema(kind: string): ValidateFunction {
-  const known = optionValidators.get(kind);
-  if (known) return known;
-  const { playbook } = schemas();
-  const ref = (playbook.$defs?.step?.else as SchemaNode | undefined)?.properties?.[kind]?.$ref;
-  if (typeof ref !== 'string') throw new Error(`the playbook schema lists no options for the step ${kind}`);
-  const validator = ajv!.getSchema(`${(playbook as { $id: string }).$id}${ref}`)!;
-  optionValidators.set(kind, validator);
+  schemas();
+  const validator = stepValidators[kind];
+  if (validator === undefined) throw new Error(`the playbook schema lists no options for the step ${kind}`);
   return validator;
+}
+
+/** Validators from the module `npm run build` wrote (`file`), when it was made from exactly these schema files (`hash`). */
+export function precompiledValidators(file: string, hash: string): Validators | undefined {
+  try {
+    const module = createRequire(import.meta.url)(file) as Record<string, unknown>;
+    if (module.schemaHash !== hash) return undefined;
+    const functions = module as Record<string, ValidateFunction>;
+    const stepOptions = Object.fromEntries(
+      Object.entries(functions)
+        .filter(([name]) => name.startsWith('stepOptions_'))
+        .map(([name, validate]) => [name.slice('stepOptions_'.length), validate]),
+    );
+    return {
+      validateInventory: functions.validateInventory!,
+      validatePlaybook: functions.validatePlaybook!,
+      validateVariables: functions.validateVariables!,
+      stepOptions,
+    };
+  } catch {
+    // Running from the sources (tests), or a module that does not load: compile instead.
+    return undefined;
+  }
+}
+
+export function compileValidators(inventory: SchemaNode & { $id: string }, playbook: SchemaNode & { $id: string }): Validators {
+  const ajv = new Ajv2020Module.default(AJV_OPTIONS);
+  ajv.addSchema(inventory).addSchema(playbook);
+  const ids = validatorIds(inventory, playbook);
+  const get = (id: string): ValidateFunction => ajv.getSchema(id)!;
+  const stepOptions = Object.fromEntries(
+    Object.entries(ids)
+      .filter(([name]) => name.startsWith('stepOptions_'))
+      .map(([name, id]) => [name.slice('stepOptions_'.length), get(id)]),
+  );
+  return {
+    validateInventory: get(ids.validateInventory!),
+    validatePlaybook: get(ids.validatePlaybook!),
+    validateVariables: get(ids.validateVariables!),
+    stepOptions,
+  };
 }
 
 export function schemas(): Schemas {
   if (cached) return cached;
-  const inventory = JSON.parse(readFileSync(INVENTORY_SCHEMA_FILE, 'utf8')) as SchemaNode & { $id: string };
-  const playbook = JSON.parse(readFileSync(PLAYBOOK_SCHEMA_FILE, 'utf8')) as SchemaNode & { $id: string };
-  // allErrors: report every problem at once; verbose: errors carry their schema node and data, which the messages use.
-  ajv = new Ajv2020Module.default({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  ajv.addSchema(inventory).addSchema(playbook);
-  const names = new Map<unknown, string>([
-    [inventory, 'inventory'],
-    [playbook, 'playbook'],
+  const inventoryText = readFileSync(INVENTORY_SCHEMA_FILE, 'utf8');
+  const playbookText = readFileSync(PLAYBOOK_SCHEMA_FILE, 'utf8');
+  const inventory = JSON.parse(inventoryText) as SchemaNode & { $id: string };
+  const playbook = JSON.parse(playbookText) as SchemaNode & { $id: string };
+  const validators = precompiledValidators(PRECOMPILED, schemaTextHash(inventoryText, playbookText)) ?? compileValidators(inventory, playbook);
+  stepValidators = validators.stepOptions;
+  // By content, not identity: ahead-of-time validators report copies of the schema nodes.
+  const names = new Map<string, string>([
+    [JSON.stringify(inventory), 'inventory'],
+    [JSON.stringify(playbook), 'playbook'],
   ]);
   for (const root of [inventory, playbook]) {
     for (const [name, node] of Object.entries((root.$defs ?? {}) as Record<string, SchemaNode>)) {
-      names.set(node, name);
+      names.set(JSON.stringify(node), name);
       // `if`/`then`/`else` branches report errors from their own nodes: `step.then`, `step.else`.
-      for (const branch of ['then', 'else']) if (node[branch]) names.set(node[branch], `${name}.${branch}`);
+      for (const branch of ['then', 'else']) if (node[branch]) names.set(JSON.stringify(node[branch]), `${name}.${branch}`);
     }
   }
   cached = {
     inventory,
     playbook,
-    validateInventory: ajv.getSchema(inventory.$id)!,
-    validatePlaybook: ajv.getSchema(playbook.$id)!,
-    validateVariables: ajv.getSchema(`${inventory.$id}#/$defs/variables`)!,
-    defName: (node) => names.get(node),
+    validateInventory: validators.validateInventory,
+    validatePlaybook: validators.validatePlaybook,
+    validateVariables: validators.validateVariables,
+    defName: (node) => (typeof node === 'object' && node !== null ? names.get(JSON.stringify(node)) : undefined),
   };
   return cached;
 }

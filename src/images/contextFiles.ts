@@ -37,7 +37,7 @@ export async function readBuildContext(dir: string): Promise<BuildContext> {
       } else if (stat.isSymbolicLink()) {
         entries.push({ path, type: 'symlink', mode, contentHash: sha256(await readlink(absolute)) });
       } else if (stat.isFile()) {
-        entries.push({ path, type: 'file', mode, contentHash: await fileSha256(absolute) });
+        entries.push({ path, type: 'file', mode, contentHash: await fileSha256(absolute, stat.size) });
       }
       // Sockets, FIFOs and devices are never sent by the Docker CLI either.
     }
@@ -62,7 +62,14 @@ export function packBuildContext(context: BuildContext): NodeJS.ReadableStream {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-async function fileSha256(path: string): Promise<string> {
+/** Files read whole below this size: a stream per file costs more than the file itself for the usual small context. */
+const WHOLE_FILE_BYTES = 1 << 20;
+
+async function fileSha256(path: string, size: number): Promise<string> {
+  if (size < WHOLE_FILE_BYTES)
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

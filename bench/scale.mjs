@@ -23,6 +23,10 @@ const SIZES = (process.env.BENCH_SIZES ?? '30,100,300,1000').split(',').map(Numb
 const STALE_SIZE = Number(process.env.BENCH_STALE_SIZE ?? 300);
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? '100,500').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROLLOUT_HOSTS = Number(process.env.BENCH_ROLLOUT_HOSTS ?? 30);
+const FORKS = 10;
+/** Which scenarios run (all by default); the page keeps the others' last figures only when all run, so use it for trials. */
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'startup,noop,stale,rollout,hosts').split(','));
 const ACCEPT = 'Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
 const TIME = '/usr/bin/time';
 
@@ -146,6 +150,78 @@ async function allStale(dir) {
   ];
 }
 
+const APP_CMD = `sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"`;
+
+/** Builds `ref` on build1 from the lab's upstream image with one label, and pushes it. */
+async function buildAndPush(ref, version) {
+  const dockerfile = `FROM ${REGISTRY}/upstream/os:stable\nLABEL bench.version=${version}\n`;
+  await sh('bash', ['-c', `printf '${dockerfile}' | DOCKER_BUILDKIT=0 docker -H unix://${BUILDER_SOCKET} build -q -t ${ref} - && docker -H unix://${BUILDER_SOCKET} push -q ${ref}`]);
+}
+
+async function rollout(dir) {
+  log(`rollout over ${ROLLOUT_HOSTS} hosts: starting their engines`);
+  const engines = join(REPO, 'bench/engines.sh');
+  const started = await sh('bash', [engines, 'start', String(ROLLOUT_HOSTS)], { maxBuffer: 16 << 20 });
+  const sockets = started.stdout.trim().split('\n').map((line) => line.split(' ')[1]);
+  const base = `${REGISTRY}/bench-roll/app`;
+  const ref = `${base}:${TAG}`;
+  try {
+    for (const version of [1, 2]) await buildAndPush(`${base}:v${version}`, version);
+    let current = 1;
+    /** Points `:bench` at the other build, so every contender has a real update to roll out. */
+    const flip = async () => {
+      current = 3 - current;
+      await sh('bash', ['-c', `docker -H unix://${BUILDER_SOCKET} tag ${base}:v${current} ${ref} && docker -H unix://${BUILDER_SOCKET} push -q ${ref}`]);
+    };
+    await flip();
+    await Promise.all(
+      sockets.map((socket) =>
+        sh('bash', ['-c', `docker -H unix://${socket} pull -q ${ref} >/dev/null && docker -H unix://${socket} run -d --name app --network none --restart unless-stopped ${ref} ${APP_CMD}`]),
+      ),
+    );
+    const list = join(dir, 'sockets.txt');
+    await writeFile(list, sockets.join('\n') + '\n');
+    const script = join(dir, 'replace.sh');
+    await writeFile(
+      script,
+      [
+        '#!/bin/sh',
+        '# The hand-written update of one host: pull, then stop, remove and run again.',
+        'set -e',
+        `docker -H "unix://$1" pull -q ${ref} >/dev/null`,
+        `docker -H "unix://$1" stop -t 30 app >/dev/null`,
+        `docker -H "unix://$1" rm app >/dev/null`,
+        `docker -H "unix://$1" run -d --name app --network none --restart unless-stopped ${ref} ${APP_CMD} >/dev/null`,
+        '',
+      ].join('\n'),
+    );
+    const hosts = Object.fromEntries(sockets.map((socket, i) => [`b${String(i + 1).padStart(2, '0')}`, { docker: { host: `unix://${socket}` } }]));
+    const inventory = join(dir, 'inventory-rollout.yml');
+    await writeFile(inventory, JSON.stringify({ all: { vars: { registry: REGISTRY, rollout_tag: TAG }, children: { web: { hosts } } } }));
+    const playbook = join(dir, 'rollout-real.yml');
+    await writeFile(playbook, '- name: Roll out\n  hosts: web\n  steps: [pull, stop, { start: { settle: 0s } }]\n');
+    log(`rollout over ${ROLLOUT_HOSTS} hosts: timing`);
+    const results = await sideBySide({
+      freshen: async () => (await flip(), freshenRun(playbook, inventory, ['--forks', String(FORKS)])),
+      parallel: async () => (await flip(), timed('bash', ['-c', `xargs -P ${FORKS} -n 1 sh ${script} < ${list}`])),
+      serial: async () => (await flip(), timed('bash', ['-c', `while read -r socket; do sh ${script} "$socket"; done < ${list}`])),
+    });
+    const [f, p, q] = ['freshen', 'parallel', 'serial'].map((k) => results[k].map((r) => r.ms));
+    const overhead = (median(f) - median(p)) / (ROLLOUT_HOSTS * 3);
+    return [
+      '| contender | wall time, median (min–max) | against the parallel script |',
+      '|---|---|---|',
+      `| freshen \`pull, stop, start\` (\`--forks ${FORKS}\`, \`settle: 0s\`) | ${stats(f)} | ${(median(f) / median(p)).toFixed(2)} |`,
+      `| parallel script (\`xargs -P ${FORKS}\`) | ${stats(p)} | 1.00 |`,
+      `| serial script | ${stats(q)} | ${(median(q) / median(p)).toFixed(2)} |`,
+      '',
+      `freshen's overhead per host-step: ${overhead.toFixed(1)} ms ((freshen − parallel script) / (${ROLLOUT_HOSTS} hosts × 3 steps)).`,
+    ];
+  } finally {
+    await sh('bash', [engines, 'stop', String(ROLLOUT_HOSTS)]).catch((error) => log(`stopping the engines: ${error.message}`));
+  }
+}
+
 async function manyHosts(dir) {
   const rows = ['| hosts | wall time, median (min–max) | peak RSS | per host |', '|---|---|---|---|'];
   for (const count of HOST_COUNTS) {
@@ -222,8 +298,8 @@ const dir = await mkdtemp(join(tmpdir(), 'freshen-bench-'));
 try {
   const about = await machine();
   const sections = [];
-  sections.push(['Start-up', ['`node bin/freshen.js --version`, `node bin/freshen.js validate …`, and `node -e 0` as the floor.'], await startup(dir)]);
-  sections.push([
+  if (SCENARIOS.has('startup')) sections.push(['Start-up', ['`node bin/freshen.js --version`, `node bin/freshen.js validate …`, and `node -e 0` as the floor.'], await startup(dir)]);
+  if (SCENARIOS.has('noop')) sections.push([
     'The daily no-op image check',
     [
       'A tree of N repositories, each published fresh in the lab registry (`bench/fixtures.mjs`); `freshen run` of a playbook with',
@@ -233,8 +309,18 @@ try {
     ],
     await noOp(dir),
   ]);
-  sections.push(['Check mode with every image stale', ['The same tree with every context changed, `discover`, `rebuild` and `push` under `--check`.'], await allStale(dir)]);
-  sections.push([
+  if (SCENARIOS.has('stale')) sections.push(['Check mode with every image stale', ['The same tree with every context changed, `discover`, `rebuild` and `push` under `--check`.'], await allStale(dir)]);
+  if (SCENARIOS.has('rollout')) sections.push([
+    `A rollout over ${ROLLOUT_HOSTS} container hosts`,
+    [
+      `${ROLLOUT_HOSTS} extra dockerds (\`bench/engines.sh\`, built like the lab's), each running one container of \`bench-roll/app:bench\`;`,
+      'before every contender `:bench` is moved to the other of two builds, so each one rolls out a real update. Baselines: the',
+      'same `docker pull; docker stop; docker rm; docker run` per host, with the same concurrency (`xargs -P`), and one host',
+      'after another.',
+    ],
+    await rollout(dir),
+  ]);
+  if (SCENARIOS.has('hosts')) sections.push([
     'Control node over many hosts',
     [
       '`pull, stop, start` over N hosts whose engine is a minimal fake Engine API on a unix socket (`bench/fakeEngine.mjs`), with no',

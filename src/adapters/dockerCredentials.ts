@@ -14,6 +14,8 @@ import { visibleControls } from '../shared/terminalText.js';
 export interface DockerCredential {
   username: string;
   password: string;
+  /** What `docker login` keeps for registries that hand out refresh tokens (Docker Hub, ACR…): used instead of the password. */
+  identityToken?: string;
   /** Where it came from, for messages: `credential helper docker-credential-pass`, `auths in ~/.docker/config.json`. */
   source: string;
 }
@@ -58,6 +60,7 @@ export async function dockerCredential(registry: string, options: DockerConfigOp
   const entry = Object.entries(config.auths ?? {}).find(([key]) => registryKey(key) === registry)?.[1];
   if (entry === undefined) return undefined;
   const source = `auths in ${path}`;
+  if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '') return identity(entry.identitytoken, source);
   if (typeof entry.username === 'string' && typeof entry.password === 'string') return registered(entry.username, entry.password, source);
   if (typeof entry.auth === 'string' && entry.auth !== '') {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
@@ -66,6 +69,12 @@ export async function dockerCredential(registry: string, options: DockerConfigOp
     return registered(decoded.slice(0, colon), decoded.slice(colon + 1), source);
   }
   return undefined;
+}
+
+/** An identity token, kept secret; Docker sends no user name with one (the token names the user). */
+function identity(token: string, source: string): DockerCredential {
+  runSecrets.add(token);
+  return { username: '<token>', password: '', identityToken: token, source };
 }
 
 function registered(username: string, password: string, source: string): DockerCredential {
@@ -98,10 +107,8 @@ function fromHelper(name: string, registry: string, env: NodeJS.ProcessEnv, time
       if (typeof answer.Username !== 'string' || typeof answer.Secret !== 'string') {
         return reject(new Error(`the credential helper ${program} answered without Username and Secret for ${registry}`));
       }
-      if (answer.Username === '<token>') {
-        runSecrets.add(answer.Secret);
-        return reject(new Error(`the credential helper ${program} holds an identity token for ${registry}; freshen supports username and password only`));
-      }
+      // The helper protocol's way of saying the secret is an identity token.
+      if (answer.Username === '<token>') return resolve(identity(answer.Secret, `credential helper ${program}`));
       resolve(registered(answer.Username, answer.Secret, `credential helper ${program}`));
     });
     // A helper that exits without reading its stdin (or never started) must not crash freshen with EPIPE.
@@ -128,5 +135,7 @@ export async function withDockerCredentials<T extends { name: string; auth?: { u
 ): Promise<T | undefined> {
   if (settings === undefined || settings.auth !== undefined) return settings;
   const found = await cachedDockerCredential(settings.name);
-  return found === undefined ? settings : { ...settings, auth: { username: found.username, password: found.password } };
+  if (found === undefined) return settings;
+  const auth = { username: found.username, password: found.password, ...(found.identityToken !== undefined ? { identityToken: found.identityToken } : {}) };
+  return { ...settings, auth };
 }

@@ -17,12 +17,15 @@ import {
 export function registryAuth(settings: RegistrySettings | undefined): Docker.AuthConfig {
   if (!settings) return { serveraddress: '' };
   const auth = settings.auth;
+  // The engine does the identity token's OAuth2 exchange itself, as `docker pull` would.
+  if (auth?.identityToken !== undefined) return { identitytoken: auth.identityToken, serveraddress: settings.name } as Docker.AuthConfig;
   return auth ? { username: auth.username, password: auth.password, serveraddress: settings.name } : { serveraddress: settings.name };
 }
 
 /** The `X-Registry-Config` body for builds (credentials by registry), or undefined without auth. */
 export function buildRegistryConfig(settings: RegistrySettings | undefined): Docker.RegistryConfig | undefined {
   if (!settings?.auth) return undefined;
+  if (settings.auth.identityToken !== undefined) return { [settings.name]: { identitytoken: settings.auth.identityToken } } as unknown as Docker.RegistryConfig;
   return { [settings.name]: { username: settings.auth.username, password: settings.auth.password } };
 }
 

@@ -313,18 +313,23 @@ class HttpRegistryClient implements ClosableRegistryClient {
   private async answerChallenge(challenge: AuthChallenge | undefined, key: string): Promise<boolean> {
     const auth = await this.credentials();
     if (challenge?.scheme === 'basic') {
-      if (auth === undefined || this.usesBasic) return false;
+      // An identity token is only good for a token service.
+      if (auth === undefined || auth.identityToken !== undefined || this.usesBasic) return false;
       this.usesBasic = true;
       return true;
     }
     if (challenge?.scheme !== 'bearer' || challenge.params.realm === undefined) return false;
     const refused = realmProblem(challenge.params.realm, this.settings.url);
     if (refused !== undefined) throw new Error(`registry ${this.name} asks for a token, but ${refused}; nothing was sent to it`);
-    const url = tokenUrl(challenge);
-    const headers: Record<string, string> = auth !== undefined ? { Authorization: basicAuthorization(auth.username, auth.password) } : {};
-    const res = await this.send('GET', url, headers);
-    if (res.status !== 200) throw this.httpError(res, 'GET', url, `token service of registry ${this.name}`);
-    const answer = parseJson(res.body, `token from ${new URL(url).host}`) as { token?: string; access_token?: string; expires_in?: number };
+    // An identity token is exchanged the OAuth2 way (a POST to the realm); a password rides a GET as Basic credentials.
+    const refresh = auth?.identityToken;
+    const [method, target] = refresh !== undefined ? ['POST', challenge.params.realm] : ['GET', tokenUrl(challenge)];
+    const res =
+      refresh !== undefined
+        ? await this.send(method, target, FORM, refreshTokenForm(challenge, refresh))
+        : await this.send(method, target, auth !== undefined ? { Authorization: basicAuthorization(auth.username, auth.password) } : {});
+    if (res.status !== 200) throw this.httpError(res, method, target, `token service of registry ${this.name}`);
+    const answer = parseJson(res.body, `token from ${new URL(target).host}`) as { token?: string; access_token?: string; expires_in?: number };
     const token = answer.token ?? answer.access_token;
     if (typeof token !== 'string') throw new Error(`the token service of registry ${this.name} answered without a token`);
     runSecrets.add(token);
@@ -338,7 +343,7 @@ class HttpRegistryClient implements ClosableRegistryClient {
     this.dockerLookedUp = true;
     const found = await cachedDockerCredential(this.name);
     if (found !== undefined) {
-      this.auth = { username: found.username, password: found.password };
+      this.auth = { username: found.username, password: found.password, ...(found.identityToken !== undefined ? { identityToken: found.identityToken } : {}) };
       this.authSource = found.source;
     }
     return this.auth;
@@ -390,12 +395,14 @@ class HttpRegistryClient implements ClosableRegistryClient {
     const challenge = res.status === 401 ? parseChallenge(headerOf(res, 'www-authenticate')) : undefined;
     if (challenge?.params.error === 'insufficient_scope' && this.auth !== undefined) {
       // The credentials were good (a token was issued), but the token service did not grant what the request needs.
-      detail = `user ${this.auth.username} was not granted ${visibleControls((challenge.params.scope ?? 'the access it needs').slice(0, 200))}`;
+      detail = `${this.auth.identityToken !== undefined ? "the identity token's user" : `user ${this.auth.username}`} was not granted ${visibleControls((challenge.params.scope ?? 'the access it needs').slice(0, 200))}`;
     } else if (res.status === 401) {
       detail =
-        this.auth !== undefined
-          ? `the credentials of user ${this.auth.username} (from ${this.authSource}) were refused`
-          : 'it needs credentials (set registry_auth, or log in with docker login)';
+        this.auth?.identityToken !== undefined
+          ? `the identity token (from ${this.authSource}) was refused`
+          : this.auth !== undefined
+            ? `the credentials of user ${this.auth.username} (from ${this.authSource}) were refused`
+            : 'it needs credentials (set registry_auth, or log in with docker login)';
     } else if (res.status === 405 && method === 'DELETE') {
       detail = 'deleting is disabled on this registry (storage.delete.enabled)';
     } else if (res.status === 429) {
@@ -405,6 +412,17 @@ class HttpRegistryClient implements ClosableRegistryClient {
     const status = `${res.status}${res.statusText !== '' ? ` ${res.statusText}` : ''}`;
     return new RegistryError(`${who} answered ${status} to ${method} ${path}${detail !== undefined ? `: ${detail}` : ''}`, res.status);
   }
+}
+
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+/** The OAuth2 refresh-token grant the token spec gives identity tokens (Docker sends the same, as client `docker`). */
+function refreshTokenForm(challenge: AuthChallenge, token: string): Buffer {
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, client_id: 'freshen' });
+  if (challenge.params.service !== undefined) form.set('service', challenge.params.service);
+  const scope = (challenge.params.scope ?? '').trim();
+  if (scope !== '') form.set('scope', scope);
+  return Buffer.from(form.toString());
 }
 
 const manifestPath = (repository: string, reference: string): string => `/v2/${repository}/manifests/${reference}`;

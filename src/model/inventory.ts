@@ -58,7 +58,8 @@ export interface RegistrySettings {
   name: string;
   /** Base URL of the API; https unless the registry is on loopback. */
   url: string;
-  auth?: { username: string; password: string };
+  /** A password, or (from Docker's credential store only) an identity token: an OAuth2 refresh token for the token service. */
+  auth?: { username: string; password: string; identityToken?: string };
   /** The registry's CA and client certificate (`registry_tls`, with `registry_ca` as the CA's older name). */
   tls?: { ca?: string; cert?: string; key?: string };
   /** Where Docker keeps per-registry TLS files (`registry_certs_dir`, default /etc/docker/certs.d). */

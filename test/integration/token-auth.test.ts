@@ -3,7 +3,7 @@
 // whole read/write path goes through it: backup mirrors the lab's upstream/os into it (push scope), backs it up to a layout
 // (pull scope), the engines push and pull through it, gc deletes with delete-scoped tokens, and a user whose tokens grant
 // pull only cannot push (the registry denies, exit 2). Passwords never show.
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,13 @@ import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { startTokenService, type TokenService } from '../support/tokenServer.js';
 import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
 
-const USERS = { ci: { password: 't-token-ci-pw', actions: ['pull', 'push', 'delete'] }, reader: { password: 't-token-reader-pw', actions: ['pull'] } };
+const IDENTITY_TOKEN = 't-token-refresh-5e8d1c';
+const USERS = {
+  ci: { password: 't-token-ci-pw', actions: ['pull', 'push', 'delete'] },
+  reader: { password: 't-token-reader-pw', actions: ['pull'] },
+  // Logs in only with an identity token, as Docker Hub and ACR users do.
+  oauth: { password: 't-token-oauth-unused-pw', actions: ['pull'], refreshToken: IDENTITY_TOKEN },
+};
 
 const TAG = 't-token';
 const APP = 't-token-app';
@@ -75,9 +81,10 @@ describe('a registry behind a token service', () => {
   it('a user whose tokens grant pull only cannot push: the registry denies, exit 2', async () => {
     const r = await run(await mirrorInto(registry.name, 'reader'), await inventory('reader', REGISTRY), 'reader.json', 'reader');
     expect(r.code, r.stdout + r.stderr).toBe(2);
+    // The registry's challenge lists the actions in no fixed order (it keeps them in a Go map).
     expect((await firstStep('reader.json')).reason).toMatch(
       new RegExp(
-        `^registry ${registry.name} answered 401 Unauthorized to POST /v2/upstream/os/blobs/uploads/: user reader was not granted repository:upstream/os:pull,push$`,
+        `^registry ${registry.name} answered 401 Unauthorized to POST /v2/upstream/os/blobs/uploads/: user reader was not granted repository:upstream/os:(pull,push|push,pull)$`,
       ),
     );
     expect(tokens.requests.some((q) => q.user === 'reader' && /upstream\/os:[a-z,]*push/.test(q.scope) && !q.granted.includes('push'))).toBe(true);
@@ -164,6 +171,52 @@ describe('a registry behind a token service', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect((await readReport(join(dir, 'gc-2.json'))).plays[0]!.hosts.reg![0]!.status).toBe('ok');
     expect(first.stdout + first.stderr + again.stdout + again.stderr).not.toContain(USERS.ci.password);
+  });
+
+  it("an identity token from Docker's credential helper: freshen and the engine exchange it the OAuth2 way (POST, refresh_token)", async () => {
+    // A helper that holds an identity token for this registry: Username "<token>", as docker login leaves it for OAuth registries.
+    const configDir = join(dir, 'docker-oauth');
+    await mkdir(configDir, { recursive: true });
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({ credHelpers: { [registry.name]: 't-oauth' } }));
+    const helper = join(configDir, 'docker-credential-t-oauth');
+    await writeFile(helper, `#!/bin/sh\nread -r server\nprintf '{"ServerURL":"%s","Username":"<token>","Secret":"${IDENTITY_TOKEN}"}' "$server"\n`);
+    await chmod(helper, 0o755);
+    const env = { DOCKER_CONFIG: configDir, PATH: `${configDir}:${process.env.PATH}` };
+    const inv = await writePlaybook(
+      dir,
+      'inventory-oauth.yml',
+      JSON.stringify({
+        all: { vars: { registry: registry.name, rollout_tag: TAG }, hosts: { registry1: {}, web2: { docker: { host: `unix://${labSocket('web2')}` } } } },
+      }),
+    );
+    const layout = await writePlaybook(
+      dir,
+      'layout-oauth.yml',
+      '- name: Back up\n  hosts: registry1\n  steps:\n    - backup: { to: { oci_layout: layout-oauth } }\n',
+    );
+    const before = tokens.requests.length;
+    const back = await freshen(['run', layout, '-i', inv, '--json', join(dir, 'oauth.json')], join(dir, 'locks'), env);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    const index = JSON.parse(await readFile(join(dir, 'layout-oauth/index.json'), 'utf8')) as { manifests: unknown[] };
+    expect(index.manifests.length).toBeGreaterThan(0);
+    const exchanges = tokens.requests.slice(before);
+    expect(exchanges.length).toBeGreaterThan(0);
+    expect(exchanges.every((q) => q.grant === 'refresh_token' && q.user === 'oauth')).toBe(true);
+
+    // The engine gets the identity token in X-Registry-Auth and does the same exchange for its pull.
+    // A newer build, so web2's pull has something to fetch.
+    const ref = `${registry.name}/t-token/app:${TAG}`;
+    const v3 = await buildBusyboxImage(build1, ref, {
+      lines: [`LABEL t-token.version=3-${NONCE}`, 'CMD ["/bin/sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]'],
+    });
+    await pushImage(build1, ref, { username: 'ci', password: USERS.ci.password });
+    const fromEngine = tokens.requests.length;
+    const pullPlay = await writePlaybook(dir, 'pull-oauth.yml', '- name: Pull\n  hosts: web2\n  steps: [pull]\n');
+    const pulled = await freshen(['run', pullPlay, '-i', inv], join(dir, 'locks'), env);
+    expect(pulled.code, pulled.stdout + pulled.stderr).toBe(0);
+    expect((await web2.getImage(ref).inspect()).Id).toBe(v3);
+    expect(tokens.requests.slice(fromEngine).some((q) => q.grant === 'refresh_token' && q.user === 'oauth')).toBe(true);
+    for (const text of [back.stdout, back.stderr, pulled.stdout, pulled.stderr]) expect(text).not.toContain(IDENTITY_TOKEN);
   });
 
   it('wrong credentials are refused by the token service, and the message names the user only', async () => {

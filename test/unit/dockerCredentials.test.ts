@@ -52,6 +52,21 @@ describe('credentials from the Docker config', () => {
     expect(await dockerCredential('third.example.org', { env })).toBeUndefined();
   });
 
+  it("identity tokens: a helper's <token> user, or an auths identitytoken, become an identity token, registered as a secret", async () => {
+    const env = dockerConfig(
+      { credHelpers: { 'hub.example.org': 'oauth' }, auths: { 'acr.example.org': { identitytoken: 'refresh-token-from-auths-9f2' } } },
+      { oauth: storeFor('hub.example.org', '<token>', 'refresh-token-from-helper-7c1') },
+    );
+    expect(await dockerCredential('hub.example.org', { env })).toEqual({
+      username: '<token>',
+      password: '',
+      identityToken: 'refresh-token-from-helper-7c1',
+      source: 'credential helper docker-credential-oauth',
+    });
+    expect(await dockerCredential('acr.example.org', { env })).toMatchObject({ identityToken: 'refresh-token-from-auths-9f2' });
+    expect(runSecrets.redact('x refresh-token-from-helper-7c1 y refresh-token-from-auths-9f2')).toBe('x *** y ***');
+  });
+
   it('a failing helper is an error that names it and never shows a secret it printed', async () => {
     const env = dockerConfig({ credsStore: 'broken' }, { broken: 'echo "keychain locked; last secret was hunter2-hunter2" >&2; exit 2' });
     runSecrets.add('hunter2-hunter2');

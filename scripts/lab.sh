@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The freshen lab: everything freshen needs, on 127.0.0.1 under ${FRESHEN_LAB_DIR:-/tmp/freshen-lab}.
-#   four isolated dockerds (build1 web1 web2 web3), a current engine (docker.io from Debian unstable, in a chroot),
+#   four isolated dockerds (build1 web1 web2 web3), a single-node swarm (swarm1), a current engine (docker.io from Debian unstable, in a chroot),
 #   a registry on 127.0.0.1:5055, an sshd on 127.0.0.1:2222,
 #   the upstream OS image, the seeded lab/* images, containers on web1..web3, and inventories/lab.yml.
 # Used by the demo, the integration tests (vitest globalSetup) and CI. Safe to run twice; `up` calls serialize.
@@ -17,6 +17,7 @@ source "$HERE/lab/content.sh"
 source "$HERE/lab/inventory.sh"
 source "$HERE/lab/debian.sh"
 source "$HERE/lab/current.sh"
+source "$HERE/lab/swarm.sh"
 
 usage() {
   cat <<'USAGE'
@@ -65,10 +66,12 @@ cmd_up() {
   with_lock lab
   mkdir -p "$LAB/tmp" "$LAB/shared"
   for h in "${LAB_HOSTS[@]}"; do start_dockerd "$h"; done
+  swarm_start
   current_start
   (with_lock registry && registry_start)
   sshd_start
   for h in "${LAB_HOSTS[@]}"; do wait_dockerd "$h"; done
+  swarm_wait
   current_wait
   write_inventory
   has_manifest upstream/os stable || publish_upstream 1 >/dev/null
@@ -89,6 +92,8 @@ cmd_status() {
     if dockerd_answers "$h"; then printf '%-16s up    unix://%s\n' "dockerd $h" "$(host_socket "$h")"
     else printf '%-16s DOWN  unix://%s\n' "dockerd $h" "$(host_socket "$h")"; down=1; fi
   done
+  if swarm_active; then printf '%-16s up    unix://%s (swarm manager)\n' "dockerd swarm1" "$(host_socket "$SWARM_HOST")"
+  else printf '%-16s DOWN  unix://%s\n' "dockerd swarm1" "$(host_socket "$SWARM_HOST")"; down=1; fi
   if current_answers; then printf '%-16s up    unix://%s\n' "current engine" "$CURRENT_SOCKET"
   else printf '%-16s DOWN  unix://%s\n' "current engine" "$CURRENT_SOCKET"; down=1; fi
   if mirror_answers; then printf '%-16s up    http://%s/debian\n' "debian mirror" "$MIRROR_ADDR"
@@ -106,6 +111,7 @@ cmd_down() {
   with_lock lab
   for h in "${LAB_HOSTS[@]}"; do stop_dockerd "$h" & done
   current_stop &
+  swarm_stop &
   mirror_stop &
   wait
   (with_lock registry && registry_stop)

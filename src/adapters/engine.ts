@@ -15,6 +15,7 @@ import {
   tailLogs,
   type LocalImage,
 } from './engineContainers.js';
+import { inspectService, listServices, listTasks, updateService, type SwarmService, type SwarmTask } from './engineServices.js';
 import { buildImage, engineCall, localImageId, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
 import type { BuildOutcome, TransferOutcome } from './engineOutput.js';
 import { runThrowaway, withImageFiles, type ImageFiles, type RunOptions, type RunOutcome } from './engineThrowaway.js';
@@ -77,6 +78,12 @@ export interface Engine {
   withImageFiles<T>(image: string, read: (files: ImageFiles) => Promise<T>): Promise<T>;
   /** Runs a script as root in a new container of `image`, then removes it. */
   runThrowaway(image: string, script: string, options: RunOptions): Promise<RunOutcome>;
+
+  /** Swarm services (on a manager): every service, one service (undefined when gone), an update, a service's tasks. */
+  listServices(): Promise<SwarmService[]>;
+  inspectService(id: string): Promise<SwarmService | undefined>;
+  updateService(id: string, version: number, spec: SwarmService['Spec'], auth: EngineAuth): Promise<void>;
+  listTasks(serviceId: string): Promise<SwarmTask[]>;
 }
 
 /** The Engine over a dockerode client. */
@@ -123,5 +130,9 @@ export function dockerodeEngine(docker: Docker): Engine {
       }),
     withImageFiles: (image, read) => withImageFiles(docker, image, read),
     runThrowaway: (image, script, options) => runThrowaway(docker, image, script, options),
+    listServices: () => call('listing services', () => listServices(docker)),
+    inspectService: (id) => call(`inspecting service ${id}`, () => inspectService(docker, id)),
+    updateService: (id, version, spec, auth) => call(`updating service ${spec.Name}`, () => updateService(docker, id, version, spec, auth)),
+    listTasks: (serviceId) => call(`listing the tasks of service ${serviceId}`, () => listTasks(docker, serviceId)),
   };
 }

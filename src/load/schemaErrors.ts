@@ -37,6 +37,7 @@ export const DEF_PHRASES: Record<string, string> = {
   rebuild: 'a map of rebuild options',
   stop: 'a map of stop options',
   start: 'a map of start options',
+  service: "a map of service options (Swarm's update policy)",
   gc: 'a map of gc options',
   prune: 'a map of prune options',
   backup: 'a map of backup options with to or from',

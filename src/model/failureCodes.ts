@@ -30,6 +30,9 @@ export const FAILURE_CODES = {
   'gc-command-failed': 'the collector failed; registry_gc.after was still run',
   'gc-after-failed': 'registry_gc.after failed twice; the registry may be down',
   'registry-down': 'the registry did not answer after the sweep',
+  'service-rolled-back': "Swarm rolled a service's update back (its failure action); the reason has Swarm's message and the failed tasks' errors",
+  'service-paused': "Swarm paused a service's update (failure_action: pause, or its rollback failed); it waits for someone",
+  'service-timeout': 'a service was still updating when the step gave up waiting; Swarm goes on with it',
 } as const;
 
 /** Every `code` an unreachable step result may carry. */

@@ -1,5 +1,5 @@
 /** The step kinds a playbook may name. */
-export const STEP_KINDS = ['discover', 'rebuild', 'push', 'pull', 'stop', 'start', 'gc', 'prune', 'backup', 'rollback'] as const;
+export const STEP_KINDS = ['discover', 'rebuild', 'push', 'pull', 'stop', 'start', 'service', 'gc', 'prune', 'backup', 'rollback'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface Playbook {

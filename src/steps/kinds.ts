@@ -1,3 +1,4 @@
+import { serviceOptions } from './service/serviceOptions.js';
 import { datestampFormatOf } from '../images/datestamp.js';
 import type { StepKind } from '../model/playbook.js';
 import type { Variables } from '../model/variables.js';
@@ -62,6 +63,12 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
     needs: ['docker'],
     parseOptions: (raw) => startOptions(raw),
     load: async () => handler((await import('./start/start.js')).startStep),
+  },
+  service: {
+    kind: 'service',
+    needs: ['docker', 'registry'],
+    parseOptions: (raw) => serviceOptions(raw),
+    load: async () => handler((await import('./service/service.js')).serviceStep),
   },
   gc: { kind: 'gc', needs: ['registry'], parseOptions: (raw) => parseGcOptions(raw), load: async () => handler((await import('./gc/gc.js')).gcStep) },
   prune: {

@@ -2,6 +2,7 @@
 // They keep just enough state to answer what the steps ask, and record every call that writes, so a test can assert that a
 // check run wrote nothing and that apply did exactly what the plan said.
 import { createHash } from 'node:crypto';
+import type { SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
 import type { ContainerSummary, Engine, ImageSummary } from '../../src/adapters/engine.js';
 import type { LocalImage } from '../../src/adapters/engineContainers.js';
 import type { BuildRequest } from '../../src/adapters/engineImages.js';
@@ -152,6 +153,18 @@ export class FakeEngine implements Engine {
   }
   async exec(): Promise<{ exitCode: number; output: string }> {
     return { exitCode: 0, output: '' };
+  }
+  async listServices(): Promise<SwarmService[]> {
+    return [];
+  }
+  async inspectService(): Promise<SwarmService | undefined> {
+    return undefined;
+  }
+  async updateService(): Promise<void> {
+    throw new Error('the fake engine is no swarm manager');
+  }
+  async listTasks(): Promise<SwarmTask[]> {
+    return [];
   }
   async platform(): Promise<{ os: string; architecture: string }> {
     return { os: 'linux', architecture: 'amd64' };

@@ -71,6 +71,8 @@ export function labContainers(host: LabHost): LabContainer[] {
 /** The unix socket of a lab host's dockerd. */
 /** The lab's current Docker Engine (docker.io from Debian unstable, in a chroot; refuses API < 1.44 as Engine 29 does). */
 export const CURRENT_ENGINE_SOCKET = join(LAB_DIR, 'current/root/run/lab/docker.sock');
+/** The lab's single-node swarm manager (scripts/lab/swarm.sh): not an inventory host, like the current engine. */
+export const SWARM_SOCKET = join(LAB_DIR, 'docker/swarm1/docker.sock');
 
 export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host, 'docker.sock');
 

@@ -1,0 +1,48 @@
+import type Docker from 'dockerode';
+
+/** What the service step reads of a Swarm service (GET /services/{id}). */
+export interface SwarmService {
+  ID: string;
+  Version: { Index: number };
+  UpdatedAt?: string;
+  Spec: {
+    Name: string;
+    Labels?: Record<string, string> | null;
+    TaskTemplate: { ContainerSpec?: { Image?: string } } & Record<string, unknown>;
+    UpdateConfig?: Record<string, unknown>;
+  } & Record<string, unknown>;
+  UpdateStatus?: { State?: string; Message?: string; StartedAt?: string; CompletedAt?: string } | null;
+}
+
+/** A task of a service, as far as a failed update's reason needs it. */
+export interface SwarmTask {
+  ID: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+  Spec?: { ContainerSpec?: { Image?: string } };
+}
+
+export async function listServices(docker: Docker): Promise<SwarmService[]> {
+  return (await docker.listServices()) as unknown as SwarmService[];
+}
+
+export async function inspectService(docker: Docker, id: string): Promise<SwarmService | undefined> {
+  try {
+    return (await docker.getService(id).inspect()) as unknown as SwarmService;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+/** POST /services/{id}/update at `version` with the registry's credentials, so every node can pull (and later updates keep them). */
+export async function updateService(docker: Docker, id: string, version: number, spec: SwarmService['Spec'], auth: Docker.AuthConfig): Promise<void> {
+  const service = docker.getService(id);
+  // dockerode's (auth, options) form sends X-Registry-Auth; _query and _body keep the version out of the spec and the spec out of the URL.
+  const update = service.update as unknown as (auth: Docker.AuthConfig, options: { _query: { version: number }; _body: unknown }) => Promise<unknown>;
+  await update.call(service, auth, { _query: { version }, _body: spec });
+}
+
+export async function listTasks(docker: Docker, serviceId: string): Promise<SwarmTask[]> {
+  return (await docker.listTasks({ filters: { service: [serviceId] } })) as unknown as SwarmTask[];
+}

@@ -1,0 +1,164 @@
+import { errorMessage } from '../../adapters/errors.js';
+import { registryAuth } from '../../adapters/engineImages.js';
+import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
+import type { Engine } from '../../adapters/engine.js';
+import type { SwarmService } from '../../adapters/engineServices.js';
+import { formatDuration } from '../../model/duration.js';
+import { shortDigest } from '../../model/imageRef.js';
+import { registrySettings, rolloutTag } from '../../model/inventory.js';
+import { changed, failed, ok } from '../../model/results.js';
+import type { StepHandler } from '../types.js';
+import { managedServices, updateSentence, type ManagedService } from './managedServices.js';
+import { serviceOptions, type ServiceOptions } from './serviceOptions.js';
+import { failedTaskErrors, watchUpdate } from './watchUpdate.js';
+
+/** One service to move to the digest its tag now names. */
+export interface PlannedServiceUpdate {
+  service: ManagedService;
+  digest: string;
+}
+
+export interface ServicePlan {
+  options: ServiceOptions;
+  updates: PlannedServiceUpdate[];
+  notes: string[];
+}
+
+/** Swarm's own words when the spec's version moved since it was read. */
+const OUT_OF_SEQUENCE = /update out of sequence/i;
+const ATTEMPTS = 3;
+
+/** The update policy, as the Engine API spells it. */
+function updateConfig(options: ServiceOptions): Record<string, unknown> {
+  return {
+    Parallelism: options.parallelism,
+    Delay: options.delayMs * 1e6,
+    Monitor: options.monitorMs * 1e6,
+    MaxFailureRatio: options.maxFailureRatio,
+    Order: options.order,
+    FailureAction: options.failureAction,
+  };
+}
+
+/** The spec with the image pinned to `digest` and freshen's update policy (the rollback uses the same policy). */
+function pinnedSpec(spec: SwarmService['Spec'], ref: string, digest: string, options: ServiceOptions): SwarmService['Spec'] {
+  const policy = updateConfig(options);
+  return {
+    ...spec,
+    TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Image: `${ref}@${digest}` } },
+    UpdateConfig: policy,
+    RollbackConfig: { ...policy, FailureAction: 'pause' },
+  };
+}
+
+/**
+ * `service`: on a Swarm manager, moves every managed service (image `REGISTRY/REPO:ROLLOUT_TAG`) whose pinned digest is not
+ * the one its tag names in the registry to that digest, through Swarm's own rolling update with the step's policy and the
+ * registry's credentials, and waits until Swarm completes it, rolls it back or pauses it.
+ */
+export const serviceStep: StepHandler<ServicePlan> = {
+  kind: 'service',
+
+  async plan(ctx, options) {
+    const opts = serviceOptions(options);
+    const registry = ctx.connections.registry();
+    const engine = await ctx.connections.engine();
+    const notes: string[] = [];
+    const updates: PlannedServiceUpdate[] = [];
+    const managed = managedServices(await engine.listServices(), registry.name, rolloutTag(ctx.vars));
+    if (managed.length === 0) notes.push(`No managed services (images ${registry.name}/…:${rolloutTag(ctx.vars)}).`);
+    for (const service of managed) {
+      // The digest of what the tag names (an index for a multi-platform image), as the Docker CLI pins it.
+      const digest = await registry.manifestDigest(service.repository, rolloutTag(ctx.vars));
+      if (digest === undefined) notes.push(`${service.name}: the registry has no ${service.ref}; left as it is`);
+      else if (digest === service.pinned) continue;
+      else if (service.busy !== undefined) notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);
+      else updates.push({ service, digest });
+    }
+    return { options: opts, updates, notes };
+  },
+
+  changes: (plan) => plan.updates.map((u) => updateSentence(u.service, u.digest)),
+
+  notes: (plan) => plan.notes,
+
+  diff: (plan) =>
+    plan.updates.map((u) => ({
+      container: `service ${u.service.name}`,
+      ref: u.service.ref,
+      ...(u.service.pinned !== undefined ? { before: u.service.pinned } : {}),
+      after: u.digest,
+      replace: true,
+    })),
+
+  async apply(ctx, plan) {
+    const engine = await ctx.connections.engine();
+    const auth = registryAuth(await withDockerCredentials(registrySettings(ctx.vars)));
+    const actions: string[] = [];
+    const failures: string[] = [];
+    let code: 'service-rolled-back' | 'service-paused' | 'service-timeout' | 'failed' = 'failed';
+    for (const update of plan.updates) {
+      // Ctrl-C: no new update starts; one in flight is left to Swarm, which finishes or rolls it back by its own policy.
+      if (ctx.signal.aborted) break;
+      const started = Date.now();
+      ctx.progress(`Updating service ${update.service.name} to ${shortDigest(update.digest)}`);
+      const result = await updateOne(engine, update, plan.options, auth);
+      if (result !== undefined) {
+        failures.push(result);
+        continue;
+      }
+      const outcome = await watchUpdate(engine, update.service.id, plan.options.timeoutMs, ctx.signal);
+      if (ctx.signal.aborted && outcome.kind === 'timeout') {
+        return failed(`interrupted while Swarm updated service ${update.service.name}; Swarm goes on with that update`, 'interrupted', actions);
+      }
+      const took = formatDuration(Date.now() - started);
+      if (outcome.kind === 'completed') {
+        actions.push(`${updateSentence(update.service, update.digest).replace(/^Update/, 'Updated')} in ${took}`);
+        continue;
+      }
+      const image = `${update.service.ref}@${update.digest}`;
+      const tasks = failedTaskErrors(await engine.listTasks(update.service.id).catch(() => []), image);
+      const why = [
+        outcome.kind === 'rolled-back'
+          ? `Swarm rolled service ${update.service.name} back from ${shortDigest(update.digest)}: ${outcome.message || 'update failed'}`
+          : outcome.kind === 'paused'
+            ? `Swarm paused the update of service ${update.service.name} to ${shortDigest(update.digest)}: ${outcome.message}; fix the image and run again, or roll back with docker service rollback ${update.service.name}`
+            : outcome.kind === 'gone'
+              ? `service ${update.service.name} was removed during its update`
+              : `service ${update.service.name} was still ${'state' in outcome ? outcome.state : 'updating'} after ${formatDuration(plan.options.timeoutMs)}; Swarm goes on with it`,
+        ...tasks,
+      ].join('\n');
+      code =
+        outcome.kind === 'rolled-back'
+          ? 'service-rolled-back'
+          : outcome.kind === 'paused'
+            ? 'service-paused'
+            : outcome.kind === 'timeout'
+              ? 'service-timeout'
+              : 'failed';
+      failures.push(why);
+    }
+    if (failures.length > 0) return failed(failures.join('\n\n'), code, actions);
+    return actions.length > 0 ? changed(actions, plan.notes) : ok(plan.notes);
+  },
+};
+
+/** Sends one update, re-reading the spec when someone moved it meanwhile; returns why it could not be sent, if so. */
+async function updateOne(
+  engine: Engine,
+  update: PlannedServiceUpdate,
+  options: ServiceOptions,
+  auth: ReturnType<typeof registryAuth>,
+): Promise<string | undefined> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const current = await engine.inspectService(update.service.id);
+    if (current === undefined) return `service ${update.service.name} is gone`;
+    try {
+      await engine.updateService(current.ID, current.Version.Index, pinnedSpec(current.Spec, update.service.ref, update.digest, options), auth);
+      return undefined;
+    } catch (error) {
+      if (!OUT_OF_SEQUENCE.test(errorMessage(error)) || attempt === ATTEMPTS) return `updating service ${update.service.name} failed: ${errorMessage(error)}`;
+    }
+  }
+  return undefined;
+}

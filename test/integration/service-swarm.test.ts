@@ -1,0 +1,132 @@
+// The service step against a real swarm: the lab's swarm1, a single-node Swarm manager (scripts/lab/swarm.sh). A
+// two-replica service pinned to build 1 is moved to build 2 by Swarm's own rolling update: check mode predicts it and
+// changes nothing, the run pins the new digest and every task runs it, the next run has nothing to do. A build whose
+// healthcheck fails is rolled back by Swarm, and freshen says so (service-rolled-back) with the failed tasks.
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY, SWARM_SOCKET } from '../support/lab.js';
+import { freshen, healthyVersion, readReport, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
+import { deleteManifests, publish, removeImages } from './steps-rollout.helpers.js';
+import { join } from 'node:path';
+
+const TAG = 't-svc';
+const REPO = 't-svc/app';
+const REF = `${REGISTRY}/${REPO}:${TAG}`;
+const SERVICE = 't-svc-app';
+const swarm = new Docker({ socketPath: SWARM_SOCKET });
+const pushed: string[] = [];
+let dir: string;
+let inventory: string;
+
+interface ServiceView {
+  image: string;
+  state?: string;
+}
+
+async function service(): Promise<ServiceView> {
+  const s = (await swarm.getService(SERVICE).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } }; UpdateStatus?: { State?: string } };
+  return { image: s.Spec.TaskTemplate.ContainerSpec.Image, ...(s.UpdateStatus?.State !== undefined ? { state: s.UpdateStatus.State } : {}) };
+}
+
+/** The images of the service's running tasks, once `replicas` of them run. */
+const runningImages = (replicas: number): Promise<string[]> =>
+  waitFor(
+    `${replicas} running tasks of ${SERVICE}`,
+    async () => {
+      const tasks = (await swarm.listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } })) as Array<{
+        Status: { State: string };
+        Spec: { ContainerSpec: { Image: string } };
+      }>;
+      const running = tasks.filter((t) => t.Status.State === 'running');
+      return running.length === replicas ? running.map((t) => t.Spec.ContainerSpec.Image) : undefined;
+    },
+    60_000,
+    250,
+  );
+
+const run = async (playbookText: string, json: string, extra: string[] = []) =>
+  freshen(['run', await writePlaybook(dir, `${json}.yml`, playbookText), '-i', inventory, '--json', join(dir, json), ...extra], join(dir, 'locks'));
+const SERVICE_PLAY = '- name: Services\n  hosts: managers\n  steps: [service]\n';
+const firstStep = async (json: string) => (await readReport(join(dir, json))).plays[0]!.hosts.swarm1![0]!;
+
+beforeAll(async () => {
+  dir = await tempDir('t-svc-');
+  inventory = await writePlaybook(
+    dir,
+    'inventory.yml',
+    JSON.stringify({
+      all: { vars: { registry: REGISTRY, rollout_tag: TAG }, children: { managers: { hosts: { swarm1: { docker: { host: `unix://${SWARM_SOCKET}` } } } } } },
+    }),
+  );
+  await swarm
+    .getService(SERVICE)
+    .remove()
+    .catch(() => undefined);
+  await publish(REF, healthyVersion(1), pushed);
+  await swarm.createService({
+    Name: SERVICE,
+    TaskTemplate: { ContainerSpec: { Image: `${REF}@${pushed[0]}` } },
+    Mode: { Replicated: { Replicas: 2 } },
+  });
+  await runningImages(2);
+}, 180_000);
+
+afterAll(async () => {
+  await swarm
+    .getService(SERVICE)
+    .remove()
+    .catch(() => undefined);
+  await waitFor(
+    'the service tasks to go',
+    async () => ((await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`] } })).length === 0 ? true : undefined),
+    30_000,
+    250,
+  ).catch(() => undefined);
+  await removeImages(swarm, REPO).catch(() => undefined);
+  await deleteManifests(REPO, pushed);
+});
+
+describe('the service step on a real swarm', () => {
+  it('a service already on the digest its tag names: ok, nothing sent', async () => {
+    const r = await run(SERVICE_PLAY, 'same.json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await firstStep('same.json')).status).toBe('ok');
+    expect((await service()).image).toBe(`${REF}@${pushed[0]}`);
+  });
+
+  it('a new build: --check predicts the update and changes nothing; the run pins it and every task runs it; again: ok', async () => {
+    await publish(REF, healthyVersion(2), pushed);
+    const [v1, v2] = pushed as [string, string];
+    const check = await run(SERVICE_PLAY, 'check.json', ['--check', '--diff']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const planned = await firstStep('check.json');
+    expect(planned.status).toBe('changed');
+    expect(planned.actions).toEqual([`Update service ${SERVICE} to ${REF}@${v2.slice(7, 19)} (was ${v1.slice(7, 19)})`]);
+    expect(planned.diff).toEqual([{ container: `service ${SERVICE}`, ref: REF, before: v1, after: v2, replace: true }]);
+    expect((await service()).image).toBe(`${REF}@${v1}`);
+
+    const applied = await run(SERVICE_PLAY, 'apply.json');
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    const step = await firstStep('apply.json');
+    expect(step.status).toBe('changed');
+    expect(step.actions[0]).toMatch(new RegExp(`^Updated service ${SERVICE} to .*@${v2.slice(7, 19)} \\(was ${v1.slice(7, 19)}\\) in \\d`));
+    expect(await service()).toEqual({ image: `${REF}@${v2}`, state: 'completed' });
+    expect(await runningImages(2)).toEqual([`${REF}@${v2}`, `${REF}@${v2}`]);
+
+    const again = await run(SERVICE_PLAY, 'again.json');
+    expect(again.code).toBe(0);
+    expect((await firstStep('again.json')).status).toBe('ok');
+  }, 180_000);
+
+  it('a build whose healthcheck fails is rolled back by Swarm: failed (service-rolled-back), back on the previous digest', async () => {
+    await publish(REF, unhealthyVersion(3), pushed);
+    const [, v2, v3] = pushed as [string, string, string];
+    const r = await run('- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 10s, timeout: 2m }\n', 'bad.json');
+    expect(r.code).toBe(2);
+    const step = await firstStep('bad.json');
+    expect(step).toMatchObject({ status: 'failed', code: 'service-rolled-back' });
+    expect(step.reason).toContain(`Swarm rolled service ${SERVICE} back from ${v3.slice(7, 19)}`);
+    expect((await service()).image).toBe(`${REF}@${v2}`);
+    expect(await runningImages(2)).toEqual([`${REF}@${v2}`, `${REF}@${v2}`]);
+  }, 180_000);
+});

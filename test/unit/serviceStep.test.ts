@@ -1,0 +1,86 @@
+// The service step's pure parts beside the swarm test: which services are managed, the update policy's options, and the
+// reason a failed update gives from its tasks.
+import { describe, expect, it } from 'vitest';
+import type { SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
+import { managedServices } from '../../src/steps/service/managedServices.js';
+import { serviceOptions } from '../../src/steps/service/serviceOptions.js';
+import { failedTaskErrors } from '../../src/steps/service/watchUpdate.js';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const svc = (name: string, image: string, extra: Partial<SwarmService> = {}, labels?: Record<string, string>): SwarmService => ({
+  ID: `id-${name}`,
+  Version: { Index: 7 },
+  Spec: { Name: name, ...(labels ? { Labels: labels } : {}), TaskTemplate: { ContainerSpec: { Image: image } } },
+  ...extra,
+});
+
+describe('managedServices', () => {
+  it("takes the registry's rollout tag, pinned or not, and nothing else", () => {
+    const found = managedServices(
+      [
+        svc('pinned', `reg:5000/team/api:prod@${D1}`),
+        svc('unpinned', 'reg:5000/team/web:prod'),
+        svc('other-tag', 'reg:5000/team/api:staging'),
+        svc('other-registry', 'elsewhere:5000/team/api:prod'),
+        svc('opted-out', 'reg:5000/team/api:prod', {}, { 'freshen.enable': 'false' }),
+        svc('busy', 'reg:5000/team/db:prod', { UpdateStatus: { State: 'updating' } }),
+      ],
+      'reg:5000',
+      'prod',
+    );
+    expect(found).toEqual([
+      { id: 'id-pinned', name: 'pinned', repository: 'team/api', ref: 'reg:5000/team/api:prod', pinned: D1 },
+      { id: 'id-unpinned', name: 'unpinned', repository: 'team/web', ref: 'reg:5000/team/web:prod' },
+      { id: 'id-busy', name: 'busy', repository: 'team/db', ref: 'reg:5000/team/db:prod', busy: 'updating' },
+    ]);
+  });
+
+  it('a finished update, or one rolled back, does not make a service busy', () => {
+    for (const State of ['completed', 'rollback_completed', 'paused'])
+      expect(managedServices([svc('s', 'reg:5000/a:prod', { UpdateStatus: { State } })], 'reg:5000', 'prod')[0]?.busy).toBeUndefined();
+  });
+});
+
+describe('serviceOptions', () => {
+  it("Swarm's defaults, but rollback on failure", () => {
+    expect(serviceOptions(null)).toEqual({
+      parallelism: 1,
+      delayMs: 0,
+      monitorMs: 5000,
+      maxFailureRatio: 0,
+      order: 'stop-first',
+      failureAction: 'rollback',
+      timeoutMs: 600_000,
+    });
+  });
+
+  it('refuses what Swarm would refuse, naming the option', () => {
+    expect(() => serviceOptions({ parallelism: -1 })).toThrow(/^parallelism:/);
+    expect(() => serviceOptions({ max_failure_ratio: 2 })).toThrow(/^max_failure_ratio:/);
+    expect(() => serviceOptions({ order: 'random' })).toThrow(/^order: one of stop-first, start-first/);
+    expect(() => serviceOptions({ monitor: 'soon' })).toThrow(/^monitor: not a duration/);
+  });
+});
+
+describe('failedTaskErrors', () => {
+  const task = (id: string, image: string, state: string, at: string, err?: string, exit?: number): SwarmTask => ({
+    ID: id.padEnd(25, '0'),
+    Spec: { ContainerSpec: { Image: image } },
+    Status: { State: state, Timestamp: at, ...(err ? { Err: err } : {}), ContainerStatus: { ...(exit !== undefined ? { ExitCode: exit } : {}) } },
+  });
+
+  it("names the new image's failed tasks, newest first, at most three, with control characters made visible", () => {
+    const image = `reg:5000/a:prod@${D1}`;
+    const errors = failedTaskErrors(
+      [
+        task('aaaa', image, 'failed', '2026-12-01T10:00:01Z', 'task: non-zero exit (3)', 3),
+        task('bbbb', image, 'failed', '2026-12-01T10:00:03Z', 'unhealthy container\u001b[2J'),
+        task('cccc', 'reg:5000/a:prod@sha256:old', 'failed', '2026-12-01T10:00:04Z', 'an older image'),
+        task('dddd', image, 'running', '2026-12-01T10:00:05Z'),
+        task('eeee', image, 'shutdown', '2026-12-01T10:00:00Z', undefined, 0),
+      ],
+      image,
+    );
+    expect(errors).toEqual(['task bbbb00000000: unhealthy container\\x1b[2J', 'task aaaa00000000: task: non-zero exit (3) (exit 3)']);
+  });
+});

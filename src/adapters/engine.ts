@@ -79,8 +79,8 @@ export interface Engine {
   /** Runs a script as root in a new container of `image`, then removes it. */
   runThrowaway(image: string, script: string, options: RunOptions): Promise<RunOutcome>;
 
-  /** Swarm services (on a manager): every service, one service (undefined when gone), an update, a service's tasks. */
-  listServices(): Promise<SwarmService[]>;
+  /** Swarm services: every service (undefined when the engine is no swarm manager), one service (undefined when gone), an update, a service's tasks. */
+  listServices(): Promise<SwarmService[] | undefined>;
   inspectService(id: string): Promise<SwarmService | undefined>;
   updateService(id: string, version: number, spec: SwarmService['Spec'], auth: EngineAuth): Promise<void>;
   listTasks(serviceId: string): Promise<SwarmTask[]>;

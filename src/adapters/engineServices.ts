@@ -12,6 +12,8 @@ export interface SwarmService {
     UpdateConfig?: Record<string, unknown>;
   } & Record<string, unknown>;
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string; CompletedAt?: string } | null;
+  /** The spec before the last update: what a rollback returns to. */
+  PreviousSpec?: { TaskTemplate?: { ContainerSpec?: { Image?: string } } } | null;
 }
 
 /** A task of a service, as far as a failed update's reason needs it. */
@@ -22,8 +24,14 @@ export interface SwarmTask {
   Spec?: { ContainerSpec?: { Image?: string } };
 }
 
-export async function listServices(docker: Docker): Promise<SwarmService[]> {
-  return (await docker.listServices()) as unknown as SwarmService[];
+/** Every service; undefined on an engine that is not a swarm manager (it answers 503). */
+export async function listServices(docker: Docker): Promise<SwarmService[] | undefined> {
+  try {
+    return (await docker.listServices()) as unknown as SwarmService[];
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 503) return undefined;
+    throw error;
+  }
 }
 
 export async function inspectService(docker: Docker, id: string): Promise<SwarmService | undefined> {

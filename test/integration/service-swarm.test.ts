@@ -4,7 +4,9 @@
 // healthcheck fails is rolled back by Swarm, and freshen says so (service-rolled-back) with the failed tasks.
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY, SWARM_SOCKET } from '../support/lab.js';
+import { REGISTRY, SWARM_SOCKET, buildBusyboxImage, labDocker, labSocket, pushImage } from '../support/lab.js';
+import { createRegistryClient } from '../../src/adapters/registry.js';
+import { registrySettings } from '../../src/model/inventory.js';
 import { freshen, healthyVersion, readReport, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
 import { deleteManifests, publish, removeImages } from './steps-rollout.helpers.js';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const SERVICE = 't-svc-app';
 const swarm = new Docker({ socketPath: SWARM_SOCKET });
 const pushed: string[] = [];
+/** Image IDs of builds 1, 2, … as build1 made them. */
+const ids: string[] = [];
 let dir: string;
 let inventory: string;
 
@@ -55,14 +59,22 @@ beforeAll(async () => {
     dir,
     'inventory.yml',
     JSON.stringify({
-      all: { vars: { registry: REGISTRY, rollout_tag: TAG }, children: { managers: { hosts: { swarm1: { docker: { host: `unix://${SWARM_SOCKET}` } } } } } },
+      all: {
+        vars: { registry: REGISTRY, rollout_tag: TAG },
+        children: {
+          managers: { hosts: { swarm1: { docker: { host: `unix://${SWARM_SOCKET}` } } } },
+          plain: { hosts: { web2: { docker: { host: `unix://${labSocket('web2')}` } } } },
+          // A registry host that only deletes (sweep: false), so it needs no SSH.
+          registries: { hosts: { reg: { registry_gc: { command: 'docker-registry garbage-collect /etc/docker/registry/config.yml' } } } },
+        },
+      },
     }),
   );
   await swarm
     .getService(SERVICE)
     .remove()
     .catch(() => undefined);
-  await publish(REF, healthyVersion(1), pushed);
+  ids.push(await publish(REF, healthyVersion(1), pushed));
   await swarm.createService({
     Name: SERVICE,
     TaskTemplate: { ContainerSpec: { Image: `${REF}@${pushed[0]}` } },
@@ -95,7 +107,7 @@ describe('the service step on a real swarm', () => {
   });
 
   it('a new build: --check predicts the update and changes nothing; the run pins it and every task runs it; again: ok', async () => {
-    await publish(REF, healthyVersion(2), pushed);
+    ids.push(await publish(REF, healthyVersion(2), pushed));
     const [v1, v2] = pushed as [string, string];
     const check = await run(SERVICE_PLAY, 'check.json', ['--check', '--diff']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
@@ -118,9 +130,47 @@ describe('the service step on a real swarm', () => {
     expect((await firstStep('again.json')).status).toBe('ok');
   }, 180_000);
 
+  it('gc keeps what services pin (the current spec, and the previous one a rollback returns to), deleting what none does', async () => {
+    const build1 = labDocker('build1');
+    // Datestamp tags for builds 1 and 2, and an older build 0 that nothing runs.
+    for (const [i, stamp] of [
+      [0, '20200101-0000'],
+      [1, '20200102-0000'],
+    ] as const) {
+      await build1.getImage(ids[i]!).tag({ repo: `${REGISTRY}/${REPO}`, tag: stamp });
+      pushed.push(await pushImage(build1, `${REGISTRY}/${REPO}:${stamp}`));
+    }
+    await buildBusyboxImage(build1, `${REGISTRY}/${REPO}:20191231-0000`, { lines: healthyVersion(0) });
+    pushed.push(await pushImage(build1, `${REGISTRY}/${REPO}:20191231-0000`));
+    // The old tasks' stopped containers would keep build 1 by themselves: only the previous spec may.
+    for (const c of await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`], status: ['exited'] } }))
+      await swarm.getContainer(c.Id).remove();
+    const r = await run('- name: Tidy\n  hosts: registries\n  steps:\n    - gc: { keep: 0, sweep: false }\n', 'gc.json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const step = (await readReport(join(dir, 'gc.json'))).plays[0]!.hosts.reg![0]!;
+    expect(step.status).toBe('changed');
+    const registry = createRegistryClient(registrySettings({ registry: REGISTRY })!);
+    try {
+      expect((await registry.tags(REPO)).sort()).toEqual(['20200101-0000', '20200102-0000', TAG]);
+    } finally {
+      registry.close();
+    }
+    const said = [...step.actions, ...step.notes].join('\n');
+    expect(said).toMatch(/\(tags 20200101-0000\): in use: swarm1 service t-svc-app \(previous spec, the rollback target\)$/m);
+  });
+
+  it('on an engine that is not a swarm manager the step fails, saying so', async () => {
+    const r = await run('- name: Services\n  hosts: plain\n  steps: [service]\n', 'plain.json');
+    expect(r.code).toBe(2);
+    const step = (await readReport(join(dir, 'plain.json'))).plays[0]!.hosts.web2![0]!;
+    expect(step).toMatchObject({ status: 'failed' });
+    expect(step.reason).toContain('the engine of web2 is not a swarm manager');
+  });
+
   it('a build whose healthcheck fails is rolled back by Swarm: failed (service-rolled-back), back on the previous digest', async () => {
     await publish(REF, unhealthyVersion(3), pushed);
-    const [, v2, v3] = pushed as [string, string, string];
+    const [, v2] = pushed as [string, string];
+    const v3 = pushed.at(-1)!;
     const r = await run('- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 10s, timeout: 2m }\n', 'bad.json');
     expect(r.code).toBe(2);
     const step = await firstStep('bad.json');

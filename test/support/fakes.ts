@@ -154,16 +154,16 @@ export class FakeEngine implements Engine {
   async exec(): Promise<{ exitCode: number; output: string }> {
     return { exitCode: 0, output: '' };
   }
-  async listServices(): Promise<SwarmService[]> {
-    return [];
-  }
-  async inspectService(): Promise<SwarmService | undefined> {
+  async listServices(): Promise<SwarmService[] | undefined> {
     return undefined;
   }
-  async updateService(): Promise<void> {
+  async inspectService(_id: string): Promise<SwarmService | undefined> {
+    return undefined;
+  }
+  async updateService(_id: string, _version: number, _spec: SwarmService['Spec'], _auth?: unknown): Promise<void> {
     throw new Error('the fake engine is no swarm manager');
   }
-  async listTasks(): Promise<SwarmTask[]> {
+  async listTasks(_serviceId?: string): Promise<SwarmTask[]> {
     return [];
   }
   async platform(): Promise<{ os: string; architecture: string }> {

@@ -5,6 +5,9 @@ import type { SwarmService, SwarmTask } from '../../src/adapters/engineServices.
 import { managedServices } from '../../src/steps/service/managedServices.js';
 import { serviceOptions } from '../../src/steps/service/serviceOptions.js';
 import { failedTaskErrors } from '../../src/steps/service/watchUpdate.js';
+import { serviceStep } from '../../src/steps/service/service.js';
+import { runStep } from '../../src/runner/runStep.js';
+import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const svc = (name: string, image: string, extra: Partial<SwarmService> = {}, labels?: Record<string, string>): SwarmService => ({
@@ -82,5 +85,63 @@ describe('failedTaskErrors', () => {
       image,
     );
     expect(errors).toEqual(['task bbbb00000000: unhealthy container\\x1b[2J', 'task aaaa00000000: task: non-zero exit (3) (exit 3)']);
+  });
+});
+
+describe('the service step on a fake swarm manager', () => {
+  /** A manager with one service pinned to an old digest; `conflicts` updates answer Swarm's out-of-sequence error first. */
+  class FakeManager extends FakeEngine {
+    service: SwarmService;
+    readonly sent: Array<{ version: number; image: string | undefined }> = [];
+    constructor(
+      image: string,
+      private conflicts: number,
+    ) {
+      super();
+      this.service = svc('api', image);
+    }
+    override async listServices(): Promise<SwarmService[]> {
+      return [this.service];
+    }
+    override async inspectService(): Promise<SwarmService> {
+      return this.service;
+    }
+    override async updateService(_id: string, version: number, spec: SwarmService['Spec']): Promise<void> {
+      this.sent.push({ version, image: spec.TaskTemplate.ContainerSpec?.Image });
+      if (this.conflicts-- > 0) {
+        // Someone else changed the spec meanwhile: its version moved on.
+        this.service = { ...this.service, Version: { Index: this.service.Version.Index + 1 } };
+        throw new Error('(HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence');
+      }
+      this.service = { ...this.service, Spec: spec, Version: { Index: version + 1 }, UpdateStatus: { State: 'completed' } };
+    }
+  }
+
+  it('reads the spec again and sends the update again when Swarm answers update out of sequence', async () => {
+    const registry = new FakeRegistry();
+    const digest = registry.publish('team/api', 'prod', `sha256:${'2'.repeat(64)}`);
+    const engine = new FakeManager(`${registry.name}/team/api:prod@${D1}`, 2);
+    const result = await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1' }), {});
+    expect(result.status, 'reason' in result ? result.reason : '').toBe('changed');
+    expect(engine.sent).toEqual([
+      { version: 7, image: `${registry.name}/team/api:prod@${digest}` },
+      { version: 8, image: `${registry.name}/team/api:prod@${digest}` },
+      { version: 9, image: `${registry.name}/team/api:prod@${digest}` },
+    ]);
+  });
+
+  it('gives up after three conflicts, naming the service, and a check run sends nothing', async () => {
+    const registry = new FakeRegistry();
+    registry.publish('team/api', 'prod', `sha256:${'2'.repeat(64)}`);
+    const engine = new FakeManager(`${registry.name}/team/api:prod@${D1}`, 5);
+    const checked = await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1', check: true }), {});
+    expect(checked.status).toBe('changed');
+    expect(engine.sent).toEqual([]);
+    const result = await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1' }), {});
+    expect(result).toMatchObject({ status: 'failed' });
+    expect('reason' in result && result.reason).toContain(
+      'updating service api failed: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence',
+    );
+    expect(engine.sent).toHaveLength(3);
   });
 });

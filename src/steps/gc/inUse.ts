@@ -7,18 +7,26 @@ import { GcRefusal } from './refusal.js';
 /** Image ID (config digest) → who uses it, e.g. `web2 container api (running)`. */
 export type ImagesInUse = Map<string, string[]>;
 
+/** What the inventory's Docker hosts use: images by ID (containers), and manifest digests that Swarm services pin. */
+export interface InUse {
+  images: ImagesInUse;
+  /** Manifest (or index) digest → who uses it, e.g. `swarm1 service api (previous spec, the rollback target)`. */
+  manifests: Map<string, string[]>;
+}
+
 const LIST_TIMEOUT_MS = 60_000;
 
 /**
  * Every image that any container (running or not) uses on any inventory host with a `docker` endpoint. If one host cannot
  * be asked, nobody can say an image is unused: throws `in-use-unknown` naming the hosts.
  */
-export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'connectionsOf' | 'progress'>): Promise<ImagesInUse> {
+export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'connectionsOf' | 'progress'>): Promise<InUse> {
   const hosts = [...ctx.inventory.hosts.values()].filter((h) => dockerEndpoint(h.vars) !== undefined).map((h) => h.name);
   ctx.progress(`Listing containers on ${hosts.length} Docker host${hosts.length === 1 ? '' : 's'}`);
   const answers = await mapLimit(hosts, 4, async (host) => {
     try {
-      return { host, containers: await withTimeout(listContainers(ctx, host), LIST_TIMEOUT_MS) };
+      const [containers, services] = await withTimeout(Promise.all([listContainers(ctx, host), serviceImages(ctx, host)]), LIST_TIMEOUT_MS);
+      return { host, containers, services };
     } catch (error) {
       return { host, error: errorMessage(error) };
     }
@@ -28,15 +36,39 @@ export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'c
     const which = silent.map((a) => `${a.host} (${a.error})`).join('; ');
     throw new GcRefusal(`Cannot tell which images are in use, so deleting nothing: Docker did not answer on ${which}`, 'in-use-unknown');
   }
-  const inUse: ImagesInUse = new Map();
-  for (const { host, containers = [] } of answers) {
+  const images: ImagesInUse = new Map();
+  const manifests = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, use: string) => map.set(key, [...(map.get(key) ?? []), use]);
+  for (const { host, containers = [], services = [] } of answers) {
     for (const c of containers) {
       const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
-      const use = `${host} container ${name} (${c.State === 'running' ? 'running' : c.State || 'not running'})`;
-      inUse.set(c.ImageID, [...(inUse.get(c.ImageID) ?? []), use]);
+      add(images, c.ImageID, `${host} container ${name} (${c.State === 'running' ? 'running' : c.State || 'not running'})`);
+    }
+    for (const { digest, use } of services) add(manifests, digest, `${host} ${use}`);
+  }
+  return { images, manifests };
+}
+
+/**
+ * On a swarm manager: the digests each service pins now, the one its previous spec pins (what a rollback returns to) and
+ * those its tasks still meant to run pin (mid-update, on other nodes). None on an engine that is no manager.
+ */
+async function serviceImages(ctx: Pick<StepContext, 'connectionsOf'>, host: string): Promise<Array<{ digest: string; use: string }>> {
+  const engine = await ctx.connectionsOf(host).engine();
+  const found: Array<{ digest: string; use: string }> = [];
+  const pinned = (image: string | undefined) => (image?.includes('@') ? image.slice(image.indexOf('@') + 1) : undefined);
+  for (const service of (await engine.listServices()) ?? []) {
+    const name = service.Spec.Name;
+    const current = pinned(service.Spec.TaskTemplate.ContainerSpec?.Image);
+    if (current) found.push({ digest: current, use: `service ${name} (current spec)` });
+    const previous = pinned(service.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image);
+    if (previous) found.push({ digest: previous, use: `service ${name} (previous spec, the rollback target)` });
+    for (const task of await engine.listTasks(service.ID)) {
+      const image = pinned(task.Spec?.ContainerSpec?.Image);
+      if (image && task.DesiredState === 'running') found.push({ digest: image, use: `service ${name} (task ${task.ID.slice(0, 12)})` });
     }
   }
-  return inUse;
+  return found;
 }
 
 async function listContainers(ctx: Pick<StepContext, 'connectionsOf'>, host: string) {

@@ -76,12 +76,12 @@ async function retentionWithUse(
   const first = repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, ...rules }));
   const candidates = first.flatMap((r) => r.deletions);
   if (candidates.length === 0) return first;
-  const imagesInUse = await collectImagesInUse(ctx);
+  const used = await collectImagesInUse(ctx);
   const inUse = new Map<string, string>();
   await mapLimit(candidates, 4, async ({ repository, digest }) => {
     const config = await registry.imageConfig(repository, digest);
-    const uses = config && imagesInUse.get(config.configDigest);
-    if (uses) inUse.set(digest, uses.join('; '));
+    const uses = [...(used.manifests.get(digest) ?? []), ...((config && used.images.get(config.configDigest)) ?? [])];
+    if (uses.length > 0) inUse.set(digest, uses.join('; '));
   });
   return repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, ...rules, inUse }));
 }

@@ -65,7 +65,11 @@ export const serviceStep: StepHandler<ServicePlan> = {
     const engine = await ctx.connections.engine();
     const notes: string[] = [];
     const updates: PlannedServiceUpdate[] = [];
-    const managed = managedServices(await engine.listServices(), registry.name, rolloutTag(ctx.vars));
+    const services = await engine.listServices();
+    if (services === undefined) {
+      throw new Error(`the engine of ${ctx.host.name} is not a swarm manager: point its docker variable at a manager (docker swarm init makes one)`);
+    }
+    const managed = managedServices(services, registry.name, rolloutTag(ctx.vars));
     if (managed.length === 0) notes.push(`No managed services (images ${registry.name}/…:${rolloutTag(ctx.vars)}).`);
     for (const service of managed) {
       // The digest of what the tag names (an index for a multi-platform image), as the Docker CLI pins it.

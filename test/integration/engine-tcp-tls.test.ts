@@ -5,12 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../support/lab.js';
 import { makeCertificates } from '../support/certificates.js';
+import { freePort } from '../support/ports.js';
 import { closeDocker, connectDocker, engineApiVersion } from '../../src/adapters/docker.js';
 import { freshen, healthyVersion, readReport, tempDir, waitFor, writePlaybook } from './rollout.helpers.js';
 import { deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
@@ -23,16 +23,6 @@ let dir: string;
 let port: number;
 let dockerd: ChildProcess | undefined;
 let engine: Docker;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 const endpoint = (withClientCertificate: boolean) => ({
   host: `tcp://127.0.0.1:${port}`,

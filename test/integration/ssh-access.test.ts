@@ -3,7 +3,7 @@
 // ssh-agent. Each drives gc's dry run on the lab registry host over the session, end to end through the CLI.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,14 +23,6 @@ let bastionPort: number;
 let agent: { socket: string; pid: string } | undefined;
 let registryGc: Record<string, string>;
 let play: string;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** An inventory with registry1 reached by `ssh`, and the lab's registry_gc. */
 const inventory = (name: string, ssh: Record<string, unknown>): Promise<string> =>

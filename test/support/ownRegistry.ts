@@ -3,8 +3,8 @@
 //   ctl start | stop | readonly on|off   (readonly rewrites the config and restarts, as `scripts/lab.sh registry readonly` does)
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export interface OwnRegistry {
   /** `127.0.0.1:PORT`, the image prefix. */
@@ -23,16 +23,6 @@ export interface OwnRegistry {
   /** Stops it and deletes its directory. */
   destroy(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 /** A user of an htpasswd-protected registry: distribution accepts only bcrypt (this hash, cost 5, was made once with crypt(3)). */
 export const HTPASSWD_USER = {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY, SWARM_SOCKET, buildBusyboxImage, labDocker, labSocket, pushImage } from '../support/lab.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
-import { freshen, healthyVersion, readReport, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
+import { freshen, healthyVersion, readReport, startFreshen, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
 import { deleteManifests, publish, removeImages } from './steps-rollout.helpers.js';
 import { join } from 'node:path';
 
@@ -15,6 +15,7 @@ const TAG = 't-svc';
 const REPO = 't-svc/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const SERVICE = 't-svc-app';
+const OTHER = 't-svc-other';
 const swarm = new Docker({ socketPath: SWARM_SOCKET });
 const pushed: string[] = [];
 /** Image IDs of builds 1, 2, … as build1 made them. */
@@ -84,13 +85,14 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await swarm
-    .getService(SERVICE)
-    .remove()
-    .catch(() => undefined);
+  for (const name of [SERVICE, OTHER])
+    await swarm
+      .getService(name)
+      .remove()
+      .catch(() => undefined);
   await waitFor(
     'the service tasks to go',
-    async () => ((await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`] } })).length === 0 ? true : undefined),
+    async () => ((await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name`] } })).length === 0 ? true : undefined),
     30_000,
     250,
   ).catch(() => undefined);
@@ -179,4 +181,38 @@ describe('the service step on a real swarm', () => {
     expect((await service()).image).toBe(`${REF}@${v2}`);
     expect(await runningImages(2)).toEqual([`${REF}@${v2}`, `${REF}@${v2}`]);
   }, 180_000);
+
+  it('Ctrl-C: no new update starts; the one already sent is left to Swarm, which finishes it', async () => {
+    const v2 = pushed[1]!;
+    await swarm.createService({ Name: OTHER, TaskTemplate: { ContainerSpec: { Image: `${REF}@${v2}` } }, Mode: { Replicated: { Replicas: 1 } } });
+    const v4 = await publish(REF, healthyVersion(4), pushed).then(() => pushed.at(-1)!);
+    const playbook = await writePlaybook(dir, 'interrupt.yml', '- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 8s }\n');
+    const cli = startFreshen(['run', playbook, '-i', inventory, '--json', join(dir, 'interrupt.json')], join(dir, 'locks'));
+    const images = async () =>
+      Promise.all(
+        [SERVICE, OTHER].map(
+          async (name) =>
+            ((await swarm.getService(name).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec
+              .Image,
+        ),
+      );
+    await waitFor('the first update to be sent', async () => ((await images()).some((image) => image.endsWith(v4)) ? true : undefined), 60_000, 100);
+    cli.child.kill('SIGINT');
+    const done = await cli.done;
+    expect(done.code, done.stdout + done.stderr).toBe(130);
+    const after = await images();
+    expect(after.filter((image) => image.endsWith(v4))).toHaveLength(1);
+    expect(after.filter((image) => image.endsWith(v2))).toHaveLength(1);
+    const updated = after[0]!.endsWith(v4) ? SERVICE : OTHER;
+    const state = await waitFor(
+      `Swarm to finish the update of ${updated}`,
+      async () => {
+        const status = ((await swarm.getService(updated).inspect()) as { UpdateStatus?: { State?: string } }).UpdateStatus?.State;
+        return status === 'completed' || status === 'rollback_completed' ? status : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(state).toBe('completed');
+  }, 240_000);
 });

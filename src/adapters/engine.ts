@@ -15,7 +15,7 @@ import {
   tailLogs,
   type LocalImage,
 } from './engineContainers.js';
-import { inspectService, listServices, listTasks, updateService, type SwarmService, type SwarmTask } from './engineServices.js';
+import { inspectService, listServices, listTasks, readyNodes, updateService, type SwarmService, type SwarmTask } from './engineServices.js';
 import { buildImage, engineCall, localImageId, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
 import type { BuildOutcome, TransferOutcome } from './engineOutput.js';
 import { runThrowaway, withImageFiles, type ImageFiles, type RunOptions, type RunOutcome } from './engineThrowaway.js';
@@ -84,6 +84,8 @@ export interface Engine {
   inspectService(id: string): Promise<SwarmService | undefined>;
   updateService(id: string, version: number, spec: SwarmService['Spec'], auth: EngineAuth): Promise<void>;
   listTasks(serviceId: string): Promise<SwarmTask[]>;
+  /** How many swarm nodes can take new tasks (ready and active). */
+  readyNodes(): Promise<number>;
 }
 
 /** The Engine over a dockerode client. */
@@ -134,5 +136,6 @@ export function dockerodeEngine(docker: Docker): Engine {
     inspectService: (id) => call(`inspecting service ${id}`, () => inspectService(docker, id)),
     updateService: (id, version, spec, auth) => call(`updating service ${spec.Name}`, () => updateService(docker, id, version, spec, auth)),
     listTasks: (serviceId) => call(`listing the tasks of service ${serviceId}`, () => listTasks(docker, serviceId)),
+    readyNodes: () => call('listing the swarm nodes', () => readyNodes(docker)),
   };
 }

@@ -8,7 +8,8 @@ export interface SwarmService {
   Spec: {
     Name: string;
     Labels?: Record<string, string> | null;
-    TaskTemplate: { ContainerSpec?: { Image?: string } } & Record<string, unknown>;
+    TaskTemplate: { ContainerSpec?: { Image?: string }; Placement?: { MaxReplicas?: number } } & Record<string, unknown>;
+    Mode?: { Replicated?: { Replicas?: number } } & Record<string, unknown>;
     UpdateConfig?: Record<string, unknown>;
   } & Record<string, unknown>;
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string; CompletedAt?: string } | null;
@@ -49,6 +50,12 @@ export async function updateService(docker: Docker, id: string, version: number,
   // dockerode's (auth, options) form sends X-Registry-Auth; _query and _body keep the version out of the spec and the spec out of the URL.
   const update = service.update as unknown as (auth: Docker.AuthConfig, options: { _query: { version: number }; _body: unknown }) => Promise<unknown>;
   await update.call(service, auth, { _query: { version }, _body: spec });
+}
+
+/** How many of the swarm's nodes are ready and active (where new tasks can go). */
+export async function readyNodes(docker: Docker): Promise<number> {
+  const nodes = (await docker.listNodes()) as Array<{ Status?: { State?: string }; Spec?: { Availability?: string } }>;
+  return nodes.filter((n) => n.Status?.State === 'ready' && (n.Spec?.Availability ?? 'active') === 'active').length;
 }
 
 export async function listTasks(docker: Docker, serviceId: string): Promise<SwarmTask[]> {

@@ -166,6 +166,9 @@ export class FakeEngine implements Engine {
   async listTasks(_serviceId?: string): Promise<SwarmTask[]> {
     return [];
   }
+  async readyNodes(): Promise<number> {
+    return 1;
+  }
   async platform(): Promise<{ os: string; architecture: string }> {
     return { os: 'linux', architecture: 'amd64' };
   }

@@ -2,7 +2,7 @@
 // reason a failed update gives from its tasks.
 import { describe, expect, it } from 'vitest';
 import type { SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
-import { managedServices } from '../../src/steps/service/managedServices.js';
+import { managedServices, startFirstDeadlock } from '../../src/steps/service/managedServices.js';
 import { serviceOptions } from '../../src/steps/service/serviceOptions.js';
 import { failedTaskErrors } from '../../src/steps/service/watchUpdate.js';
 import { serviceStep } from '../../src/steps/service/service.js';
@@ -143,5 +143,50 @@ describe('the service step on a fake swarm manager', () => {
       'updating service api failed: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence',
     );
     expect(engine.sent).toHaveLength(3);
+  });
+});
+
+describe('start-first with max_replicas_per_node', () => {
+  const placed = (replicas: number, maxPerNode: number) =>
+    svc('api', 'reg:5000/team/api:prod', {
+      Spec: {
+        Name: 'api',
+        TaskTemplate: { ContainerSpec: { Image: 'reg:5000/team/api:prod' }, Placement: { MaxReplicas: maxPerNode } },
+        Mode: { Replicated: { Replicas: replicas } },
+      },
+    });
+
+  it('is a deadlock exactly when the per-node limit leaves no slot beside the old tasks', () => {
+    const [service] = managedServices([placed(3, 1)], 'reg:5000', 'prod');
+    expect(startFirstDeadlock(service!, 3)).toMatch(/^api: order start-first cannot finish with 3 replicas at most 1 per node on 3 ready nodes/);
+    expect(startFirstDeadlock(service!, 4)).toBeUndefined();
+    const [roomy] = managedServices([placed(3, 2)], 'reg:5000', 'prod');
+    expect(startFirstDeadlock(roomy!, 2)).toBeUndefined();
+    const [unlimited] = managedServices([svc('free', 'reg:5000/team/api:prod')], 'reg:5000', 'prod');
+    expect(startFirstDeadlock(unlimited!, 1)).toBeUndefined();
+  });
+
+  it('the step refuses such an update before sending anything (bad-option, naming order)', async () => {
+    const registry = new FakeRegistry();
+    registry.publish('team/api', 'prod', `sha256:${'2'.repeat(64)}`);
+    const engine = new (class extends FakeEngine {
+      readonly sent: string[] = [];
+      override async listServices(): Promise<SwarmService[]> {
+        return [
+          {
+            ...placed(2, 2),
+            Spec: { ...placed(2, 2).Spec, TaskTemplate: { ContainerSpec: { Image: `${registry.name}/team/api:prod@${D1}` }, Placement: { MaxReplicas: 2 } } },
+          },
+        ];
+      }
+      override async updateService(id: string): Promise<void> {
+        this.sent.push(id);
+      }
+    })();
+    const result = await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1' }), { order: 'start-first' });
+    expect(result).toMatchObject({ status: 'failed', code: 'bad-option' });
+    expect('reason' in result && result.reason).toContain('order start-first cannot finish with 2 replicas at most 2 per node on 1 ready node');
+    expect(engine.sent).toEqual([]);
+    expect(await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1', check: true }), {})).toMatchObject({ status: 'changed' });
   });
 });

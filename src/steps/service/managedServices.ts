@@ -12,6 +12,19 @@ export interface ManagedService {
   pinned?: string;
   /** Set when an update is running (Swarm's `updating` or a rollback): such a service is reported, not fought over. */
   busy?: string;
+  /** Replicas wanted, and at most how many per node (`max_replicas_per_node`), when the spec says. */
+  replicas?: number;
+  maxPerNode?: number;
+}
+
+/**
+ * Why a start-first update of the service would never finish, if it would not: each new task needs a slot beside its old
+ * one, and with `max_replicas_per_node` × ready nodes no more than the replicas there is none, so a task stays pending.
+ */
+export function startFirstDeadlock(service: ManagedService, nodes: number): string | undefined {
+  if (service.replicas === undefined || service.maxPerNode === undefined || service.maxPerNode === 0) return undefined;
+  if (service.maxPerNode * nodes > service.replicas) return undefined;
+  return `${service.name}: order start-first cannot finish with ${service.replicas} replicas at most ${service.maxPerNode} per node on ${nodes} ready node${nodes === 1 ? '' : 's'} (a new task has no node to start on); use order: stop-first, or raise max_replicas_per_node`;
 }
 
 /** States in which Swarm itself is still moving the service. */
@@ -33,6 +46,8 @@ export function managedServices(services: readonly SwarmService[], registry: str
         ref: `${registry}/${parsed.repository}:${tag}`,
         ...(parsed.digest !== undefined ? { pinned: parsed.digest } : {}),
         ...(state !== undefined && BUSY.has(state) ? { busy: state } : {}),
+        ...(service.Spec.Mode?.Replicated?.Replicas !== undefined ? { replicas: service.Spec.Mode.Replicated.Replicas } : {}),
+        ...(service.Spec.TaskTemplate.Placement?.MaxReplicas !== undefined ? { maxPerNode: service.Spec.TaskTemplate.Placement.MaxReplicas } : {}),
       },
     ];
   });

@@ -8,8 +8,9 @@ import { shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { StepHandler } from '../types.js';
-import { managedServices, updateSentence, type ManagedService } from './managedServices.js';
+import { managedServices, startFirstDeadlock, updateSentence, type ManagedService } from './managedServices.js';
 import { serviceOptions, type ServiceOptions } from './serviceOptions.js';
+import { OptionError } from '../optionError.js';
 import { failedTaskErrors, watchUpdate } from './watchUpdate.js';
 
 /** One service to move to the digest its tag now names. */
@@ -78,6 +79,12 @@ export const serviceStep: StepHandler<ServicePlan> = {
       else if (digest === service.pinned) continue;
       else if (service.busy !== undefined) notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);
       else updates.push({ service, digest });
+    }
+    if (opts.order === 'start-first' && updates.length > 0) {
+      // Refused before anything is sent: Swarm would accept the update and leave a task pending for good.
+      const nodes = await engine.readyNodes();
+      const deadlocks = updates.flatMap((u) => startFirstDeadlock(u.service, nodes) ?? []);
+      if (deadlocks.length > 0) throw new OptionError(deadlocks.join('\n'), ['order']);
     }
     return { options: opts, updates, notes };
   },

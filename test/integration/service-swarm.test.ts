@@ -8,7 +8,7 @@ import { REGISTRY, SWARM_SOCKET, buildBusyboxImage, labDocker, labSocket, pushIm
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { freshen, healthyVersion, readReport, startFreshen, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
-import { deleteManifests, publish, removeImages } from './steps-rollout.helpers.js';
+import { deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { join } from 'node:path';
 
 const TAG = 't-svc';
@@ -159,6 +159,24 @@ describe('the service step on a real swarm', () => {
     }
     const said = [...step.actions, ...step.notes].join('\n');
     expect(said).toMatch(/\(tags 20200101-0000\): in use: swarm1 service t-svc-app \(previous spec, the rollback target\)$/m);
+  });
+
+  it("prune on the manager keeps the service's previous image (no container uses it any more) and removes what nothing pins", async () => {
+    const [v1, v2] = pushed as [string, string];
+    // An old build on the node that no service pins: what prune may remove.
+    const old = `${REGISTRY}/${REPO}:20191230-0000`;
+    await buildBusyboxImage(labDocker('build1'), old, { lines: healthyVersion(0) });
+    pushed.push(await pushImage(labDocker('build1'), old));
+    await pullOn(swarm, old);
+    const r = await run('- name: Tidy\n  hosts: managers\n  steps:\n    - prune: { repositories: [t-svc/*] }\n', 'prune.json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const step = await firstStep('prune.json');
+    expect(step.status).toBe('changed');
+    expect(step.actions.join('\n')).toContain(old);
+    expect(step.notes.join('\n')).toMatch(new RegExp(`@${v1}.* on swarm1: pinned by service ${SERVICE} \\(previous spec, the rollback target\\)`));
+    const left = (await swarm.listImages({ filters: { reference: [`${REGISTRY}/${REPO}`] } })).flatMap((i) => i.RepoDigests ?? []);
+    expect(left.some((d) => d.endsWith(v1))).toBe(true);
+    expect(left.some((d) => d.endsWith(v2))).toBe(true);
   });
 
   it('on an engine that is not a swarm manager the step fails, saying so', async () => {

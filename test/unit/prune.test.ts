@@ -40,6 +40,14 @@ const builds = [
 ];
 
 describe('planPrune', () => {
+  it("keeps what a Swarm service pins by digest (its previous spec's image, for a rollback), though no container uses it", () => {
+    const plan = planPrune(
+      input(builds, [], { keepPrevious: false, servicePins: [{ digest: id('f'), use: 'service api (previous spec, the rollback target)' }] }),
+    );
+    expect(plan.removals.map((r) => r.id)).toEqual([id('1'), id('3'), id('4')]);
+    expect(plan.kept).toEqual([`Kept ${R}/app@${id('f')} (222222222222) on web3: pinned by service api (previous spec, the rollback target)`]);
+  });
+
   it('removes unused images oldest first, keeps the current and the previous one of a managed container', () => {
     const plan = planPrune(input(builds, [container('web', '4')]));
     expect(plan.removals).toEqual([

@@ -3,6 +3,7 @@ import { dockerEndpoint } from '../../model/inventory.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
 import { GcRefusal } from './refusal.js';
+import { servicePins } from '../../containers/servicePins.js';
 
 /** Image ID (config digest) → who uses it, e.g. `web2 container api (running)`. */
 export type ImagesInUse = Map<string, string[]>;
@@ -25,7 +26,11 @@ export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'c
   ctx.progress(`Listing containers on ${hosts.length} Docker host${hosts.length === 1 ? '' : 's'}`);
   const answers = await mapLimit(hosts, 4, async (host) => {
     try {
-      const [containers, services] = await withTimeout(Promise.all([listContainers(ctx, host), serviceImages(ctx, host)]), LIST_TIMEOUT_MS);
+      const ask = async () => {
+        const engine = await ctx.connectionsOf(host).engine();
+        return Promise.all([engine.listContainers(), servicePins(engine)]);
+      };
+      const [containers, services] = await withTimeout(ask(), LIST_TIMEOUT_MS);
       return { host, containers, services };
     } catch (error) {
       return { host, error: errorMessage(error) };
@@ -47,33 +52,6 @@ export async function collectImagesInUse(ctx: Pick<StepContext, 'inventory' | 'c
     for (const { digest, use } of services) add(manifests, digest, `${host} ${use}`);
   }
   return { images, manifests };
-}
-
-/**
- * On a swarm manager: the digests each service pins now, the one its previous spec pins (what a rollback returns to) and
- * those its tasks still meant to run pin (mid-update, on other nodes). None on an engine that is no manager.
- */
-async function serviceImages(ctx: Pick<StepContext, 'connectionsOf'>, host: string): Promise<Array<{ digest: string; use: string }>> {
-  const engine = await ctx.connectionsOf(host).engine();
-  const found: Array<{ digest: string; use: string }> = [];
-  const pinned = (image: string | undefined) => (image?.includes('@') ? image.slice(image.indexOf('@') + 1) : undefined);
-  for (const service of (await engine.listServices()) ?? []) {
-    const name = service.Spec.Name;
-    const current = pinned(service.Spec.TaskTemplate.ContainerSpec?.Image);
-    if (current) found.push({ digest: current, use: `service ${name} (current spec)` });
-    const previous = pinned(service.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image);
-    if (previous) found.push({ digest: previous, use: `service ${name} (previous spec, the rollback target)` });
-    for (const task of await engine.listTasks(service.ID)) {
-      const image = pinned(task.Spec?.ContainerSpec?.Image);
-      if (image && task.DesiredState === 'running') found.push({ digest: image, use: `service ${name} (task ${task.ID.slice(0, 12)})` });
-    }
-  }
-  return found;
-}
-
-async function listContainers(ctx: Pick<StepContext, 'connectionsOf'>, host: string) {
-  const engine = await ctx.connectionsOf(host).engine();
-  return engine.listContainers();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

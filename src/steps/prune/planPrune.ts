@@ -33,6 +33,8 @@ export interface PruneInput {
   repositories: string[];
   /** Keep each managed container's previous image, for a rollback. */
   keepPrevious: boolean;
+  /** Digests Swarm services pin (on a manager): their current and previous specs' images are kept. */
+  servicePins?: ReadonlyArray<{ digest: string; use: string }>;
 }
 
 /** One image prune removes: the names to untag, then the ID. */
@@ -108,6 +110,9 @@ export function planPrune(input: PruneInput): PrunePlan {
     }
   }
 
+  const pinnedBy = (image: HostImage): string[] =>
+    (input.servicePins ?? []).filter((pin) => image.digests.some((d) => d.endsWith(`@${pin.digest}`))).map((pin) => pin.use);
+
   const removals: ImageRemoval[] = [];
   const kept: string[] = [];
   for (const { image } of [...inScope].sort((a, b) => a.image.created - b.image.created || a.image.id.localeCompare(b.image.id))) {
@@ -116,6 +121,7 @@ export function planPrune(input: PruneInput): PrunePlan {
     const previousOf = previous.get(image.id);
     if (usedBy) kept.push(`Kept ${name} on ${input.host}: used by container ${usedBy.join(', ')}`);
     else if (previousOf) kept.push(`Kept ${name} on ${input.host}: previous image of container ${previousOf.join(', ')}, for a rollback`);
+    else if (pinnedBy(image).length > 0) kept.push(`Kept ${name} on ${input.host}: pinned by ${[...new Set(pinnedBy(image))].join(', ')}`);
     else removals.push({ id: image.id, name: displayName(image), tags: image.tags, size: image.size });
   }
   return { host: input.host, removals, kept };

@@ -2,6 +2,7 @@ import { changed, ok, type StepResult } from '../../model/results.js';
 import { rolloutTag } from '../../model/inventory.js';
 import type { StepContext, StepHandler } from '../types.js';
 import { parsePruneOptions } from './pruneOptions.js';
+import { servicePins } from '../../containers/servicePins.js';
 import { planPrune, removalSentence, type HostContainer, type HostImage, type PrunePlan } from './planPrune.js';
 
 const NO_NAME = '<none>';
@@ -19,13 +20,14 @@ export const pruneStep: StepHandler<PrunePlan> = {
     if (!registry) throw new Error(`${ctx.host.name} has no \`registry\` variable: prune only removes that registry's images`);
     const engine = await ctx.connections.engine();
     ctx.progress('Listing images and containers');
-    const [images, containers] = await Promise.all([engine.listImages(), engine.listContainers()]);
+    const [images, containers, pins] = await Promise.all([engine.listImages(), engine.listContainers(), servicePins(engine)]);
     return planPrune({
       host: ctx.host.name,
       registry,
       rolloutTag: rolloutTag(ctx.vars),
       repositories: opts.repositories,
       keepPrevious: opts.keepPrevious,
+      servicePins: pins,
       images: images.map((i): HostImage => ({
         id: i.Id,
         tags: (i.RepoTags ?? []).filter((t) => !t.startsWith(NO_NAME)),

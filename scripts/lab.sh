@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The freshen lab: everything freshen needs, on 127.0.0.1 under ${FRESHEN_LAB_DIR:-/tmp/freshen-lab}.
-#   four isolated dockerds (build1 web1 web2 web3), a single-node swarm (swarm1), a current engine (docker.io from Debian unstable, in a chroot),
+#   four isolated dockerds (build1 web1 web2 web3), a three-node swarm (swarm1..3, in network namespaces), a current engine (docker.io from Debian unstable, in a chroot),
 #   a registry on 127.0.0.1:5055, an sshd on 127.0.0.1:2222,
 #   the upstream OS image, the seeded lab/* images, containers on web1..web3, and inventories/lab.yml.
 # Used by the demo, the integration tests (vitest globalSetup) and CI. Safe to run twice; `up` calls serialize.
@@ -92,8 +92,7 @@ cmd_status() {
     if dockerd_answers "$h"; then printf '%-16s up    unix://%s\n' "dockerd $h" "$(host_socket "$h")"
     else printf '%-16s DOWN  unix://%s\n' "dockerd $h" "$(host_socket "$h")"; down=1; fi
   done
-  if swarm_active; then printf '%-16s up    unix://%s (swarm manager)\n' "dockerd swarm1" "$(host_socket "$SWARM_HOST")"
-  else printf '%-16s DOWN  unix://%s\n' "dockerd swarm1" "$(host_socket "$SWARM_HOST")"; down=1; fi
+  swarm_status || down=1
   if current_answers; then printf '%-16s up    unix://%s\n' "current engine" "$CURRENT_SOCKET"
   else printf '%-16s DOWN  unix://%s\n' "current engine" "$CURRENT_SOCKET"; down=1; fi
   if mirror_answers; then printf '%-16s up    http://%s/debian\n' "debian mirror" "$MIRROR_ADDR"

@@ -36,12 +36,29 @@ kill_orphan_containers() {
   done
 }
 
-# start_dockerd HOST: starts the host's dockerd unless it runs; does not wait.
+# DOCKERD_NETNS[HOST]: the network namespace (a name under /run/netns) a host's dockerd runs in; none means this one.
+# swarm.sh names its nodes'.
+declare -A DOCKERD_NETNS=()
+
+# netns_of PID: the network namespace a process is in, as /proc shows it (net:[INODE]).
+netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
+
+# start_dockerd HOST: starts the host's dockerd unless it runs; does not wait. In a network namespace of its own
+# (DOCKERD_NETNS) it gets a mount and UTS namespace too, so its hostname is HOST: `ip netns exec` would not do, it
+# remounts /sys, which hides the cgroup hierarchy dockerd needs. One running in the wrong namespace is restarted.
 start_dockerd() {
-  local h=$1 dir
+  local h=$1 dir pid ns=${DOCKERD_NETNS[$1]:-} want
+  local -a enter=()
+  want=$(netns_of self)
+  if [[ -n $ns ]]; then
+    enter=(nsenter "--net=/run/netns/$ns" unshare --mount --uts --propagation private -- bash -c 'hostname "$0" && exec "$@"' "$h")
+    want="net:[$(stat -L -c %i "/run/netns/$ns")]"
+  fi
   dir=$(host_dir "$h")
-  if pid_of "$dir/docker.pid" "$(dockerd_pattern "$h")" >/dev/null; then
-    return 0
+  if pid=$(pid_of "$dir/docker.pid" "$(dockerd_pattern "$h")"); then
+    [[ $(netns_of "$pid") == "$want" ]] && return 0
+    log "restarting dockerd $h in its network namespace${ns:+ $ns}"
+    stop_pid "$dir/docker.pid" "$(dockerd_pattern "$h")" 30
   fi
   mkdir -p "$dir/data" "$dir/x"
   rm -f "$dir/docker.pid"
@@ -50,7 +67,7 @@ start_dockerd() {
   # of its own (not the shared /etc/docker/key.json) so each engine has its own ID.
   printf '{ "deprecated-key-path": "%s/key.json" }\n' "$dir" >"$dir/daemon.json"
   log "starting dockerd $h"
-  setsid dockerd \
+  setsid "${enter[@]}" dockerd \
     --config-file "$dir/daemon.json" \
     --data-root "$dir/data" \
     --exec-root "$dir/x" \

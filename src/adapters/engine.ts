@@ -15,7 +15,17 @@ import {
   tailLogs,
   type LocalImage,
 } from './engineContainers.js';
-import { inspectService, listServices, listTasks, readyNodes, updateService, type SwarmService, type SwarmTask } from './engineServices.js';
+import {
+  inspectService,
+  listServices,
+  listTasks,
+  swarmNodes,
+  taskLogs,
+  updateService,
+  type SwarmNode,
+  type SwarmService,
+  type SwarmTask,
+} from './engineServices.js';
 import { buildImage, engineCall, localImageId, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
 import type { BuildOutcome, TransferOutcome } from './engineOutput.js';
 import { runThrowaway, withImageFiles, type ImageFiles, type RunOptions, type RunOutcome } from './engineThrowaway.js';
@@ -30,6 +40,7 @@ export interface ContainerSummary {
   Image: string;
   ImageID: string;
   State: string;
+  Labels?: Record<string, string> | null;
 }
 
 /** A local image as the engine lists it. */
@@ -84,8 +95,10 @@ export interface Engine {
   inspectService(id: string): Promise<SwarmService | undefined>;
   updateService(id: string, version: number, spec: SwarmService['Spec'], auth: EngineAuth): Promise<void>;
   listTasks(serviceId: string): Promise<SwarmTask[]>;
-  /** How many swarm nodes can take new tasks (ready and active). */
-  readyNodes(): Promise<number>;
+  /** The swarm's nodes, and which can take new tasks. */
+  swarmNodes(): Promise<SwarmNode[]>;
+  /** The last `count` log lines of a task, on whichever node it ran. */
+  taskLogs(id: string, count: number): Promise<string[]>;
 }
 
 /** The Engine over a dockerode client. */
@@ -136,6 +149,7 @@ export function dockerodeEngine(docker: Docker): Engine {
     inspectService: (id) => call(`inspecting service ${id}`, () => inspectService(docker, id)),
     updateService: (id, version, spec, auth) => call(`updating service ${spec.Name}`, () => updateService(docker, id, version, spec, auth)),
     listTasks: (serviceId) => call(`listing the tasks of service ${serviceId}`, () => listTasks(docker, serviceId)),
-    readyNodes: () => call('listing the swarm nodes', () => readyNodes(docker)),
+    swarmNodes: () => call('listing the swarm nodes', () => swarmNodes(docker)),
+    taskLogs: (id, count) => call(`reading the logs of task ${id}`, () => taskLogs(docker, id, count)),
   };
 }

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { demuxLogs, lastLines } from '../containers/logs.js';
 
 /** What the service step reads of a Swarm service (GET /services/{id}). */
 export interface SwarmService {
@@ -21,6 +22,7 @@ export interface SwarmService {
 export interface SwarmTask {
   ID: string;
   DesiredState?: string;
+  NodeID?: string;
   Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
   Spec?: { ContainerSpec?: { Image?: string } };
 }
@@ -52,10 +54,33 @@ export async function updateService(docker: Docker, id: string, version: number,
   await update.call(service, auth, { _query: { version }, _body: spec });
 }
 
-/** How many of the swarm's nodes are ready and active (where new tasks can go). */
-export async function readyNodes(docker: Docker): Promise<number> {
-  const nodes = (await docker.listNodes()) as Array<{ Status?: { State?: string }; Spec?: { Availability?: string } }>;
-  return nodes.filter((n) => n.Status?.State === 'ready' && (n.Spec?.Availability ?? 'active') === 'active').length;
+/** A node of the swarm; `ready` when it is ready and active (where new tasks can go). */
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  ready: boolean;
+}
+
+export async function swarmNodes(docker: Docker): Promise<SwarmNode[]> {
+  const nodes = (await docker.listNodes()) as Array<{
+    ID: string;
+    Description?: { Hostname?: string };
+    Status?: { State?: string };
+    Spec?: { Availability?: string };
+  }>;
+  return nodes.map((n) => ({
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
+    ready: n.Status?.State === 'ready' && (n.Spec?.Availability ?? 'active') === 'active',
+  }));
+}
+
+/** The last `count` lines a task's container wrote, through the manager (GET /tasks/{id}/logs), whichever node ran it. */
+export async function taskLogs(docker: Docker, id: string, count: number): Promise<string[]> {
+  // dockerode has Task.logs, its type definitions do not.
+  const task = docker.getTask(id) as unknown as { logs(options: Record<string, unknown>): Promise<Buffer> };
+  const body = await task.logs({ stdout: true, stderr: true, tail: count, follow: false });
+  return lastLines(demuxLogs(body, false), count);
 }
 
 export async function listTasks(docker: Docker, serviceId: string): Promise<SwarmTask[]> {

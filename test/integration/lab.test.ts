@@ -1,6 +1,9 @@
 // The lab itself (scripts/lab.sh): every service answers, SSH checks host keys and reaches web1's engine, the lab
 // containers run as defined, and `up` repairs what a crash leaves behind.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -21,6 +24,8 @@ import {
   REPO_ROOT,
   runLabScript,
   SSH,
+  SWARM_NODES,
+  swarmDocker,
   sshTrue,
   UPSTREAM_IMAGE,
 } from '../support/lab.js';
@@ -170,6 +175,49 @@ describe('lab services', () => {
     for (const name of [...LAB_HOSTS.map((host) => `dockerd ${host}`), 'registry', 'sshd']) {
       expect(stdout).toMatch(new RegExp(`^${name} +up `, 'm'));
     }
+  });
+});
+
+describe('the lab swarm', () => {
+  const inNamespace = (node: string, script: string) =>
+    promisify(execFile)('nsenter', [`--net=/run/netns/freshen-${node}`, 'bash', '-c', script]).then(
+      (r) => r.stdout,
+      (error: { stdout?: string; stderr?: string }) => `failed: ${error.stderr ?? ''}`,
+    );
+  /** The first line a plain HTTP GET of /v2/ on 127.0.0.1:PORT answers inside the node's namespace. */
+  const getV2 = (node: string, port: number) =>
+    inNamespace(node, `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /v2/ HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3`);
+
+  it('has three ready nodes, each dockerd in a network namespace of its own with no route out of it', async () => {
+    const { stdout } = await runLabScript(['status']);
+    for (const node of SWARM_NODES) expect(stdout).toMatch(new RegExp(`^dockerd ${node} +up .*\\(swarm (manager|worker), 10\\.203\\.0\\.1\\d\\)$`, 'm'));
+    const nodes = (await swarmDocker('swarm1').listNodes()) as Array<{ Description: { Hostname: string }; Status: { State: string } }>;
+    expect(nodes.map((n) => `${n.Description.Hostname} ${n.Status.State}`).sort()).toEqual(SWARM_NODES.map((n) => `${n} ready`));
+    const ours = await readlink('/proc/self/ns/net');
+    const namespaces = new Set<string>();
+    for (const node of SWARM_NODES) {
+      const pid = (await readFile(join(LAB_DIR, 'docker', node, 'docker.pid'), 'utf8')).trim();
+      namespaces.add(await readlink(`/proc/${pid}/ns/net`));
+      expect(await inNamespace(node, 'ip route')).not.toMatch(/default/);
+    }
+    expect(namespaces.size).toBe(3);
+    expect(namespaces.has(ours)).toBe(false);
+  });
+
+  it("carries the registry's loopback port into each namespace, and no other port", async () => {
+    for (const node of SWARM_NODES) expect(await getV2(node, 5055)).toMatch(/^HTTP\/1\.\d 200/);
+    // The sshd listens on 127.0.0.1:2222 here, but not in the nodes' namespaces.
+    expect(await getV2('swarm2', 2222)).toMatch(/^failed/);
+    // Nor does the relay's own socket connect to a port it does not list.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(join(LAB_DIR, 'swarm/relay.sock'));
+      let got = '';
+      socket.on('connect', () => socket.write('2222\nSSH-2.0-probe\r\n'));
+      socket.on('data', (chunk) => (got += chunk.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', () => resolve(got));
+    });
+    expect(refused).toBe('');
   });
 });
 

@@ -1,11 +1,12 @@
-// More of the service step on the lab's swarm (swarm1), with a registry that wants credentials (htpasswd). The service is
-// created without stored credentials, so its node can pull a new build only with those the update brings (X-Registry-Auth).
-// Without registry_auth freshen cannot even read the tag and sends nothing. The step's policy lands in the service
-// (start-first, parallelism). An image that exits is rolled back. `freshen rollback` reaches the service through the step.
+// More of the service step on the lab's three-node swarm, with a registry that wants credentials (htpasswd), on a port the
+// nodes reach too. The service is created without stored credentials and no node has any of its own, so the nodes can pull
+// a new build only with those the update brings (X-Registry-Auth): a task of it then runs on each of the three. Without
+// registry_auth freshen cannot even read the tag and sends nothing. The step's policy lands in the service (parallelism,
+// start-first). An image that exits is rolled back. `freshen rollback` reaches the service through the step.
 import Docker from 'dockerode';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SWARM_SOCKET, buildBusyboxImage, labDocker, pushImage } from '../support/lab.js';
+import { SWARM_NODES, SWARM_REGISTRY_PORTS, SWARM_SOCKET, buildBusyboxImage, labDocker, pushImage, swarmDocker } from '../support/lab.js';
 import { HTPASSWD_USER, startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { freshen, healthyVersion, readReport, tempDir, waitFor, writePlaybook } from './rollout.helpers.js';
 import { pullOn, removeImages } from './steps-rollout.helpers.js';
@@ -64,6 +65,8 @@ const run = async (options: string, json: string, withAuth = true, env: NodeJS.P
   );
 const stepOf = async (json: string) => (await readReport(join(dir, json))).plays[0]!.hosts.swarm1![0]!;
 
+const REPLICAS = 3;
+
 async function spec(): Promise<{ image: string; order?: string; parallelism?: number }> {
   const s = (await swarm.getService(SERVICE).inspect()) as {
     Spec: { TaskTemplate: { ContainerSpec: { Image: string } }; UpdateConfig?: { Order?: string; Parallelism?: number } };
@@ -75,34 +78,39 @@ async function spec(): Promise<{ image: string; order?: string; parallelism?: nu
   };
 }
 
-const running = (image: string): Promise<true> =>
+/** Once REPLICAS tasks of `image` run: the nodes they run on, sorted. */
+const running = (image: string): Promise<string[]> =>
   waitFor(
-    `two running tasks of ${image}`,
+    `${REPLICAS} running tasks of ${image}`,
     async () => {
+      const nodes = new Map(((await swarm.listNodes()) as Array<{ ID: string; Description: { Hostname: string } }>).map((n) => [n.ID, n.Description.Hostname]));
       const tasks = (await swarm.listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } })) as Array<{
+        NodeID: string;
         Status: { State: string };
         Spec: { ContainerSpec: { Image: string } };
       }>;
-      return tasks.filter((t) => t.Status.State === 'running' && t.Spec.ContainerSpec.Image === image).length === 2 ? true : undefined;
+      const on = tasks.filter((t) => t.Status.State === 'running' && t.Spec.ContainerSpec.Image === image).map((t) => nodes.get(t.NodeID) ?? t.NodeID);
+      return on.length === REPLICAS ? on.sort() : undefined;
     },
-    60_000,
+    90_000,
     250,
   );
 
 beforeAll(async () => {
   dir = await tempDir('t-svcp-');
-  own = await startOwnRegistry('t-svcp', { htpasswd: true });
+  own = await startOwnRegistry('t-svcp', { htpasswd: true, port: SWARM_REGISTRY_PORTS.policy });
   ref = `${own.name}/${REPO}:${TAG}`;
   await publish(healthyVersion(1), '20200101-0000');
-  // Build 1 is on the node already and the service is created without credentials, so none are stored in its spec: any
+  // Build 1 is on every node already and the service is created without credentials, so none are stored in its spec: any
   // later pull works only with the credentials the update itself brings.
-  await pullOn(swarm, `${ref}@${digests[0]}`, AUTH);
+  for (const node of SWARM_NODES) await pullOn(swarmDocker(node), `${ref}@${digests[0]}`, AUTH);
   await swarm.createService({
     Name: SERVICE,
-    TaskTemplate: { ContainerSpec: { Image: `${ref}@${digests[0]}` } },
-    Mode: { Replicated: { Replicas: 2 } },
+    // At most two per node: a start-first update has room beside the old tasks.
+    TaskTemplate: { ContainerSpec: { Image: `${ref}@${digests[0]}` }, Placement: { MaxReplicas: 2 } },
+    Mode: { Replicated: { Replicas: REPLICAS } },
   });
-  await running(`${ref}@${digests[0]}`);
+  expect(await running(`${ref}@${digests[0]}`)).toEqual([...SWARM_NODES]);
 }, 180_000);
 
 afterAll(async () => {
@@ -110,13 +118,16 @@ afterAll(async () => {
     .getService(SERVICE)
     .remove()
     .catch(() => undefined);
-  await waitFor(
-    'the service tasks to go',
-    async () => ((await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`] } })).length === 0 ? true : undefined),
-    30_000,
-    250,
-  ).catch(() => undefined);
-  await removeImages(swarm, REPO).catch(() => undefined);
+  for (const node of SWARM_NODES.map(swarmDocker)) {
+    await waitFor(
+      'the service tasks to go',
+      async () =>
+        (await node.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`] } })).length === 0 ? true : undefined,
+      30_000,
+      250,
+    ).catch(() => undefined);
+    await removeImages(node, REPO).catch(() => undefined);
+  }
   await removeImages(build1, REPO).catch(() => undefined);
   await own?.destroy();
 });
@@ -132,13 +143,14 @@ describe('the service step with an htpasswd registry and a policy', () => {
     expect((await spec()).image).toBe(`${ref}@${digests[0]}`);
   });
 
-  it('with registry_auth: the update carries the credentials, and the policy (start-first, parallelism 2) lands in the service', async () => {
+  it('with registry_auth: the update carries the credentials to every node, and the policy (parallelism 2) lands in the service', async () => {
     const v2 = digests[1]!;
-    const r = await run('{ order: start-first, parallelism: 2, monitor: 2s }', 'auth.json');
+    const r = await run('{ parallelism: 2, monitor: 2s }', 'auth.json');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((await stepOf('auth.json')).status).toBe('changed');
-    expect(await spec()).toEqual({ image: `${ref}@${v2}`, order: 'start-first', parallelism: 2 });
-    await running(`${ref}@${v2}`);
+    expect(await spec()).toEqual({ image: `${ref}@${v2}`, order: 'stop-first', parallelism: 2 });
+    // Each node pulled build 2 with the credentials of the update, none of its own.
+    expect(await running(`${ref}@${v2}`)).toEqual([...SWARM_NODES]);
     expect(r.stdout + r.stderr).not.toContain(AUTH.password);
   }, 180_000);
 
@@ -149,18 +161,18 @@ describe('the service step with an htpasswd registry and a policy', () => {
     const step = await stepOf('exits.json');
     expect(step).toMatchObject({ status: 'failed', code: 'service-rolled-back' });
     expect(step.reason).toContain(`back from ${v3.slice(7, 19)}`);
-    expect(step.reason).toMatch(/task \w{12}: .*exit/);
+    expect(step.reason).toMatch(/task \w{12} on swarm\d: .*\(exit 3\)\n {2}\| t-svcp fatal/);
     expect((await spec()).image).toBe(`${ref}@${digests[1]}`);
   }, 180_000);
 
-  it('freshen rollback moves the rollout tag to build 1; the next service run pins that digest', async () => {
+  it('freshen rollback moves the rollout tag to build 1; the next service run pins that digest, start-first', async () => {
     const inv = await inventory(true);
     const back = await freshen(['rollback', REPO, '20200101-0000', '-i', inv], join(dir, 'locks'), { T_SVCP_PW: AUTH.password });
     expect(back.code, back.stdout + back.stderr).toBe(0);
-    const r = await run('{ monitor: 2s }', 'rollback.json');
+    const r = await run('{ order: start-first, monitor: 2s }', 'rollback.json');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((await stepOf('rollback.json')).status).toBe('changed');
-    expect((await spec()).image).toBe(`${ref}@${digests[0]}`);
-    await running(`${ref}@${digests[0]}`);
+    expect(await spec()).toEqual({ image: `${ref}@${digests[0]}`, order: 'start-first', parallelism: 1 });
+    expect(await running(`${ref}@${digests[0]}`)).toHaveLength(REPLICAS);
   }, 180_000);
 });

@@ -1,15 +1,22 @@
-// The service step against a real swarm: the lab's swarm1, a single-node Swarm manager (scripts/lab/swarm.sh). A
-// two-replica service pinned to build 1 is moved to build 2 by Swarm's own rolling update: check mode predicts it and
-// changes nothing, the run pins the new digest and every task runs it, the next run has nothing to do. A build whose
-// healthcheck fails is rolled back by Swarm, and freshen says so (service-rolled-back) with the failed tasks.
+// The service step against a real swarm: the lab's three nodes (scripts/lab/swarm.sh), swarm1 the manager. A service of
+// three replicas, one per node, pinned to build 1 is moved to build 2 by Swarm's own rolling update: check mode predicts it
+// and changes nothing, the run pins the new digest and a task of it runs on every node, the next run has nothing to do. A
+// build whose healthcheck fails is rolled back by Swarm, and freshen says so (service-rolled-back) with the failed tasks;
+// one that fails on one node only is rolled back too, unless max_failure_ratio tolerates it.
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRY, SWARM_SOCKET, buildBusyboxImage, labDocker, labSocket, pushImage } from '../support/lab.js';
+import { REGISTRY, SWARM_NODES, SWARM_SOCKET, buildBusyboxImage, labDocker, labSocket, pushImage, swarmDocker, swarmSocket } from '../support/lab.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { freshen, healthyVersion, readReport, startFreshen, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
 import { deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { join } from 'node:path';
+
+/** A healthy version that exits at once, with a line on stderr, on the node named `node` (tasks are named after their node). */
+const onlyFailsOn = (node: string, version: number): string[] => [
+  ...healthyVersion(version).slice(0, -1),
+  `CMD ["/bin/sh", "-c", "if [ \\"$(hostname)\\" = ${node} ]; then echo t-svc fails on ${node} >&2; exit 4; fi; touch /tmp/alive; trap 'exit 0' TERM; while true; do sleep 1; done"]`,
+];
 
 const TAG = 't-svc';
 const REPO = 't-svc/app';
@@ -33,21 +40,29 @@ async function service(): Promise<ServiceView> {
   return { image: s.Spec.TaskTemplate.ContainerSpec.Image, ...(s.UpdateStatus?.State !== undefined ? { state: s.UpdateStatus.State } : {}) };
 }
 
-/** The images of the service's running tasks, once `replicas` of them run. */
-const runningImages = (replicas: number): Promise<string[]> =>
+const REPLICAS = 3;
+
+/** `image on node` for each running task of the service, sorted, once all REPLICAS of them run. */
+const runningTasks = (): Promise<string[]> =>
   waitFor(
-    `${replicas} running tasks of ${SERVICE}`,
+    `${REPLICAS} running tasks of ${SERVICE}`,
     async () => {
+      const nodes = new Map(((await swarm.listNodes()) as Array<{ ID: string; Description: { Hostname: string } }>).map((n) => [n.ID, n.Description.Hostname]));
       const tasks = (await swarm.listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } })) as Array<{
+        NodeID: string;
         Status: { State: string };
         Spec: { ContainerSpec: { Image: string } };
       }>;
       const running = tasks.filter((t) => t.Status.State === 'running');
-      return running.length === replicas ? running.map((t) => t.Spec.ContainerSpec.Image) : undefined;
+      return running.length === REPLICAS ? running.map((t) => `${t.Spec.ContainerSpec.Image} on ${nodes.get(t.NodeID)}`).sort() : undefined;
     },
-    60_000,
+    90_000,
     250,
   );
+const onEveryNode = (image: string): string[] => SWARM_NODES.map((node) => `${image} on ${node}`);
+
+/** Every node's engine: each keeps the containers and images of the tasks it ran. */
+const nodes = SWARM_NODES.map(swarmDocker);
 
 const run = async (playbookText: string, json: string, extra: string[] = []) =>
   freshen(['run', await writePlaybook(dir, `${json}.yml`, playbookText), '-i', inventory, '--json', join(dir, json), ...extra], join(dir, 'locks'));
@@ -64,6 +79,7 @@ beforeAll(async () => {
         vars: { registry: REGISTRY, rollout_tag: TAG },
         children: {
           managers: { hosts: { swarm1: { docker: { host: `unix://${SWARM_SOCKET}` } } } },
+          workers: { hosts: { swarm3: { docker: { host: `unix://${swarmSocket('swarm3')}` } } } },
           plain: { hosts: { web2: { docker: { host: `unix://${labSocket('web2')}` } } } },
           // A registry host that only deletes (sweep: false), so it needs no SSH.
           registries: { hosts: { reg: { registry_gc: { command: 'docker-registry garbage-collect /etc/docker/registry/config.yml' } } } },
@@ -78,10 +94,11 @@ beforeAll(async () => {
   ids.push(await publish(REF, healthyVersion(1), pushed));
   await swarm.createService({
     Name: SERVICE,
-    TaskTemplate: { ContainerSpec: { Image: `${REF}@${pushed[0]}` } },
-    Mode: { Replicated: { Replicas: 2 } },
+    // One task per node, each named after its node (a build below fails on swarm3 only).
+    TaskTemplate: { ContainerSpec: { Image: `${REF}@${pushed[0]}`, Hostname: '{{.Node.Hostname}}' }, Placement: { MaxReplicas: 1 } },
+    Mode: { Replicated: { Replicas: REPLICAS } },
   });
-  await runningImages(2);
+  expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${pushed[0]}`));
 }, 180_000);
 
 afterAll(async () => {
@@ -90,13 +107,20 @@ afterAll(async () => {
       .getService(name)
       .remove()
       .catch(() => undefined);
-  await waitFor(
-    'the service tasks to go',
-    async () => ((await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name`] } })).length === 0 ? true : undefined),
-    30_000,
-    250,
-  ).catch(() => undefined);
-  await removeImages(swarm, REPO).catch(() => undefined);
+  for (const node of nodes) {
+    await waitFor(
+      'the service tasks to go',
+      async () =>
+        (await node.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name`] } })).filter((c) =>
+          c.Labels['com.docker.swarm.service.name']?.startsWith('t-svc-'),
+        ).length === 0
+          ? true
+          : undefined,
+      30_000,
+      250,
+    ).catch(() => undefined);
+    await removeImages(node, REPO).catch(() => undefined);
+  }
   await deleteManifests(REPO, pushed);
 });
 
@@ -125,7 +149,8 @@ describe('the service step on a real swarm', () => {
     expect(step.status).toBe('changed');
     expect(step.actions[0]).toMatch(new RegExp(`^Updated service ${SERVICE} to .*@${v2.slice(7, 19)} \\(was ${v1.slice(7, 19)}\\) in \\d`));
     expect(await service()).toEqual({ image: `${REF}@${v2}`, state: 'completed' });
-    expect(await runningImages(2)).toEqual([`${REF}@${v2}`, `${REF}@${v2}`]);
+    // Every node pulled build 2 and runs it.
+    expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${v2}`));
 
     const again = await run(SERVICE_PLAY, 'again.json');
     expect(again.code).toBe(0);
@@ -145,8 +170,9 @@ describe('the service step on a real swarm', () => {
     await buildBusyboxImage(build1, `${REGISTRY}/${REPO}:20191231-0000`, { lines: healthyVersion(0) });
     pushed.push(await pushImage(build1, `${REGISTRY}/${REPO}:20191231-0000`));
     // The old tasks' stopped containers would keep build 1 by themselves: only the previous spec may.
-    for (const c of await swarm.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`], status: ['exited'] } }))
-      await swarm.getContainer(c.Id).remove();
+    for (const node of nodes)
+      for (const c of await node.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${SERVICE}`], status: ['exited'] } }))
+        await node.getContainer(c.Id).remove();
     const r = await run('- name: Tidy\n  hosts: registries\n  steps:\n    - gc: { keep: 0, sweep: false }\n', 'gc.json');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const step = (await readReport(join(dir, 'gc.json'))).plays[0]!.hosts.reg![0]!;
@@ -179,6 +205,26 @@ describe('the service step on a real swarm', () => {
     expect(left.some((d) => d.endsWith(v2))).toBe(true);
   });
 
+  it("prune on a worker, which cannot read specs, keeps the image before its running task's and removes what is older", async () => {
+    const [v1, v2] = pushed as [string, string];
+    const worker = swarmDocker('swarm3');
+    const old = `${REGISTRY}/${REPO}:20191230-0000`;
+    await pullOn(worker, old);
+    const r = await run('- name: Tidy\n  hosts: workers\n  steps:\n    - prune: { repositories: [t-svc/*] }\n', 'prune-worker.json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const step = (await readReport(join(dir, 'prune-worker.json'))).plays[0]!.hosts.swarm3![0]!;
+    expect(step.status).toBe('changed');
+    expect(step.actions.join('\n')).toContain(old);
+    expect(step.notes.join('\n')).toMatch(new RegExp(`@${v1}.* on swarm3: previous image of service ${SERVICE} \\(task ${SERVICE}\\.\\d`));
+    const left = (await worker.listImages({ filters: { reference: [`${REGISTRY}/${REPO}`] } })).flatMap((i) => [
+      ...(i.RepoDigests ?? []),
+      ...(i.RepoTags ?? []),
+    ]);
+    expect(left.some((d) => d.endsWith(v1))).toBe(true);
+    expect(left.some((d) => d.endsWith(v2))).toBe(true);
+    expect(left).not.toContain(old);
+  });
+
   it('on an engine that is not a swarm manager the step fails, saying so', async () => {
     const r = await run('- name: Services\n  hosts: plain\n  steps: [service]\n', 'plain.json');
     expect(r.code).toBe(2);
@@ -197,15 +243,46 @@ describe('the service step on a real swarm', () => {
     expect(step).toMatchObject({ status: 'failed', code: 'service-rolled-back' });
     expect(step.reason).toContain(`Swarm rolled service ${SERVICE} back from ${v3.slice(7, 19)}`);
     expect((await service()).image).toBe(`${REF}@${v2}`);
-    expect(await runningImages(2)).toEqual([`${REF}@${v2}`, `${REF}@${v2}`]);
+    expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${v2}`));
   }, 180_000);
+
+  it('a build that fails on one node of three: refused start-first (no slot beside one task per node), rolled back by default, kept within max_failure_ratio 0.5', async () => {
+    const [, v2] = pushed as [string, string];
+    await publish(REF, onlyFailsOn('swarm3', 5), pushed);
+    const v5 = pushed.at(-1)!;
+    const refused = await run('- name: Services\n  hosts: managers\n  steps:\n    - service: { order: start-first }\n', 'start-first.json');
+    expect(refused.code).toBe(2);
+    const why = await firstStep('start-first.json');
+    expect(why).toMatchObject({ status: 'failed', code: 'bad-option' });
+    expect(why.reason).toContain(`${SERVICE}: order start-first cannot finish with 3 replicas at most 1 per node on 3 ready nodes`);
+    expect((await service()).image).toBe(`${REF}@${v2}`);
+
+    const strict = await run('- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 4s, timeout: 2m }\n', 'strict.json');
+    expect(strict.code).toBe(2);
+    const back = await firstStep('strict.json');
+    expect(back).toMatchObject({ status: 'failed', code: 'service-rolled-back' });
+    // The failed task, its node, and its last log line, read through the manager from the worker that ran it.
+    expect(back.reason).toMatch(/task \w{12} on swarm3: .*exit.*\n {2}\| t-svc fails on swarm3/);
+    expect((await service()).image).toBe(`${REF}@${v2}`);
+    expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${v2}`));
+
+    const tolerant = await run(
+      '- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 4s, max_failure_ratio: 0.5, timeout: 2m }\n',
+      'tolerant.json',
+    );
+    expect(tolerant.code, tolerant.stdout + tolerant.stderr).toBe(0);
+    const kept = await firstStep('tolerant.json');
+    expect(kept.status).toBe('changed');
+    expect((await service()).image).toBe(`${REF}@${v5}`);
+    // Swarm completed the update; freshen does not let the failing node pass unsaid.
+    expect(kept.notes.join('\n')).toMatch(new RegExp(`service ${SERVICE}: tasks of ${v5.slice(7, 19)} failed during the update.*\n.*on swarm3`));
+  }, 240_000);
 
   it('Ctrl-C: no new update starts; the one already sent is left to Swarm, which finishes it', async () => {
     const v2 = pushed[1]!;
     await swarm.createService({ Name: OTHER, TaskTemplate: { ContainerSpec: { Image: `${REF}@${v2}` } }, Mode: { Replicated: { Replicas: 1 } } });
     const v4 = await publish(REF, healthyVersion(4), pushed).then(() => pushed.at(-1)!);
     const playbook = await writePlaybook(dir, 'interrupt.yml', '- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 8s }\n');
-    const cli = startFreshen(['run', playbook, '-i', inventory, '--json', join(dir, 'interrupt.json')], join(dir, 'locks'));
     const images = async () =>
       Promise.all(
         [SERVICE, OTHER].map(
@@ -214,13 +291,16 @@ describe('the service step on a real swarm', () => {
               .Image,
         ),
       );
+    const before = await images();
+    const cli = startFreshen(['run', playbook, '-i', inventory, '--json', join(dir, 'interrupt.json')], join(dir, 'locks'));
     await waitFor('the first update to be sent', async () => ((await images()).some((image) => image.endsWith(v4)) ? true : undefined), 60_000, 100);
     cli.child.kill('SIGINT');
     const done = await cli.done;
     expect(done.code, done.stdout + done.stderr).toBe(130);
     const after = await images();
     expect(after.filter((image) => image.endsWith(v4))).toHaveLength(1);
-    expect(after.filter((image) => image.endsWith(v2))).toHaveLength(1);
+    // The other service was not touched.
+    expect(after.filter((image, i) => image === before[i])).toHaveLength(1);
     const updated = after[0]!.endsWith(v4) ? SERVICE : OTHER;
     const state = await waitFor(
       `Swarm to finish the update of ${updated}`,

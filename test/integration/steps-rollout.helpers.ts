@@ -110,8 +110,19 @@ export async function cleanUp(docker: Docker, prefix: string, volumes: string[])
 }
 
 /** Removes every image of a repository from an engine, untagged ones included (they keep their repository digest). */
+/**
+ * Removes an engine's images of `repository`: a full name (`127.0.0.1:5055/team/app`), or a path below any registry
+ * (`team/app`). By name, not with the engine's reference filter, which matches neither a path below a registry with a port
+ * nor an image left with digests only.
+ */
 export async function removeImages(docker: Docker, repository: string): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [repository] } });
+  const named = (name: string): boolean => {
+    const repo = name.includes('@')
+      ? name.slice(0, name.indexOf('@'))
+      : name.slice(0, name.lastIndexOf(':') > name.lastIndexOf('/') ? name.lastIndexOf(':') : undefined);
+    return repo === repository || repo.endsWith(`/${repository}`);
+  };
+  const images = (await docker.listImages()).filter((image) => [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some(named));
   for (const image of images)
     await docker
       .getImage(image.Id)

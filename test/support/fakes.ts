@@ -2,7 +2,7 @@
 // They keep just enough state to answer what the steps ask, and record every call that writes, so a test can assert that a
 // check run wrote nothing and that apply did exactly what the plan said.
 import { createHash } from 'node:crypto';
-import type { SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
+import type { SwarmNode, SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
 import type { ContainerSummary, Engine, ImageSummary } from '../../src/adapters/engine.js';
 import type { LocalImage } from '../../src/adapters/engineContainers.js';
 import type { BuildRequest } from '../../src/adapters/engineImages.js';
@@ -166,8 +166,11 @@ export class FakeEngine implements Engine {
   async listTasks(_serviceId?: string): Promise<SwarmTask[]> {
     return [];
   }
-  async readyNodes(): Promise<number> {
-    return 1;
+  async swarmNodes(): Promise<SwarmNode[]> {
+    return [{ id: 'node-1', hostname: 'node-1', ready: true }];
+  }
+  async taskLogs(_id: string, _count: number): Promise<string[]> {
+    return [];
   }
   async platform(): Promise<{ os: string; architecture: string }> {
     return { os: 'linux', architecture: 'amd64' };

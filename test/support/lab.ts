@@ -71,8 +71,21 @@ export function labContainers(host: LabHost): LabContainer[] {
 /** The unix socket of a lab host's dockerd. */
 /** The lab's current Docker Engine (docker.io from Debian unstable, in a chroot; refuses API < 1.44 as Engine 29 does). */
 export const CURRENT_ENGINE_SOCKET = join(LAB_DIR, 'current/root/run/lab/docker.sock');
-/** The lab's single-node swarm manager (scripts/lab/swarm.sh): not an inventory host, like the current engine. */
-export const SWARM_SOCKET = join(LAB_DIR, 'docker/swarm1/docker.sock');
+/**
+ * The lab's three-node swarm (scripts/lab/swarm.sh): swarm1 is the manager, swarm2 and swarm3 workers, each dockerd in a
+ * network namespace of its own. Not inventory hosts, like the current engine.
+ */
+export const SWARM_NODES = ['swarm1', 'swarm2', 'swarm3'] as const;
+export type SwarmNodeName = (typeof SWARM_NODES)[number];
+export const swarmSocket = (node: SwarmNodeName): string => join(LAB_DIR, 'docker', node, 'docker.sock');
+export const SWARM_SOCKET = swarmSocket('swarm1');
+/** A Docker client for a swarm node's engine. */
+export const swarmDocker = (node: SwarmNodeName): Docker => new Docker({ socketPath: swarmSocket(node) });
+/**
+ * Loopback ports the swarm nodes reach too (scripts/lab/loopback-relay.mjs carries them into the nodes' namespaces), for
+ * a registry of a test's own that services pull from. One per test file.
+ */
+export const SWARM_REGISTRY_PORTS = { policy: 5081, failures: 5082 } as const;
 
 export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host, 'docker.sock');
 

@@ -115,12 +115,12 @@ esac
 /** Starts a registry of the test's own on a free loopback port; with `htpasswd`, only HTPASSWD_USER gets in. */
 export async function startOwnRegistry(
   prefix: string,
-  options: { htpasswd?: boolean; tls?: OwnRegistryTls; token?: OwnRegistryToken; netns?: OwnRegistryNetns } = {},
+  options: { htpasswd?: boolean; tls?: OwnRegistryTls; token?: OwnRegistryToken; netns?: OwnRegistryNetns; port?: number } = {},
 ): Promise<OwnRegistry> {
   // Short and under /tmp: the lab sshd runs as root on this machine and reaches it.
   const dir = await mkdtemp(join('/tmp', `${prefix}-`));
   // A namespace of the test's own has every port free.
-  const name = options.netns !== undefined ? `${options.netns.address}:5443` : `127.0.0.1:${await freePort()}`;
+  const name = options.netns !== undefined ? `${options.netns.address}:5443` : `127.0.0.1:${options.port ?? (await freePort())}`;
   const ctl = join(dir, 'ctl');
   await writeFile(ctl, script(dir, name, options.htpasswd === true, options.tls, options.token, options.netns));
   if (options.htpasswd) await writeFile(join(dir, 'htpasswd'), `${HTPASSWD_USER.line}\n`);

@@ -48,6 +48,19 @@ describe('planPrune', () => {
     expect(plan.kept).toEqual([`Kept ${R}/app@${id('f')} (222222222222) on web3: pinned by service api (previous spec, the rollback target)`]);
   });
 
+  it("on a swarm worker (no specs to read) keeps the image before a running task's, as for a managed container", () => {
+    const task = (name: string, c: string, digest: string, state = 'running'): HostContainer => ({
+      ...container(name, c, `${R}/app:prod@${digest}`, state),
+      swarmService: 'api',
+    });
+    const plan = planPrune(input(builds.slice(0, 2), [task('api.2.x1', '2', id('f'))]));
+    expect(plan.removals.map((r) => r.id)).toEqual([]);
+    expect(plan.kept[0]).toBe(`Kept ${R}/app@${id('e')} (111111111111) on web3: previous image of service api (task api.2.x1), for a rollback`);
+    // A task that no longer runs says nothing about what came before; a pinned container that is no task is not managed.
+    expect(planPrune(input(builds.slice(0, 2), [task('api.2.x0', '2', id('f'), 'exited')])).removals.map((r) => r.id)).toEqual([id('1')]);
+    expect(planPrune(input(builds.slice(0, 2), [container('pinned', '2', `${R}/app:prod@${id('f')}`)])).removals.map((r) => r.id)).toEqual([id('1')]);
+  });
+
   it('removes unused images oldest first, keeps the current and the previous one of a managed container', () => {
     const plan = planPrune(input(builds, [container('web', '4')]));
     expect(plan.removals).toEqual([

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
 import { managedServices, startFirstDeadlock } from '../../src/steps/service/managedServices.js';
 import { serviceOptions } from '../../src/steps/service/serviceOptions.js';
-import { failedTaskErrors } from '../../src/steps/service/watchUpdate.js';
+import { failedTasks, taskError } from '../../src/steps/service/watchUpdate.js';
 import { serviceStep } from '../../src/steps/service/service.js';
 import { runStep } from '../../src/runner/runStep.js';
+import { newRunState } from '../../src/runner/facts.js';
 import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -65,7 +66,7 @@ describe('serviceOptions', () => {
   });
 });
 
-describe('failedTaskErrors', () => {
+describe('failedTasks and taskError', () => {
   const task = (id: string, image: string, state: string, at: string, err?: string, exit?: number): SwarmTask => ({
     ID: id.padEnd(25, '0'),
     Spec: { ContainerSpec: { Image: image } },
@@ -74,7 +75,7 @@ describe('failedTaskErrors', () => {
 
   it("names the new image's failed tasks, newest first, at most three, with control characters made visible", () => {
     const image = `reg:5000/a:prod@${D1}`;
-    const errors = failedTaskErrors(
+    const failing = failedTasks(
       [
         task('aaaa', image, 'failed', '2026-12-01T10:00:01Z', 'task: non-zero exit (3)', 3),
         task('bbbb', image, 'failed', '2026-12-01T10:00:03Z', 'unhealthy container\u001b[2J'),
@@ -84,7 +85,8 @@ describe('failedTaskErrors', () => {
       ],
       image,
     );
-    expect(errors).toEqual(['task bbbb00000000: unhealthy container\\x1b[2J', 'task aaaa00000000: task: non-zero exit (3) (exit 3)']);
+    expect(failing.map((t) => taskError(t))).toEqual(['task bbbb00000000: unhealthy container\\x1b[2J', 'task aaaa00000000: task: non-zero exit (3) (exit 3)']);
+    expect(taskError(failing[1]!, 'swarm\u001b]0;x\u00073')).toBe('task aaaa00000000 on swarm\\x1b]0;x\\x073: task: non-zero exit (3) (exit 3)');
   });
 });
 
@@ -143,6 +145,32 @@ describe('the service step on a fake swarm manager', () => {
       'updating service api failed: (HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence',
     );
     expect(engine.sent).toHaveLength(3);
+  });
+});
+
+describe('the service step after a push planned in the same check run', () => {
+  it('predicts the update the push will cause, though the registry still serves the pinned digest, and sends nothing', async () => {
+    const registry = new FakeRegistry();
+    const served = registry.publish('team/api', 'prod', D1);
+    const engine = new (class extends FakeEngine {
+      readonly sent: string[] = [];
+      override async listServices(): Promise<SwarmService[]> {
+        return [svc('api', `${registry.name}/team/api:prod@${served}`)];
+      }
+      override async updateService(id: string): Promise<void> {
+        this.sent.push(id);
+      }
+    })();
+    const run = newRunState();
+    run.pushed.set(`${registry.name}/team/api:prod`, { planned: true });
+    const checked = await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1', check: true, run }), {});
+    expect(checked).toMatchObject({
+      status: 'changed',
+      actions: [`Update service api to ${registry.name}/team/api:prod (a new build, planned by push) (was ${served.slice(7, 19)})`],
+    });
+    expect(engine.sent).toEqual([]);
+    // Without the planned push the same service is up to date.
+    expect(await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1', check: true }), {})).toMatchObject({ status: 'ok' });
   });
 });
 

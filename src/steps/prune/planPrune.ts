@@ -20,6 +20,8 @@ export interface HostContainer {
   /** `Config.Image`, the reference it was created from. */
   configImage: string;
   state: string;
+  /** The Swarm service whose task this container is (label `com.docker.swarm.service.name`). */
+  swarmService?: string;
 }
 
 /** What prune looks at on one host, and its options. */
@@ -103,10 +105,14 @@ export function planPrune(input: PruneInput): PrunePlan {
   if (input.keepPrevious) {
     for (const c of input.containers) {
       const ref = parseImageRef(c.configImage);
-      if (ref.registry !== input.registry || ref.tag !== input.rolloutTag || ref.digest !== undefined) continue;
+      if (ref.registry !== input.registry || ref.tag !== input.rolloutTag) continue;
+      // A managed container names the tag alone; a Swarm task always pins a digest (that is how Swarm runs a tag), and on
+      // a worker, which cannot read service specs, its running task is what says which image came before on this node.
+      if (c.swarmService === undefined ? ref.digest !== undefined : c.state !== 'running') continue;
+      const who = c.swarmService === undefined ? `container ${c.name}` : `service ${c.swarmService} (task ${c.name})`;
       const candidates = inScope.filter((x) => x.repository === ref.repository && x.image.id !== c.imageId).sort((a, b) => b.image.created - a.image.created);
       const newest = candidates[0];
-      if (newest) previous.set(newest.image.id, [...(previous.get(newest.image.id) ?? []), c.name]);
+      if (newest) previous.set(newest.image.id, [...(previous.get(newest.image.id) ?? []), who]);
     }
   }
 
@@ -120,8 +126,9 @@ export function planPrune(input: PruneInput): PrunePlan {
     const usedBy = users.get(image.id);
     const previousOf = previous.get(image.id);
     if (usedBy) kept.push(`Kept ${name} on ${input.host}: used by container ${usedBy.join(', ')}`);
-    else if (previousOf) kept.push(`Kept ${name} on ${input.host}: previous image of container ${previousOf.join(', ')}, for a rollback`);
+    // On a manager the specs say why, which beats what the node's tasks suggest.
     else if (pinnedBy(image).length > 0) kept.push(`Kept ${name} on ${input.host}: pinned by ${[...new Set(pinnedBy(image))].join(', ')}`);
+    else if (previousOf) kept.push(`Kept ${name} on ${input.host}: previous image of ${previousOf.join(', ')}, for a rollback`);
     else removals.push({ id: image.id, name: displayName(image), tags: image.tags, size: image.size });
   }
   return { host: input.host, removals, kept };

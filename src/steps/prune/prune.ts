@@ -40,6 +40,7 @@ export const pruneStep: StepHandler<PrunePlan> = {
         imageId: c.ImageID,
         configImage: c.Image,
         state: c.State,
+        ...(c.Labels?.['com.docker.swarm.service.name'] !== undefined ? { swarmService: c.Labels['com.docker.swarm.service.name'] } : {}),
       })),
     });
   },

@@ -53,5 +53,6 @@ export function managedServices(services: readonly SwarmService[], registry: str
   });
 }
 
-export const updateSentence = (service: ManagedService, digest: string): string =>
-  `Update service ${service.name} to ${service.ref}@${shortDigest(digest)} (was ${service.pinned !== undefined ? shortDigest(service.pinned) : 'unpinned'})`;
+/** `Update service api to REF@abc (was def)`; without a digest, the build a push of this run is planned to make. */
+export const updateSentence = (service: ManagedService, digest: string | undefined): string =>
+  `Update service ${service.name} to ${digest !== undefined ? `${service.ref}@${shortDigest(digest)}` : `${service.ref} (a new build, planned by push)`} (was ${service.pinned !== undefined ? shortDigest(service.pinned) : 'unpinned'})`;

@@ -11,12 +11,16 @@ import type { StepHandler } from '../types.js';
 import { managedServices, startFirstDeadlock, updateSentence, type ManagedService } from './managedServices.js';
 import { serviceOptions, type ServiceOptions } from './serviceOptions.js';
 import { OptionError } from '../optionError.js';
-import { failedTaskErrors, watchUpdate } from './watchUpdate.js';
+import { failedTasks, taskError, watchUpdate } from './watchUpdate.js';
+import { visibleControls } from '../../shared/terminalText.js';
+
+const TASK_LOG_LINES = 5;
 
 /** One service to move to the digest its tag now names. */
 export interface PlannedServiceUpdate {
   service: ManagedService;
-  digest: string;
+  /** Undefined in check mode when a push planned earlier in this run is what moves the tag: its digest is not known yet. */
+  digest: string | undefined;
 }
 
 export interface ServicePlan {
@@ -73,6 +77,12 @@ export const serviceStep: StepHandler<ServicePlan> = {
     const managed = managedServices(services, registry.name, rolloutTag(ctx.vars));
     if (managed.length === 0) notes.push(`No managed services (images ${registry.name}/…:${rolloutTag(ctx.vars)}).`);
     for (const service of managed) {
+      if (ctx.run.pushed.get(service.ref)?.planned === true) {
+        // --check: a push step of this run would move the tag first, so the service would follow it.
+        if (service.busy === undefined) updates.push({ service, digest: undefined });
+        else notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);
+        continue;
+      }
       // The digest of what the tag names (an index for a multi-platform image), as the Docker CLI pins it.
       const digest = await registry.manifestDigest(service.repository, rolloutTag(ctx.vars));
       if (digest === undefined) notes.push(`${service.name}: the registry has no ${service.ref}; left as it is`);
@@ -82,7 +92,7 @@ export const serviceStep: StepHandler<ServicePlan> = {
     }
     if (opts.order === 'start-first' && updates.length > 0) {
       // Refused before anything is sent: Swarm would accept the update and leave a task pending for good.
-      const nodes = await engine.readyNodes();
+      const nodes = (await engine.swarmNodes()).filter((n) => n.ready).length;
       const deadlocks = updates.flatMap((u) => startFirstDeadlock(u.service, nodes) ?? []);
       if (deadlocks.length > 0) throw new OptionError(deadlocks.join('\n'), ['order']);
     }
@@ -98,7 +108,7 @@ export const serviceStep: StepHandler<ServicePlan> = {
       container: `service ${u.service.name}`,
       ref: u.service.ref,
       ...(u.service.pinned !== undefined ? { before: u.service.pinned } : {}),
-      after: u.digest,
+      ...(u.digest !== undefined ? { after: u.digest } : {}),
       replace: true,
     })),
 
@@ -106,11 +116,15 @@ export const serviceStep: StepHandler<ServicePlan> = {
     const engine = await ctx.connections.engine();
     const auth = registryAuth(await withDockerCredentials(registrySettings(ctx.vars)));
     const actions: string[] = [];
+    const notes = [...plan.notes];
     const failures: string[] = [];
     let code: 'service-rolled-back' | 'service-paused' | 'service-timeout' | 'failed' = 'failed';
-    for (const update of plan.updates) {
+    for (const planned of plan.updates) {
       // Ctrl-C: no new update starts; one in flight is left to Swarm, which finishes or rolls it back by its own policy.
       if (ctx.signal.aborted) break;
+      // Only check mode plans an update without a digest; a real run plans after the push, so the registry answered.
+      if (planned.digest === undefined) continue;
+      const update = { ...planned, digest: planned.digest };
       const started = Date.now();
       ctx.progress(`Updating service ${update.service.name} to ${shortDigest(update.digest)}`);
       const result = await updateOne(engine, update, plan.options, auth);
@@ -123,12 +137,15 @@ export const serviceStep: StepHandler<ServicePlan> = {
         return failed(`interrupted while Swarm updated service ${update.service.name}; Swarm goes on with that update`, 'interrupted', actions);
       }
       const took = formatDuration(Date.now() - started);
+      const image = `${update.service.ref}@${update.digest}`;
       if (outcome.kind === 'completed') {
         actions.push(`${updateSentence(update.service, update.digest).replace(/^Update/, 'Updated')} in ${took}`);
+        // Within max_failure_ratio Swarm completes an update whose new tasks failed: say so, the run is not all well.
+        const failing = await toleratedFailures(engine, update.service, image);
+        if (failing.length > 0) notes.push(...failing);
         continue;
       }
-      const image = `${update.service.ref}@${update.digest}`;
-      const tasks = failedTaskErrors(await engine.listTasks(update.service.id).catch(() => []), image);
+      const tasks = await failedTaskReports(engine, update.service.id, image);
       const why = [
         outcome.kind === 'rolled-back'
           ? `Swarm rolled service ${update.service.name} back from ${shortDigest(update.digest)}: ${outcome.message || 'update failed'}`
@@ -150,14 +167,47 @@ export const serviceStep: StepHandler<ServicePlan> = {
       failures.push(why);
     }
     if (failures.length > 0) return failed(failures.join('\n\n'), code, actions);
-    return actions.length > 0 ? changed(actions, plan.notes) : ok(plan.notes);
+    return actions.length > 0 ? changed(actions, notes) : ok(notes);
   },
 };
+
+/** The failed tasks of `image`, each with its error and its last log lines (read through the manager, from any node). */
+async function failedTaskReports(engine: Engine, serviceId: string, image: string): Promise<string[]> {
+  const tasks = failedTasks(await engine.listTasks(serviceId).catch(() => []), image);
+  if (tasks.length === 0) return [];
+  const nodes = new Map((await engine.swarmNodes().catch(() => [])).map((n) => [n.id, n.hostname]));
+  return Promise.all(
+    tasks.map(async (task) => {
+      const lines = await engine.taskLogs(task.ID, TASK_LOG_LINES).catch(() => []);
+      return [
+        taskError(task, task.NodeID !== undefined ? nodes.get(task.NodeID) : undefined),
+        ...lines.map((line) => `  | ${visibleControls(line.slice(0, 200))}`),
+      ].join('\n');
+    }),
+  );
+}
+
+/**
+ * After an update Swarm completed: the new image's tasks that failed on the way (Swarm tolerates as many as
+ * max_failure_ratio allows), with how many replicas run it now. Empty when none failed.
+ */
+async function toleratedFailures(engine: Engine, service: ManagedService, image: string): Promise<string[]> {
+  const reports = await failedTaskReports(engine, service.id, image);
+  if (reports.length === 0) return [];
+  const tasks = await engine.listTasks(service.id).catch(() => []);
+  const running = tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running' && t.Spec?.ContainerSpec?.Image === image).length;
+  const digest = shortDigest(image.slice(image.indexOf('@') + 1));
+  const of = service.replicas !== undefined ? ` of ${service.replicas}` : '';
+  return [
+    `service ${service.name}: tasks of ${digest} failed during the update; Swarm completed it within max_failure_ratio, ${running}${of} run it now`,
+    ...reports,
+  ];
+}
 
 /** Sends one update, re-reading the spec when someone moved it meanwhile; returns why it could not be sent, if so. */
 async function updateOne(
   engine: Engine,
-  update: PlannedServiceUpdate,
+  update: PlannedServiceUpdate & { digest: string },
   options: ServiceOptions,
   auth: ReturnType<typeof registryAuth>,
 ): Promise<string | undefined> {

@@ -30,15 +30,18 @@ export async function watchUpdate(engine: Engine, id: string, timeoutMs: number,
   return { kind: 'timeout', state };
 }
 
-/** The errors of the service's tasks that failed, newest first, for the reason of a rollback. */
-export function failedTaskErrors(tasks: readonly SwarmTask[], image: string): string[] {
+/** The service's tasks of `image` that failed, newest first (at most three), for the reason of a rollback. */
+export function failedTasks(tasks: readonly SwarmTask[], image: string): SwarmTask[] {
   return tasks
     .filter((t) => t.Spec?.ContainerSpec?.Image === image && ['failed', 'rejected', 'shutdown', 'complete'].includes(t.Status?.State ?? ''))
     .filter((t) => t.Status?.Err || (t.Status?.ContainerStatus?.ExitCode ?? 0) !== 0)
     .sort((a, b) => (b.Status?.Timestamp ?? '').localeCompare(a.Status?.Timestamp ?? ''))
-    .slice(0, 3)
-    .map((t) => {
-      const exit = t.Status?.ContainerStatus?.ExitCode;
-      return `task ${t.ID.slice(0, 12)}: ${visibleControls((t.Status?.Err ?? '').slice(0, 200)) || 'failed'}${exit ? ` (exit ${exit})` : ''}`;
-    });
+    .slice(0, 3);
+}
+
+/** `task 1a2b3c4d5e6f on swarm3: task: non-zero exit (3) (exit 3)`: Swarm's error, sanitized, as one line. */
+export function taskError(task: SwarmTask, nodeName?: string): string {
+  const exit = task.Status?.ContainerStatus?.ExitCode;
+  const node = nodeName !== undefined ? ` on ${visibleControls(nodeName)}` : '';
+  return `task ${task.ID.slice(0, 12)}${node}: ${visibleControls((task.Status?.Err ?? '').slice(0, 200)) || 'failed'}${exit ? ` (exit ${exit})` : ''}`;
 }

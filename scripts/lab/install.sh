@@ -1,6 +1,7 @@
 # Debian packages the lab runs on. Sourced by scripts/lab.sh.
 
-LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose)
+# systemd only for systemd-analyze, which checks the example units; it is not started.
+LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd)
 
 # package_missing PACKAGE: true when the Debian package (or, without dpkg, the program it provides) is absent.
 package_missing() {
@@ -14,6 +15,7 @@ package_missing() {
     docker-registry) program=docker-registry ;;
     openssh-server) program=sshd ;;
     busybox-static) program=busybox ;;
+    systemd) program=systemd-analyze ;;
   esac
   ! command -v "$program" >/dev/null && [[ ! -x /usr/sbin/$program ]]
 }

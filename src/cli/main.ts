@@ -36,6 +36,7 @@ function program(output: Output, result: { code: number }): Command {
     .option('-C, --check', 'plan and report what would change; change nothing', false)
     .option('-D, --diff', 'show, per host and container, the image before and after and whether it is replaced', false)
     .option('-l, --limit <pattern>', 'further limit the hosts with a host pattern')
+    .option('--ignore-window', "run plays outside their maintenance windows (a play's window:)", false)
     .option('-e, --extra-vars <key=value>', 'set a variable, overriding the inventory and playbook (repeatable)', collect, [])
     .addOption(new Option('-f, --forks <n>', 'how many hosts of a batch run at once').argParser(positiveInt).default(5))
     .option('--json <file>', 'write the results as JSON to this file')

@@ -26,6 +26,8 @@ export interface RunFlags {
   /** `--diff`: print each container's image before and after, and keep it in the JSON report. */
   diff: boolean;
   limit?: string;
+  /** `--ignore-window`: run plays outside their maintenance windows. */
+  ignoreWindow?: boolean;
   extraVars: string[];
   forks: number;
   json?: string;
@@ -113,7 +115,15 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     const report = await runPlaybook(
       playbook,
       inventory,
-      { check: flags.check, diff: flags.diff, limit: flags.limit, extraVars, forks: flags.forks, signal: interrupt.signal },
+      {
+        check: flags.check,
+        diff: flags.diff,
+        limit: flags.limit,
+        ignoreWindow: flags.ignoreWindow === true,
+        extraVars,
+        forks: flags.forks,
+        signal: interrupt.signal,
+      },
       {
         handlers: await loadStepHandlers(playbook.plays.flatMap((play) => play.steps.map((step) => step.kind))),
         connectionsOf: (name, vars) => pool.of(name, vars),

@@ -3,6 +3,8 @@ import type { Engine } from '../adapters/engine.js';
 /** A digest a Swarm service pins, and how, e.g. `service api (previous spec, the rollback target)`. */
 export interface ServicePin {
   digest: string;
+  /** The service's name. */
+  service: string;
   use: string;
 }
 
@@ -17,12 +19,12 @@ export async function servicePins(engine: Engine): Promise<ServicePin[]> {
   for (const service of (await engine.listServices()) ?? []) {
     const name = service.Spec.Name;
     const current = pinned(service.Spec.TaskTemplate.ContainerSpec?.Image);
-    if (current) found.push({ digest: current, use: `service ${name} (current spec)` });
+    if (current) found.push({ digest: current, service: name, use: `service ${name} (current spec)` });
     const previous = pinned(service.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image);
-    if (previous) found.push({ digest: previous, use: `service ${name} (previous spec, the rollback target)` });
+    if (previous) found.push({ digest: previous, service: name, use: `service ${name} (previous spec, the rollback target)` });
     for (const task of await engine.listTasks(service.ID)) {
       const image = pinned(task.Spec?.ContainerSpec?.Image);
-      if (image && task.DesiredState === 'running') found.push({ digest: image, use: `service ${name} (task ${task.ID.slice(0, 12)})` });
+      if (image && task.DesiredState === 'running') found.push({ digest: image, service: name, use: `service ${name} (task ${task.ID.slice(0, 12)})` });
     }
   }
   return found;

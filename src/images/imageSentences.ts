@@ -1,3 +1,4 @@
+import { packageChangeLines, type PackageChanges } from './packages.js';
 import { shortDigest } from '../model/imageRef.js';
 import type { ManagedImage } from './managedImage.js';
 
@@ -85,3 +86,24 @@ export function discoverDetails(images: readonly ManagedImage[]): { images: Imag
 
 const shownPackage = (p: { name: string; installed?: string; available?: string }): string =>
   p.installed && p.available ? `${p.name} ${p.installed} → ${p.available}` : p.available ? `${p.name} → ${p.available}` : p.name;
+
+/** How many package lines a note lists before it says how many more there are (the JSON report has them all). */
+const PACKAGE_LINES_SHOWN = 40;
+
+/**
+ * `Packages of REF, against the build it replaces: 2 changed, 1 added` and one line per package
+ * (`perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2`), or that they are the same.
+ */
+export function packagesChangedNote(ref: string, changes: PackageChanges): string {
+  const lines = packageChangeLines(changes);
+  if (lines.length === 0) return `Packages of ${ref}: the same as in the build it replaces`;
+  const counts = [
+    changes.changed.length > 0 ? `${changes.changed.length} changed` : '',
+    changes.added.length > 0 ? `${changes.added.length} added` : '',
+    changes.removed.length > 0 ? `${changes.removed.length} removed` : '',
+  ].filter(Boolean);
+  const more = lines.length > PACKAGE_LINES_SHOWN ? [`… and ${lines.length - PACKAGE_LINES_SHOWN} more (all in the JSON report)`] : [];
+  return [`Packages of ${ref}, against the build it replaces: ${counts.join(', ')}`, ...lines.slice(0, PACKAGE_LINES_SHOWN).map((l) => `  ${l}`), ...more].join(
+    '\n',
+  );
+}

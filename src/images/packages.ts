@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { visibleControls } from '../shared/terminalText.js';
 
 // Pure knowledge of package managers: how to tell which one an image has, how to ask it for pending updates, how to read its
 // answer and its database. The I/O that runs these lives in probeRun.ts.
@@ -158,4 +160,75 @@ function stanzas(text: string): Array<Record<string, string>> {
     }
     return fields;
   });
+}
+
+/** One package whose version moved between two builds. */
+export interface PackageUpgrade {
+  name: string;
+  from: string;
+  to: string;
+}
+
+/** What changed in the installed packages from one build to the next (`name` is `name:arch` only where the arch matters). */
+export interface PackageChanges {
+  changed: PackageUpgrade[];
+  added: Array<{ name: string; version: string }>;
+  removed: Array<{ name: string; version: string }>;
+}
+
+/** `name:arch version` → [name:arch, version]. */
+const splitLine = (line: string): [string, string] => {
+  const space = line.indexOf(' ');
+  return space < 0 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)];
+};
+
+/**
+ * The difference between two manifests (`name:arch version` lines). A package is shown by its name alone unless it is
+ * installed for more than one architecture (multiarch), where the name alone would be ambiguous.
+ */
+export function packageChanges(before: readonly string[], after: readonly string[]): PackageChanges {
+  const old = new Map(before.map(splitLine));
+  const now = new Map(after.map(splitLine));
+  const names = [...new Set([...old.keys(), ...now.keys()])].sort();
+  const archsOf = new Map<string, number>();
+  for (const key of names) {
+    const bare = key.split(':')[0]!;
+    archsOf.set(bare, (archsOf.get(bare) ?? 0) + 1);
+  }
+  const shown = (key: string): string => (archsOf.get(key.split(':')[0]!)! > 1 ? key : key.split(':')[0]!);
+  const changes: PackageChanges = { changed: [], added: [], removed: [] };
+  for (const key of names) {
+    const a = old.get(key);
+    const b = now.get(key);
+    if (a === undefined) changes.added.push({ name: shown(key), version: b! });
+    else if (b === undefined) changes.removed.push({ name: shown(key), version: a });
+    else if (a !== b) changes.changed.push({ name: shown(key), from: a, to: b });
+  }
+  return changes;
+}
+
+/** `perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2`, `added libfoo 1.2`, `removed bar 3`: one line per package. */
+export function packageChangeLines(changes: PackageChanges): string[] {
+  // Names and versions come from images' package databases and labels: text from elsewhere, shown safely.
+  return [
+    ...changes.changed.map((c) => `${c.name} ${c.from} → ${c.to}`),
+    ...changes.added.map((p) => `added ${p.name} ${p.version}`),
+    ...changes.removed.map((p) => `removed ${p.name} ${p.version}`),
+  ].map(visibleControls);
+}
+
+/** A manifest as a label value: the lines, gzipped and base64-encoded (a Debian image's ~100 packages take about 2 KiB). */
+export function encodePackageList(lines: readonly string[]): string {
+  return gzipSync(Buffer.from([...lines].sort().join('\n'), 'utf8'), { level: 9 }).toString('base64');
+}
+
+/** The lines of a package-list label; undefined when it is not one (a label from a peer is untrusted). */
+export function decodePackageList(value: string): string[] | undefined {
+  try {
+    const text = gunzipSync(Buffer.from(value, 'base64'), { maxOutputLength: 16 * 1024 * 1024 }).toString('utf8');
+    const lines = text === '' ? [] : text.split('\n');
+    return lines.every((l) => /^[\x21-\x39\x3b-\x7e]+:[\x21-\x7e]+ [\x21-\x7e]*$/.test(l)) ? lines : undefined;
+  } catch {
+    return undefined;
+  }
 }

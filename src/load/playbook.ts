@@ -3,6 +3,7 @@ import { selectHosts } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind, StepSpec } from '../model/playbook.js';
 import { resolveVariables } from '../model/variables.js';
+import { parseWindows } from '../model/window.js';
 import { hasErrors, sortDiagnostics, uniqueDiagnostics, type Diagnostic, type LoadResult } from './diagnostics.js';
 import type { LoadOptions } from './inventory.js';
 import { PLAY_RULES, stepOptionsRule } from './playbookRules.js';
@@ -81,6 +82,7 @@ function buildPlay(play: Record<string, unknown>, vars: Record<string, unknown>)
     ...(play.max_fail_percentage !== undefined ? { max_fail_percentage: play.max_fail_percentage as number } : {}),
     ...(play.any_errors_fatal !== undefined ? { any_errors_fatal: play.any_errors_fatal as boolean } : {}),
     ...(play.pause !== undefined ? { pause: String(play.pause) } : {}),
+    ...(play.window !== undefined ? { window: parseWindows(play.window).windows } : {}),
     vars,
     steps,
   };

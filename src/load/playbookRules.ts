@@ -5,6 +5,7 @@ import { MAX_WAIT_MS, parseDuration } from '../model/duration.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import { STEP_KINDS, type StepKind } from '../model/playbook.js';
+import { parseWindows } from '../model/window.js';
 import type { Diagnostic } from './diagnostics.js';
 import { unknownStepMessage } from './schemaErrors.js';
 import { STEP_KIND_SPECS } from '../steps/kinds.js';
@@ -132,6 +133,12 @@ export const durationRule: PlayRule = (context) => {
   }
   return diagnostics;
 };
+
+/** A play's maintenance windows must name real times of day, days and time zones. */
+export const windowRule: PlayRule = (context) =>
+  context.play.window === undefined
+    ? []
+    : parseWindows(context.play.window).problems.map((p) => context.locator.diagnostic([...context.path, 'window', ...p.path], p.message));
 
 /** `discover`'s `root` must be an existing directory (relative to the playbook). */
 export const discoverRootRule: PlayRule = (context) =>
@@ -265,6 +272,7 @@ export const PLAY_RULES: readonly PlayRule[] = [
   hostPatternRule,
   stepKindRule,
   durationRule,
+  windowRule,
   discoverRootRule,
   stepRequirementsRule,
   backupEndsRule,

@@ -1,3 +1,5 @@
+import type { MaintenanceWindow } from './window.js';
+
 /** The step kinds a playbook may name. */
 export const STEP_KINDS = ['discover', 'rebuild', 'push', 'pull', 'stop', 'start', 'service', 'gc', 'prune', 'backup', 'rollback'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -20,6 +22,8 @@ export interface Play {
   any_errors_fatal?: boolean;
   /** Pause between batches, as written (`10s`). */
   pause?: string;
+  /** When the play may run: outside every window its hosts are skipped (unless `--ignore-window`). */
+  window?: MaintenanceWindow[];
   vars: Record<string, unknown>;
   steps: StepSpec[];
 }

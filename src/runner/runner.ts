@@ -6,6 +6,7 @@ import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind } from '../model/playbook.js';
 import { failed, skipped, type StepResult } from '../model/results.js';
 import { resolveVariables, type Variables } from '../model/variables.js';
+import { describeInstant, describeWindow, windowState } from '../model/window.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
 import type { EmitEvent, RunEventBody } from './events.js';
@@ -23,6 +24,8 @@ export interface RunOptions {
   forks: number;
   /** `--diff`: keep each step's images before and after in its result. */
   diff?: boolean;
+  /** `--ignore-window`: run plays outside their maintenance windows. */
+  ignoreWindow?: boolean;
   /**
    * Aborted on Ctrl-C: nothing new starts, and steps in flight wind down (start rolls back the replacement it is waiting for).
    * A host with containers parked by `stop` still runs its `start` step, which puts them back, so no container is left down.
@@ -39,6 +42,8 @@ export interface RunDeps {
   emit: EmitEvent;
   /** Stamps events and step records; a fresh monotonic clock per run unless a test hands in its own. */
   clock?: RunClock;
+  /** The wall clock maintenance windows are judged by (ms since the epoch); Date.now unless a test hands in its own. */
+  now?: () => number;
 }
 
 /** Emits an event at a moment of the run (a new one unless given) and returns that moment. */
@@ -80,10 +85,23 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     if (hosts.length === 0) {
       emit({ type: 'notice', message: `No hosts matched "${play.hosts}"${options.limit ? ` limited to "${options.limit}"` : ''}; skipping play.` });
     }
-    for (const [batchIndex, batch] of batchList.entries()) {
+    const closed = (): string | undefined => (options.ignoreWindow ? undefined : windowClosed(play, (deps.now ?? Date.now)()));
+    const outside = hosts.length > 0 ? closed() : undefined;
+    if (outside !== undefined) {
+      emit({ type: 'notice', message: `Play "${play.name}": ${outside}; its hosts are skipped (--ignore-window runs it anyway).` });
+      for (const host of hosts) skipHost({ play, playIndex, host, emit, clock, record }, outside);
+    }
+    for (const [batchIndex, batch] of outside === undefined ? batchList.entries() : []) {
       // A check run changes nothing that needs time to settle, so it does not wait between batches.
       if (batchIndex > 0 && play.pause && !options.check) await pause(parseDuration(play.pause) ?? 0, options.signal);
       if (options.signal.aborted) break;
+      // A batch is never started once the window has closed; the ones already done stay done.
+      const lateBy = batchIndex > 0 ? closed() : undefined;
+      if (lateBy !== undefined) {
+        for (const host of batchList.slice(batchIndex).flat()) skipHost({ play, playIndex, host, emit, clock, record }, `not started: ${lateBy}`);
+        record.stopped = `the maintenance window closed before batch ${batchIndex + 1} of ${batchList.length}`;
+        break;
+      }
       emit({ type: 'batch-start', playIndex, batchIndex, batchCount: batchList.length, hosts: batch });
       const outcomes = await mapLimit(batch, options.forks, (host) =>
         runHost({ playbook, play, playIndex, host, inventory, options, deps, emit, clock, run, facts, record }),
@@ -106,6 +124,14 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const report: RunReport = { check: options.check, plays, recap: recapOf(plays), interrupted: options.signal.aborted };
   emit({ type: 'run-end', report });
   return report;
+}
+
+/** Why the play may not start (a batch) at `now`: outside every one of its maintenance windows, saying when the next opens. */
+function windowClosed(play: Play, now: number): string | undefined {
+  if (play.window === undefined || play.window.length === 0) return undefined;
+  const state = windowState(play.window, now);
+  if (state.open) return undefined;
+  return `outside the maintenance window (${play.window.map(describeWindow).join('; ')}); the next opens ${describeInstant(state.opensAt, state.window.timeZone)}`;
 }
 
 /** The hosts a play targets, intersected with `--limit`, in inventory order. */

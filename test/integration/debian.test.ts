@@ -15,6 +15,7 @@ import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
 import { newRunState, type HostFacts } from '../../src/runner/facts.js';
 import type { ManagedImage } from '../../src/images/managedImage.js';
+import type { PackageChanges } from '../../src/images/packages.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
@@ -58,7 +59,10 @@ async function run(handler: StepHandler, options: Record<string, unknown>, facts
 }
 
 /** discover + rebuild + push over the temp tree, as a playbook's builders play runs them; with what discover found. */
-async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record<string, unknown>): Promise<{ statuses: string[]; images: ManagedImage[] }> {
+async function rebuildAndPush(
+  discover: Record<string, unknown>,
+  rebuild: Record<string, unknown>,
+): Promise<{ statuses: string[]; images: ManagedImage[]; rebuilt: StepResult }> {
   const facts = {} as HostFacts;
   const results: StepResult[] = [];
   for (const [handler, options] of [
@@ -68,7 +72,7 @@ async function rebuildAndPush(discover: Record<string, unknown>, rebuild: Record
   ] as const) {
     results.push(await run(handler, options, facts));
   }
-  return { statuses: results.map((r) => r.status), images: facts.images ?? [] };
+  return { statuses: results.map((r) => r.status), images: facts.images ?? [], rebuilt: results[1]! };
 }
 
 /** The loopback mirror's answer to one request. */
@@ -192,12 +196,23 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
   }, 180_000);
 
   it('discover probes it: packages-outdated with the real count; rebuild with network host and push replace it', async () => {
-    const { statuses, images } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
+    const { statuses, images, rebuilt } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
     expect(statuses).toEqual(['ok', 'changed', 'changed']);
     const [base] = images;
     expect(base?.reasons).toEqual(['packages-outdated']);
     expect(base?.packages).toMatchObject({ ok: true, manager: 'apt', os: 'Debian GNU/Linux 12 (bookworm)' });
-    expect(base?.packages?.ok && base.packages.outdated.map((p) => p.name).sort()).toEqual([...upstreamPending].sort());
+    const outdated = base?.packages?.ok ? base.packages.outdated : [];
+    expect(outdated.map((p) => p.name).sort()).toEqual([...upstreamPending].sort());
+    // What changed inside, against the build it replaced (whose package list the seeding build recorded in its label):
+    // exactly the upgrades the probe found, each to the version apt offered; nothing added or removed.
+    const changes = (rebuilt.details?.changes as Record<string, PackageChanges> | undefined)?.[BASE_REF];
+    expect(changes?.changed.map((c) => `${c.name} ${c.from} → ${c.to}`).sort()).toEqual(
+      outdated.map((p) => `${p.name} ${p.installed} → ${p.available}`).sort(),
+    );
+    expect(changes).toMatchObject({ added: [], removed: [] });
+    const note = rebuilt.notes.find((n) => n.startsWith(`Packages of ${BASE_REF}`))!;
+    expect(note).toContain(`${outdated.length} changed`);
+    console.log(`what changed in the rebuild of ${BASE_REF}:\n${note}`);
     const served = await registry.imageConfig(BASE, 'prod');
     expect(served?.configDigest).toBe((await docker.getImage(BASE_REF).inspect()).Id);
   }, 180_000);

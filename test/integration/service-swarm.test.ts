@@ -23,6 +23,7 @@ const REPO = 't-svc/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const SERVICE = 't-svc-app';
 const OTHER = 't-svc-other';
+const GLOBAL = 't-svc-global';
 const swarm = new Docker({ socketPath: SWARM_SOCKET });
 const pushed: string[] = [];
 /** Image IDs of builds 1, 2, … as build1 made them. */
@@ -94,15 +95,15 @@ beforeAll(async () => {
   ids.push(await publish(REF, healthyVersion(1), pushed));
   await swarm.createService({
     Name: SERVICE,
-    // One task per node, each named after its node (a build below fails on swarm3 only).
-    TaskTemplate: { ContainerSpec: { Image: `${REF}@${pushed[0]}`, Hostname: '{{.Node.Hostname}}' }, Placement: { MaxReplicas: 1 } },
+    // One task per node.
+    TaskTemplate: { ContainerSpec: { Image: `${REF}@${pushed[0]}` }, Placement: { MaxReplicas: 1 } },
     Mode: { Replicated: { Replicas: REPLICAS } },
   });
   expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${pushed[0]}`));
 }, 180_000);
 
 afterAll(async () => {
-  for (const name of [SERVICE, OTHER])
+  for (const name of [SERVICE, OTHER, GLOBAL])
     await swarm
       .getService(name)
       .remove()
@@ -189,9 +190,10 @@ describe('the service step on a real swarm', () => {
 
   it("prune on the manager keeps the service's previous image (no container uses it any more) and removes what nothing pins", async () => {
     const [v1, v2] = pushed as [string, string];
-    // An old build on the node that no service pins: what prune may remove.
+    // An old build on the node that no service pins: what prune may remove. Built now, so it is the newest image of the
+    // repository on the nodes: neither the manager nor a worker may take it for the build before the running one.
     const old = `${REGISTRY}/${REPO}:20191230-0000`;
-    await buildBusyboxImage(labDocker('build1'), old, { lines: healthyVersion(0) });
+    await buildBusyboxImage(labDocker('build1'), old, { lines: [...healthyVersion(0), `LABEL t-svc.built=${Date.now()}`] });
     pushed.push(await pushImage(labDocker('build1'), old));
     await pullOn(swarm, old);
     const r = await run('- name: Tidy\n  hosts: managers\n  steps:\n    - prune: { repositories: [t-svc/*] }\n', 'prune.json');
@@ -246,36 +248,50 @@ describe('the service step on a real swarm', () => {
     expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${v2}`));
   }, 180_000);
 
-  it('a build that fails on one node of three: refused start-first (no slot beside one task per node), rolled back by default, kept within max_failure_ratio 0.5', async () => {
+  it('start-first with one task per node on three nodes is refused before anything is sent, naming order', async () => {
     const [, v2] = pushed as [string, string];
-    await publish(REF, onlyFailsOn('swarm3', 5), pushed);
-    const v5 = pushed.at(-1)!;
+    await publish(REF, healthyVersion(5), pushed);
     const refused = await run('- name: Services\n  hosts: managers\n  steps:\n    - service: { order: start-first }\n', 'start-first.json');
     expect(refused.code).toBe(2);
     const why = await firstStep('start-first.json');
     expect(why).toMatchObject({ status: 'failed', code: 'bad-option' });
     expect(why.reason).toContain(`${SERVICE}: order start-first cannot finish with 3 replicas at most 1 per node on 3 ready nodes`);
     expect((await service()).image).toBe(`${REF}@${v2}`);
+  });
 
-    const strict = await run('- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 4s, timeout: 2m }\n', 'strict.json');
+  it('a build that fails on one node of three: rolled back by default, naming the node and its log; completed within max_failure_ratio 0.5, with a note', async () => {
+    // A global service (one task on each node, never moved) on a tag of its own, so only it is managed by these plays.
+    const tag = 't-svc-g';
+    const ref = `${REGISTRY}/${REPO}:${tag}`;
+    await publish(ref, healthyVersion(6), pushed);
+    const v6 = pushed.at(-1)!;
+    await swarm.createService({
+      Name: GLOBAL,
+      // Tasks named after their node; a failed one is not restarted, so a bad build fails once per node per update.
+      TaskTemplate: { ContainerSpec: { Image: `${ref}@${v6}`, Hostname: '{{.Node.Hostname}}' }, RestartPolicy: { Condition: 'none' } },
+      Mode: { Global: {} },
+    });
+    const globalImage = async () =>
+      ((await swarm.getService(GLOBAL).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec.Image;
+    await publish(ref, onlyFailsOn('swarm3', 7), pushed);
+    const v7 = pushed.at(-1)!;
+    const play = (options: string) => `- name: Services\n  hosts: managers\n  vars: { rollout_tag: ${tag} }\n  steps:\n    - service: ${options}\n`;
+
+    const strict = await run(play('{ monitor: 4s, timeout: 2m }'), 'strict.json');
     expect(strict.code).toBe(2);
     const back = await firstStep('strict.json');
     expect(back).toMatchObject({ status: 'failed', code: 'service-rolled-back' });
     // The failed task, its node, and its last log line, read through the manager from the worker that ran it.
     expect(back.reason).toMatch(/task \w{12} on swarm3: .*exit.*\n {2}\| t-svc fails on swarm3/);
-    expect((await service()).image).toBe(`${REF}@${v2}`);
-    expect(await runningTasks()).toEqual(onEveryNode(`${REF}@${v2}`));
+    expect(await globalImage()).toBe(`${ref}@${v6}`);
 
-    const tolerant = await run(
-      '- name: Services\n  hosts: managers\n  steps:\n    - service: { monitor: 4s, max_failure_ratio: 0.5, timeout: 2m }\n',
-      'tolerant.json',
-    );
+    const tolerant = await run(play('{ monitor: 4s, max_failure_ratio: 0.5, timeout: 2m }'), 'tolerant.json');
     expect(tolerant.code, tolerant.stdout + tolerant.stderr).toBe(0);
     const kept = await firstStep('tolerant.json');
     expect(kept.status).toBe('changed');
-    expect((await service()).image).toBe(`${REF}@${v5}`);
+    expect(await globalImage()).toBe(`${ref}@${v7}`);
     // Swarm completed the update; freshen does not let the failing node pass unsaid.
-    expect(kept.notes.join('\n')).toMatch(new RegExp(`service ${SERVICE}: tasks of ${v5.slice(7, 19)} failed during the update.*\n.*on swarm3`));
+    expect(kept.notes.join('\n')).toMatch(new RegExp(`service ${GLOBAL}: tasks of ${v7.slice(7, 19)} failed during the update; .*, 2 run it now\n.*on swarm3`));
   }, 240_000);
 
   it('Ctrl-C: no new update starts; the one already sent is left to Swarm, which finishes it', async () => {

@@ -283,6 +283,16 @@ describe('loadPlaybook: invalid playbooks', () => {
       ],
     },
     {
+      name: 'a maintenance window with a bad time, day and time zone',
+      input:
+        '- name: P\n  hosts: web1\n  window:\n    - { days: [mon, someday], start: "02:00", end: "5am" }\n    - { start: "01:00", end: "02:00", time_zone: Berlin }\n  steps: [pull]\n',
+      diagnostics: [
+        'playbook.yml:4:21: error: "someday" is not a day or a range of days: write mon, tue, … sun, or a range such as mon-fri\n  4 |     - { days: [mon, someday], start: "02:00", end: "5am" }\n    |                     ^^^^^^^',
+        'playbook.yml:4:52: error: "end" is a local time of day such as 02:00 (or 24:00), not "5am"\n  4 |     - { days: [mon, someday], start: "02:00", end: "5am" }\n    |                                                    ^^^^^',
+        'playbook.yml:5:50: error: "Berlin" is not a time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC\n  5 |     - { start: "01:00", end: "02:00", time_zone: Berlin }\n    |                                                  ^^^^^^',
+      ],
+    },
+    {
       name: 'a discover root that does not exist, or is a file',
       input: '- name: P\n  hosts: build1\n  steps:\n    - discover: { root: ../nowhere }\n    - discover: { root: images/README }\n',
       diagnostics: [

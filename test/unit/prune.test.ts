@@ -42,7 +42,7 @@ const builds = [
 describe('planPrune', () => {
   it("keeps what a Swarm service pins by digest (its previous spec's image, for a rollback), though no container uses it", () => {
     const plan = planPrune(
-      input(builds, [], { keepPrevious: false, servicePins: [{ digest: id('f'), use: 'service api (previous spec, the rollback target)' }] }),
+      input(builds, [], { keepPrevious: false, servicePins: [{ digest: id('f'), service: 'api', use: 'service api (previous spec, the rollback target)' }] }),
     );
     expect(plan.removals.map((r) => r.id)).toEqual([id('1'), id('3'), id('4')]);
     expect(plan.kept).toEqual([`Kept ${R}/app@${id('f')} (222222222222) on web3: pinned by service api (previous spec, the rollback target)`]);
@@ -59,6 +59,13 @@ describe('planPrune', () => {
     // A task that no longer runs says nothing about what came before; a pinned container that is no task is not managed.
     expect(planPrune(input(builds.slice(0, 2), [task('api.2.x0', '2', id('f'), 'exited')])).removals.map((r) => r.id)).toEqual([id('1')]);
     expect(planPrune(input(builds.slice(0, 2), [container('pinned', '2', `${R}/app:prod@${id('f')}`)])).removals.map((r) => r.id)).toEqual([id('1')]);
+    // The build before is older than the running one: a newer image (built later, pulled for another reason) is not it.
+    expect(planPrune(input(builds.slice(0, 2), [task('api.1.x2', '1', id('e'))])).removals.map((r) => r.id)).toEqual([id('2')]);
+    // On a manager the service's specs decide: no guess from the tasks.
+    const onManager = planPrune(
+      input(builds.slice(0, 2), [task('api.2.x1', '2', id('f'))], { servicePins: [{ digest: id('f'), service: 'api', use: 'service api (current spec)' }] }),
+    );
+    expect(onManager.removals.map((r) => r.id)).toEqual([id('1')]);
   });
 
   it('removes unused images oldest first, keeps the current and the previous one of a managed container', () => {

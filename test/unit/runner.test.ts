@@ -8,6 +8,7 @@ import { monotonicClock, type RunClock } from '../../src/runner/clock.js';
 import type { RunEvent } from '../../src/runner/events.js';
 import { exitCodeOf } from '../../src/runner/report.js';
 import { runPlaybook, type RunOptions } from '../../src/runner/runner.js';
+import type { Weekday } from '../../src/model/window.js';
 import { startStep } from '../../src/steps/start/start.js';
 import type { StepContext, StepHandler } from '../../src/steps/types.js';
 
@@ -64,7 +65,14 @@ const noConnections = (): HostConnections => ({
   close: async () => undefined,
 });
 
-async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind: StepKind) => Behaviour, options: Partial<RunOptions> = {}, clock?: RunClock) {
+async function run(
+  plays: Play[],
+  inv: Inventory,
+  behaviour: (host: string, kind: StepKind) => Behaviour,
+  options: Partial<RunOptions> = {},
+  clock?: RunClock,
+  now?: () => number,
+) {
   const applied: string[] = [];
   const events: RunEvent[] = [];
   const playbook: Playbook = { file: 'p.yml', dir: '.', plays };
@@ -72,7 +80,7 @@ async function run(plays: Play[], inv: Inventory, behaviour: (host: string, kind
     playbook,
     inv,
     { check: false, extraVars: {}, forks: 5, signal: new AbortController().signal, ...options },
-    { handlers: handlers(behaviour, applied), connectionsOf: noConnections, emit: (e) => events.push(e), ...(clock ? { clock } : {}) },
+    { handlers: handlers(behaviour, applied), connectionsOf: noConnections, emit: (e) => events.push(e), ...(clock ? { clock } : {}), ...(now ? { now } : {}) },
   );
   return { report, applied, events };
 }
@@ -351,5 +359,71 @@ describe('runPlaybook', () => {
     expect(plain.plays[0]!.hosts.web2![0]!.diff).toBeUndefined();
     expect(withDiff.plays[0]!.hosts.web2![0]!.diff).toEqual([{ container: 'app', ref: 'r/app:prod', before: 'sha256:a', after: 'sha256:b', replace: true }]);
     expect(Date.parse(plain.plays[0]!.hosts.web2![0]!.started_at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('maintenance windows', () => {
+  const inv = inventory({ web: ['web1', 'web2', 'web3'] });
+  // Mon-Fri 02:00-04:00 in Berlin; 2026-12-01 is a Tuesday, CET (UTC+1).
+  const window = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'] as Weekday[], start: 120, end: 240, timeZone: 'Europe/Berlin' }];
+  const at = (iso: string) => () => Date.parse(iso);
+
+  it('outside the window every host is skipped, naming when the next opens; nothing is applied; exit 0', async () => {
+    const { report, applied, events } = await run(
+      [play({ hosts: 'web', steps: steps('pull', 'start'), window })],
+      inv,
+      () => 'change',
+      {},
+      undefined,
+      at('2026-12-01T12:00:00Z'),
+    );
+    expect(applied).toEqual([]);
+    const step = report.plays[0]!.hosts.web2![0]!;
+    expect(step.status).toBe('skipped');
+    expect(step.reason).toBe(
+      'outside the maintenance window (mon,tue,wed,thu,fri 02:00-04:00 Europe/Berlin); the next opens Wed 2026-12-02 02:00 Europe/Berlin',
+    );
+    expect(report.recap.web1).toMatchObject({ skipped: 2, changed: 0 });
+    expect(events.some((e) => e.type === 'notice' && e.message.includes('--ignore-window'))).toBe(true);
+    expect(exitCodeOf(report)).toBe(0);
+  });
+
+  it('inside the window, or with --ignore-window, the play runs', async () => {
+    const inside = await run([play({ hosts: 'web', steps: steps('pull'), window })], inv, () => 'change', {}, undefined, at('2026-12-01T01:30:00Z'));
+    expect(inside.applied).toHaveLength(3);
+    const ignored = await run(
+      [play({ hosts: 'web', steps: steps('pull'), window })],
+      inv,
+      () => 'change',
+      { ignoreWindow: true },
+      undefined,
+      at('2026-12-05T12:00:00Z'),
+    );
+    expect(ignored.applied).toHaveLength(3);
+  });
+
+  it('no batch starts after the window closes: the first batch runs, the rest are skipped and the play says why', async () => {
+    // Each reading of the clock is a minute later, and the window closes 30 seconds after the run starts.
+    let minutes = 0;
+    const now = () => Date.parse('2026-12-01T02:59:30Z') + minutes++ * 60_000;
+    const { report, applied } = await run([play({ hosts: 'web', serial: [1], steps: steps('pull'), window })], inv, () => 'change', {}, undefined, now);
+    expect(applied).toEqual(['web1:pull']);
+    expect(report.plays[0]!.stopped).toBe('the maintenance window closed before batch 2 of 3');
+    expect(report.plays[0]!.hosts.web3![0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^not started: outside the maintenance window .*; the next opens Wed 2026-12-02 02:00 Europe\/Berlin$/),
+    });
+  });
+
+  it('a play without a window runs at any time: a build play goes on while the rollout waits', async () => {
+    const { applied } = await run(
+      [play({ hosts: 'web1', steps: steps('rebuild') }), play({ hosts: 'web2', steps: steps('pull'), window })],
+      inv,
+      () => 'change',
+      {},
+      undefined,
+      at('2026-12-06T12:00:00Z'),
+    );
+    expect(applied).toEqual(['web1:rebuild']);
   });
 });

@@ -36,7 +36,7 @@ export interface PruneInput {
   /** Keep each managed container's previous image, for a rollback. */
   keepPrevious: boolean;
   /** Digests Swarm services pin (on a manager): their current and previous specs' images are kept. */
-  servicePins?: ReadonlyArray<{ digest: string; use: string }>;
+  servicePins?: ReadonlyArray<{ digest: string; service: string; use: string }>;
 }
 
 /** One image prune removes: the names to untag, then the ID. */
@@ -102,15 +102,21 @@ export function planPrune(input: PruneInput): PrunePlan {
     .filter((x): x is { image: HostImage; repository: string } => x.repository !== undefined);
 
   const previous = new Map<string, string[]>();
+  const pinnedServices = new Set((input.servicePins ?? []).map((pin) => pin.service));
   if (input.keepPrevious) {
     for (const c of input.containers) {
       const ref = parseImageRef(c.configImage);
       if (ref.registry !== input.registry || ref.tag !== input.rolloutTag) continue;
-      // A managed container names the tag alone; a Swarm task always pins a digest (that is how Swarm runs a tag), and on
-      // a worker, which cannot read service specs, its running task is what says which image came before on this node.
-      if (c.swarmService === undefined ? ref.digest !== undefined : c.state !== 'running') continue;
-      const who = c.swarmService === undefined ? `container ${c.name}` : `service ${c.swarmService} (task ${c.name})`;
-      const candidates = inScope.filter((x) => x.repository === ref.repository && x.image.id !== c.imageId).sort((a, b) => b.image.created - a.image.created);
+      // A managed container names the tag alone. A Swarm task always pins a digest (that is how Swarm runs a tag); where
+      // its service's specs are known (a manager) they say what to keep, and on a worker, which cannot read them, the
+      // running task's image is what says which came before: the newest older build of the repository on this node.
+      const task = c.swarmService !== undefined;
+      if (task ? c.state !== 'running' || pinnedServices.has(c.swarmService!) : ref.digest !== undefined) continue;
+      const who = task ? `service ${c.swarmService} (task ${c.name})` : `container ${c.name}`;
+      const current = inScope.find((x) => x.image.id === c.imageId)?.image.created ?? Infinity;
+      const candidates = inScope
+        .filter((x) => x.repository === ref.repository && x.image.id !== c.imageId && (!task || x.image.created < current))
+        .sort((a, b) => b.image.created - a.image.created);
       const newest = candidates[0];
       if (newest) previous.set(newest.image.id, [...(previous.get(newest.image.id) ?? []), who]);
     }

@@ -10,7 +10,8 @@ import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.j
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { failureTail } from '../../adapters/engineOutput.js';
 import { treeDependencies } from '../../images/graph.js';
-import { contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
+import { baseDifferences, contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
+import { packageChanges, type PackageChanges } from '../../images/packages.js';
 import { provenanceLabels } from '../../images/provenance.js';
 import type { LocalTagIndex } from '../../images/localTagIndex.js';
 
@@ -47,7 +48,7 @@ export interface BuildEnvironment {
 }
 
 export type BuildResult =
-  | { ok: true; identical?: false; imageId: string; dateRef: string }
+  | { ok: true; identical?: false; imageId: string; dateRef: string; changes?: PackageChanges; baseChanges?: string[] }
   /** Same content as prod: the build was discarded and `ref` names prod again on the build host. */
   | { ok: true; identical: true; prodImageId: string }
   | { ok: false; reason: string };
@@ -108,14 +109,17 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   env.progress(`Reading the installed packages of ${job.ref}`);
   const packages = await packagesOf(env.engine, builtId, env.signal);
   const imageId = (packages !== undefined ? await labelPackages(env.engine, builtId, job.ref, packages, env.signal) : undefined) ?? builtId;
+  const prod = await prodContent({ ...env, auth }, job.repository, job.tag, job.skipIdentical);
   if (job.skipIdentical) {
-    const prod = await prodContent({ ...env, auth }, job.repository, job.tag);
-    const content = { bases: baseIds, contextDigest: context.digest, ...(packages !== undefined ? { packages } : {}) };
+    const content = { bases: baseIds, contextDigest: context.digest, ...(packages !== undefined ? { packages: packages.digest } : {}) };
     if (prod && contentDifferences(content, prod.content).length === 0) {
       await discardIdenticalBuild({ ...env, auth }, job.ref, imageId);
       return { ok: true, identical: true, prodImageId: prod.imageId };
     }
   }
+  // What changed inside, against the build it replaces; unknown when either has no recorded package list.
+  const changes = prod?.packageList !== undefined && packages?.lines !== undefined ? { changes: packageChanges(prod.packageList, packages.lines) } : {};
+  const bases = prod?.content !== undefined ? baseDifferences(baseIds, prod.content.bases) : [];
 
   const dateTag = await chooseDatestampTag({
     registry: env.registry,
@@ -128,5 +132,5 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
   await env.engine.tagImage(imageId, dateRef);
   env.localTags.add(dateRef, imageId);
-  return { ok: true, imageId, dateRef };
+  return { ok: true, imageId, dateRef, ...changes, ...(bases.length > 0 ? { baseChanges: bases } : {}) };
 }

@@ -5,12 +5,20 @@ import type { Engine, EngineAuth } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
-import { manifestDigest } from '../../images/packages.js';
+import { decodePackageList, encodePackageList, manifestDigest } from '../../images/packages.js';
 import { packageManifest } from '../../images/probe.js';
 import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
 
 /** The installed-package manifest digest of an image (sha256 of sorted `name:arch version` lines, or `none`). */
 export const LABEL_PACKAGES = 'org.freshen.packages';
+/** The manifest itself (gzip, base64), so the next build can say which packages changed without pulling this one. */
+export const LABEL_PACKAGE_LIST = 'org.freshen.package-list';
+
+/** An image's installed packages: the manifest lines (none without a package database) and their digest. */
+export interface InstalledPackages {
+  digest: string;
+  lines?: string[];
+}
 
 /** What makes two builds of one image the same for freshen: the bases they were built from, the context, the packages. */
 export interface ImageContent {
@@ -23,38 +31,53 @@ export interface ImageContent {
 
 const short = (digest: string): string => (digest.startsWith('sha256:') ? `${shortDigest(digest)}…` : digest);
 
+/** `base REF: 1a2b… → 3c4d…` for each base whose image differs between two builds (or is used by one only). */
+export function baseDifferences(built: Readonly<Record<string, string>>, prod: Readonly<Record<string, string>>): string[] {
+  return [...new Set([...Object.keys(built), ...Object.keys(prod)])]
+    .sort()
+    .filter((base) => built[base] !== prod[base])
+    .map((base) => `base ${base}: ${prod[base] ? short(prod[base]) : 'not used'} → ${built[base] ? short(built[base]) : 'not used'}`);
+}
+
 /** How a new build differs from prod, one phrase per difference; empty means identical content. */
 export function contentDifferences(built: ImageContent, prod: ImageContent | undefined): string[] {
   if (prod === undefined) return ['prod records no provenance to compare with'];
-  const differences: string[] = [];
-  for (const base of [...new Set([...Object.keys(built.bases), ...Object.keys(prod.bases)])].sort()) {
-    const now = built.bases[base];
-    const before = prod.bases[base];
-    if (now !== before) differences.push(`base ${base}: ${before ? short(before) : 'not used'} → ${now ? short(now) : 'not used'}`);
-  }
+  const differences = baseDifferences(built.bases, prod.bases);
   if (built.contextDigest !== prod.contextDigest) differences.push(`build context ${short(prod.contextDigest)} → ${short(built.contextDigest)}`);
   if (built.packages === undefined || prod.packages === undefined) differences.push('the installed packages could not be compared');
   else if (built.packages !== prod.packages) differences.push(`installed packages ${short(prod.packages)} → ${short(built.packages)}`);
   return differences;
 }
 
-/** An image's package-manifest digest, read from a throwaway container of it; undefined when it cannot be read. */
-export async function packagesOf(engine: Engine, image: string, signal: AbortSignal): Promise<string | undefined> {
+/** An image's installed packages, read from a throwaway container of it; undefined when they cannot be read. */
+export async function packagesOf(engine: Engine, image: string, signal: AbortSignal): Promise<InstalledPackages | undefined> {
   const manifest = await packageManifest(engine, image, signal);
-  return 'problem' in manifest ? undefined : manifestDigest(manifest.lines);
+  if ('problem' in manifest) return undefined;
+  return { digest: manifestDigest(manifest.lines), ...(manifest.lines !== undefined ? { lines: manifest.lines } : {}) };
 }
 
 /**
- * Adds `org.freshen.packages` to a fresh build (a metadata-only build `FROM` it: no layer is added) and tags the result `ref`,
- * so the next comparison reads prod's manifest digest from the registry instead of pulling prod.
+ * Adds `org.freshen.packages` and `org.freshen.package-list` to a fresh build (a metadata-only build `FROM` it: no layer is
+ * added) and tags the result `ref`, so the next build reads prod's packages from the registry instead of pulling prod.
  */
-export async function labelPackages(engine: Engine, imageId: string, ref: string, packages: string, signal: AbortSignal): Promise<string | undefined> {
+export async function labelPackages(
+  engine: Engine,
+  imageId: string,
+  ref: string,
+  packages: InstalledPackages,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'freshen-label-'));
   try {
     await writeFile(join(dir, 'Dockerfile'), `FROM ${imageId}\n`);
     const outcome = await engine.buildImage(
       packBuildContext(await readBuildContext(dir)),
-      { tag: ref, noCache: true, labels: { [LABEL_PACKAGES]: packages }, buildArgs: {} },
+      {
+        tag: ref,
+        noCache: true,
+        labels: { [LABEL_PACKAGES]: packages.digest, ...(packages.lines !== undefined ? { [LABEL_PACKAGE_LIST]: encodePackageList(packages.lines) } : {}) },
+        buildArgs: {},
+      },
       signal,
       () => {},
     );
@@ -65,25 +88,40 @@ export async function labelPackages(engine: Engine, imageId: string, ref: string
   }
 }
 
-/** Prod's content: its labels from the registry, and its packages from the label or, for older builds, from the image itself. */
+/** What freshen knows of the build the rollout tag names now. */
+export interface ProdBuild {
+  imageId: string;
+  /** Its provenance, for the identical-build check; undefined for an image freshen did not build. */
+  content?: ImageContent;
+  /** Its package manifest, from its label; undefined for builds made before freshen recorded it. */
+  packageList?: string[];
+}
+
+/**
+ * Prod's content: its labels from the registry, and its packages from the label or, for older builds and only when
+ * `pullForPackages`, from the image itself.
+ */
 export async function prodContent(
   env: { engine: Engine; registry: RegistryClient; auth: EngineAuth; signal: AbortSignal },
   repository: string,
   tag: string,
-): Promise<{ imageId: string; content?: ImageContent } | undefined> {
+  pullForPackages: boolean,
+): Promise<ProdBuild | undefined> {
   const config = await env.registry.imageConfig(repository, tag);
   if (config === undefined) return undefined;
   const labels = config.config.config?.Labels ?? {};
+  const listed = labels[LABEL_PACKAGE_LIST] !== undefined ? decodePackageList(labels[LABEL_PACKAGE_LIST]) : undefined;
+  const packageList = listed !== undefined ? { packageList: listed } : {};
   const provenance = readProvenance(labels);
-  if (!provenance.ok || labels[LABEL_BASES] === undefined || labels[LABEL_CONTEXT] === undefined) return { imageId: config.configDigest };
+  if (!provenance.ok || labels[LABEL_BASES] === undefined || labels[LABEL_CONTEXT] === undefined) return { imageId: config.configDigest, ...packageList };
   let packages = labels[LABEL_PACKAGES];
-  if (packages === undefined) {
+  if (packages === undefined && pullForPackages) {
     const pinned = `${env.registry.name}/${repository}@${config.manifestDigest}`;
     await env.engine.pullImage(pinned, env.auth, env.signal);
-    packages = await packagesOf(env.engine, pinned, env.signal);
+    packages = (await packagesOf(env.engine, pinned, env.signal))?.digest;
   }
   const content = { bases: provenance.value.bases, contextDigest: provenance.value.contextDigest, ...(packages ? { packages } : {}) };
-  return { imageId: config.configDigest, content };
+  return { imageId: config.configDigest, content, ...packageList };
 }
 
 /** Puts the build host back as it was before an identical build: `ref` names prod again and the new image is gone. */

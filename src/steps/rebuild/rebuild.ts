@@ -9,7 +9,8 @@ import { buildOne } from './buildOne.js';
 import { chooseDatestampTag } from './datestampTags.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
-import { builtSentence, identicalSentence, plannedBuildSentence } from '../../images/imageSentences.js';
+import { builtSentence, identicalSentence, packagesChangedNote, plannedBuildSentence } from '../../images/imageSentences.js';
+import type { PackageChanges } from '../../images/packages.js';
 import type { StepContext, StepHandler } from '../types.js';
 
 /** One image rebuild would build, in build order. */
@@ -63,6 +64,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     const notes: string[] = [];
     const failures: string[] = [];
     const identical: string[] = [];
+    const packageChangesByRef: Record<string, PackageChanges> = {};
     // One listing for the whole apply; each build adds the tags it makes.
     const localTags = plan.builds.length > 0 ? new LocalTagIndex(await engine.listImages()) : new LocalTagIndex([]);
 
@@ -118,13 +120,19 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
         continue;
       }
       actions.push(builtSentence(image, result.imageId, result.dateRef, rebuiltRefs));
+      if (result.baseChanges !== undefined) notes.push(`Bases of ${image.ref}, against the build it replaces: ${result.baseChanges.join('; ')}`);
+      if (result.changes !== undefined) {
+        packageChangesByRef[image.ref] = result.changes;
+        notes.push(packagesChangedNote(image.ref, result.changes));
+      }
       built.push({ repository: image.repository, ref: image.ref, dateRef: result.dateRef, imageId: result.imageId, planned: false });
       builtRepos.add(image.repository);
       rebuiltRefs.add(image.ref);
     }
 
     ctx.facts.built = built;
-    const details = identical.length > 0 ? { details: { identical } } : {};
+    const changes = Object.keys(packageChangesByRef).length > 0 ? { changes: packageChangesByRef } : {};
+    const details = identical.length > 0 || 'changes' in changes ? { details: { ...(identical.length > 0 ? { identical } : {}), ...changes } } : {};
     if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details };
     // Only identical rebuilds: nothing new exists anywhere, so the step is ok.
     if (actions.length === 0) return { ...ok(notes), ...details };

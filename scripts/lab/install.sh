@@ -1,7 +1,7 @@
 # Debian packages the lab runs on. Sourced by scripts/lab.sh.
 
-# systemd only for systemd-analyze, which checks the example units; it is not started.
-LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd)
+# systemd only for systemd-analyze, which checks the example units (it is not started); chromium renders status pages.
+LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd chromium)
 
 # package_missing PACKAGE: true when the Debian package (or, without dpkg, the program it provides) is absent.
 package_missing() {
@@ -16,6 +16,7 @@ package_missing() {
     openssh-server) program=sshd ;;
     busybox-static) program=busybox ;;
     systemd) program=systemd-analyze ;;
+    chromium) program=chromium ;;
   esac
   ! command -v "$program" >/dev/null && [[ ! -x /usr/sbin/$program ]]
 }

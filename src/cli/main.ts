@@ -51,6 +51,20 @@ function program(output: Output, result: { code: number }): Command {
     });
 
   cli
+    .command('status')
+    .description('Show what is stale and why, and which build every managed container and service runs; change nothing.')
+    .argument('<playbook>', 'playbook file (YAML)')
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
+    .addOption(new Option('-f, --forks <n>', 'how many hosts are asked at once').argParser(positiveInt).default(5))
+    .option('--json <file>', 'write the status as JSON to this file')
+    .option('--html <file>', 'write the status as one self-contained HTML page')
+    .action(async (playbook: string, flags) => {
+      const { statusCommand } = await import('./statusCommand.js');
+      result.code = await statusCommand(output, playbook, { ...flags, extraVars: flags.extraVars });
+    });
+
+  cli
     .command('validate')
     .description('Check a playbook and its inventory; run nothing.')
     .argument('<playbook>', 'playbook file (YAML)')

@@ -11,6 +11,8 @@ import { registrySettings } from '../../src/model/inventory.js';
 import { freshen, healthyVersion, readReport, startFreshen, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
 import { deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { FleetStatus } from '../../src/status/fleetStatus.js';
 
 /** A healthy version that exits at once, with a line on stderr, on the node named `node` (tasks are named after their node). */
 const onlyFailsOn = (node: string, version: number): string[] => [
@@ -156,6 +158,16 @@ describe('the service step on a real swarm', () => {
     const again = await run(SERVICE_PLAY, 'again.json');
     expect(again.code).toBe(0);
     expect((await firstStep('again.json')).status).toBe('ok');
+
+    // freshen status lists the manager's services with the digest each pins, and whether it is behind its tag.
+    const status = await freshen(
+      ['status', await writePlaybook(dir, 'status.yml', SERVICE_PLAY), '-i', inventory, '--json', join(dir, 'status.json')],
+      join(dir, 'locks'),
+    );
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    const listed = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as FleetStatus;
+    expect(listed.hosts.find((h) => h.host === 'swarm1')?.services).toContainEqual({ name: SERVICE, ref: REF, digest: v2, behind: false });
+    expect(status.stdout).toMatch(new RegExp(`swarm1 +service ${SERVICE} +${REF.replaceAll('.', '\\.')} +${v2.slice(7, 19)}`));
   }, 180_000);
 
   it('gc keeps what services pin (the current spec, and the previous one a rollback returns to), deleting what none does', async () => {

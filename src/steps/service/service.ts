@@ -26,6 +26,8 @@ export interface PlannedServiceUpdate {
 export interface ServicePlan {
   options: ServiceOptions;
   updates: PlannedServiceUpdate[];
+  /** Services already on the digest their tag names: in `--diff` (and `freshen status`) as not replaced. */
+  current: ManagedService[];
   notes: string[];
 }
 
@@ -70,6 +72,7 @@ export const serviceStep: StepHandler<ServicePlan> = {
     const engine = await ctx.connections.engine();
     const notes: string[] = [];
     const updates: PlannedServiceUpdate[] = [];
+    const current: ManagedService[] = [];
     const services = await engine.listServices();
     if (services === undefined) {
       throw new Error(`the engine of ${ctx.host.name} is not a swarm manager: point its docker variable at a manager (docker swarm init makes one)`);
@@ -86,7 +89,7 @@ export const serviceStep: StepHandler<ServicePlan> = {
       // The digest of what the tag names (an index for a multi-platform image), as the Docker CLI pins it.
       const digest = await registry.manifestDigest(service.repository, rolloutTag(ctx.vars));
       if (digest === undefined) notes.push(`${service.name}: the registry has no ${service.ref}; left as it is`);
-      else if (digest === service.pinned) continue;
+      else if (digest === service.pinned) current.push(service);
       else if (service.busy !== undefined) notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);
       else updates.push({ service, digest });
     }
@@ -96,21 +99,29 @@ export const serviceStep: StepHandler<ServicePlan> = {
       const deadlocks = updates.flatMap((u) => startFirstDeadlock(u.service, nodes) ?? []);
       if (deadlocks.length > 0) throw new OptionError(deadlocks.join('\n'), ['order']);
     }
-    return { options: opts, updates, notes };
+    return { options: opts, updates, current, notes };
   },
 
   changes: (plan) => plan.updates.map((u) => updateSentence(u.service, u.digest)),
 
   notes: (plan) => plan.notes,
 
-  diff: (plan) =>
-    plan.updates.map((u) => ({
+  diff: (plan) => [
+    ...plan.updates.map((u) => ({
       container: `service ${u.service.name}`,
       ref: u.service.ref,
       ...(u.service.pinned !== undefined ? { before: u.service.pinned } : {}),
       ...(u.digest !== undefined ? { after: u.digest } : {}),
       replace: true,
     })),
+    ...plan.current.map((service) => ({
+      container: `service ${service.name}`,
+      ref: service.ref,
+      before: service.pinned!,
+      after: service.pinned!,
+      replace: false,
+    })),
+  ],
 
   async apply(ctx, plan) {
     const engine = await ctx.connections.engine();

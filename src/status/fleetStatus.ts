@@ -1,0 +1,129 @@
+// `freshen status`: the fleet's freshness as one value. It is shaped from a check-mode run of the playbook's read-only
+// planning steps (discover, pull, service; see statusPlaybook) and the registry's datestamp tags, so status says exactly
+// what a run would find, and writes nothing by construction. Pure: the I/O is in src/cli/statusCommand.ts.
+import type { ImageDiff } from '../model/results.js';
+import type { RunReport, StepRecord } from '../runner/report.js';
+
+/** The builds the registry keeps of one image reference: the digest its rollout tag names, and each datestamp tag's. */
+export interface RepositoryBuilds {
+  prodDigest?: string;
+  /** Datestamp tags, newest first, with their manifest digests and the time each tag says. */
+  builds: Array<{ tag: string; digest: string; time: number }>;
+}
+
+export interface ImageStatus {
+  ref: string;
+  repository: string;
+  stale: boolean;
+  reasons: string[];
+  explanations: string[];
+  /** Pending package updates in prod, when the playbook's discover probes them. */
+  pending_packages?: number;
+  prod?: { digest: string; build?: string; age_days?: number };
+  builds: Array<{ tag: string; digest: string }>;
+}
+
+/** A container, or a Swarm service, running a managed image. */
+export interface RunningStatus {
+  name: string;
+  ref: string;
+  digest?: string;
+  /** The datestamp tag of the build it runs, when the registry still has one for that digest. */
+  build?: string;
+  /** True when it does not run what the rollout tag names: the next run replaces it. */
+  behind: boolean;
+}
+
+export interface HostStatus {
+  host: string;
+  state: 'ok' | 'unreachable' | 'failed';
+  reason?: string;
+  containers: RunningStatus[];
+  services: RunningStatus[];
+  /** What a run would leave alone or settle, as the steps say it (unmanaged containers, parked leftovers). */
+  notes: string[];
+}
+
+export interface FleetStatus {
+  generated_at: string;
+  images: ImageStatus[];
+  hosts: HostStatus[];
+}
+
+interface ImageVerdict {
+  repository: string;
+  ref: string;
+  stale: boolean;
+  reasons: string[];
+  explanations: string[];
+  packages?: { outdated?: number; problem?: string };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Every step record of the report, with its host. */
+const records = (report: RunReport): Array<{ host: string; record: StepRecord }> =>
+  report.plays.flatMap((play) => Object.entries(play.hosts).flatMap(([host, steps]) => steps.map((record) => ({ host, record }))));
+
+/** The image references a status run saw: what discover manages and what containers and services run. */
+export function referencesOf(report: RunReport): string[] {
+  const refs = new Set<string>();
+  for (const { record } of records(report)) {
+    for (const image of (record.details?.images as ImageVerdict[] | undefined) ?? []) refs.add(image.ref);
+    for (const diff of record.diff ?? []) refs.add(diff.ref);
+  }
+  return [...refs].sort();
+}
+
+function running(diff: ImageDiff, builds: RepositoryBuilds | undefined, service: boolean): RunningStatus {
+  const name = service ? (diff.container ?? diff.ref).replace(/^service /, '') : (diff.container ?? diff.ref);
+  const build = diff.before !== undefined ? builds?.builds.find((b) => b.digest === diff.before)?.tag : undefined;
+  return { name, ref: diff.ref, ...(diff.before !== undefined ? { digest: diff.before } : {}), ...(build ? { build } : {}), behind: diff.replace };
+}
+
+/** The fleet's status from a status run's report, the registry's builds per reference, and the time now. */
+export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, RepositoryBuilds>, now: number): FleetStatus {
+  const images = new Map<string, ImageStatus>();
+  const hosts = new Map<string, HostStatus>();
+  const hostOf = (host: string): HostStatus => {
+    let h = hosts.get(host);
+    if (!h) hosts.set(host, (h = { host, state: 'ok', containers: [], services: [], notes: [] }));
+    return h;
+  };
+  for (const { host, record } of records(report)) {
+    if (record.step === 'discover') {
+      for (const verdict of (record.details?.images as ImageVerdict[] | undefined) ?? []) {
+        const known = builds.get(verdict.ref);
+        const prodBuild = known?.prodDigest !== undefined ? known.builds.find((b) => b.digest === known.prodDigest) : undefined;
+        images.set(verdict.ref, {
+          ref: verdict.ref,
+          repository: verdict.repository,
+          stale: verdict.stale,
+          reasons: verdict.reasons,
+          explanations: verdict.explanations,
+          ...(verdict.packages?.outdated !== undefined ? { pending_packages: verdict.packages.outdated } : {}),
+          ...(known?.prodDigest !== undefined
+            ? {
+                prod: {
+                  digest: known.prodDigest,
+                  ...(prodBuild ? { build: prodBuild.tag, age_days: Math.max(0, Math.floor((now - prodBuild.time) / DAY_MS)) } : {}),
+                },
+              }
+            : {}),
+          builds: (known?.builds ?? []).map(({ tag, digest }) => ({ tag, digest })),
+        });
+      }
+      continue;
+    }
+    const h = hostOf(host);
+    if (record.status === 'unreachable' || record.status === 'failed') {
+      h.state = record.status;
+      h.reason ??= record.reason ?? record.status;
+      continue;
+    }
+    const service = record.step === 'service';
+    for (const diff of record.diff ?? []) (service ? h.services : h.containers).push(running(diff, builds.get(diff.ref), service));
+    h.notes.push(...record.notes.filter((note) => / is left alone: |parked|left behind/.test(note)));
+  }
+  return { generated_at: new Date(now).toISOString(), images: [...images.values()], hosts: [...hosts.values()] };
+}

@@ -1,0 +1,18 @@
+import type { Playbook, StepKind } from '../model/playbook.js';
+
+/** The steps whose check-mode plans say what status shows: what is stale, what each container and service runs. */
+const STATUS_STEPS: ReadonlySet<StepKind> = new Set(['discover', 'pull', 'service']);
+
+/**
+ * The playbook status runs in check mode: each play with only its read-only planning steps, all hosts at once and at any
+ * time (batches, pauses and maintenance windows pace changes, and status changes nothing).
+ */
+export function statusPlaybook(playbook: Playbook): Playbook {
+  const plays = playbook.plays
+    .map(({ serial: _serial, pause: _pause, window: _window, max_fail_percentage: _max, any_errors_fatal: _fatal, ...play }) => ({
+      ...play,
+      steps: play.steps.filter((step) => STATUS_STEPS.has(step.kind)),
+    }))
+    .filter((play) => play.steps.length > 0);
+  return { ...playbook, plays };
+}

@@ -1,0 +1,48 @@
+import type { FleetStatus, RunningStatus } from '../status/fleetStatus.js';
+import { shortDigest } from '../model/imageRef.js';
+
+const shown = (r: RunningStatus): string => `${r.build ?? (r.digest ? shortDigest(r.digest) : 'unknown')}${r.behind ? '  BEHIND' : ''}`;
+
+/** Pads columns to the widest cell. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** `freshen status` on a terminal: images (prod build, age, verdict), then what each host runs. */
+export function statusLines(status: FleetStatus): string[] {
+  const lines: string[] = [];
+  if (status.images.length > 0) {
+    lines.push(
+      ...table([
+        ['IMAGE', 'PROD BUILD', 'AGE', 'BUILDS', 'STATUS'],
+        ...status.images.map((image) => [
+          image.ref,
+          image.prod?.build ?? (image.prod ? shortDigest(image.prod.digest) : 'not published'),
+          image.prod?.age_days !== undefined ? `${image.prod.age_days}d` : '-',
+          String(image.builds.length),
+          image.stale ? `stale: ${image.reasons.join(', ')}${image.pending_packages ? ` (${image.pending_packages} package updates pending)` : ''}` : 'fresh',
+        ]),
+      ]),
+    );
+  }
+  const running = status.hosts.flatMap((host) =>
+    host.state !== 'ok'
+      ? [[host.host, '-', '-', `${host.state.toUpperCase()}: ${(host.reason ?? '').split('\n')[0]}`]]
+      : [...host.containers.map((c) => [host.host, c.name, c.ref, shown(c)]), ...host.services.map((s) => [host.host, `service ${s.name}`, s.ref, shown(s)])],
+  );
+  if (running.length > 0) lines.push('', ...table([['HOST', 'CONTAINER', 'IMAGE', 'RUNS'], ...running]));
+  for (const host of status.hosts) for (const note of host.notes) lines.push(`${host.host}: ${note}`);
+  const behind = status.hosts.filter((h) => [...h.containers, ...h.services].some((r) => r.behind)).map((h) => h.host);
+  const stale = status.images.filter((i) => i.stale).length;
+  lines.push(
+    '',
+    `${status.images.length} images, ${stale} stale; ${status.hosts.length} hosts, ${behind.length} behind${behind.length > 0 ? ` (${behind.join(', ')})` : ''}, ${status.hosts.filter((h) => h.state !== 'ok').length} unreachable or failing`,
+  );
+  return lines;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { Playbook } from '../../src/model/playbook.js';
+import type { RunReport, StepRecord } from '../../src/runner/report.js';
+import { fleetStatus, referencesOf, type RepositoryBuilds } from '../../src/status/fleetStatus.js';
+import { statusPlaybook } from '../../src/status/statusPlaybook.js';
+import { statusHtml } from '../../src/ui/statusHtml.js';
+import { statusLines } from '../../src/ui/statusTable.js';
+
+const D = (c: string) => `sha256:${c.repeat(64)}`;
+const step = (over: Partial<StepRecord> & Pick<StepRecord, 'step' | 'status'>): StepRecord => ({
+  actions: [],
+  notes: [],
+  started_at: '2026-12-01T00:00:00.000Z',
+  ended_at: '2026-12-01T00:00:00.000Z',
+  duration_ms: 0,
+  started_seq: 1,
+  ended_seq: 2,
+  ...over,
+});
+const APP = 'reg:5000/team/app:prod';
+const report: RunReport = {
+  check: true,
+  interrupted: false,
+  recap: {},
+  plays: [
+    {
+      name: 'build',
+      hosts: {
+        build1: [
+          step({
+            step: 'discover',
+            status: 'ok',
+            details: {
+              images: [
+                { repository: 'team/app', ref: APP, stale: true, reasons: ['packages-outdated'], explanations: ['3 updates'], packages: { outdated: 3 } },
+              ],
+            },
+          }),
+        ],
+      },
+    },
+    {
+      name: 'roll out',
+      hosts: {
+        web1: [
+          step({
+            step: 'pull',
+            status: 'changed',
+            diff: [{ container: 'app', ref: APP, before: D('1'), after: D('2'), replace: true }],
+            notes: ['sidecar is left alone: its image is pinned by digest.'],
+          }),
+        ],
+        web2: [step({ step: 'pull', status: 'unreachable', reason: 'cannot reach the engine of web2: connect ECONNREFUSED\nmore' })],
+        mgr1: [step({ step: 'service', status: 'ok', diff: [{ container: 'service api', ref: APP, before: D('2'), after: D('2'), replace: false }] })],
+      },
+    },
+  ],
+};
+const builds = new Map<string, RepositoryBuilds>([
+  [
+    APP,
+    {
+      prodDigest: D('2'),
+      builds: [
+        { tag: '20261130-0300', digest: D('2'), time: Date.parse('2026-11-30T03:00:00Z') },
+        { tag: '20261101-0300', digest: D('1'), time: Date.parse('2026-11-01T03:00:00Z') },
+      ],
+    },
+  ],
+]);
+
+describe('fleetStatus', () => {
+  const status = fleetStatus(report, builds, Date.parse('2026-12-01T12:00:00Z'));
+
+  it('maps what runs to datestamp builds, marks what is behind, and keeps unreachable hosts and notes', () => {
+    expect(referencesOf(report)).toEqual([APP]);
+    expect(status.images).toEqual([
+      {
+        ref: APP,
+        repository: 'team/app',
+        stale: true,
+        reasons: ['packages-outdated'],
+        explanations: ['3 updates'],
+        pending_packages: 3,
+        prod: { digest: D('2'), build: '20261130-0300', age_days: 1 },
+        builds: [
+          { tag: '20261130-0300', digest: D('2') },
+          { tag: '20261101-0300', digest: D('1') },
+        ],
+      },
+    ]);
+    expect(status.hosts).toEqual([
+      {
+        host: 'web1',
+        state: 'ok',
+        containers: [{ name: 'app', ref: APP, digest: D('1'), build: '20261101-0300', behind: true }],
+        services: [],
+        notes: ['sidecar is left alone: its image is pinned by digest.'],
+      },
+      { host: 'web2', state: 'unreachable', reason: 'cannot reach the engine of web2: connect ECONNREFUSED\nmore', containers: [], services: [], notes: [] },
+      { host: 'mgr1', state: 'ok', containers: [], services: [{ name: 'api', ref: APP, digest: D('2'), build: '20261130-0300', behind: false }], notes: [] },
+    ]);
+  });
+
+  it('the table and the page say the same, and the page escapes what it shows', () => {
+    const lines = statusLines(status).join('\n');
+    expect(lines).toMatch(/reg:5000\/team\/app:prod +20261130-0300 +1d +2 +stale: packages-outdated \(3 package updates pending\)/);
+    expect(lines).toMatch(/web1 +app +reg:5000\/team\/app:prod +20261101-0300 {2}BEHIND/);
+    expect(lines).toMatch(/web2 +- +- +UNREACHABLE: cannot reach the engine of web2: connect ECONNREFUSED$/m);
+    expect(lines).toContain('1 images, 1 stale; 3 hosts, 1 behind (web1), 1 unreachable or failing');
+    const hostile = fleetStatus({ ...report, plays: [{ name: 'x', hosts: { '<b>web9</b>': report.plays[1]!.hosts.web1! } }] }, builds, 0);
+    const page = statusHtml(hostile);
+    expect(page).toContain('&lt;b&gt;web9&lt;/b&gt;');
+    expect(page).not.toContain('<b>web9</b>');
+    expect(page).toContain('class="behind"');
+  });
+});
+
+describe('statusPlaybook', () => {
+  it('keeps only the planning steps, drops plays without any, and takes off batches, pauses and windows', () => {
+    const playbook: Playbook = {
+      file: 'p.yml',
+      dir: '.',
+      plays: [
+        {
+          name: 'b',
+          hosts: 'builders',
+          vars: {},
+          steps: ['discover', 'rebuild', 'push'].map((kind, index) => ({ kind: kind as 'discover', options: {}, index })),
+        },
+        {
+          name: 'r',
+          hosts: 'web',
+          vars: {},
+          serial: [1],
+          pause: '10s',
+          window: [{ days: ['mon'], start: 0, end: 60, timeZone: 'UTC' }],
+          steps: ['pull', 'stop', 'start'].map((kind, index) => ({ kind: kind as 'pull', options: {}, index })),
+        },
+        { name: 'gc', hosts: 'registries', vars: {}, steps: [{ kind: 'gc', options: {}, index: 0 }] },
+      ],
+    };
+    const derived = statusPlaybook(playbook);
+    expect(derived.plays.map((p) => [p.name, p.steps.map((s) => s.kind)])).toEqual([
+      ['b', ['discover']],
+      ['r', ['pull']],
+    ]);
+    expect(derived.plays[1]).not.toHaveProperty('serial');
+    expect(derived.plays[1]).not.toHaveProperty('window');
+  });
+});

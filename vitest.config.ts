@@ -2,8 +2,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-// freshen's config-blob cache, one per test run: tests must not read what an earlier run (or the user's freshen) kept.
-const env = { FRESHEN_CACHE_DIR: join(tmpdir(), `freshen-test-cache-${process.pid}`) };
+// freshen's config-blob cache and its record of notifications sent, one per test run: tests must not read what an earlier
+// run (or the user's freshen) kept, nor write to the user's own.
+const env = {
+  FRESHEN_CACHE_DIR: join(tmpdir(), `freshen-test-cache-${process.pid}`),
+  FRESHEN_STATE_DIR: join(tmpdir(), `freshen-test-state-${process.pid}`),
+};
 
 // Unit tests run in parallel; integration tests share one lab (dockerds, a registry, an sshd), so they run one file at a time.
 export default defineConfig({

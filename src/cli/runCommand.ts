@@ -17,6 +17,7 @@ import { runSecrets } from '../shared/secretText.js';
 import { visibleControlsDeep } from '../shared/terminalText.js';
 import { EXIT } from './exitCodes.js';
 import { loadInputs } from './loadInputs.js';
+import { notifyAfterRun } from './notifyAfterRun.js';
 import { unreadableFiles } from '../load/variables.js';
 import type { Output } from './output.js';
 
@@ -134,6 +135,9 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     output.out(`\n${formatRecap(report.recap)}`);
     const reasons = formatReasons(report);
     if (reasons.length > 0) output.out(`\n${reasons.join('\n')}`);
+    const notified = await notifyAfterRun(playbook, inventory, extraVars, report);
+    for (const n of notified) output.out(`notify ${n.target}: ${n.status}${n.reason ? ` (${n.reason})` : ''}`);
+    if (notified.length > 0) report.notifications = notified;
     if (flags.json) {
       // The run's own exit code stands even when the report cannot be written after all (the disk filled up, say).
       await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`).catch((error: unknown) =>

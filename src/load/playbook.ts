@@ -4,6 +4,7 @@ import type { Inventory } from '../model/inventory.js';
 import type { Play, Playbook, StepKind, StepSpec } from '../model/playbook.js';
 import { resolveVariables } from '../model/variables.js';
 import { parseWindows } from '../model/window.js';
+import type { NotifyTargetSpec } from '../notify/targets.js';
 import { hasErrors, sortDiagnostics, uniqueDiagnostics, type Diagnostic, type LoadResult } from './diagnostics.js';
 import type { LoadOptions } from './inventory.js';
 import { PLAY_RULES, stepOptionsRule } from './playbookRules.js';
@@ -83,6 +84,7 @@ function buildPlay(play: Record<string, unknown>, vars: Record<string, unknown>)
     ...(play.any_errors_fatal !== undefined ? { any_errors_fatal: play.any_errors_fatal as boolean } : {}),
     ...(play.pause !== undefined ? { pause: String(play.pause) } : {}),
     ...(play.window !== undefined ? { window: parseWindows(play.window).windows } : {}),
+    ...(play.notify !== undefined ? { notify: play.notify as NotifyTargetSpec[] } : {}),
     vars,
     steps,
   };

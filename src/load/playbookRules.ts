@@ -140,6 +140,37 @@ export const windowRule: PlayRule = (context) =>
     ? []
     : parseWindows(context.play.window).problems.map((p) => context.locator.diagnostic([...context.path, 'window', ...p.path], p.message));
 
+/** A play's notify targets must find their URL variable (in the inventory's `all` group or -e) and token variable. */
+export const notifyRule: PlayRule = (context) => {
+  if (!Array.isArray(context.play.notify)) return [];
+  const vars = { ...(context.inventory?.groups.get('all')?.vars ?? {}), ...context.playVars };
+  return context.play.notify.flatMap((target: unknown, i) => {
+    if (!isRecord(target)) return [];
+    const at = [...context.path, 'notify', i];
+    const problems: Diagnostic[] = [];
+    if ((target.url === undefined) === (target.url_var === undefined)) {
+      problems.push(context.locator.diagnostic(at, 'A notify target needs its URL: give url (written here) or url_var (an inventory variable), one of them'));
+    }
+    if (typeof target.url_var === 'string' && context.inventory !== undefined && (typeof vars[target.url_var] !== 'string' || vars[target.url_var] === '')) {
+      problems.push(
+        context.locator.diagnostic(
+          [...at, 'url_var'],
+          `The notify URL variable "${target.url_var}" is not set in the inventory's all group (nor with -e); set it to the target's URL`,
+        ),
+      );
+    }
+    if (typeof target.token_env === 'string' && !context.env[target.token_env]) {
+      problems.push(
+        context.locator.diagnostic(
+          [...at, 'token_env'],
+          `The environment variable ${target.token_env} (notify token_env) is not set; export it before running freshen`,
+        ),
+      );
+    }
+    return problems;
+  });
+};
+
 /** `discover`'s `root` must be an existing directory (relative to the playbook). */
 export const discoverRootRule: PlayRule = (context) =>
   stepEntries(context).flatMap((step) => {
@@ -273,6 +304,7 @@ export const PLAY_RULES: readonly PlayRule[] = [
   stepKindRule,
   durationRule,
   windowRule,
+  notifyRule,
   discoverRootRule,
   stepRequirementsRule,
   backupEndsRule,

@@ -1,4 +1,5 @@
 import type { MaintenanceWindow } from './window.js';
+import type { NotifyTargetSpec } from '../notify/targets.js';
 
 /** The step kinds a playbook may name. */
 export const STEP_KINDS = ['discover', 'rebuild', 'push', 'pull', 'stop', 'start', 'service', 'gc', 'prune', 'backup', 'rollback'] as const;
@@ -24,6 +25,8 @@ export interface Play {
   pause?: string;
   /** When the play may run: outside every window its hosts are skipped (unless `--ignore-window`). */
   window?: MaintenanceWindow[];
+  /** Where the run's summary of this play goes afterwards. */
+  notify?: NotifyTargetSpec[];
   vars: Record<string, unknown>;
   steps: StepSpec[];
 }

@@ -37,6 +37,8 @@ export interface PlayRecord {
 
 /** The whole run, as `--json FILE` writes it (schema: schemas/report.schema.json). */
 export interface RunReport {
+  /** What became of each notify target after the run (set by the CLI, after the run). */
+  notifications?: Array<{ target: string; status: 'sent' | 'skipped' | 'failed'; reason?: string }>;
   check: boolean;
   plays: PlayRecord[];
   recap: Record<string, HostRecap>;

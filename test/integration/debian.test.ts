@@ -16,6 +16,11 @@ import type { StepResult } from '../../src/model/results.js';
 import { newRunState, type HostFacts } from '../../src/runner/facts.js';
 import type { ManagedImage } from '../../src/images/managedImage.js';
 import type { PackageChanges } from '../../src/images/packages.js';
+import { notifyAfterRun } from '../../src/cli/notifyAfterRun.js';
+import type { Inventory } from '../../src/model/inventory.js';
+import type { Playbook } from '../../src/model/playbook.js';
+import { stepRecord, type RunReport } from '../../src/runner/report.js';
+import { serve } from '../support/loopbackHttp.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
@@ -49,6 +54,27 @@ async function pendingUpgrades(image: string): Promise<string[]> {
   return out.split('\n').flatMap((line) => /^Inst (\S+)/.exec(line)?.[1] ?? []);
 }
 
+/** What a Slack-compatible receiver of the test's own got. */
+const received: string[] = [];
+
+/** Sends the run's notification as a play with `notify: [{ type: slack }]` would, to that receiver. */
+async function notifyDemo(report: RunReport): Promise<Awaited<ReturnType<typeof notifyAfterRun>>> {
+  const address = await serve((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      received.push(body);
+      res.writeHead(200).end();
+    });
+  });
+  const playbook: Playbook = {
+    file: 'demo-debian.yml',
+    dir: root,
+    plays: [{ name: 'Build', hosts: 'builders', vars: {}, notify: [{ type: 'slack', url: `http://${address}/hook` }], steps: [] }],
+  };
+  return notifyAfterRun(playbook, { file: 'i.yml', hosts: new Map(), groups: new Map() } as unknown as Inventory, {}, report);
+}
+
 async function run(handler: StepHandler, options: Record<string, unknown>, facts: HostFacts): Promise<StepResult> {
   const { ctx, close } = makeStepContext({ host: labHost('build1'), check: false, playbookDir: root, facts, run: newRunState() });
   try {
@@ -62,7 +88,7 @@ async function run(handler: StepHandler, options: Record<string, unknown>, facts
 async function rebuildAndPush(
   discover: Record<string, unknown>,
   rebuild: Record<string, unknown>,
-): Promise<{ statuses: string[]; images: ManagedImage[]; rebuilt: StepResult }> {
+): Promise<{ statuses: string[]; images: ManagedImage[]; rebuilt: StepResult; report: RunReport }> {
   const facts = {} as HostFacts;
   const results: StepResult[] = [];
   for (const [handler, options] of [
@@ -72,7 +98,16 @@ async function rebuildAndPush(
   ] as const) {
     results.push(await run(handler, options, facts));
   }
-  return { statuses: results.map((r) => r.status), images: facts.images ?? [], rebuilt: results[1]! };
+  // The run's report, as `freshen run` would write it for a play of these three steps.
+  const moment = { seq: 1, ms: Date.now() };
+  const kinds = ['discover', 'rebuild', 'push'] as const;
+  const report: RunReport = {
+    check: false,
+    interrupted: false,
+    recap: {},
+    plays: [{ name: 'Build', hosts: { build1: results.map((r, i) => stepRecord(kinds[i]!, r, moment, moment)) } }],
+  };
+  return { statuses: results.map((r) => r.status), images: facts.images ?? [], rebuilt: results[1]!, report };
 }
 
 /** The loopback mirror's answer to one request. */
@@ -196,7 +231,7 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
   }, 180_000);
 
   it('discover probes it: packages-outdated with the real count; rebuild with network host and push replace it', async () => {
-    const { statuses, images, rebuilt } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
+    const { statuses, images, rebuilt, report } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
     expect(statuses).toEqual(['ok', 'changed', 'changed']);
     const [base] = images;
     expect(base?.reasons).toEqual(['packages-outdated']);
@@ -213,14 +248,22 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
     const note = rebuilt.notes.find((n) => n.startsWith(`Packages of ${BASE_REF}`))!;
     expect(note).toContain(`${outdated.length} changed`);
     console.log(`what changed in the rebuild of ${BASE_REF}:\n${note}`);
+    // The demo's notification, to a receiver of the test's own: it lists the real upgrades.
+    const sent = await notifyDemo(report);
+    expect(sent).toEqual([{ target: 'slack #1', status: 'sent' }]);
+    const text = (JSON.parse(received[0]!) as { text: string }).text;
+    expect(text).toContain(`Rebuilt ${BASE_REF} (packages-outdated)`);
+    for (const p of outdated) expect(text).toContain(`${p.name} ${p.installed} → ${p.available}`);
     const served = await registry.imageConfig(BASE, 'prod');
     expect(served?.configDigest).toBe((await docker.getImage(BASE_REF).inspect()).Id);
   }, 180_000);
 
   it('afterwards the probe finds nothing pending, and neither does apt in the new prod image', async () => {
-    const { statuses, images } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
-    // Nothing was built, so push has nothing to do on this host.
+    const { statuses, images, report } = await rebuildAndPush({ root: '.', probe: PROBE }, { network: 'host', timeout: '10m' });
+    // Nothing was built, so push has nothing to do on this host, and the notification has nothing to say.
     expect(statuses).toEqual(['ok', 'ok', 'skipped']);
+    expect(await notifyDemo(report)).toEqual([{ target: 'slack #1', status: 'skipped', reason: 'nothing new' }]);
+    expect(received).toHaveLength(1);
     expect(images[0]).toMatchObject({ stale: false, reasons: [], packages: { ok: true, outdated: [] } });
     expect(await pendingUpgrades(BASE_REF)).toEqual([]);
   }, 180_000);

@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Playbook } from '../../src/model/playbook.js';
-import type { RunReport, StepRecord } from '../../src/runner/report.js';
+import type { RunReport } from '../../src/runner/report.js';
+import { stepRecordOf } from '../support/stepRecords.js';
 import { fleetStatus, referencesOf, type RepositoryBuilds } from '../../src/status/fleetStatus.js';
 import { statusPlaybook } from '../../src/status/statusPlaybook.js';
 import { statusHtml } from '../../src/ui/statusHtml.js';
 import { statusLines } from '../../src/ui/statusTable.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const step = (over: Partial<StepRecord> & Pick<StepRecord, 'step' | 'status'>): StepRecord => ({
-  actions: [],
-  notes: [],
-  started_at: '2026-12-01T00:00:00.000Z',
-  ended_at: '2026-12-01T00:00:00.000Z',
-  duration_ms: 0,
-  started_seq: 1,
-  ended_seq: 2,
-  ...over,
-});
+const step = stepRecordOf;
 const APP = 'reg:5000/team/app:prod';
 const report: RunReport = {
   check: true,

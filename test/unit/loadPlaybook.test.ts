@@ -283,6 +283,16 @@ describe('loadPlaybook: invalid playbooks', () => {
       ],
     },
     {
+      name: 'notify targets whose URL variable and token are not set',
+      input:
+        '- name: P\n  hosts: web1\n  notify:\n    - { type: slack, url_var: slack_url }\n    - { type: ntfy, url: "http://127.0.0.1:9/t", token_env: NTFY_TOKEN }\n    - { type: webhook }\n  steps: [pull]\n',
+      diagnostics: [
+        'playbook.yml:4:31: error: The notify URL variable "slack_url" is not set in the inventory\'s all group (nor with -e); set it to the target\'s URL\n  4 |     - { type: slack, url_var: slack_url }\n    |                               ^^^^^^^^^',
+        'playbook.yml:5:61: error: The environment variable NTFY_TOKEN (notify token_env) is not set; export it before running freshen\n  5 |     - { type: ntfy, url: "http://127.0.0.1:9/t", token_env: NTFY_TOKEN }\n    |                                                             ^^^^^^^^^^',
+        'playbook.yml:6:7: error: A notify target needs its URL: give url (written here) or url_var (an inventory variable), one of them\n  6 |     - { type: webhook }\n    |       ^^^^^^^^^^^^^^^^^',
+      ],
+    },
+    {
       name: 'a maintenance window with a bad time, day and time zone',
       input:
         '- name: P\n  hosts: web1\n  window:\n    - { days: [mon, someday], start: "02:00", end: "5am" }\n    - { start: "01:00", end: "02:00", time_zone: Berlin }\n  steps: [pull]\n',

@@ -1,0 +1,82 @@
+// What a run's notification says, as a value: what was rebuilt and why, what changed inside, where it rolled out, what
+// failed or was rolled back and why. Built from the run's report alone. Pure.
+import { createHash } from 'node:crypto';
+import type { RunReport, StepRecord } from '../runner/report.js';
+
+export interface RunSummary {
+  rebuilt: Array<{ ref: string; reasons: string[]; packages: string[] }>;
+  rolled_out: Array<{ host: string; step: string; actions: string[] }>;
+  failed: Array<{ host: string; step: string; status: string; code?: string; reason: string }>;
+  recap: RunReport['recap'];
+}
+
+interface Verdict {
+  ref: string;
+  stale: boolean;
+  reasons: string[];
+}
+interface Changes {
+  changed: Array<{ name: string; from: string; to: string }>;
+  added: Array<{ name: string; version: string }>;
+  removed: Array<{ name: string; version: string }>;
+}
+
+const ROLLOUT_STEPS = new Set(['start', 'service', 'rollback']);
+const firstLine = (text: string): string => text.split('\n')[0]!.slice(0, 300);
+
+/** The summary of the plays `plays` names (those that carry `notify`). */
+export function runSummary(report: RunReport, plays: ReadonlySet<string>): RunSummary {
+  const summary: RunSummary = { rebuilt: [], rolled_out: [], failed: [], recap: report.recap };
+  const steps: Array<{ host: string; record: StepRecord }> = report.plays
+    .filter((play) => plays.has(play.name))
+    .flatMap((play) => Object.entries(play.hosts).flatMap(([host, records]) => records.map((record) => ({ host, record }))));
+  const stale = new Map<string, Verdict>();
+  for (const { record } of steps.filter((s) => s.record.step === 'discover'))
+    for (const verdict of (record.details?.images as Verdict[] | undefined) ?? []) if (verdict.stale) stale.set(verdict.ref, verdict);
+  for (const { record } of steps.filter((s) => s.record.step === 'rebuild' && s.record.status !== 'ok')) {
+    const identical = new Set((record.details?.identical as string[] | undefined) ?? []);
+    const changes = (record.details?.changes as Record<string, Changes> | undefined) ?? {};
+    for (const verdict of stale.values()) {
+      if (identical.has(verdict.ref) || !record.actions.some((a) => a.includes(verdict.ref))) continue;
+      const c = changes[verdict.ref];
+      const packages = c
+        ? [
+            ...c.changed.map((p) => `${p.name} ${p.from} → ${p.to}`),
+            ...c.added.map((p) => `added ${p.name} ${p.version}`),
+            ...c.removed.map((p) => `removed ${p.name} ${p.version}`),
+          ]
+        : [];
+      summary.rebuilt.push({ ref: verdict.ref, reasons: verdict.reasons, packages });
+    }
+  }
+  for (const { host, record } of steps) {
+    if (record.status === 'failed' || record.status === 'unreachable') {
+      summary.failed.push({
+        host,
+        step: record.step,
+        status: record.status,
+        ...(record.code ? { code: record.code } : {}),
+        reason: firstLine(record.reason ?? ''),
+      });
+    } else if (record.status === 'changed' && ROLLOUT_STEPS.has(record.step)) {
+      summary.rolled_out.push({ host, step: record.step, actions: record.actions.map(firstLine) });
+    }
+  }
+  return summary;
+}
+
+/** Whether there is anything to say: a run that rebuilt, rolled out and failed nothing is silent. */
+export const hasNews = (s: RunSummary): boolean => s.rebuilt.length + s.rolled_out.length + s.failed.length > 0;
+
+/**
+ * What identifies the news, so the same news is announced once: the rebuilt references and their package changes, the
+ * rollouts (durations left out), the failures by host, step and code.
+ */
+export function newsFingerprint(s: RunSummary): string {
+  const key = {
+    rebuilt: s.rebuilt.map((r) => [r.ref, r.packages]),
+    rolled: s.rolled_out.map((r) => [r.host, r.step, r.actions.map((a) => a.replace(/\bin [\d.]+(ms|s|m)\b.*$/, ''))]),
+    failed: s.failed.map((f) => [f.host, f.step, f.code ?? f.status]),
+  };
+  return `sha256:${createHash('sha256').update(JSON.stringify(key)).digest('hex')}`;
+}

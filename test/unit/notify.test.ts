@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { messageLines, notifyRequest } from '../../src/notify/messages.js';
+import { hasNews, newsFingerprint, runSummary } from '../../src/notify/summary.js';
+import { resolveTargets } from '../../src/notify/targets.js';
+import type { RunReport } from '../../src/runner/report.js';
+import { stepRecordOf } from '../support/stepRecords.js';
+
+const step = stepRecordOf;
+const APP = 'reg:5000/team/app:prod';
+const report = (took: string): RunReport => ({
+  check: false,
+  interrupted: false,
+  recap: { build1: { ok: 1, changed: 2, unreachable: 0, failed: 0, skipped: 0, rescued: 0, rolled_back: 0 } },
+  plays: [
+    {
+      name: 'Build',
+      hosts: {
+        build1: [
+          step({
+            step: 'discover',
+            status: 'ok',
+            details: {
+              images: [
+                { ref: APP, stale: true, reasons: ['packages-outdated'] },
+                { ref: 'reg:5000/x:prod', stale: false, reasons: [] },
+              ],
+            },
+          }),
+          step({
+            step: 'rebuild',
+            status: 'changed',
+            actions: [`Built ${APP} as reg:5000/team/app:20261201-0300`],
+            details: { changes: { [APP]: { changed: [{ name: 'perl-base', from: '5.36.0-7+deb12u1', to: '5.36.0-7+deb12u2' }], added: [], removed: [] } } },
+          }),
+        ],
+      },
+    },
+    {
+      name: 'Roll out',
+      hosts: {
+        web1: [step({ step: 'start', status: 'changed', actions: [`Replaced app with ${APP}@sha256:abc in ${took}`] })],
+        web2: [step({ step: 'start', status: 'failed', code: 'health-failed', reason: 'app did not become healthy; rolled back\nlog lines' })],
+      },
+    },
+    { name: 'Quiet', hosts: { web3: [step({ step: 'start', status: 'changed', actions: ['Replaced other'] })] } },
+  ],
+});
+
+describe('runSummary', () => {
+  const summary = runSummary(report('2.1s'), new Set(['Build', 'Roll out']));
+
+  it('says what was rebuilt and why, what changed inside, where it rolled out and what failed, for the plays that notify', () => {
+    expect(summary.rebuilt).toEqual([{ ref: APP, reasons: ['packages-outdated'], packages: ['perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2'] }]);
+    expect(summary.rolled_out).toEqual([{ host: 'web1', step: 'start', actions: [`Replaced app with ${APP}@sha256:abc in 2.1s`] }]);
+    expect(summary.failed).toEqual([
+      { host: 'web2', step: 'start', status: 'failed', code: 'health-failed', reason: 'app did not become healthy; rolled back' },
+    ]);
+    expect(hasNews(summary)).toBe(true);
+    expect(hasNews(runSummary(report('1s'), new Set(['Nothing'])))).toBe(false);
+  });
+
+  it('the same news has the same fingerprint however long it took; other news another', () => {
+    expect(newsFingerprint(runSummary(report('9.9s'), new Set(['Build', 'Roll out'])))).toBe(newsFingerprint(summary));
+    expect(newsFingerprint(runSummary(report('2.1s'), new Set(['Build'])))).not.toBe(newsFingerprint(summary));
+  });
+
+  it('each target type gets its body: the schema-valid JSON, a Slack text, an ntfy message with a title and priority', () => {
+    const validate = new Ajv2020.default({ strict: true }).compile(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/notification.schema.json'), 'utf8')),
+    );
+    const webhook = notifyRequest({ type: 'webhook', name: 'w', url: 'http://x', token: 'tok-123456' }, summary);
+    expect(validate(JSON.parse(webhook.body)), JSON.stringify(validate.errors)).toBe(true);
+    expect(webhook.headers.Authorization).toBe('Bearer tok-123456');
+    expect(webhook.body).not.toContain('tok-123456');
+    const slack = JSON.parse(notifyRequest({ type: 'slack', name: 's', url: 'http://x' }, summary).body) as { text: string };
+    expect(slack.text).toBe(messageLines(summary).join('\n'));
+    expect(slack.text).toContain('Rebuilt reg:5000/team/app:prod (packages-outdated)\n  perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2');
+    expect(slack.text).toContain('FAILED web2 start (health-failed): app did not become healthy; rolled back');
+    const ntfy = notifyRequest({ type: 'ntfy', name: 'n', url: 'http://x/topic' }, summary);
+    expect(ntfy.headers).toMatchObject({ Title: 'freshen: rebuilt 1 image, rolled out on 1 host, 1 failed', Priority: 'high' });
+    expect(ntfy.body.split('\n')[0]).toBe('Rebuilt reg:5000/team/app:prod (packages-outdated)');
+  });
+});
+
+describe('resolveTargets', () => {
+  it('takes the URL from a variable and the token from the environment, and says what is missing, never the URL', () => {
+    const { targets, problems } = resolveTargets(
+      [
+        { type: 'slack', url_var: 'slack_url' },
+        { type: 'ntfy', url: 'http://127.0.0.1:9/t', token_env: 'NTFY_TOKEN' },
+        { type: 'webhook', url_var: 'missing' },
+        { type: 'webhook', url_var: 'not_http' },
+        { type: 'ntfy', url: 'http://127.0.0.1:9/u', token_env: 'UNSET' },
+      ],
+      { slack_url: 'https://hooks.example.invalid/T000/B000/secret-part', not_http: 'file:///etc/passwd' },
+      { NTFY_TOKEN: 'tk_abcdef' },
+    );
+    expect(targets).toEqual([
+      { type: 'slack', name: 'slack slack_url', url: 'https://hooks.example.invalid/T000/B000/secret-part' },
+      { type: 'ntfy', name: 'ntfy #2', url: 'http://127.0.0.1:9/t', token: 'tk_abcdef' },
+    ]);
+    expect(problems).toEqual([
+      { target: 'webhook missing', message: 'the variable missing is not set' },
+      { target: 'webhook not_http', message: 'the URL is not http:// or https://' },
+      { target: 'ntfy #5', message: 'the environment variable UNSET is not set' },
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { ConnectionPool } from '../adapters/connections.js';
 import type { RegistryClient } from '../adapters/types.js';
 import { datestampFormatOf } from '../images/datestamp.js';
+import { LABEL_PACKAGE_LIST, decodePackageList, packageChangeLines, packageChanges } from '../images/packages.js';
 import { parseImageRef } from '../model/imageRef.js';
 import { registrySettings } from '../model/inventory.js';
 import { resolveVariables } from '../model/variables.js';
@@ -91,8 +92,24 @@ async function repositoryBuilds(registry: RegistryClient, repository: string, ta
     registry.manifestDigest(repository, tag),
     Promise.all(tags.map((t) => registry.manifestDigest(repository, t))),
   ]);
-  return {
-    ...(prodDigest !== undefined ? { prodDigest } : {}),
-    builds: tags.flatMap((t, i) => (digests[i] !== undefined ? [{ tag: t, digest: digests[i]!, time: format.parse(t)!.time }] : [])),
+  const builds = tags.flatMap((t, i) => (digests[i] !== undefined ? [{ tag: t, digest: digests[i]!, time: format.parse(t)!.time }] : []));
+  const prodAt = builds.findIndex((b) => b.digest === prodDigest);
+  const before = prodAt >= 0 ? builds.slice(prodAt + 1).find((b) => b.digest !== prodDigest) : undefined;
+  const prodChanges = prodDigest !== undefined && before !== undefined ? await changesBetween(registry, repository, before, prodDigest) : undefined;
+  return { ...(prodDigest !== undefined ? { prodDigest } : {}), builds, ...(prodChanges ? { prodChanges } : {}) };
+}
+
+/** The package changes from the build `before` to prod, from the package lists both builds recorded in their labels. */
+async function changesBetween(
+  registry: RegistryClient,
+  repository: string,
+  before: { tag: string; digest: string },
+  prodDigest: string,
+): Promise<{ against: string; lines: string[] } | undefined> {
+  const listOf = async (reference: string): Promise<string[] | undefined> => {
+    const label = (await registry.imageConfig(repository, reference))?.config.config?.Labels?.[LABEL_PACKAGE_LIST];
+    return label !== undefined ? decodePackageList(label) : undefined;
   };
+  const [old, now] = await Promise.all([listOf(before.digest), listOf(prodDigest)]);
+  return old !== undefined && now !== undefined ? { against: before.tag, lines: packageChangeLines(packageChanges(old, now)) } : undefined;
 }

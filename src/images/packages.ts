@@ -217,6 +217,10 @@ export function packageChangeLines(changes: PackageChanges): string[] {
   ].map(visibleControls);
 }
 
+/** The label that holds a build's whole manifest (gzip, base64), so the next build, status and notifications can say
+ * which packages changed without pulling it. */
+export const LABEL_PACKAGE_LIST = 'org.freshen.package-list';
+
 /** A manifest as a label value: the lines, gzipped and base64-encoded (a Debian image's ~100 packages take about 2 KiB). */
 export function encodePackageList(lines: readonly string[]): string {
   return gzipSync(Buffer.from([...lines].sort().join('\n'), 'utf8'), { level: 9 }).toString('base64');

@@ -7,6 +7,8 @@ import type { RunReport, StepRecord } from '../runner/report.js';
 /** The builds the registry keeps of one image reference: the digest its rollout tag names, and each datestamp tag's. */
 export interface RepositoryBuilds {
   prodDigest?: string;
+  /** The packages prod changed against the build before it, when both recorded their package list. */
+  prodChanges?: { against: string; lines: string[] };
   /** Datestamp tags, newest first, with their manifest digests and the time each tag says. */
   builds: Array<{ tag: string; digest: string; time: number }>;
 }
@@ -21,6 +23,8 @@ export interface ImageStatus {
   pending_packages?: number;
   prod?: { digest: string; build?: string; age_days?: number };
   builds: Array<{ tag: string; digest: string }>;
+  /** What prod changed inside against the build before it (`perl-base 5.36.0-7+deb12u3 → 5.36.0-7+deb12u4`). */
+  changes?: { against: string; lines: string[] };
 }
 
 /** A container, or a Swarm service, running a managed image. */
@@ -111,6 +115,7 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
               }
             : {}),
           builds: (known?.builds ?? []).map(({ tag, digest }) => ({ tag, digest })),
+          ...(known?.prodChanges !== undefined ? { changes: known.prodChanges } : {}),
         });
       }
       continue;
@@ -124,6 +129,8 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     const service = record.step === 'service';
     for (const diff of record.diff ?? []) (service ? h.services : h.containers).push(running(diff, builds.get(diff.ref), service));
     h.notes.push(...record.notes.filter((note) => / is left alone: |parked|left behind/.test(note)));
+    for (const c of (record.details?.unmanaged as Array<{ name: string; image: string }> | undefined) ?? [])
+      h.notes.push(`${c.name} runs ${c.image}, not managed (not the rollout tag, or pinned by digest).`);
   }
   return { generated_at: new Date(now).toISOString(), images: [...images.values()], hosts: [...hosts.values()] };
 }

@@ -33,7 +33,7 @@ export interface StepHandler<Plan = unknown> {
   /** Informative lines shown whether or not anything changes. */
   notes?(plan: Plan): string[];
   /** Machine-readable findings shown whether or not anything changes (the JSON report's `details`). */
-  details?(plan: Plan): Record<string, unknown>;
+  details?(plan: Plan): Record<string, unknown> | undefined;
   /** What `--diff` shows: images before and after, per container. */
   diff?(plan: Plan): ImageDiff[];
   /**

@@ -32,7 +32,11 @@ function imageCell(image: ImageStatus | undefined, ref: string): string {
   const verdict = image.stale
     ? `stale: ${escape(image.reasons.join(', '))}${image.pending_packages ? `, ${image.pending_packages} package updates pending` : ''}`
     : 'fresh';
-  return `<td class="image ${image.stale ? 'stale' : 'fresh'}">${escape(ref)}<br><small>prod ${escape(image.prod?.build ?? 'unpublished')}${age}; ${verdict}</small></td>`;
+  const changes =
+    image.changes !== undefined && image.changes.lines.length > 0
+      ? `<br><small>changed against ${escape(image.changes.against)}: ${escape(image.changes.lines.slice(0, 8).join(', '))}${image.changes.lines.length > 8 ? `, … ${image.changes.lines.length - 8} more` : ''}</small>`
+      : '';
+  return `<td class="image ${image.stale ? 'stale' : 'fresh'}">${escape(ref)}<br><small>prod ${escape(image.prod?.build ?? 'unpublished')}${age}; ${verdict}</small>${changes}</td>`;
 }
 
 /** The page. */

@@ -37,6 +37,13 @@ export function statusLines(status: FleetStatus): string[] {
       : [...host.containers.map((c) => [host.host, c.name, c.ref, shown(c)]), ...host.services.map((s) => [host.host, `service ${s.name}`, s.ref, shown(s)])],
   );
   if (running.length > 0) lines.push('', ...table([['HOST', 'CONTAINER', 'IMAGE', 'RUNS'], ...running]));
+  for (const image of status.images)
+    if (image.changes !== undefined && image.changes.lines.length > 0)
+      lines.push(
+        '',
+        `${image.ref} ${image.prod?.build ?? ''} changed against ${image.changes.against}:`,
+        ...image.changes.lines.slice(0, 20).map((l) => `  ${l}`),
+      );
   for (const host of status.hosts) for (const note of host.notes) lines.push(`${host.host}: ${note}`);
   const behind = status.hosts.filter((h) => [...h.containers, ...h.services].some((r) => r.behind)).map((h) => h.host);
   const stale = status.images.filter((i) => i.stale).length;

@@ -21,12 +21,14 @@ import type { Inventory } from '../../src/model/inventory.js';
 import type { Playbook } from '../../src/model/playbook.js';
 import { stepRecord, type RunReport } from '../../src/runner/report.js';
 import { serve } from '../support/loopbackHttp.js';
+import type { FleetStatus } from '../../src/status/fleetStatus.js';
+import { freshen } from './rollout.helpers.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
-import { REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript } from '../support/lab.js';
+import { LAB_INVENTORY, REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 
 const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
@@ -254,6 +256,17 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
     const text = (JSON.parse(received[0]!) as { text: string }).text;
     expect(text).toContain(`Rebuilt ${BASE_REF} (packages-outdated)`);
     for (const p of outdated) expect(text).toContain(`${p.name} ${p.installed} → ${p.available}`);
+
+    // freshen status reads the same changes from the two builds' labels in the registry, without pulling either.
+    const playbook = join(root, 'status.yml');
+    await writeFile(playbook, '- name: Build\n  hosts: builders\n  steps: [{ discover: { root: . } }]\n');
+    const statusJson = `${root}-status.json`;
+    const status = await freshen(['status', playbook, '-i', LAB_INVENTORY, '--json', statusJson], `${root}-locks`);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    const image = (JSON.parse(await readFile(statusJson, 'utf8')) as FleetStatus).images.find((i) => i.ref === BASE_REF);
+    expect(image?.changes?.against).toBe(image?.builds[1]?.tag);
+    expect([...(image?.changes?.lines ?? [])].sort()).toEqual(outdated.map((p) => `${p.name} ${p.installed} → ${p.available}`).sort());
+    expect(status.stdout).toContain(`changed against ${image?.builds[1]?.tag}:`);
     const served = await registry.imageConfig(BASE, 'prod');
     expect(served?.configDigest).toBe((await docker.getImage(BASE_REF).inspect()).Id);
   }, 180_000);

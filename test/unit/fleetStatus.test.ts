@@ -39,7 +39,8 @@ const report: RunReport = {
             step: 'pull',
             status: 'changed',
             diff: [{ container: 'app', ref: APP, before: D('1'), after: D('2'), replace: true }],
-            notes: ['sidecar is left alone: its image is pinned by digest.'],
+            notes: ['sidecar is left alone: labelled freshen.enable=false.'],
+            details: { unmanaged: [{ name: 'tool', image: 'reg:5000/team/tool@sha256:abc' }] },
           }),
         ],
         web2: [step({ step: 'pull', status: 'unreachable', reason: 'cannot reach the engine of web2: connect ECONNREFUSED\nmore' })],
@@ -53,6 +54,7 @@ const builds = new Map<string, RepositoryBuilds>([
     APP,
     {
       prodDigest: D('2'),
+      prodChanges: { against: '20261101-0300', lines: ['perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2'] },
       builds: [
         { tag: '20261130-0300', digest: D('2'), time: Date.parse('2026-11-30T03:00:00Z') },
         { tag: '20261101-0300', digest: D('1'), time: Date.parse('2026-11-01T03:00:00Z') },
@@ -79,6 +81,7 @@ describe('fleetStatus', () => {
           { tag: '20261130-0300', digest: D('2') },
           { tag: '20261101-0300', digest: D('1') },
         ],
+        changes: { against: '20261101-0300', lines: ['perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2'] },
       },
     ]);
     expect(status.hosts).toEqual([
@@ -87,7 +90,10 @@ describe('fleetStatus', () => {
         state: 'ok',
         containers: [{ name: 'app', ref: APP, digest: D('1'), build: '20261101-0300', behind: true }],
         services: [],
-        notes: ['sidecar is left alone: its image is pinned by digest.'],
+        notes: [
+          'sidecar is left alone: labelled freshen.enable=false.',
+          'tool runs reg:5000/team/tool@sha256:abc, not managed (not the rollout tag, or pinned by digest).',
+        ],
       },
       { host: 'web2', state: 'unreachable', reason: 'cannot reach the engine of web2: connect ECONNREFUSED\nmore', containers: [], services: [], notes: [] },
       { host: 'mgr1', state: 'ok', containers: [], services: [{ name: 'api', ref: APP, digest: D('2'), build: '20261130-0300', behind: false }], notes: [] },
@@ -100,6 +106,8 @@ describe('fleetStatus', () => {
     expect(lines).toMatch(/web1 +app +reg:5000\/team\/app:prod +20261101-0300 {2}BEHIND/);
     expect(lines).toMatch(/web2 +- +- +UNREACHABLE: cannot reach the engine of web2: connect ECONNREFUSED$/m);
     expect(lines).toContain('1 images, 1 stale; 3 hosts, 1 behind (web1), 1 unreachable or failing');
+    expect(lines).toContain('reg:5000/team/app:prod 20261130-0300 changed against 20261101-0300:\n  perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2');
+    expect(statusHtml(status)).toContain('changed against 20261101-0300: perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2');
     const hostile = fleetStatus({ ...report, plays: [{ name: 'x', hosts: { '<b>web9</b>': report.plays[1]!.hosts.web1! } }] }, builds, 0);
     const page = statusHtml(hostile);
     expect(page).toContain('&lt;b&gt;web9&lt;/b&gt;');

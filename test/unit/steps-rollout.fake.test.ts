@@ -62,6 +62,9 @@ describe('the rollout steps on a fake engine', () => {
     expect(stop.check.writes).toEqual([]);
     expect(stop.apply.writes).toEqual(['rename web web.freshen-old', 'stop web.freshen-old']);
     expect(stop.again.result.status).toBe('ok');
+    // Between stop and start (where an interrupted run leaves it), pull says so, and so does freshen status.
+    const between = await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, check: true }), {});
+    expect(between.notes).toContain('web.freshen-old is parked, left by an interrupted run; the next start settles it.');
 
     const start = await threePasses(w, startStep, { settle: '0s' });
     expect(start.check.result.status).toBe('changed');

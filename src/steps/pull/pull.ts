@@ -5,7 +5,7 @@ import { registrySettings, rolloutTag, type RegistrySettings } from '../../model
 import { changed, failed, type ImageDiff } from '../../model/results.js';
 import { registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
-import { managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
+import { isParkedName, managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { StepContext, StepHandler } from '../types.js';
 
@@ -34,6 +34,8 @@ export interface PullPlan {
   notes: string[];
   /** For `--diff`: every managed container's image now and after this pull, and whether `stop`/`start` will replace it. */
   diff?: ImageDiff[];
+  /** Containers of the registry's images that are not managed (another tag, or pinned by digest): `freshen status` lists them. */
+  unmanaged?: Array<{ name: string; image: string }>;
 }
 
 const wouldPull = (item: PullItem): string =>
@@ -62,8 +64,12 @@ export const pullStep: StepHandler<PullPlan> = {
     }
     const tag = rolloutTag(ctx.vars);
     const engine = await ctx.connections.engine();
-    const { managed, ignored } = selectManagedContainers(await engine.inspectAllContainers(), { registry: registry.name, tag });
+    const containers = await engine.inspectAllContainers();
+    const { managed, ignored } = selectManagedContainers(containers, { registry: registry.name, tag });
     const notes = ignored.map((c) => `${c.name} is left alone: ${c.reason}.`);
+    // Left by a run that was interrupted between stop and start; pull does not touch it, start settles it.
+    for (const name of containers.map(containerName).filter(isParkedName))
+      notes.push(`${name} is parked, left by an interrupted run; the next start settles it.`);
     const items: PullItem[] = [];
     const after = new Map<string, string | undefined>();
     for (const ref of managedImageRefs(managed)) {
@@ -88,10 +94,16 @@ export const pullStep: StepHandler<PullPlan> = {
       }
     }
     if (managed.length === 0) notes.push(`No managed containers (images ${registry.name}/…:${tag}).`);
-    return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name) };
+    const seen = new Set([...managed.map(containerName), ...ignored.map((c) => c.name)]);
+    const unmanaged = containers
+      .filter((c) => c.Config.Image.startsWith(`${registry.name}/`) && !seen.has(containerName(c)) && !isParkedName(containerName(c)))
+      .map((c) => ({ name: containerName(c), image: c.Config.Image }));
+    return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name), unmanaged };
   },
 
   diff: (plan) => plan.diff ?? [],
+
+  details: (plan) => (plan.unmanaged !== undefined && plan.unmanaged.length > 0 ? { unmanaged: plan.unmanaged } : undefined),
 
   changes: (plan) => plan.items.map(wouldPull),
 

@@ -5,14 +5,12 @@ import type { Engine, EngineAuth } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
-import { decodePackageList, encodePackageList, manifestDigest } from '../../images/packages.js';
+import { LABEL_PACKAGE_LIST, decodePackageList, encodePackageList, manifestDigest } from '../../images/packages.js';
 import { packageManifest } from '../../images/probe.js';
 import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
 
 /** The installed-package manifest digest of an image (sha256 of sorted `name:arch version` lines, or `none`). */
 export const LABEL_PACKAGES = 'org.freshen.packages';
-/** The manifest itself (gzip, base64), so the next build can say which packages changed without pulling this one. */
-export const LABEL_PACKAGE_LIST = 'org.freshen.package-list';
 
 /** An image's installed packages: the manifest lines (none without a package database) and their digest. */
 export interface InstalledPackages {

@@ -28,6 +28,7 @@ import {
 } from './engineServices.js';
 import { buildImage, engineCall, localImageId, pullImage, pushImage, tagImage, type BuildRequest } from './engineImages.js';
 import type { BuildOutcome, TransferOutcome } from './engineOutput.js';
+import { loadPatchedImage } from './enginePatch.js';
 import { runThrowaway, withImageFiles, type ImageFiles, type RunOptions, type RunOutcome } from './engineThrowaway.js';
 
 /** Credentials for a pull or push, as the engine takes them (`X-Registry-Auth`). */
@@ -89,6 +90,8 @@ export interface Engine {
   withImageFiles<T>(image: string, read: (files: ImageFiles) => Promise<T>): Promise<T>;
   /** Runs a script as root in a new container of `image`, then removes it. */
   runThrowaway(image: string, script: string, options: RunOptions): Promise<RunOutcome>;
+  /** Loads an image from `config` whose layers the engine holds already (patch's committed layer on the original's); returns its ID. */
+  loadPatchedImage(config: Buffer, layerCount: number, tag: string): Promise<string>;
 
   /** Swarm services: every service (undefined when the engine is no swarm manager), one service (undefined when gone), an update, a service's tasks. */
   listServices(): Promise<SwarmService[] | undefined>;
@@ -145,6 +148,7 @@ export function dockerodeEngine(docker: Docker): Engine {
       }),
     withImageFiles: (image, read) => withImageFiles(docker, image, read),
     runThrowaway: (image, script, options) => runThrowaway(docker, image, script, options),
+    loadPatchedImage: (config, layerCount, tag) => loadPatchedImage(docker, config, layerCount, tag),
     listServices: () => call('listing services', () => listServices(docker)),
     inspectService: (id) => call(`inspecting service ${id}`, () => inspectService(docker, id)),
     updateService: (id, version, spec, auth) => call(`updating service ${spec.Name}`, () => updateService(docker, id, version, spec, auth)),

@@ -11,6 +11,10 @@ export interface LocalImage {
   Id: string;
   RepoDigests: string[];
   Config: ContainerConfig;
+  /** Bytes of its layers' content, uncompressed. */
+  Size?: number;
+  /** Its layers' diff IDs, bottom first. */
+  Layers?: string[];
 }
 
 export const isNotFound = (error: unknown): boolean => (error as { statusCode?: number } | undefined)?.statusCode === 404;
@@ -36,7 +40,13 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
 export async function localImage(docker: Docker, ref: string): Promise<LocalImage | undefined> {
   try {
     const info = await docker.getImage(ref).inspect();
-    return { Id: info.Id, RepoDigests: info.RepoDigests ?? [], Config: (info.Config ?? {}) as ContainerConfig };
+    return {
+      Id: info.Id,
+      RepoDigests: info.RepoDigests ?? [],
+      Config: (info.Config ?? {}) as ContainerConfig,
+      Size: info.Size,
+      Layers: info.RootFS?.Layers ?? [],
+    };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;

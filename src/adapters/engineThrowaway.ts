@@ -76,12 +76,14 @@ function imageFiles(container: Docker.Container): ImageFiles {
 }
 
 /** What a throwaway run printed and how it ended; `error` when it could not start or did not finish in time. */
-export type RunOutcome = { ok: true; exitCode: number; stdout: string; stderr: string } | { ok: false; error: string };
+export type RunOutcome = { ok: true; exitCode: number; stdout: string; stderr: string; committedId?: string } | { ok: false; error: string };
 
 export interface RunOptions {
   network: 'host' | 'none';
   timeoutMs: number;
   signal: AbortSignal;
+  /** Commit the container when the script exits 0 (patch's one layer); the image ID is `committedId`. */
+  commit?: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function runThrowaway(docker: Docker, image: string, script: string
       Entrypoint: ['/bin/sh', '-c'],
       Cmd: [script],
       User: '0',
-      Labels: { [THROWAWAY_LABEL]: 'probe' },
+      Labels: { [THROWAWAY_LABEL]: options.commit ? 'patch' : 'probe' },
       HostConfig: { NetworkMode: options.network },
     }),
   );
@@ -120,7 +122,9 @@ export async function runThrowaway(docker: Docker, image: string, script: string
     if (waited === 'timeout')
       return { ok: false, error: options.signal.aborted ? 'interrupted' : `it did not finish within ${Math.round(options.timeoutMs / 1000)}s` };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-    return { ok: true, exitCode: waited.StatusCode, ...demuxLogs(logs) };
+    // The commit's config is the container's (the script as its command); patch writes the image's config itself.
+    const committed = options.commit && waited.StatusCode === 0 ? { committedId: ((await container.commit({})) as { Id: string }).Id } : {};
+    return { ok: true, exitCode: waited.StatusCode, ...demuxLogs(logs), ...committed };
   } finally {
     await removeQuietly(container);
   }

@@ -23,7 +23,7 @@ import { parseRetryAfter, withReadRetries } from './retry.js';
 import { blobPath, mountBlob, uploadBlob, type UploadIo } from './registryBlobs.js';
 import { isRegistryOrigin, realmProblem } from './credentialOrigin.js';
 import { TokenCache, accessKey, basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './registryAuth.js';
-import { MANIFEST_ACCEPT, configDigestOf, isIndex, manifestMediaType, nextLink, platformManifestDigest, sha256Digest } from './registryFormats.js';
+import { MANIFEST_ACCEPT, MEDIA_TYPES, configDigestOf, isIndex, manifestMediaType, nextLink, platformManifestDigest, sha256Digest } from './registryFormats.js';
 import type { BlobStream, RegistryClient, RegistryImageConfig, RegistryManifest } from './types.js';
 
 /** Options of `createRegistryClient`. */
@@ -158,6 +158,13 @@ class HttpRegistryClient implements ClosableRegistryClient {
   async putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string> {
     const res = await this.request('PUT', manifestPath(repository, reference), { headers: { 'Content-Type': manifest.mediaType }, body: manifest.raw });
     return headerOf(res, 'docker-content-digest') ?? sha256Digest(manifest.raw);
+  }
+
+  async referrers(repository: string, digest: string): Promise<Array<Record<string, unknown>> | undefined> {
+    const res = await this.request('GET', `/v2/${repository}/referrers/${digest}`, { headers: { Accept: MEDIA_TYPES.ociIndex }, accept: [404, 405] });
+    if (res.status !== 200) return undefined;
+    const body = parseJson(res.body, `referrers of ${repository}@${digest} from registry ${this.name}`);
+    return Array.isArray(body.manifests) ? body.manifests.filter((m): m is Record<string, unknown> => typeof m === 'object' && m !== null) : [];
   }
 
   async deleteManifest(repository: string, digest: string): Promise<void> {

@@ -29,7 +29,7 @@ export function tokenUrl(challenge: AuthChallenge): string {
  */
 export function accessKey(method: string, path: string): string {
   if (path.startsWith('/v2/_catalog')) return 'registry:catalog:*';
-  const repository = /^\/v2\/(.+)\/(manifests|blobs|tags)\//.exec(path)?.[1];
+  const repository = /^\/v2\/(.+)\/(manifests|blobs|tags|referrers)\//.exec(path)?.[1];
   if (repository === undefined) return 'base';
   const action = method === 'DELETE' ? 'delete' : method === 'GET' || method === 'HEAD' ? 'pull' : 'push';
   return `repository:${repository}:${action}`;

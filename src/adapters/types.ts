@@ -50,6 +50,11 @@ export interface RegistryClient {
   /** The image's config; of an index, that of `platform`'s image (default linux/amd64). */
   imageConfig(repository: string, reference: string, platform?: { os: string; architecture: string }): Promise<RegistryImageConfig | undefined>;
   putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string>;
+  /**
+   * The referrers API (`GET /v2/<name>/referrers/<digest>`): the descriptors of the manifests whose `subject` is `digest`, or
+   * undefined when the registry does not have the API (distribution 2.8), where the referrers tag fallback applies.
+   */
+  referrers(repository: string, digest: string): Promise<Array<Record<string, unknown>> | undefined>;
   /** Deletes a manifest by digest (which untags every tag pointing at it). */
   deleteManifest(repository: string, digest: string): Promise<void>;
   /** HEAD on a blob: its size, or undefined when the repository does not hold it. */

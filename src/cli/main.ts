@@ -1,3 +1,4 @@
+import { FRESHEN_VERSION } from '../shared/version.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { inventoryListing } from '../load/index.js';
 import { parseDuration } from '../model/duration.js';
@@ -23,7 +24,7 @@ const duration = (value: string): number => {
 function program(output: Output, result: { code: number }): Command {
   const cli = new Command('freshen')
     .description('Keep Docker images and the containers that run them fresh.')
-    .version('0.1.0')
+    .version(FRESHEN_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
     .showHelpAfterError();
@@ -93,6 +94,17 @@ function program(output: Output, result: { code: number }): Command {
     .action(async (image: string, tag: string, flags) => {
       const { rollbackCommand } = await import('./rollbackCommand.js');
       result.code = await rollbackCommand(output, image, tag, flags);
+    });
+
+  cli
+    .command('sbom')
+    .description('Print the SBOM (CycloneDX JSON) attached to an image that freshen built or patched.')
+    .argument('<image>', 'the image with its registry, e.g. 127.0.0.1:5055/vendor/nginx:prod (or @sha256:…)')
+    .option('-i, --inventory <file>', "inventory file (YAML), for the registry's TLS files and credentials")
+    .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
+    .action(async (image: string, flags) => {
+      const { sbomCommand } = await import('./sbomCommand.js');
+      result.code = await sbomCommand(output, image, flags);
     });
 
   cli

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { visibleControls } from '../shared/terminalText.js';
+import { apkPackages, dpkgPackages, manifestLine } from './packageRecords.js';
 
 // Pure knowledge of package managers: how to tell which one an image has, how to ask it for pending updates, how to read its
 // answer and its database. The I/O that runs these lives in probeRun.ts.
@@ -121,25 +122,10 @@ export function parseProbeOutput(database: PackageDatabase, output: string): Out
 }
 
 /** Installed packages from dpkg's status file: `name:arch version`, sorted, only those dpkg calls installed. */
-export function dpkgManifest(status: string): string[] {
-  return stanzas(status)
-    .filter((s) => /\binstalled$/.test(s.Status ?? '') && s.Package)
-    .map((s) => `${s.Package}:${s.Architecture ?? 'all'} ${s.Version ?? ''}`)
-    .sort();
-}
+export const dpkgManifest = (status: string): string[] => dpkgPackages(status).map(manifestLine).sort();
 
 /** Installed packages from apk's database: `name:arch version`, sorted. */
-export function apkManifest(installed: string): string[] {
-  return installed
-    .split(/\n\s*\n/)
-    .map((block) => Object.fromEntries(block.split('\n').flatMap((l) => (/^[A-Za-z]:/.test(l) ? [[l[0]!, l.slice(2)]] : []))))
-    .filter((p) => p.P)
-    .map((p) => `${p.P}:${p.A ?? 'noarch'} ${p.V ?? ''}`)
-    .sort();
-}
-
-/** `rpm -qa` with this format gives the same `name:arch version` lines. */
-export const RPM_MANIFEST_COMMAND = "rpm -qa --qf '%{NAME}:%{ARCH} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'";
+export const apkManifest = (installed: string): string[] => apkPackages(installed).map(manifestLine).sort();
 
 /** The value of `org.freshen.packages`: sha256 of the sorted manifest lines, or `none` for an image without a package database. */
 export function manifestDigest(lines: readonly string[] | undefined): string {
@@ -148,18 +134,6 @@ export function manifestDigest(lines: readonly string[] | undefined): string {
   return `sha256:${createHash('sha256')
     .update(sorted.map((l) => `${l}\n`).join(''))
     .digest('hex')}`;
-}
-
-/** Debian control-file stanzas (`Field: value`, continuation lines ignored). */
-function stanzas(text: string): Array<Record<string, string>> {
-  return text.split(/\n\s*\n/).map((block) => {
-    const fields: Record<string, string> = {};
-    for (const line of block.split('\n')) {
-      const match = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
-      if (match) fields[match[1]!] = match[2]!.trim();
-    }
-    return fields;
-  });
 }
 
 /** One package whose version moved between two builds. */

@@ -98,11 +98,11 @@ function ageOf(facts: StalenessFacts): number | undefined {
 }
 
 const DAY = 86_400_000;
-const shownAge = (ms: number): string => (ms >= DAY ? `${Math.floor(ms / DAY)}d` : formatDuration(ms));
+export const shownAge = (ms: number): string => (ms >= DAY ? `${Math.floor(ms / DAY)}d` : formatDuration(ms));
 
 const LISTED = 5;
 
-function outdatedSentence(probe: Extract<PackageProbeFacts, { ok: true }>): string {
+export function outdatedSentence(probe: Extract<PackageProbeFacts, { ok: true }>): string {
   const names = probe.outdated.map((p) => p.name);
   const shown = names.slice(0, LISTED).join(', ') + (names.length > LISTED ? ` and ${names.length - LISTED} more` : '');
   const count = names.length === 1 ? '1 package has an update' : `${names.length} packages have updates`;

@@ -35,6 +35,7 @@ export const DEF_PHRASES: Record<string, string> = {
   noOptions: 'empty, because this step takes no options',
   discover: 'a map of discover options with at least root',
   rebuild: 'a map of rebuild options',
+  patch: 'a map of patch options with images, a list of { from, to }',
   stop: 'a map of stop options',
   start: 'a map of start options',
   service: "a map of service options (Swarm's update policy)",

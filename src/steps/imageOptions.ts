@@ -68,32 +68,32 @@ export function discoverOptions(options: Record<string, unknown>, vars: Record<s
   };
 }
 
-function positiveDuration(value: unknown, what: string, path: string[]): number {
+export function positiveDuration(value: unknown, what: string, path: string[]): number {
   const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
   if (ms === undefined || ms <= 0) throw new OptionError(`${what} is not a duration: ${String(value)}`, path);
   return ms;
 }
 
 /** `probe: true` or `{ network, timeout, update, command }`; `command` is one script for every image or a map by repository. */
-function probeOption(value: unknown): { probe?: ProbeOptions } {
+export function probeOption(value: unknown, step = 'discover'): { probe?: ProbeOptions } {
   if (value === undefined || value === false || value === null) return {};
   const given = value === true ? {} : (value as Record<string, unknown>);
-  if (typeof given !== 'object' || Array.isArray(given)) throw new OptionError('discover "probe" must be true, false or a map', ['probe']);
+  if (typeof given !== 'object' || Array.isArray(given)) throw new OptionError(`${step} "probe" must be true, false or a map`, ['probe']);
   const network = given.network ?? 'host';
-  if (network !== 'host' && network !== 'none') throw new OptionError('discover "probe.network" must be "host" or "none"', ['probe', 'network']);
+  if (network !== 'host' && network !== 'none') throw new OptionError(`${step} "probe.network" must be "host" or "none"`, ['probe', 'network']);
   const command = given.command;
   if (command !== undefined && typeof command !== 'string' && (typeof command !== 'object' || command === null || Array.isArray(command))) {
-    throw new OptionError('discover "probe.command" must be a script or a map of repository to script', ['probe', 'command']);
+    throw new OptionError(`${step} "probe.command" must be a script or a map of repository to script`, ['probe', 'command']);
   }
   const commands = typeof command === 'string' ? { '*': command } : Object.fromEntries(Object.entries(command ?? {}).map(([k, v]) => [k, String(v)]));
   const byLabel = given.by_label ?? {};
   if (typeof byLabel !== 'object' || byLabel === null || Array.isArray(byLabel)) {
-    throw new OptionError('discover "probe.by_label" must be a map of probe name to script', ['probe', 'by_label']);
+    throw new OptionError(`${step} "probe.by_label" must be a map of probe name to script`, ['probe', 'by_label']);
   }
   return {
     probe: {
       network,
-      timeoutMs: given.timeout === undefined ? 120_000 : positiveDuration(given.timeout, 'discover "probe.timeout"', ['probe', 'timeout']),
+      timeoutMs: given.timeout === undefined ? 120_000 : positiveDuration(given.timeout, `${step} "probe.timeout"`, ['probe', 'timeout']),
       refresh: typeof given.update === 'boolean' ? given.update : network === 'host',
       commands,
       byLabel: Object.fromEntries(Object.entries(byLabel).map(([k, v]) => [k, String(v)])),

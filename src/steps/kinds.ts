@@ -6,6 +6,7 @@ import { startOptions, stopOptions } from '../containers/rolloutOptions.js';
 import { parseBackupOptions } from './backup/backupOptions.js';
 import { discoverOptions, rebuildOptions } from './imageOptions.js';
 import { parseGcOptions } from './gc/gcOptions.js';
+import { patchOptions } from './patch/patchOptions.js';
 import { parsePruneOptions } from './prune/pruneOptions.js';
 import { parseRollbackOptions } from './rollback/rollbackOptions.js';
 import type { StepHandler } from './types.js';
@@ -54,6 +55,12 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
     needs: ['docker', 'registry'],
     parseOptions: (raw, { vars }) => rebuildOptions(raw, datestampFormatOf(vars).pattern),
     load: async () => handler((await import('./rebuild/rebuild.js')).rebuildStep),
+  },
+  patch: {
+    kind: 'patch',
+    needs: ['docker', 'registry'],
+    parseOptions: (raw, { vars }) => patchOptions(raw, vars),
+    load: async () => handler((await import('./patch/patch.js')).patchStep),
   },
   push: { kind: 'push', needs: ['docker', 'registry'], parseOptions: noOptions, load: async () => handler((await import('./push/push.js')).pushStep) },
   pull: { kind: 'pull', needs: ['docker', 'registry'], parseOptions: noOptions, load: async () => handler((await import('./pull/pull.js')).pullStep) },

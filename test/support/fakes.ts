@@ -239,6 +239,9 @@ export class FakeEngine implements Engine {
   async runThrowaway(): Promise<RunOutcome> {
     return { ok: false, error: 'the fake engine runs no containers' };
   }
+  async loadPatchedImage(): Promise<string> {
+    throw new Error('the fake engine loads no images');
+  }
 }
 
 /** One manifest in the fake registry: the image config digest (the image ID) and the labels its config carries. */
@@ -356,6 +359,9 @@ export class FakeRegistry implements RegistryClient {
   }
   async mountBlob(): Promise<boolean> {
     return false;
+  }
+  async referrers(): Promise<undefined> {
+    return undefined;
   }
 }
 

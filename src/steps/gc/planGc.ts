@@ -74,7 +74,7 @@ async function retentionWithUse(
   rules: { keep: number; rolloutTag: string; datestamps: DatestampFormat },
 ): Promise<RepositoryRetention[]> {
   const first = repositories.map((r) => planRetention({ repository: r.repository, tags: r.tags, ...rules }));
-  const candidates = first.flatMap((r) => r.deletions);
+  const candidates = first.flatMap((r) => r.deletions.filter((d) => !d.referrer));
   if (candidates.length === 0) return first;
   const used = await collectImagesInUse(ctx);
   const inUse = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { DatestampFormat } from '../../images/datestamp.js';
+import { referrerTagSubject } from '../../adapters/referrerFormats.js';
 
 /** One tag of a repository and the manifest digest it points at. */
 export interface TaggedDigest {
@@ -24,6 +25,8 @@ export interface ManifestDeletion {
   repository: string;
   digest: string;
   tags: string[];
+  /** An SBOM or referrers index that goes with its deleted image (not an image: no host runs it). */
+  referrer?: true;
 }
 
 /** A manifest with expiring tags that is kept anyway, and why. */
@@ -42,6 +45,22 @@ export interface RepositoryRetention {
   managed: boolean;
   deletions: ManifestDeletion[];
   kept: KeptManifest[];
+}
+
+/**
+ * The SBOMs and referrers indexes (tags `sha256-<hex>`, `sha256-<hex>.sbom`) whose subject is deleted now or is no longer
+ * tagged at all: they go with their image, and stay while it stays.
+ */
+function referrerDeletions(repository: string, tags: readonly TaggedDigest[], deletions: readonly ManifestDeletion[]): ManifestDeletion[] {
+  const deleted = new Set(deletions.map((d) => d.digest));
+  const images = new Set(tags.filter((t) => referrerTagSubject(t.tag) === undefined && !deleted.has(t.digest)).map((t) => t.digest));
+  const byDigest = new Map<string, string[]>();
+  for (const t of tags) {
+    const subject = referrerTagSubject(t.tag);
+    if (subject === undefined || images.has(subject)) continue;
+    byDigest.set(t.digest, [...(byDigest.get(t.digest) ?? []), t.tag]);
+  }
+  return [...byDigest].map(([digest, digestTags]) => ({ repository, digest, tags: digestTags.sort(), referrer: true as const }));
 }
 
 /**
@@ -76,5 +95,5 @@ export function planRetention(input: RetentionInput): RepositoryRetention {
     else if (use !== undefined) kept.push({ repository, digest, tags: digestTags, reason: `in use: ${use}` });
     else deletions.push({ repository, digest, tags: digestTags });
   }
-  return { repository, managed, deletions, kept };
+  return { repository, managed, deletions: [...deletions, ...referrerDeletions(repository, tags, deletions)], kept };
 }

@@ -1,4 +1,7 @@
 import type { RegistryClient } from '../../adapters/types.js';
+import { attachArtifact } from '../../adapters/referrers.js';
+import { errorMessage } from '../../adapters/errors.js';
+import { SBOM_MEDIA_TYPE, sbomPackageCount } from '../../images/sbom.js';
 import { parseImageRef } from '../../model/imageRef.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, type StepResult } from '../../model/results.js';
@@ -13,6 +16,8 @@ export interface PlannedPush {
   /** Undefined in check mode, when rebuild only planned the image. */
   imageId?: string;
   refs: string[];
+  /** The SBOM to attach to the pushed image (CycloneDX JSON), when the build made one. */
+  sbom?: string;
 }
 
 export interface PushPlan {
@@ -36,12 +41,19 @@ export const pushStep: StepHandler<PushPlan> = {
       const refs = [image.ref, image.dateRef];
       const missing = image.imageId === undefined ? refs : await refsNotServing(registry, refs, image.imageId);
       if (missing.length === 0) notes.push(`${image.ref}: the registry already serves ${shownDigest(image.imageId!)}`);
-      else pushes.push({ repository: image.repository, ...(image.imageId ? { imageId: image.imageId } : {}), refs: missing });
+      else
+        pushes.push({
+          repository: image.repository,
+          ...(image.imageId ? { imageId: image.imageId } : {}),
+          refs: missing,
+          ...(image.sbom !== undefined ? { sbom: image.sbom } : {}),
+        });
     }
     return { pushes, notes };
   },
 
-  changes: (plan) => plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}`),
+  changes: (plan) =>
+    plan.pushes.map((p) => `Push ${p.refs.join(' and ')}${p.imageId ? ` (${shownDigest(p.imageId)})` : ''}${p.sbom !== undefined ? ' with its SBOM' : ''}`),
 
   notes: (plan) => plan.notes,
 
@@ -86,6 +98,22 @@ export const pushStep: StepHandler<PushPlan> = {
       else {
         const digest = ctx.run.pushed.get(push.refs[0]!)?.digest;
         actions.push(`Pushed ${push.refs.join(' and ')} (${shownDigest(push.imageId)}${digest ? `, manifest ${shownDigest(digest)}` : ''})`);
+        if (push.sbom !== undefined && digest !== undefined) {
+          ctx.progress(`Attaching the SBOM of ${push.refs[0]}`);
+          try {
+            const attached = await attachArtifact(registry, push.repository, digest, {
+              artifactType: SBOM_MEDIA_TYPE,
+              content: Buffer.from(push.sbom),
+              created: new Date(),
+              tagSuffix: 'sbom',
+            });
+            actions.push(
+              `Attached its SBOM (CycloneDX, ${sbomPackageCount(push.sbom) ?? 0} packages) as ${shownDigest(attached.digest)}, found through the ${attached.via}`,
+            );
+          } catch (error) {
+            failures.push(`${push.refs[0]}: attaching its SBOM failed: ${errorMessage(error)}`);
+          }
+        }
       }
     }
     if (failures.length > 0) return failed(failures.join('\n'), 'push-failed', actions, plan.notes);

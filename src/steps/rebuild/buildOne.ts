@@ -14,6 +14,7 @@ import { baseDifferences, contentDifferences, discardIdenticalBuild, labelPackag
 import { packageChanges, type PackageChanges } from '../../images/packages.js';
 import { provenanceLabels } from '../../images/provenance.js';
 import type { LocalTagIndex } from '../../images/localTagIndex.js';
+import { imageSbom } from '../imageSbom.js';
 
 /** One image to build, as rebuild planned it. */
 export interface BuildJob {
@@ -48,7 +49,7 @@ export interface BuildEnvironment {
 }
 
 export type BuildResult =
-  | { ok: true; identical?: false; imageId: string; dateRef: string; changes?: PackageChanges; baseChanges?: string[] }
+  | { ok: true; identical?: false; imageId: string; dateRef: string; changes?: PackageChanges; baseChanges?: string[]; sbom?: string }
   /** Same content as prod: the build was discarded and `ref` names prod again on the build host. */
   | { ok: true; identical: true; prodImageId: string }
   | { ok: false; reason: string };
@@ -132,5 +133,6 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
   await env.engine.tagImage(imageId, dateRef);
   env.localTags.add(dateRef, imageId);
-  return { ok: true, imageId, dateRef, ...changes, ...(bases.length > 0 ? { baseChanges: bases } : {}) };
+  const sbom = packages?.records ? { sbom: imageSbom(`${env.registry.name}/${job.repository}`, imageId, packages.records, created) } : {};
+  return { ok: true, imageId, dateRef, ...changes, ...(bases.length > 0 ? { baseChanges: bases } : {}), ...sbom };
 }

@@ -9,4 +9,6 @@ export interface BuiltImage {
   /** Local image ID; undefined in check mode. */
   imageId?: string;
   planned: boolean;
+  /** The image's SBOM (CycloneDX JSON) for push to attach; planned builds expect one when their image has a package database. */
+  sbom?: string;
 }

@@ -6,16 +6,20 @@ import type { RegistryClient } from '../../adapters/types.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
 import { LABEL_PACKAGE_LIST, decodePackageList, encodePackageList, manifestDigest } from '../../images/packages.js';
-import { packageManifest } from '../../images/probe.js';
+import { packageRecords, type ImagePackages } from '../../images/probe.js';
+import { manifestLine, type InstalledPackage } from '../../images/packageRecords.js';
+import type { PackageDatabase } from '../../images/packages.js';
 import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
 
 /** The installed-package manifest digest of an image (sha256 of sorted `name:arch version` lines, or `none`). */
 export const LABEL_PACKAGES = 'org.freshen.packages';
 
-/** An image's installed packages: the manifest lines (none without a package database) and their digest. */
+/** An image's installed packages: the manifest lines (none without a package database), their digest, and the records. */
 export interface InstalledPackages {
   digest: string;
   lines?: string[];
+  /** The records and OS facts an SBOM is made of; undefined without a package database. */
+  records?: ImagePackages & { packages: InstalledPackage[]; database: PackageDatabase };
 }
 
 /** What makes two builds of one image the same for freshen: the bases they were built from, the context, the packages. */
@@ -49,9 +53,11 @@ export function contentDifferences(built: ImageContent, prod: ImageContent | und
 
 /** An image's installed packages, read from a throwaway container of it; undefined when they cannot be read. */
 export async function packagesOf(engine: Engine, image: string, signal: AbortSignal): Promise<InstalledPackages | undefined> {
-  const manifest = await packageManifest(engine, image, signal);
-  if ('problem' in manifest) return undefined;
-  return { digest: manifestDigest(manifest.lines), ...(manifest.lines !== undefined ? { lines: manifest.lines } : {}) };
+  const read = await packageRecords(engine, image, signal);
+  if ('problem' in read) return undefined;
+  if (read.packages === undefined || read.database === undefined) return { digest: manifestDigest(undefined) };
+  const lines = read.packages.map(manifestLine).sort();
+  return { digest: manifestDigest(lines), lines, records: { ...read, packages: read.packages, database: read.database } };
 }
 
 /**

@@ -125,7 +125,14 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
         packageChangesByRef[image.ref] = result.changes;
         notes.push(packagesChangedNote(image.ref, result.changes));
       }
-      built.push({ repository: image.repository, ref: image.ref, dateRef: result.dateRef, imageId: result.imageId, planned: false });
+      built.push({
+        repository: image.repository,
+        ref: image.ref,
+        dateRef: result.dateRef,
+        imageId: result.imageId,
+        planned: false,
+        ...(result.sbom ? { sbom: result.sbom } : {}),
+      });
       builtRepos.add(image.repository);
       rebuiltRefs.add(image.ref);
     }

@@ -1,0 +1,165 @@
+import { UnreachableError, errorMessage } from '../../adapters/errors.js';
+import { LocalTagIndex } from '../../images/localTagIndex.js';
+import { decodePackageList, LABEL_PACKAGE_LIST } from '../../images/packages.js';
+import { LABEL_PATCH_UPSTREAM, patchVerdict, type PatchReason } from '../../images/patch.js';
+import { LABEL_CREATED } from '../../images/provenance.js';
+import { packagesChangedNote, shownDigest } from '../../images/imageSentences.js';
+import { formatBytes } from '../../shared/bytes.js';
+import { formatDuration } from '../../model/duration.js';
+import { changed, failed, ok } from '../../model/results.js';
+import type { BuiltImage } from '../rebuild/builtImage.js';
+import { chooseDatestampTag } from '../rebuild/datestampTags.js';
+import { probeProdImages } from '../discover/probeProd.js';
+import type { StepContext, StepHandler } from '../types.js';
+import { patchOptions, type PatchOptions } from './patchOptions.js';
+import { patchOne, type PatchJob } from './patchOne.js';
+import { UpstreamRegistries } from './upstream.js';
+
+/** One upstream image as the plan found it. */
+export interface PlannedPatch extends PatchJob {
+  stale: boolean;
+  reasons: PatchReason[];
+  explanations: string[];
+  /** The upstream's image ID now. */
+  upstreamId: string;
+  /** The datestamp reference a patch made now would get. */
+  dateRef: string;
+}
+
+export interface PatchPlan {
+  options: PatchOptions;
+  patches: PlannedPatch[];
+  notes: string[];
+}
+
+const verdictLine = (p: PlannedPatch): string => (p.stale ? `${p.to}: stale (${p.reasons.join(', ')}): ${p.explanations.join('; ')}` : `${p.to}: fresh`);
+
+/** Patches upstream images in place: the distribution's upgrade on the original, one layer, the original's config kept. */
+export const patchStep: StepHandler<PatchPlan> = {
+  kind: 'patch',
+
+  async plan(ctx: StepContext, raw: Record<string, unknown>): Promise<PatchPlan> {
+    const options = patchOptions(raw, ctx.vars);
+    const registry = ctx.connections.registry();
+    const upstreams = new UpstreamRegistries(registry, ctx.vars, ctx.signal);
+    const now = new Date();
+    const patches: PlannedPatch[] = [];
+    const notes: string[] = [];
+    const missing: string[] = [];
+    try {
+      for (const image of options.images) {
+        const ref = `${registry.name}/${image.to}:${options.tag}`;
+        const upstream = await upstreams.lookUp(image.from);
+        if (upstream === undefined) {
+          missing.push(image.from);
+          continue;
+        }
+        const prod = await registry.imageConfig(image.to, options.tag);
+        const labels = prod?.config.config?.Labels ?? undefined;
+        const probed =
+          prod !== undefined && options.probe
+            ? (await probeProdImages(ctx, [{ repository: image.to, ref, manifestDigest: prod.manifestDigest, labels: labels ?? {} }], options.probe)).get(
+                image.to,
+              )
+            : undefined;
+        const verdict = patchVerdict({
+          ref,
+          upstreamRef: image.from,
+          upstreamId: upstream.id,
+          ...(prod !== undefined ? { prodLabels: labels ?? {}, created: labels?.[LABEL_CREATED] ?? (prod.config.created as string | undefined) } : {}),
+          ...(probed ? { packages: probed } : {}),
+          ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+          now,
+        });
+        notes.push(...verdict.notes.map((n) => `${image.to}: ${n}`));
+        const listed = labels?.[LABEL_PACKAGE_LIST] !== undefined ? decodePackageList(labels[LABEL_PACKAGE_LIST]) : undefined;
+        const tag = verdict.stale ? await chooseDatestampTag({ registry, repository: image.to, when: now, format: options.dateFormat }) : '';
+        patches.push({
+          ...image,
+          ref,
+          ...(listed ? { prodPackageList: listed } : {}),
+          ...(labels?.[LABEL_PATCH_UPSTREAM] ? { prodUpstreamId: labels[LABEL_PATCH_UPSTREAM] } : {}),
+          stale: verdict.stale,
+          reasons: verdict.reasons,
+          explanations: verdict.explanations,
+          upstreamId: upstream.id,
+          dateRef: `${registry.name}/${image.to}:${tag}`,
+        });
+      }
+    } finally {
+      upstreams.close();
+    }
+    // In check mode too: a run that cannot find its upstream must not look fine.
+    if (missing.length > 0) throw new Error(missing.map((m) => `${m} is not in its registry: nothing to patch from`).join('; '));
+    return { options, patches, notes };
+  },
+
+  changes: (plan) =>
+    plan.patches
+      .filter((p) => p.stale)
+      .map((p) => `Patch ${p.ref} and ${p.dateRef} from ${p.from} (${shownDigest(p.upstreamId)}) because ${p.explanations.join('; ')}`),
+
+  notes: (plan) => [...plan.patches.map(verdictLine), ...plan.notes],
+
+  details: (plan) => ({ patches: plan.patches.map((p) => ({ from: p.from, to: p.to, upstream: p.upstreamId, stale: p.stale, reasons: p.reasons })) }),
+
+  // `sbom: ''`: a patch always has a package database, so push will attach an SBOM (its text is not known yet).
+  planned: (plan) => ({
+    host: { built: plan.patches.filter((p) => p.stale).map((p) => ({ repository: p.to, ref: p.ref, dateRef: p.dateRef, planned: true, sbom: '' })) },
+  }),
+
+  async apply(ctx, plan) {
+    const engine = await ctx.connections.engine();
+    const registry = ctx.connections.registry();
+    const upstreams = new UpstreamRegistries(registry, ctx.vars, ctx.signal);
+    const localTags = new LocalTagIndex(plan.patches.some((p) => p.stale) ? await engine.listImages() : []);
+    const built: BuiltImage[] = [];
+    const actions: string[] = [];
+    const notes: string[] = [...plan.notes];
+    const failures: string[] = [];
+    try {
+      for (const job of plan.patches.filter((p) => p.stale)) {
+        const timeout = AbortSignal.timeout(plan.options.timeoutMs);
+        const signal = AbortSignal.any([ctx.signal, timeout]);
+        ctx.progress(`Patching ${job.ref} from ${job.from} (${job.reasons.join(', ')})`);
+        let result;
+        try {
+          result = await patchOne(job, { engine, registry, upstreams, localTags, options: plan.options, signal, progress: ctx.progress });
+        } catch (error) {
+          if (error instanceof UnreachableError) throw error;
+          const reason = timeout.aborted
+            ? `timed out after ${formatDuration(plan.options.timeoutMs)}`
+            : ctx.signal.aborted
+              ? 'interrupted'
+              : errorMessage(error);
+          result = { ok: false as const, reason };
+        }
+        if (!result.ok) {
+          failures.push(`Patching ${job.ref} failed: ${result.reason}`);
+          continue;
+        }
+        if (result.identical) {
+          notes.push(`${job.ref}: patched again, the same packages as prod on the same upstream; not pushed`);
+          continue;
+        }
+        actions.push(
+          `Patched ${job.ref} (${shownDigest(result.imageId)}, also ${result.dateRef.slice(result.dateRef.lastIndexOf(':'))}) from ${job.from} (${shownDigest(result.upstreamId)}): one layer of ${formatBytes(result.layerBytes)} because ${job.explanations.join('; ')}`,
+        );
+        notes.push(packagesChangedNote(`${job.ref} against ${job.from}`, result.changes));
+        built.push({
+          repository: job.to,
+          ref: job.ref,
+          dateRef: result.dateRef,
+          imageId: result.imageId,
+          planned: false,
+          ...(result.sbom ? { sbom: result.sbom } : {}),
+        });
+      }
+    } finally {
+      upstreams.close();
+    }
+    ctx.facts.built = [...(ctx.facts.built ?? []).filter((b) => !built.some((n) => n.repository === b.repository)), ...built];
+    if (failures.length > 0) return failed(failures.join('\n\n'), 'patch-failed', actions, notes);
+    return actions.length === 0 ? ok(notes) : changed(actions, notes);
+  },
+};

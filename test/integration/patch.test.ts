@@ -1,0 +1,336 @@
+// patch against the lab: the debootstrapped bookworm (`lab.sh debian`, real pending Debian updates, the loopback mirror) is
+// the upstream, in the lab registry; its patches go to a registry of this file's own (so the upstream lives in another
+// registry, and gc can sweep). A container on web2 runs the original under the rollout tag; one `freshen run` patches,
+// pushes with the SBOM and rolls it out; then ten patch cycles against ten `docker commit` cycles, gc, backup and restore.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findReferrers, readNewestArtifact } from '../../src/adapters/referrers.js';
+import { createRegistryClient } from '../../src/adapters/registry.js';
+import { configBesidesLabels, LABEL_PATCH_UPSTREAM } from '../../src/images/patch.js';
+import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
+import { newRunState, type HostFacts } from '../../src/runner/facts.js';
+import type { RunReport } from '../../src/runner/report.js';
+import { runStep } from '../../src/runner/runStep.js';
+import { backupStep } from '../../src/steps/backup/backup.js';
+import { gcStep } from '../../src/steps/gc/gc.js';
+import { patchStep } from '../../src/steps/patch/patch.js';
+import { pushStep } from '../../src/steps/push/push.js';
+import { cycloneDxErrors } from '../support/cycloneDx.js';
+import { REGISTRY, labDocker, labSocket, removeContainers, runLabScript } from '../support/lab.js';
+import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
+import { blobsOnDisk, ownRegistryInventory } from '../support/ownRegistryGc.js';
+import { labHost, makeStepContext } from '../support/stepContext.js';
+import { freshen, readReport, tempDir } from './rollout.helpers.js';
+
+const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
+const NONCE = randomBytes(3).toString('hex');
+const REPO = `t-patch-${NONCE}/debian`;
+const APP = `t-patch-${NONCE}-app`;
+const CYCLES = 10;
+let own: OwnRegistry;
+let restored: OwnRegistry;
+let work: string;
+let inventory: string;
+let playbook: string;
+const build1 = labDocker('build1');
+const web2 = labDocker('web2');
+
+function docker(host: 'build1' | 'web2', args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('docker', ['-H', `unix://${labSocket(host)}`, ...args], { maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`docker ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout.trim()),
+    ),
+  );
+}
+
+/** The raw config blob of `repository:reference` in a registry, and its manifest digest. */
+async function rawConfig(url: string, repository: string, reference: string): Promise<{ digest: string; config: Record<string, unknown>; raw: string }> {
+  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+  const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { headers: { accept } });
+  expect(response.status).toBe(200);
+  const manifest = (await response.json()) as { config: { digest: string } };
+  const raw = await (await fetch(`${url}/v2/${repository}/blobs/${manifest.config.digest}`)).text();
+  return { digest: response.headers.get('docker-content-digest')!, config: JSON.parse(raw) as Record<string, unknown>, raw };
+}
+
+const ownClient = () => createRegistryClient({ name: own.name, url: own.url });
+
+/** Runs patch then push on build1 against the own registry, sharing facts as the runner does. */
+async function patchAndPush(options: Record<string, unknown>) {
+  const facts: HostFacts = {};
+  const run = newRunState();
+  const results = [];
+  for (const [handler, opts] of [
+    [patchStep, options],
+    [pushStep, {}],
+  ] as const) {
+    const { ctx, close } = makeStepContext({ host: labHost('build1', { registry: own.name }), check: false, playbookDir: work, facts, run });
+    try {
+      results.push(await runStep(handler, ctx, opts));
+    } finally {
+      await close();
+    }
+  }
+  return results;
+}
+
+async function imageFacts(host: 'build1', ref: string): Promise<{ layers: number; size: number }> {
+  const info = await labDocker(host).getImage(ref).inspect();
+  return { layers: info.RootFS.Layers?.length ?? 0, size: info.Size };
+}
+
+beforeAll(async () => {
+  const lab = await runLabScript(['debian']);
+  expect(lab.code, lab.stderr).toBe(0);
+  [own, restored] = await Promise.all([startOwnRegistry('t-patch'), startOwnRegistry('t-patch-restored')]);
+  work = await tempDir('t-patch-');
+  // Before freshen manages it, the rollout tag names the original itself, and web2 runs it.
+  await docker('build1', ['pull', '-q', UPSTREAM]);
+  await docker('build1', ['tag', UPSTREAM, `${own.name}/${REPO}:prod`]);
+  await docker('build1', ['push', '-q', `${own.name}/${REPO}:prod`]);
+  await docker('web2', ['pull', '-q', `${own.name}/${REPO}:prod`]);
+  await docker('web2', ['run', '-d', '--name', APP, '--network', 'none', `${own.name}/${REPO}:prod`, 'sleep', '3600']);
+  const { reg } = ownRegistryInventory(own, 'stopped', []);
+  inventory = join(work, 'inventory.yml');
+  await writeFile(
+    inventory,
+    [
+      'all:',
+      '  vars:',
+      `    registry: "${own.name}"`,
+      '  children:',
+      '    builders:',
+      `      hosts: { build1: { docker: { host: "unix://${labSocket('build1')}" } } }`,
+      '    web:',
+      `      hosts: { web2: { docker: { host: "unix://${labSocket('web2')}" } } }`,
+      '    registries:',
+      `      hosts: { reg: ${JSON.stringify(reg.vars)} }`,
+      '',
+    ].join('\n'),
+  );
+  playbook = join(work, 'patch.yml');
+  await writeFile(
+    playbook,
+    [
+      '- name: Patch the upstream image',
+      '  hosts: builders',
+      '  steps:',
+      `    - patch: { images: [{ from: "${UPSTREAM}", to: ${REPO} }] }`,
+      '    - push',
+      '- name: Roll it out',
+      '  hosts: web',
+      '  steps: [pull, stop, start]',
+      '',
+    ].join('\n'),
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await removeContainers(web2, `t-patch-${NONCE}`);
+  for (const engine of [web2, build1]) {
+    for (const image of await engine.listImages()) {
+      const names = (image.RepoTags ?? []).concat(image.RepoDigests ?? []);
+      if (names.some((n) => n.startsWith(`${own?.name}/`) || n.startsWith(`${restored?.name}/`) || n.includes(`t-patch-${NONCE}`))) {
+        await engine
+          .getImage(image.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
+    }
+  }
+  await Promise.all([own?.destroy(), restored?.destroy()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+const stepOf = (report: RunReport, host: string, step: string) => report.plays.flatMap((p) => p.hosts[host] ?? []).find((s) => s.step === step)!;
+
+describe('patch', () => {
+  it('check, apply (patch, push with its SBOM, roll out to web2), again: changed=0 and the probe finds nothing pending', async () => {
+    const before = await ownClient().tags(REPO);
+    const check = await freshen(['run', playbook, '-i', inventory, '--check', '--json', join(work, 'check.json')], join(work, 'locks'));
+    expect(check.code, check.stderr + check.stdout).toBe(0);
+    const checkReport = await readReport(join(work, 'check.json'));
+    const planned = stepOf(checkReport, 'build1', 'patch');
+    expect(planned.status).toBe('changed');
+    expect(planned.actions[0]).toMatch(
+      new RegExp(
+        `^Patch ${own.name}/${REPO}:prod and .+ from ${UPSTREAM.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .+ because .*not made by patch; \\d+ packages? ha(s|ve) updates? \\(apt`,
+      ),
+    );
+    expect(stepOf(checkReport, 'build1', 'push').actions[0]).toMatch(/ with its SBOM$/);
+    expect(await ownClient().tags(REPO)).toEqual(before);
+
+    const apply = await freshen(['run', playbook, '-i', inventory, '--json', join(work, 'apply.json')], join(work, 'locks'));
+    expect(apply.code, apply.stderr + apply.stdout).toBe(0);
+    const report = await readReport(join(work, 'apply.json'));
+    const patched = stepOf(report, 'build1', 'patch');
+    expect(patched.status, patched.reason).toBe('changed');
+    expect(patched.actions[0]).toMatch(/^Patched .+ one layer of [\d.]+ [KM]i?B because /);
+    expect(patched.notes.join('\n')).toMatch(/perl-base 5\.36\.0-7\+deb12u\d+ → 5\.36\.0-7\+deb12u\d+/);
+    expect(stepOf(report, 'build1', 'push').actions.join('\n')).toMatch(
+      /Attached its SBOM \(CycloneDX, \d+ packages\) as sha256:[0-9a-f]{12}…, found through the referrers tag/,
+    );
+
+    // web2 now runs the patch, still with the container's own command.
+    const container = await web2.getContainer(APP).inspect();
+    expect(container.State.Running).toBe(true);
+    expect(container.Image).toBe(await rawConfigDigest(own.url, REPO, 'prod'));
+    expect(container.Config.Cmd).toEqual(['sleep', '3600']);
+    expect(await docker('web2', ['exec', APP, 'dpkg-query', '-W', '-f', '${Version}', 'perl-base'])).not.toBe(
+      await docker('build1', ['run', '--rm', '--network', 'none', UPSTREAM, 'dpkg-query', '-W', '-f', '${Version}', 'perl-base']),
+    );
+
+    const again = await freshen(['run', playbook, '-i', inventory, '--json', join(work, 'again.json')], join(work, 'locks'));
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    const second = await readReport(join(work, 'again.json'));
+    expect(stepOf(second, 'build1', 'patch').status).toBe('ok');
+    expect(stepOf(second, 'build1', 'patch').notes[0]).toBe(`${REPO}: fresh`);
+    expect(Object.values(second.recap).every((r) => r.changed === 0)).toBe(true);
+  }, 600_000);
+
+  it('keeps the original config byte for byte, adds one layer and the provenance labels', async () => {
+    const original = await rawConfig(`http://${REGISTRY}`, 'upstream/debian', 'bookworm');
+    const patched = await rawConfig(own.url, REPO, 'prod');
+    expect(JSON.stringify(configBesidesLabels(patched.config))).toBe(JSON.stringify(configBesidesLabels(original.config)));
+    const { config: _a, rootfs: rootA, history: historyA, created: _c, ...restA } = original.config as Record<string, { diff_ids?: string[] } | unknown[]>;
+    const { config: _b, rootfs: rootB, history: historyB, created: _d, ...restB } = patched.config as Record<string, { diff_ids?: string[] } | unknown[]>;
+    expect(JSON.stringify(restB)).toBe(JSON.stringify(restA));
+    const diffA = (rootA as { diff_ids: string[] }).diff_ids;
+    const diffB = (rootB as { diff_ids: string[] }).diff_ids;
+    expect(diffB.slice(0, -1)).toEqual(diffA);
+    expect(diffB).toHaveLength(diffA.length + 1);
+    expect((historyB as unknown[]).slice(0, -1)).toEqual(historyA);
+    const labels = (patched.config as { config: { Labels: Record<string, string> } }).config.Labels;
+    expect(labels[LABEL_PATCH_UPSTREAM]).toBe(`sha256:${await sha256Hex(original.raw)}`);
+    expect(labels['org.opencontainers.image.base.name']).toBe(UPSTREAM);
+    expect(labels['org.opencontainers.image.base.digest']).toBe(original.digest);
+  });
+
+  it('attaches a valid CycloneDX SBOM, found through the referrers tag and printed by freshen sbom', async () => {
+    const client = ownClient();
+    const digest = (await client.manifestDigest(REPO, 'prod'))!;
+    const found = await findReferrers(client, REPO, digest, SBOM_MEDIA_TYPE);
+    expect(found.via).toBe('referrers tag');
+    expect(found.referrers).toHaveLength(1);
+    expect(await client.tags(REPO)).toEqual(expect.arrayContaining([digest.replace(':', '-'), `${digest.replace(':', '-')}.sbom`]));
+    const printed = await freshen(['sbom', `${own.name}/${REPO}:prod`], join(work, 'locks'));
+    expect(printed.code, printed.stderr).toBe(0);
+    const sbom = JSON.parse(printed.stdout) as {
+      components: Array<{ name: string; version: string; purl: string }>;
+      metadata: { component: { version: string } };
+    };
+    expect(cycloneDxErrors(sbom)).toEqual([]);
+    const perl = sbom.components.find((c) => c.name === 'perl-base')!;
+    expect(perl.version).toBe(await docker('web2', ['exec', APP, 'dpkg-query', '-W', '-f', '${Version}', 'perl-base']));
+    expect(perl.purl).toMatch(/^pkg:deb\/debian\/perl-base@.+\?arch=amd64&distro=debian-12&upstream=perl$/);
+    expect(sbom.metadata.component.version).toBe(await rawConfigDigest(own.url, REPO, 'prod'));
+    const none = await freshen(['sbom', `${REGISTRY}/upstream/debian:bookworm`], join(work, 'locks'));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/has no SBOM attached/);
+  });
+
+  it(`${CYCLES} patch cycles keep one patch layer and the size; ${CYCLES} docker commit cycles grow`, async () => {
+    const upstream = await imageFacts('build1', UPSTREAM);
+    const patchSizes: number[] = [];
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      // Forced each time (max_age, and identical results kept) so every cycle really patches and pushes.
+      const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: REPO }], max_age: '1ms', skip_identical: false });
+      expect(patch!.status, JSON.stringify(patch)).toBe('changed');
+      expect(push!.status, JSON.stringify(push)).toBe('changed');
+      const facts = await imageFacts('build1', `${own.name}/${REPO}:prod`);
+      expect(facts.layers).toBe(upstream.layers + 1);
+      patchSizes.push(facts.size);
+    }
+    const commitSizes: number[] = [];
+    let image = UPSTREAM;
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      // The repeated `docker commit` a patch replaces: each cycle upgrades the previous cycle's image.
+      const name = `t-patch-${NONCE}-commit`;
+      await docker('build1', [
+        'run',
+        '--name',
+        name,
+        '--network',
+        'host',
+        image,
+        'sh',
+        '-c',
+        'export DEBIAN_FRONTEND=noninteractive; apt-get -qq update && apt-get -y -qq upgrade >/dev/null',
+      ]);
+      image = `t-patch-${NONCE}/commit:${cycle}`;
+      await docker('build1', ['commit', name, image]);
+      await docker('build1', ['rm', name]);
+      const facts = await imageFacts('build1', image);
+      expect(facts.layers).toBe(upstream.layers + cycle + 1);
+      commitSizes.push(facts.size);
+    }
+    const spread = Math.max(...patchSizes) / Math.min(...patchSizes);
+    expect(spread).toBeLessThan(1.03);
+    expect(commitSizes.at(-1)!).toBeGreaterThan(commitSizes[0]!);
+    // FRESHEN_PATCH_NUMBERS=1 prints the figures docs/patching.md quotes.
+    if (process.env.FRESHEN_PATCH_NUMBERS) console.log(JSON.stringify({ upstream, patchSizes, commitSizes }));
+  }, 900_000);
+
+  it('gc keeps the SBOMs of the kept builds and deletes them with their images; the sweep keeps them readable', async () => {
+    const client = ownClient();
+    const datestampsBefore = (await client.tags(REPO)).filter((t) => /^\d{8}-\d{4}/.test(t));
+    const { inventory: inv, reg } = ownRegistryInventory(own, 'stopped', ['web2']);
+    const { ctx, close } = makeStepContext({ host: reg, inventory: inv });
+    try {
+      const result = await runStep(gcStep, ctx, { keep: 2 });
+      expect(result.status, JSON.stringify(result)).toBe('changed');
+    } finally {
+      await close();
+    }
+    const tags = await client.tags(REPO);
+    const kept = tags.filter((t) => /^\d{8}-\d{4}/.test(t));
+    expect(kept.length).toBeLessThan(datestampsBefore.length);
+    const subjects = new Set(await Promise.all(['prod', ...kept].map(async (t) => (await client.manifestDigest(REPO, t))!)));
+    // Every tag of a subject belongs to a kept image, and every kept image (patched) still has its SBOM.
+    for (const tag of tags.filter((t) => t.startsWith('sha256-'))) expect(subjects).toContain(tag.slice(0, 71).replace('-', ':'));
+    const disk = blobsOnDisk(own.dataDir);
+    for (const subject of subjects) {
+      const sbom = await readNewestArtifact(client, REPO, subject, SBOM_MEDIA_TYPE, 64 << 20);
+      expect(sbom, subject).toBeDefined();
+      expect(cycloneDxErrors(JSON.parse(sbom!.content.toString('utf8')))).toEqual([]);
+    }
+    expect(disk.size).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('backup copies the SBOM and a restore serves it again', async () => {
+    const layout = join(work, 'layout');
+    await mkdir(layout, { recursive: true });
+    const run = async (host: string, options: Record<string, unknown>) => {
+      const { ctx, close } = makeStepContext({ host: labHost('registry1', { registry: host }), check: false, playbookDir: work });
+      try {
+        return await runStep(backupStep, ctx, options);
+      } finally {
+        await close();
+      }
+    };
+    const backup = await run(own.name, { to: { oci_layout: 'layout' }, repositories: [REPO] });
+    expect(backup.status, JSON.stringify(backup)).toBe('changed');
+    const restore = await run(restored.name, { from: { oci_layout: 'layout' }, repositories: [REPO] });
+    expect(restore.status, JSON.stringify(restore)).toBe('changed');
+    const back = createRegistryClient({ name: restored.name, url: restored.url });
+    const digest = (await back.manifestDigest(REPO, 'prod'))!;
+    expect(digest).toBe(await ownClient().manifestDigest(REPO, 'prod'));
+    const fromBackup = await readNewestArtifact(back, REPO, digest, SBOM_MEDIA_TYPE, 64 << 20);
+    const fromSource = await readNewestArtifact(ownClient(), REPO, digest, SBOM_MEDIA_TYPE, 64 << 20);
+    expect(fromBackup?.content.equals(fromSource!.content)).toBe(true);
+  }, 300_000);
+});
+
+async function rawConfigDigest(url: string, repository: string, reference: string): Promise<string> {
+  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+  const manifest = (await (await fetch(`${url}/v2/${repository}/manifests/${reference}`, { headers: { accept } })).json()) as { config: { digest: string } };
+  return manifest.config.digest;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -80,18 +80,24 @@ export async function readNewestArtifact(
   const layer = indexDescriptors({ manifests: (manifest?.body.layers as unknown[]) ?? [] })[0];
   if (layer === undefined) throw new Error(`${registry.name}/${repository}@${newest.digest} lists no blob`);
   if (layer.size > maxBytes) throw new Error(`${registry.name}/${repository}@${newest.digest}: its blob is ${layer.size} bytes, more than ${maxBytes}`);
-  const blob = await registry.openBlob(repository, layer.digest);
+  const content = await readBlob(registry, repository, layer.digest, maxBytes);
+  return { digest: newest.digest, via, content };
+}
+
+/** A whole blob, at most `maxBytes`, checked against its digest as a peer's bytes must be. */
+export async function readBlob(registry: RegistryClient, repository: string, digest: string, maxBytes: number): Promise<Buffer> {
+  const blob = await registry.openBlob(repository, digest);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of blob.stream as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
       blob.stream.destroy();
-      throw new Error(`${registry.name}/${repository}@${layer.digest} is bigger than its manifest says`);
+      throw new Error(`${registry.name}/${repository}@${digest} is bigger than ${maxBytes} bytes`);
     }
     chunks.push(chunk);
   }
   const content = Buffer.concat(chunks);
-  if (sha256Digest(content) !== layer.digest) throw new Error(`registry ${registry.name} served ${layer.digest} with other content`);
-  return { digest: newest.digest, via, content };
+  if (sha256Digest(content) !== digest) throw new Error(`registry ${registry.name} served ${digest} with other content`);
+  return content;
 }

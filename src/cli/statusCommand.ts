@@ -5,6 +5,8 @@ import { datestampFormatOf } from '../images/datestamp.js';
 import { LABEL_PACKAGE_LIST, decodePackageList, packageChangeLines, packageChanges } from '../images/packages.js';
 import { parseImageRef } from '../model/imageRef.js';
 import { registrySettings } from '../model/inventory.js';
+import { findReferrers } from '../adapters/referrers.js';
+import { SBOM_MEDIA_TYPE } from '../images/sbom.js';
 import { resolveVariables } from '../model/variables.js';
 import { runPlaybook } from '../runner/runner.js';
 import { runSecrets } from '../shared/secretText.js';
@@ -96,7 +98,8 @@ async function repositoryBuilds(registry: RegistryClient, repository: string, ta
   const prodAt = builds.findIndex((b) => b.digest === prodDigest);
   const before = prodAt >= 0 ? builds.slice(prodAt + 1).find((b) => b.digest !== prodDigest) : undefined;
   const prodChanges = prodDigest !== undefined && before !== undefined ? await changesBetween(registry, repository, before, prodDigest) : undefined;
-  return { ...(prodDigest !== undefined ? { prodDigest } : {}), builds, ...(prodChanges ? { prodChanges } : {}) };
+  const sbom = prodDigest !== undefined ? (await findReferrers(registry, repository, prodDigest, SBOM_MEDIA_TYPE)).referrers.at(-1) : undefined;
+  return { ...(prodDigest !== undefined ? { prodDigest } : {}), builds, ...(prodChanges ? { prodChanges } : {}), ...(sbom ? { prodSbom: sbom.digest } : {}) };
 }
 
 /** The package changes from the build `before` to prod, from the package lists both builds recorded in their labels. */

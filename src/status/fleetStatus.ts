@@ -11,6 +11,8 @@ export interface RepositoryBuilds {
   prodChanges?: { against: string; lines: string[] };
   /** Datestamp tags, newest first, with their manifest digests and the time each tag says. */
   builds: Array<{ tag: string; digest: string; time: number }>;
+  /** The digest of the SBOM attached to prod, when it has one. */
+  prodSbom?: string;
 }
 
 export interface ImageStatus {
@@ -25,6 +27,8 @@ export interface ImageStatus {
   builds: Array<{ tag: string; digest: string }>;
   /** What prod changed inside against the build before it (`perl-base 5.36.0-7+deb12u3 → 5.36.0-7+deb12u4`). */
   changes?: { against: string; lines: string[] };
+  /** The SBOM attached to prod, and the command that prints it. */
+  sbom?: { digest: string; command: string };
 }
 
 /** A container, or a Swarm service, running a managed image. */
@@ -95,7 +99,8 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     return h;
   };
   for (const { host, record } of records(report)) {
-    if (record.step === 'discover') {
+    // discover judges the built images, patch the patched ones: both list verdicts of the same shape.
+    if (record.step === 'discover' || record.step === 'patch') {
       for (const verdict of (record.details?.images as ImageVerdict[] | undefined) ?? []) {
         const known = builds.get(verdict.ref);
         const prodBuild = known?.prodDigest !== undefined ? known.builds.find((b) => b.digest === known.prodDigest) : undefined;
@@ -116,6 +121,7 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
             : {}),
           builds: (known?.builds ?? []).map(({ tag, digest }) => ({ tag, digest })),
           ...(known?.prodChanges !== undefined ? { changes: known.prodChanges } : {}),
+          ...(known?.prodSbom !== undefined ? { sbom: { digest: known.prodSbom, command: `freshen sbom ${verdict.ref}` } } : {}),
         });
       }
       continue;

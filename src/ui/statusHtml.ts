@@ -36,7 +36,11 @@ function imageCell(image: ImageStatus | undefined, ref: string): string {
     image.changes !== undefined && image.changes.lines.length > 0
       ? `<br><small>changed against ${escape(image.changes.against)}: ${escape(image.changes.lines.slice(0, 8).join(', '))}${image.changes.lines.length > 8 ? `, … ${image.changes.lines.length - 8} more` : ''}</small>`
       : '';
-  return `<td class="image ${image.stale ? 'stale' : 'fresh'}">${escape(ref)}<br><small>prod ${escape(image.prod?.build ?? 'unpublished')}${age}; ${verdict}</small>${changes}</td>`;
+  const sbom =
+    image.sbom !== undefined
+      ? `<br><small>SBOM <code>${escape(image.sbom.digest.slice(0, 19))}…</code>: <code>${escape(image.sbom.command)}</code></small>`
+      : '';
+  return `<td class="image ${image.stale ? 'stale' : 'fresh'}">${escape(ref)}<br><small>prod ${escape(image.prod?.build ?? 'unpublished')}${age}; ${verdict}</small>${changes}${sbom}</td>`;
 }
 
 /** The page. */

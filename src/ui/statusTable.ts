@@ -44,6 +44,7 @@ export function statusLines(status: FleetStatus): string[] {
         `${image.ref} ${image.prod?.build ?? ''} changed against ${image.changes.against}:`,
         ...image.changes.lines.slice(0, 20).map((l) => `  ${l}`),
       );
+  for (const image of status.images) if (image.sbom !== undefined) lines.push(`${image.ref}: SBOM ${shortSbom(image.sbom.digest)} (${image.sbom.command})`);
   for (const host of status.hosts) for (const note of host.notes) lines.push(`${host.host}: ${note}`);
   const behind = status.hosts.filter((h) => [...h.containers, ...h.services].some((r) => r.behind)).map((h) => h.host);
   const stale = status.images.filter((i) => i.stale).length;
@@ -53,3 +54,5 @@ export function statusLines(status: FleetStatus): string[] {
   );
   return lines;
 }
+
+const shortSbom = (digest: string): string => `${digest.slice(0, 19)}…`;

@@ -308,7 +308,7 @@ export class FakeRegistry implements RegistryClient {
     return (
       m && {
         digest: m.digest,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        mediaType: (JSON.parse(m.raw.toString()) as { mediaType?: string }).mediaType ?? 'application/vnd.oci.image.manifest.v1+json',
         raw: m.raw,
         body: JSON.parse(m.raw.toString()) as Record<string, unknown>,
       }
@@ -322,17 +322,18 @@ export class FakeRegistry implements RegistryClient {
   }
   async putManifest(repository: string, reference: string, manifest: Pick<RegistryManifest, 'mediaType' | 'raw'>): Promise<string> {
     const digest = `sha256:${createHash('sha256').update(manifest.raw).digest('hex')}`;
-    const body = JSON.parse(manifest.raw.toString()) as { config: { digest: string; image?: string } };
-    const config = this.blobs.get(body.config.digest);
+    const body = JSON.parse(manifest.raw.toString()) as { config?: { digest: string; image?: string } };
+    // An index (the referrers fallback tag) has no config; an artifact's config is `{}`.
+    const config = body.config === undefined ? Buffer.from('{}') : this.blobs.get(body.config.digest);
     if (!config) throw new Error(`manifest ${digest} references a config blob the fake registry does not have`);
-    const parsed = JSON.parse(config.toString()) as { created: string; config: { Labels: Record<string, string> } };
+    const parsed = JSON.parse(config.toString()) as { created?: string; config?: { Labels: Record<string, string> } };
     this.writes.push(`put ${repository}:${reference}`);
     const tags = this.repositories.get(repository) ?? new Map<string, FakeManifest>();
     tags.set(reference, {
       digest,
-      configDigest: body.config.image ?? body.config.digest,
-      labels: parsed.config.Labels,
-      created: parsed.created,
+      configDigest: body.config?.image ?? body.config?.digest ?? digest,
+      labels: parsed.config?.Labels ?? {},
+      created: parsed.created ?? '',
       raw: manifest.raw,
     });
     this.repositories.set(repository, tags);
@@ -360,7 +361,7 @@ export class FakeRegistry implements RegistryClient {
   async mountBlob(): Promise<boolean> {
     return false;
   }
-  async referrers(): Promise<undefined> {
+  async referrers(): Promise<Array<Record<string, unknown>> | undefined> {
     return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { LABEL_PATCH_UPSTREAM, patchVerdict, type PatchReason } from '../../imag
 import { LABEL_CREATED } from '../../images/provenance.js';
 import { packagesChangedNote, shownDigest } from '../../images/imageSentences.js';
 import { formatBytes } from '../../shared/bytes.js';
+import type { PackageProbeFacts } from '../../images/managedImage.js';
 import { formatDuration } from '../../model/duration.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { BuiltImage } from '../rebuild/builtImage.js';
@@ -24,6 +25,8 @@ export interface PlannedPatch extends PatchJob {
   upstreamId: string;
   /** The datestamp reference a patch made now would get. */
   dateRef: string;
+  /** What the package probe found in the current patch. */
+  probe?: PackageProbeFacts;
 }
 
 export interface PatchPlan {
@@ -84,6 +87,7 @@ export const patchStep: StepHandler<PatchPlan> = {
           explanations: verdict.explanations,
           upstreamId: upstream.id,
           dateRef: `${registry.name}/${image.to}:${tag}`,
+          ...(probed ? { probe: probed } : {}),
         });
       }
     } finally {
@@ -101,7 +105,19 @@ export const patchStep: StepHandler<PatchPlan> = {
 
   notes: (plan) => [...plan.patches.map(verdictLine), ...plan.notes],
 
-  details: (plan) => ({ patches: plan.patches.map((p) => ({ from: p.from, to: p.to, upstream: p.upstreamId, stale: p.stale, reasons: p.reasons })) }),
+  // The shape of discover's verdicts (status reads both), plus where each patch comes from.
+  details: (plan) => ({
+    images: plan.patches.map((p) => ({
+      repository: p.to,
+      ref: p.ref,
+      from: p.from,
+      upstream: p.upstreamId,
+      stale: p.stale,
+      reasons: p.reasons,
+      explanations: p.explanations,
+      ...(p.probe?.ok ? { packages: { outdated: p.probe.outdated.length } } : p.probe ? { packages: { problem: p.probe.problem } } : {}),
+    })),
+  }),
 
   // `sbom: ''`: a patch always has a package database, so push will attach an SBOM (its text is not known yet).
   planned: (plan) => ({

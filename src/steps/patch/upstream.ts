@@ -3,7 +3,7 @@ import { registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import type { EngineAuth } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
-import { sha256Digest } from '../../adapters/registryFormats.js';
+import { readBlob } from '../../adapters/referrers.js';
 import { parseImageRef } from '../../model/imageRef.js';
 import { registrySettings } from '../../model/inventory.js';
 
@@ -61,20 +61,7 @@ export class UpstreamRegistries {
   /** The upstream's config blob, byte for byte (checked against `id`, its digest): the config a patch keeps. */
   async originalConfig(ref: string, id: string): Promise<Buffer> {
     const parsed = parseImageRef(ref);
-    const blob = await (await this.client(parsed.registry)).openBlob(parsed.repository, id);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of blob.stream as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_CONFIG_BYTES) {
-        blob.stream.destroy();
-        throw new Error(`the config ${id} of ${ref} is bigger than ${MAX_CONFIG_BYTES} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    const config = Buffer.concat(chunks);
-    if (sha256Digest(config) !== id) throw new Error(`the registry served the config ${id} of ${ref} with other content`);
-    return config;
+    return readBlob(await this.client(parsed.registry), parsed.repository, id, MAX_CONFIG_BYTES);
   }
 
   /** The `X-Registry-Auth` for pulling `ref`: the host's registry credentials for its own registry, Docker's for another. */

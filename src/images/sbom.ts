@@ -14,7 +14,8 @@ export interface SbomInput {
   name: string;
   /** The image ID (config digest): the same locally and in the registry. */
   imageId: string;
-  database: PackageDatabase;
+  /** Undefined for an image without a package database (scratch, distroless): its SBOM lists no packages. */
+  database?: PackageDatabase;
   packages: readonly InstalledPackage[];
   /** os-release `ID` and `VERSION_ID`. */
   osId?: string;
@@ -42,7 +43,7 @@ export function packageUrl(database: PackageDatabase, pkg: InstalledPackage, osI
 export function cycloneDxSbom(input: SbomInput): string {
   const seen = new Set<string>();
   const components = input.packages.map((pkg) => {
-    const purl = packageUrl(input.database, pkg, input.osId, input.osVersion);
+    const purl = packageUrl(input.database!, pkg, input.osId, input.osVersion);
     let ref = purl;
     for (let n = 2; seen.has(ref); n += 1) ref = `${purl}#${n}`;
     seen.add(ref);
@@ -76,7 +77,7 @@ export function cycloneDxSbom(input: SbomInput): string {
         version: input.imageId,
         ...(input.os ? { description: input.os } : {}),
       },
-      properties: [{ name: 'freshen:package-database', value: input.database }],
+      properties: [{ name: 'freshen:package-database', value: input.database ?? 'none' }],
     },
     components,
   };

@@ -2,6 +2,7 @@
 // and `freshen rollback`, discover's rollback hold and gc's retention recognise exactly those tags. The lab inventory with
 // -e naming a registry of this test's own; repository t-datefmt/app under the rollout tag t-datefmt.
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { referrerTagSubject } from '../../src/adapters/referrerFormats.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,9 @@ const run = async (playbook: string, ...extra: string[]) => {
 };
 const tags = async (): Promise<string[]> => {
   const response = await fetch(`${own.url}/v2/${REPO}/tags/list`);
-  return response.status === 200 ? (((await response.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
+  // Tags of images only: each pushed build also has its SBOM's (sha256-<hex>, sha256-<hex>.sbom).
+  const all = response.status === 200 ? (((await response.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
+  return all.filter((t) => referrerTagSubject(t) === undefined);
 };
 const digestOf = async (tag: string): Promise<string | undefined> => {
   const response = await fetch(`${own.url}/v2/${REPO}/manifests/${tag}`, {

@@ -11,6 +11,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
+import { readNewestArtifact } from '../../src/adapters/referrers.js';
+import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
+import { cycloneDxErrors } from '../support/cycloneDx.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
 import { newRunState, type HostFacts } from '../../src/runner/facts.js';
@@ -269,6 +272,17 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
     expect(status.stdout).toContain(`changed against ${image?.builds[1]?.tag}:`);
     const served = await registry.imageConfig(BASE, 'prod');
     expect(served?.configDigest).toBe((await docker.getImage(BASE_REF).inspect()).Id);
+
+    // The rebuild's SBOM, attached by push: valid CycloneDX, listing each upgraded package at the version apt installed.
+    const sbom = await readNewestArtifact(registry, BASE, served!.manifestDigest, SBOM_MEDIA_TYPE, 64 << 20);
+    const doc = JSON.parse(sbom!.content.toString('utf8')) as {
+      components: Array<{ name: string; version: string }>;
+      metadata: { component: { version: string } };
+    };
+    expect(cycloneDxErrors(doc)).toEqual([]);
+    expect(doc.metadata.component.version).toBe(served!.configDigest);
+    for (const p of outdated) expect(doc.components).toContainEqual(expect.objectContaining({ name: p.name, version: p.available }));
+    expect(image?.sbom?.digest).toBe(sbom!.digest);
   }, 180_000);
 
   it('afterwards the probe finds nothing pending, and neither does apt in the new prod image', async () => {

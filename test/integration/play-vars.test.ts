@@ -3,6 +3,7 @@
 // registry of this test's own with htpasswd. Discover, rebuild and push on build1, then pull on web2, must all go there and
 // leave the lab registry without the repository. Repository t-playvars/app under the rollout tag t-playvars.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { referrerTagSubject } from '../../src/adapters/referrerFormats.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -29,7 +30,9 @@ async function pullWithAuth(docker: Docker, image: string): Promise<void> {
 const basic = `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`;
 const ownTags = async (): Promise<string[]> => {
   const response = await fetch(`${own.url}/v2/${REPO}/tags/list`, { headers: { authorization: basic } });
-  return response.status === 200 ? (((await response.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
+  // Tags of images only: each pushed build also has its SBOM's (sha256-<hex>, sha256-<hex>.sbom).
+  const all = response.status === 200 ? (((await response.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
+  return all.filter((t) => referrerTagSubject(t) === undefined);
 };
 const ownDigest = async (tag: string): Promise<string | undefined> => {
   const response = await fetch(`${own.url}/v2/${REPO}/manifests/${tag}`, {

@@ -2,6 +2,7 @@
 // an upstream-like `t-build-<x>/os` published here with the Docker API, the in-tree `base` FROM it, and `app` FROM `base`.
 // Each step runs in three passes (check: would change, nothing written; apply: changed; apply again: ok).
 import { randomBytes } from 'node:crypto';
+import { referrerTagSubject } from '../../src/adapters/referrerFormats.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,13 +62,16 @@ const pass = (check: boolean) => ({ check, facts: {} as HostFacts, run: newRunSt
 async function snapshot(): Promise<Record<string, string | undefined>> {
   const state: Record<string, string | undefined> = {};
   for (const repo of REPOS) {
-    for (const tag of await registry.tags(repo)) state[`registry ${repo}:${tag}`] = (await registry.imageConfig(repo, tag))?.configDigest;
+    for (const tag of imageTags(await registry.tags(repo))) state[`registry ${repo}:${tag}`] = (await registry.imageConfig(repo, tag))?.configDigest;
     for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${repo}`] } })) {
       for (const repoTag of image.RepoTags ?? []) state[`local ${repoTag}`] = image.Id;
     }
   }
   return state;
 }
+
+/** The tags that name images (not an image's SBOM or its referrers index). */
+const imageTags = (tags: string[]): string[] => tags.filter((t) => referrerTagSubject(t) === undefined);
 
 const servedId = async (repo: string, tag: string) => (await registry.imageConfig(repo, tag))?.configDigest;
 const localId = async (ref: string) => (await docker.getImage(ref).inspect()).Id;
@@ -131,7 +135,10 @@ describe('discover → rebuild → push', () => {
 
     const pushed = await run(pushStep, {}, p);
     expect(pushed.status).toBe('changed');
-    expect(pushed.actions).toEqual([`Push ${BASE_REF} and ${p.facts.built![0]!.dateRef}`, `Push ${APP_REF} and ${p.facts.built![1]!.dateRef}`]);
+    expect(pushed.actions).toEqual([
+      `Push ${BASE_REF} and ${p.facts.built![0]!.dateRef} with its SBOM`,
+      `Push ${APP_REF} and ${p.facts.built![1]!.dateRef} with its SBOM`,
+    ]);
     expect(p.run.pushed.get(APP_REF)).toEqual({ planned: true });
     expect(await snapshot()).toEqual(before);
   });
@@ -160,7 +167,14 @@ describe('discover → rebuild → push', () => {
 
     const pushed = await run(pushStep, {}, p);
     expect(pushed.status).toBe('changed');
-    expect(pushed.actions.map((a) => a.replace(/ \(.*\)$/, ''))).toEqual([`Pushed ${BASE_REF} and ${base!.dateRef}`, `Pushed ${APP_REF} and ${app!.dateRef}`]);
+    expect(pushed.actions.map((a) => a.replace(/ \(.*\)$/, '').replace(/\(CycloneDX, \d+ packages\) as sha256:[0-9a-f]{12}…/, '(…)'))).toEqual([
+      `Pushed ${BASE_REF} and ${base!.dateRef}`,
+      // busybox has no package database: its SBOM lists no packages, and says so.
+      'Attached its SBOM (…), found through the referrers tag',
+      `Pushed ${APP_REF} and ${app!.dateRef}`,
+      'Attached its SBOM (…), found through the referrers tag',
+    ]);
+    expect(pushed.actions[1]).toContain('(CycloneDX, 0 packages)');
     expect(await servedId(APP, 'prod')).toBe(app!.imageId);
     expect(await servedId(APP, app!.dateRef.split(':').pop()!)).toBe(app!.imageId);
     expect(p.run.pushed.get(APP_REF)).toEqual({ digest: await registry.manifestDigest(APP, 'prod'), planned: false });
@@ -193,7 +207,7 @@ describe('discover → rebuild → push', () => {
     const oldOs = await servedId(OS, 'stable');
     const oldBase = await servedId(BASE, 'prod');
     const oldApp = await servedId(APP, 'prod');
-    const oldTags = { base: await registry.tags(BASE), app: await registry.tags(APP) };
+    const oldTags = { base: imageTags(await registry.tags(BASE)), app: imageTags(await registry.tags(APP)) };
     const newOs = await publishUpstream(2);
     expect(newOs).not.toBe(oldOs);
 
@@ -231,8 +245,8 @@ describe('discover → rebuild → push', () => {
     const wouldPush = await run(pushStep, {}, pushCheck);
     expect(wouldPush.status).toBe('changed');
     expect(wouldPush.actions).toEqual([
-      `Push ${BASE_REF} and ${base!.dateRef} (sha256:${base!.imageId!.slice(7, 19)}…)`,
-      `Push ${APP_REF} and ${app!.dateRef} (sha256:${app!.imageId!.slice(7, 19)}…)`,
+      `Push ${BASE_REF} and ${base!.dateRef} (sha256:${base!.imageId!.slice(7, 19)}…) with its SBOM`,
+      `Push ${APP_REF} and ${app!.dateRef} (sha256:${app!.imageId!.slice(7, 19)}…) with its SBOM`,
     ]);
     expect(await snapshot()).toEqual(beforePush);
 

@@ -82,6 +82,13 @@ describe('CycloneDX SBOM', () => {
     expect(doc.components[0].licenses).toEqual([{ license: { name: 'MIT' } }]);
   });
 
+  it('lists no packages for an image without a package database, and is still valid', () => {
+    const doc = JSON.parse(cycloneDxSbom({ ...base, packages: [], serial: '3e671687-395b-41f5-a30f-a58921a69b79' }));
+    expect(cycloneDxErrors(doc)).toEqual([]);
+    expect(doc.components).toEqual([]);
+    expect(doc.metadata.properties).toEqual([{ name: 'freshen:package-database', value: 'none' }]);
+  });
+
   it('is refused by the schema when broken (the check can fail)', () => {
     const doc = JSON.parse(cycloneDxSbom({ ...base, database: 'dpkg', packages: [], serial: 'not-a-uuid' }));
     expect(cycloneDxErrors(doc).join('\n')).toMatch(/serialNumber/);

@@ -133,6 +133,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
   await env.engine.tagImage(imageId, dateRef);
   env.localTags.add(dateRef, imageId);
-  const sbom = packages?.records ? { sbom: imageSbom(`${env.registry.name}/${job.repository}`, imageId, packages.records, created) } : {};
+  // An image without a package database gets an SBOM that lists none, so every build has one (and --check can say so).
+  const sbom = packages !== undefined ? { sbom: imageSbom(`${env.registry.name}/${job.repository}`, imageId, packages.records ?? {}, created) } : {};
   return { ok: true, imageId, dateRef, ...changes, ...(bases.length > 0 ? { baseChanges: bases } : {}), ...sbom };
 }

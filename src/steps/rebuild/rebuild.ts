@@ -51,7 +51,10 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
 
   changes: (plan) => plan.builds.map((b) => plannedBuildSentence(b.image, b.dateRef)),
 
-  planned: (plan) => ({ host: { built: plan.builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true })) } }),
+  // `sbom: ''`: every build gets an SBOM for push to attach (its text is not known yet).
+  planned: (plan) => ({
+    host: { built: plan.builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true, sbom: '' })) },
+  }),
 
   async apply(ctx, plan) {
     const engine = await ctx.connections.engine();

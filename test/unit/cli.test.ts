@@ -55,6 +55,28 @@ describe('freshen CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('sbom wants the registry in the image name, and says so with exit 5', async () => {
+    const r = await freshen('sbom', 'nginx:1.27');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('freshen sbom: nginx:1.27: name the registry too, e.g. 127.0.0.1:5055/vendor/nginx:prod\n');
+  });
+
+  it('sbom names a registry that does not answer (exit 4), without the credentials of the inventory', async () => {
+    const dir = files({ 'inv.yml': inventory.replace('127.0.0.1:5055', '127.0.0.1:9') });
+    const r = await freshen('sbom', '127.0.0.1:9/vendor/x:prod', '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^freshen sbom: 127\.0\.0\.1:9\/vendor\/x:prod: /);
+    expect(r.stderr + r.stdout).not.toContain('hunter2-secret');
+  });
+
+  it('patch options are checked at load, at their position', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: patch\n  hosts: web\n  steps:\n    - patch: { images: [{ from: "a/b:1", to: "Not/Valid" }] }\n' });
+    const r = await freshen('validate', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`${join(dir, 'play.yml')}:4:`);
+    expect(r.stderr).toMatch(/a repository name in the registry \(lowercase, like vendor\/nginx\)/);
+  });
+
   it('run refuses invalid input with exit 5 and touches nothing', async () => {
     const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: webz\n  steps: [pull]\n' });
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReferrers, readNewestArtifact } from '../../src/adapters/referrers.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
-import { configBesidesLabels, LABEL_PATCH_UPSTREAM } from '../../src/images/patch.js';
+import { configBesidesLabels, LABEL_PATCH_UPSTREAM, readPatchChanges } from '../../src/images/patch.js';
 import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
 import { newRunState, type HostFacts } from '../../src/runner/facts.js';
 import type { RunReport } from '../../src/runner/report.js';
@@ -20,7 +20,9 @@ import { gcStep } from '../../src/steps/gc/gc.js';
 import { patchStep } from '../../src/steps/patch/patch.js';
 import { pushStep } from '../../src/steps/push/push.js';
 import { cycloneDxErrors } from '../support/cycloneDx.js';
-import { REGISTRY, labDocker, labSocket, removeContainers, runLabScript } from '../support/lab.js';
+import { CURRENT_ENGINE_SOCKET, REGISTRY, labDocker, labSocket, removeContainers, runLabScript } from '../support/lab.js';
+import type { Host } from '../../src/model/inventory.js';
+import Docker from 'dockerode';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { blobsOnDisk, ownRegistryInventory } from '../support/ownRegistryGc.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
@@ -60,8 +62,8 @@ async function rawConfig(url: string, repository: string, reference: string): Pr
 
 const ownClient = () => createRegistryClient({ name: own.name, url: own.url });
 
-/** Runs patch then push on build1 against the own registry, sharing facts as the runner does. */
-async function patchAndPush(options: Record<string, unknown>) {
+/** Runs patch then push (on build1 by default) against the own registry, sharing facts as the runner does. */
+async function patchAndPush(options: Record<string, unknown>, host: Host = labHost('build1', { registry: own.name })) {
   const facts: HostFacts = {};
   const run = newRunState();
   const results = [];
@@ -69,7 +71,7 @@ async function patchAndPush(options: Record<string, unknown>) {
     [patchStep, options],
     [pushStep, {}],
   ] as const) {
-    const { ctx, close } = makeStepContext({ host: labHost('build1', { registry: own.name }), check: false, playbookDir: work, facts, run });
+    const { ctx, close } = makeStepContext({ host, check: false, playbookDir: work, facts, run });
     try {
       results.push(await runStep(handler, ctx, opts));
     } finally {
@@ -247,8 +249,8 @@ describe('patch', () => {
     const upstream = await imageFacts('build1', UPSTREAM);
     const patchSizes: number[] = [];
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      // Forced each time (max_age, and identical results kept) so every cycle really patches and pushes.
-      const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: REPO }], max_age: '1ms', skip_identical: false });
+      // Forced each time (max_age, identical results kept; no probe needed) so every cycle really patches and pushes.
+      const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: REPO }], max_age: '1ms', skip_identical: false, probe: false });
       expect(patch!.status, JSON.stringify(patch)).toBe('changed');
       expect(push!.status, JSON.stringify(push)).toBe('changed');
       const facts = await imageFacts('build1', `${own.name}/${REPO}:prod`);
@@ -286,6 +288,46 @@ describe('patch', () => {
     // FRESHEN_PATCH_NUMBERS=1 prints the figures docs/patching.md quotes.
     if (process.env.FRESHEN_PATCH_NUMBERS) console.log(JSON.stringify({ upstream, patchSizes, commitSizes }));
   }, 900_000);
+
+  it('security_only installs what the security suite offers (all of the lab’s pending updates), and nothing else', async () => {
+    const repo = `t-patch-${NONCE}/debian-security`;
+    const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: repo }], security_only: true });
+    expect(patch!.status, JSON.stringify(patch)).toBe('changed');
+    expect(push!.status, JSON.stringify(push)).toBe('changed');
+    // Every pending update of the lab's bookworm comes from bookworm-security, so the same packages move as without it.
+    const all = (await rawConfig(own.url, REPO, 'prod')).config as { config: { Labels: Record<string, string> } };
+    const secure = (await rawConfig(own.url, repo, 'prod')).config as { config: { Labels: Record<string, string> } };
+    const changes = (c: typeof all) =>
+      readPatchChanges(c.config.Labels['org.freshen.patch.changes'])!
+        .changed.map((x) => `${x.name} ${x.to}`)
+        .sort();
+    expect(changes(secure).length).toBeGreaterThan(0);
+    expect(changes(secure)).toEqual(changes(all));
+    expect(patch!.actions[0]).toMatch(/^Patched /);
+  }, 300_000);
+
+  it('patches on the current engine too (docker.io 28, API 1.44 and later): one layer, the config kept', async () => {
+    const repo = `t-patch-${NONCE}/debian-current`;
+    const host: Host = { name: 'current1', groups: ['all'], vars: { registry: own.name, docker: { host: `unix://${CURRENT_ENGINE_SOCKET}` } } };
+    const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: repo }] }, host);
+    expect(patch!.status, JSON.stringify(patch)).toBe('changed');
+    expect(push!.status, JSON.stringify(push)).toBe('changed');
+    const current = new Docker({ socketPath: CURRENT_ENGINE_SOCKET });
+    const upstreamLayers = (await current.getImage(UPSTREAM).inspect()).RootFS.Layers!;
+    const patchedLayers = (await current.getImage(`${own.name}/${repo}:prod`).inspect()).RootFS.Layers!;
+    expect(patchedLayers.slice(0, -1)).toEqual(upstreamLayers);
+    expect(patchedLayers).toHaveLength(upstreamLayers.length + 1);
+    const original = await rawConfig(`http://${REGISTRY}`, 'upstream/debian', 'bookworm');
+    const patched = await rawConfig(own.url, repo, 'prod');
+    expect(JSON.stringify(configBesidesLabels(patched.config))).toBe(JSON.stringify(configBesidesLabels(original.config)));
+    for (const image of await current.listImages()) {
+      if ((image.RepoTags ?? []).some((t) => t.startsWith(`${own.name}/`)))
+        await current
+          .getImage(image.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    }
+  }, 300_000);
 
   it('gc keeps the SBOMs of the kept builds and deletes them with their images; the sweep keeps them readable', async () => {
     const client = ownClient();

@@ -4,6 +4,7 @@
 // Without that directory build1 cannot pull the base and the run says so; with it, one playbook rebuilds and pushes on
 // build1, pulls and replaces on web2, and gc deletes the superseded build and sweeps over the lab sshd.
 import { randomBytes } from 'node:crypto';
+import { referrerTagSubject } from '../../src/adapters/referrerFormats.js';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -56,7 +57,9 @@ function secureGet(path: string): Promise<{ status: number; body: unknown }> {
   });
 }
 
-const tags = async (): Promise<string[]> => ((await secureGet(`/v2/${REPO}/tags/list`)).body as { tags?: string[] }).tags ?? [];
+const allTags = async (): Promise<string[]> => ((await secureGet(`/v2/${REPO}/tags/list`)).body as { tags?: string[] }).tags ?? [];
+/** Tags of images only: each build's SBOM has two more (sha256-<hex>, sha256-<hex>.sbom). */
+const tags = async (): Promise<string[]> => (await allTags()).filter((t) => referrerTagSubject(t) === undefined);
 
 /** The Dockerfile of t-mtls/app, built FROM the base that lives in the mTLS registry. */
 const writeApp = (version: number): Promise<void> =>
@@ -187,6 +190,8 @@ describe('mutual TLS from freshen and from the engines (registry outside loopbac
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const built = (await tags()).filter((t) => t !== TAG);
     expect(built).toHaveLength(1);
+    // push attached the build's SBOM over the same mutual TLS.
+    expect((await allTags()).filter((t) => referrerTagSubject(t) !== undefined)).toHaveLength(2);
     // A container of that build on web2, pulled by web2's engine over mutual TLS.
     const ref = `${secure.name}/${REPO}:${TAG}`;
     await pullOn(web2, ref);
@@ -204,6 +209,8 @@ describe('mutual TLS from freshen and from the engines (registry outside loopbac
     const now = (await tags()).filter((t) => t !== TAG);
     expect(now).toHaveLength(1);
     expect(now).not.toContain(built[0]);
+    // gc took the SBOM of the build it deleted with it: only the kept build's two remain.
+    expect((await allTags()).filter((t) => referrerTagSubject(t) !== undefined)).toHaveLength(2);
     const running = await web2.getContainer(APP).inspect();
     expect(running.State.Running).toBe(true);
     expect(running.Config.Labels?.['t-mtls.version']).toBe(`2-${NONCE}`);

@@ -70,7 +70,10 @@ describe('freshen CLI', () => {
   });
 
   it('patch options are checked at load, at their position', async () => {
-    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: patch\n  hosts: web\n  steps:\n    - patch: { images: [{ from: "a/b:1", to: "Not/Valid" }] }\n' });
+    const dir = files({
+      'inv.yml': inventory,
+      'play.yml': '- name: patch\n  hosts: web\n  steps:\n    - patch: { images: [{ from: "a/b:1", to: "Not/Valid" }] }\n',
+    });
     const r = await freshen('validate', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`${join(dir, 'play.yml')}:4:`);

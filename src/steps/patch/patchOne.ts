@@ -8,7 +8,7 @@ import { LABEL_SOURCE } from '../../images/provenance.js';
 import { imageSbom } from '../imageSbom.js';
 import type { LocalTagIndex } from '../../images/localTagIndex.js';
 import { LABEL_PACKAGES } from '../rebuild/identical.js';
-import { chooseDatestampTag } from '../rebuild/datestampTags.js';
+import { tagWithDatestamp } from '../rebuild/datestampTags.js';
 import type { PatchOptions, PatchTarget } from './patchOptions.js';
 import type { UpstreamRegistries } from './upstream.js';
 
@@ -111,17 +111,7 @@ export async function patchOne(job: PatchJob, env: PatchEnvironment): Promise<Pa
     });
     env.progress(`Writing the patched ${job.ref}`);
     const imageId = await engine.loadPatchedImage(config, layers.length, job.ref);
-    const dateTag = await chooseDatestampTag({
-      registry: env.registry,
-      localTags: env.localTags.tagsOf(`${env.registry.name}/${job.to}`),
-      repository: job.to,
-      when: created,
-      format: options.dateFormat,
-      imageId,
-    });
-    const dateRef = `${env.registry.name}/${job.to}:${dateTag}`;
-    await engine.tagImage(imageId, dateRef);
-    env.localTags.add(dateRef, imageId);
+    const dateRef = await tagWithDatestamp(env, { repository: job.to, imageId, when: created, format: options.dateFormat });
     const sbom = imageSbom(`${env.registry.name}/${job.to}`, imageId, { ...after, database: after.database! }, created);
     const layerBytes = Math.max(0, (committed?.Size ?? 0) - (original?.Size ?? 0));
     return { ok: true, imageId, dateRef, upstreamId, changes, layerBytes, sbom, packages: after.packages.length };

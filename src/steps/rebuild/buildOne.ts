@@ -4,7 +4,7 @@ import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import type { RegistrySettings } from '../../model/inventory.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
-import { chooseDatestampTag } from './datestampTags.js';
+import { tagWithDatestamp } from './datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
@@ -122,17 +122,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const changes = prod?.packageList !== undefined && packages?.lines !== undefined ? { changes: packageChanges(prod.packageList, packages.lines) } : {};
   const bases = prod?.content !== undefined ? baseDifferences(baseIds, prod.content.bases) : [];
 
-  const dateTag = await chooseDatestampTag({
-    registry: env.registry,
-    localTags: env.localTags.tagsOf(`${env.registry.name}/${job.repository}`),
-    repository: job.repository,
-    when: created,
-    format: job.dateFormat,
-    imageId,
-  });
-  const dateRef = `${env.registry.name}/${job.repository}:${dateTag}`;
-  await env.engine.tagImage(imageId, dateRef);
-  env.localTags.add(dateRef, imageId);
+  const dateRef = await tagWithDatestamp(env, { repository: job.repository, imageId, when: created, format: job.dateFormat });
   // An image without a package database gets an SBOM that lists none, so every build has one (and --check can say so).
   const sbom = packages !== undefined ? { sbom: imageSbom(`${env.registry.name}/${job.repository}`, imageId, packages.records ?? {}, created) } : {};
   return { ok: true, imageId, dateRef, ...changes, ...(bases.length > 0 ? { baseChanges: bases } : {}), ...sbom };

@@ -1,4 +1,6 @@
+import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
+import type { LocalTagIndex } from '../../images/localTagIndex.js';
 import { formatDatestamp, freeDatestampTag } from '../../images/datestamp.js';
 
 /**
@@ -27,4 +29,26 @@ export async function chooseDatestampTag(options: {
   for (const [tag, id] of localTags ?? []) if (isCandidate(tag)) hold(tag, id);
   const existing = new Map([...holders].map(([tag, ids]) => [tag, ids.every((id) => id === ids[0]) ? ids[0] : undefined]));
   return freeDatestampTag(base, existing, imageId);
+}
+
+/**
+ * Tags a new local image `REGISTRY/REPO:<datestamp>` with a tag no other image holds, locally or in the registry, and records it
+ * in the build host's tag index; returns the reference.
+ */
+export async function tagWithDatestamp(
+  env: { engine: Pick<Engine, 'tagImage'>; registry: RegistryClient; localTags: LocalTagIndex },
+  image: { repository: string; imageId: string; when: Date; format: string },
+): Promise<string> {
+  const tag = await chooseDatestampTag({
+    registry: env.registry,
+    localTags: env.localTags.tagsOf(`${env.registry.name}/${image.repository}`),
+    repository: image.repository,
+    when: image.when,
+    format: image.format,
+    imageId: image.imageId,
+  });
+  const dateRef = `${env.registry.name}/${image.repository}:${tag}`;
+  await env.engine.tagImage(image.imageId, dateRef);
+  env.localTags.add(dateRef, image.imageId);
+  return dateRef;
 }

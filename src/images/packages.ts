@@ -35,16 +35,21 @@ export function parseOsRelease(text: string): Record<string, string> {
   return fields;
 }
 
+/**
+ * `apt-get update` that fails (exit 3, apt's output on stderr) when a mirror could not be reached: apt itself warns and exits 0,
+ * keeping the old index, and a probe or a patch would then find nothing to do.
+ */
+export const APT_UPDATE: readonly string[] = [
+  'u=$(apt-get -q update 2>&1) || { printf "%s\\n" "$u" >&2; exit 3; }',
+  'case "$u" in *"Failed to fetch"*|*"Some index files failed"*) printf "%s\\n" "$u" >&2; exit 3;; esac',
+];
+
 /** How the probe refreshes the index and lists pending updates, as a POSIX shell script. `refresh`: update the index first. */
 export function probeScript(database: PackageDatabase, refresh: boolean): string {
   switch (database) {
     case 'dpkg':
       // -s simulates: nothing is installed, and no lock is needed for the simulation.
-      return [
-        'export LC_ALL=C DEBIAN_FRONTEND=noninteractive',
-        ...(refresh ? ['apt-get -qq update >/dev/null || exit 3'] : []),
-        'exec apt-get -s -o Debug::NoLocking=1 upgrade',
-      ].join('\n');
+      return ['export LC_ALL=C DEBIAN_FRONTEND=noninteractive', ...(refresh ? APT_UPDATE : []), 'exec apt-get -s -o Debug::NoLocking=1 upgrade'].join('\n');
     case 'rpm':
       // check-update exits 100 when updates are pending; -C (cache only) when the index must not be refreshed.
       return [

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { PackageProbeFacts } from './managedImage.js';
-import type { PackageChanges, PackageDatabase } from './packages.js';
+import { APT_UPDATE, type PackageChanges, type PackageDatabase } from './packages.js';
 import { LABEL_BASE_NAME, LABEL_CREATED } from './provenance.js';
 import { outdatedSentence, shownAge } from './staleness.js';
 import { shortDigest } from '../model/imageRef.js';
@@ -21,7 +21,7 @@ export function upgradeScript(database: PackageDatabase, securityOnly: boolean):
       return [
         'set -e',
         'export LC_ALL=C DEBIAN_FRONTEND=noninteractive',
-        'apt-get -qq update',
+        ...APT_UPDATE,
         securityOnly
           ? // Only what a -security suite offers: the upgrades apt would make, filtered by the suite they come from.
             'pkgs=$(apt-get -s -o Debug::NoLocking=1 upgrade | awk \'/^Inst / && /-security/ {print $2}\'); [ -z "$pkgs" ] || apt-get -y -q -o Dpkg::Options::=--force-confold install --only-upgrade $pkgs'

@@ -306,6 +306,20 @@ describe('patch', () => {
     expect(patch!.actions[0]).toMatch(/^Patched /);
   }, 300_000);
 
+  it('an upgrade that fails (no network for apt) fails the step with its output, and tags nothing', async () => {
+    const repo = `t-patch-${NONCE}/debian-offline`;
+    const [patch] = await patchAndPush({ images: [{ from: UPSTREAM, to: repo }], network: 'none', probe: false });
+    expect(patch!.status).toBe('failed');
+    expect(patch).toMatchObject({ code: 'patch-failed' });
+    const reason = (patch as { reason: string }).reason;
+    expect(reason).toMatch(
+      new RegExp(`^Patching ${own.name}/${repo}:prod failed: the upgrade of ${UPSTREAM.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exited \\d+:\n`),
+    );
+    expect(reason).toMatch(/deb\.debian\.org|127\.0\.0\.1:5058|Temporary failure|Could not connect|Failed to fetch/);
+    expect(await ownClient().tags(repo)).toEqual([]);
+    expect((await build1.listImages()).some((i) => (i.RepoTags ?? []).some((t) => t.startsWith(`${own.name}/${repo}`)))).toBe(false);
+  }, 120_000);
+
   it('patches on the current engine too (docker.io 28, API 1.44 and later): one layer, the config kept', async () => {
     const repo = `t-patch-${NONCE}/debian-current`;
     const host: Host = { name: 'current1', groups: ['all'], vars: { registry: own.name, docker: { host: `unix://${CURRENT_ENGINE_SOCKET}` } } };

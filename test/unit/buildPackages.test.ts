@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contentDifferences } from '../../src/steps/rebuild/identical.js';
 import {
+  APT_UPDATE,
   apkManifest,
   dpkgManifest,
   manifestDigest,
@@ -96,7 +97,7 @@ describe('probe scripts', () => {
     {
       db: 'dpkg' as const,
       refresh: true,
-      script: 'export LC_ALL=C DEBIAN_FRONTEND=noninteractive\napt-get -qq update >/dev/null || exit 3\nexec apt-get -s -o Debug::NoLocking=1 upgrade',
+      script: ['export LC_ALL=C DEBIAN_FRONTEND=noninteractive', ...APT_UPDATE, 'exec apt-get -s -o Debug::NoLocking=1 upgrade'].join('\n'),
     },
     { db: 'dpkg' as const, refresh: false, script: 'export LC_ALL=C DEBIAN_FRONTEND=noninteractive\nexec apt-get -s -o Debug::NoLocking=1 upgrade' },
     { db: 'apk' as const, refresh: true, script: "apk update -q >/dev/null || exit 3\nexec apk version -l '<'" },

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { artifactManifest, indexDescriptors, referrerTagSubject, referrersIndex, referrersTag } from '../../src/adapters/referrerFormats.js';
 import { attachArtifact, findReferrers, readNewestArtifact } from '../../src/adapters/referrers.js';
 import { datestampFormat } from '../../src/images/datestamp.js';
+import { APT_UPDATE } from '../../src/images/packages.js';
 import {
   LABEL_PATCH_UPSTREAM,
   configBesidesLabels,
@@ -100,7 +101,7 @@ describe('upgradeScript', () => {
     expect(upgradeScript('dpkg', false).split('\n')).toEqual([
       'set -e',
       'export LC_ALL=C DEBIAN_FRONTEND=noninteractive',
-      'apt-get -qq update',
+      ...APT_UPDATE,
       'apt-get -y -q -o Dpkg::Options::=--force-confold upgrade',
       'apt-get clean',
       'rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/lib/dpkg/*-old',

@@ -77,7 +77,7 @@ export async function patchOne(job: PatchJob, env: PatchEnvironment): Promise<Pa
     signal: env.signal,
     commit: true,
   });
-  if (!run.ok) return { ok: false, reason: `the upgrade of ${job.from} ${run.error}` };
+  if (!run.ok) return { ok: false, reason: `the upgrade of ${job.from} could not run: ${run.error}` };
   if (run.exitCode !== 0 || run.committedId === undefined) {
     return { ok: false, reason: `the upgrade of ${job.from} exited ${run.exitCode}:\n${lastLines(`${run.stdout}\n${run.stderr}`, 10)}` };
   }

@@ -69,6 +69,8 @@ export interface Engine {
   restartContainer(id: string, timeoutSeconds: number): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
   removeContainer(id: string): Promise<void>;
+  /** Takes a container off a network: its address and DNS names there are gone at once, before it stops. */
+  disconnectNetwork(id: string, network: string): Promise<void>;
   tailLogs(id: string, tty: boolean, count?: number): Promise<string[]>;
   /** Runs `cmd` in a running container and waits at most `timeoutMs` (the probe of a health gate). */
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ProbeAttempt>;
@@ -124,6 +126,8 @@ export function dockerodeEngine(docker: Docker): Engine {
     restartContainer: (id, timeoutSeconds) => call(`restarting ${id}`, () => docker.getContainer(id).restart({ t: timeoutSeconds })),
     renameContainer: (id, name) => call(`renaming ${id}`, () => renameContainer(docker, id, name)),
     removeContainer: (id) => call(`removing ${id}`, () => removeContainer(docker, id)),
+    disconnectNetwork: (id, network) =>
+      call(`disconnecting ${id} from ${network}`, () => docker.getNetwork(network).disconnect({ Container: id, Force: true })),
     tailLogs: (id, tty, count) => call(`reading the logs of ${id}`, () => tailLogs(docker, id, tty, count)),
     exec: (id, cmd, timeoutMs) => execProbe(docker, id, cmd, timeoutMs),
     platform: () =>

@@ -11,6 +11,19 @@ export const isParkedName = (name: string): boolean => name.endsWith(PARKED_SUFF
 /** `web.freshen-old` → `web`. */
 export const originalName = (parked: string): string => parked.slice(0, -PARKED_SUFFIX.length);
 
+const SPARE_SUFFIX = '.freshen-new';
+
+/**
+ * The name a replacement has while another container still holds `NAME`: a start-first replacement before the name is handed
+ * over, or a failed replacement the host's guard moved aside. A run always removes one it finds (it never ran in production).
+ */
+export const spareName = (name: string): string => `${name}${SPARE_SUFFIX}`;
+
+export const isSpareName = (name: string): boolean => name.endsWith(SPARE_SUFFIX) && name.length > SPARE_SUFFIX.length;
+
+/** `web.freshen-new` → `web`. */
+export const spareOriginal = (spare: string): string => spare.slice(0, -SPARE_SUFFIX.length);
+
 /** The images a host's managed containers run: `REGISTRY/REPO:ROLLOUT_TAG`. */
 export interface ManagedTarget {
   registry: string;
@@ -36,7 +49,7 @@ export function isManagedImage(configImage: string, target: ManagedTarget): bool
 }
 
 /**
- * Picks the managed containers (running or not) among a host's containers: configured image `REGISTRY/REPO:TAG`, not parked,
+ * Picks the managed containers (running or not) among a host's containers: configured image `REGISTRY/REPO:TAG`, not parked or spare,
  * not labelled `freshen.enable=false`. Auto-removed (`--rm`) containers are ignored: stopping one would delete it and its
  * anonymous volumes, so it cannot be parked and restored.
  */
@@ -45,7 +58,7 @@ export function selectManagedContainers(containers: ContainerInspect[], target: 
   const ignored: IgnoredContainer[] = [];
   for (const container of containers) {
     const name = containerName(container);
-    if (isParkedName(name) || !isManagedImage(container.Config.Image, target)) continue;
+    if (isParkedName(name) || isSpareName(name) || !isManagedImage(container.Config.Image, target)) continue;
     if (container.Config.Labels?.['freshen.enable']?.toLowerCase() === 'false') {
       ignored.push({ name, reason: 'labelled freshen.enable=false' });
     } else if (container.HostConfig.AutoRemove === true) {

@@ -1,9 +1,12 @@
 import { parseDuration } from '../model/duration.js';
 import { OptionError } from '../steps/optionError.js';
+import { ORDER_OPTIONS, type OrderOption } from './startOrder.js';
 
-/** Options of `stop`: the stop timeout, when the playbook overrides each container's own. */
+/** Options of `stop`: the stop timeout, when the playbook overrides each container's own, and the host guard's deadline. */
 export interface StopOptions {
   timeoutMs?: number;
+  /** How long the host's guard waits without news from freshen before it puts parked containers back. */
+  guardDeadlineMs: number;
 }
 
 /** Options of `start`. */
@@ -14,9 +17,13 @@ export interface StartOptions {
   probe?: string[];
   /** How many containers of one host are replaced at once (their health gates are waited for together). */
   parallel: number;
+  /** Which instance goes first: the old one stops first, or the new one starts and passes its gate first (`auto`: where safe). */
+  order: OrderOption;
 }
 
 export const DEFAULT_STOP_TIMEOUT_S = 10;
+/** Long enough that a busy control node or a slow SSH round trip never lets it act during a live run (renewed every quarter). */
+export const DEFAULT_GUARD_DEADLINE = '2m';
 export const DEFAULT_HEALTHY_TIMEOUT = '60s';
 export const DEFAULT_SETTLE = '5s';
 /** Replacing a host's containers one after another would keep the last one down through every earlier one's health wait. */
@@ -30,7 +37,17 @@ function duration(options: Record<string, unknown>, key: string, fallback?: stri
   return ms;
 }
 
-export const stopOptions = (options: Record<string, unknown>): StopOptions => ({ timeoutMs: duration(options, 'timeout') });
+export function stopOptions(options: Record<string, unknown>): StopOptions {
+  const guardDeadlineMs = duration(options, 'guard_deadline', DEFAULT_GUARD_DEADLINE)!;
+  if (guardDeadlineMs < 2000) throw new OptionError(`guard_deadline: at least 2s, not ${JSON.stringify(options.guard_deadline)}`, ['guard_deadline']);
+  return { timeoutMs: duration(options, 'timeout'), guardDeadlineMs };
+}
+
+function orderOption(raw: unknown): OrderOption {
+  if (raw === undefined || raw === null) return 'stop-first';
+  if (typeof raw === 'string' && (ORDER_OPTIONS as readonly string[]).includes(raw)) return raw as OrderOption;
+  throw new OptionError(`order: one of ${ORDER_OPTIONS.join(', ')}, not ${JSON.stringify(raw)}`, ['order']);
+}
 
 export const startOptions = (options: Record<string, unknown>): StartOptions => {
   const probe = probeCommand(options.probe);
@@ -38,6 +55,7 @@ export const startOptions = (options: Record<string, unknown>): StartOptions => 
     healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
     settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
     parallel: typeof options.parallel === 'number' && Number.isInteger(options.parallel) && options.parallel >= 1 ? options.parallel : DEFAULT_PARALLEL,
+    order: orderOption(options.order),
     ...(probe === undefined ? {} : { probe }),
   };
 };
@@ -54,7 +72,7 @@ export function probeCommand(raw: unknown): string[] | undefined {
  * Seconds Docker waits for a container to exit before killing it: the option, else the container's own `StopTimeout`, else 10.
  * Rounded up, since the API takes whole seconds.
  */
-export function stopTimeoutSeconds(options: StopOptions, containerStopTimeout: number | null | undefined): number {
+export function stopTimeoutSeconds(options: Pick<StopOptions, 'timeoutMs'>, containerStopTimeout: number | null | undefined): number {
   if (options.timeoutMs !== undefined) return Math.ceil(options.timeoutMs / 1000);
   return typeof containerStopTimeout === 'number' && containerStopTimeout >= 0 ? containerStopTimeout : DEFAULT_STOP_TIMEOUT_S;
 }

@@ -1,6 +1,10 @@
 import { originalName } from './managed.js';
+import type { OrderChoice } from './startOrder.js';
 import type { StartItem } from '../steps/start/replace.js';
 import { containerName, type ContainerInspect } from './types.js';
+
+/** A parked container is down already: nothing is left to keep serving while its replacement starts. */
+const PARKED_ORDER: OrderChoice = { order: 'stop-first', why: 'parked by an interrupted run' };
 
 /** A container named like a parked one's original but configured with another image: not ours to remove. */
 export class NameConflictError extends Error {
@@ -23,7 +27,7 @@ export function settleParked(
   currentImageId: string | undefined,
 ): StartItem {
   const name = originalName(containerName(parked));
-  const base = { name, parkedAs: containerName(parked), ref: parked.Config.Image, startAfter, parkedId: parked.Id };
+  const base = { name, parkedAs: containerName(parked), ref: parked.Config.Image, startAfter, parkedId: parked.Id, order: PARKED_ORDER };
   if (!existing) return { ...base, action: 'replace' };
   if (existing.Config.Image !== parked.Config.Image) {
     throw new NameConflictError(

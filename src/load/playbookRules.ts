@@ -106,7 +106,7 @@ export const stepKindRule: PlayRule = (context) =>
 /** Step options that hold durations. */
 const DURATION_OPTIONS: Partial<Record<StepKind, string[]>> = {
   rebuild: ['timeout'],
-  stop: ['timeout'],
+  stop: ['timeout', 'guard_deadline'],
   start: ['healthy_timeout', 'settle'],
   gc: ['push_wait'],
 };
@@ -298,6 +298,29 @@ export const stepOptionsRule: PlayRule = (context) =>
     }
   });
 
+/**
+ * `stop` hands its containers to the `start` right after it, which stops each one right before its own replacement: a step in
+ * between, or no start, would leave nothing to stop them.
+ */
+export const stopThenStartRule: PlayRule = (context) => {
+  const list = context.play.steps;
+  // A malformed list (two steps in one item, a number) is reported as such; what follows what is not known then.
+  if (!Array.isArray(list) || !list.every((step) => typeof step === 'string' || (isRecord(step) && Object.keys(step).length === 1))) return [];
+  const steps = stepEntries(context);
+  return steps.flatMap((step, index) => {
+    if (step.kind !== 'stop' || steps[index + 1]?.kind === 'start') return [];
+    const next = steps[index + 1];
+    const what = next === undefined ? "it is the play's last step" : `${next.kind} follows it`;
+    return [
+      context.locator.diagnostic(
+        step.kindPath,
+        `stop hands its containers to start, which stops each right before its replacement starts, but ${what}; put start right after stop`,
+        { at: step.kindAt },
+      ),
+    ];
+  });
+};
+
 /** Every play rule, in the order their findings are usually read. */
 export const PLAY_RULES: readonly PlayRule[] = [
   hostPatternRule,
@@ -309,4 +332,5 @@ export const PLAY_RULES: readonly PlayRule[] = [
   stepRequirementsRule,
   backupEndsRule,
   dateFormatRule,
+  stopThenStartRule,
 ];

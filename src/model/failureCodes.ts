@@ -17,6 +17,8 @@ export const FAILURE_CODES = {
   exited: 'the replacement exited or was restarted; the old container was put back',
   'probe-failed': 'the replacement did not pass the probe command in time; the old container was put back',
   'replace-failed': 'creating or starting the replacement failed; the old container was put back',
+  'start-first-refused':
+    'order: start-first was asked for a container that cannot run twice at once (host ports, host network, a shared namespace, devices, a fixed address); nothing was changed',
   'parked-missing': 'a parked container vanished before it could be replaced',
   'name-conflict': "a container of another image holds a parked container's name; nothing was changed",
   'rejoin-failed': 'a container sharing the replaced container’s network namespace could not be recreated onto it',

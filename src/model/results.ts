@@ -47,6 +47,9 @@ export interface ImageDiff {
   after?: string;
   /** True when the container would be replaced (stopped, recreated on the new image). */
   replace: boolean;
+  /** `start`'s order for the replacement, and why it got it. */
+  order?: 'stop-first' | 'start-first';
+  why?: string;
 }
 
 export const ok = (notes: string[] = []): StepResult => ({ status: 'ok', actions: [], notes });

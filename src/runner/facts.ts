@@ -12,8 +12,10 @@ export interface HostFacts {
   built?: BuiltImage[];
   /** Image references pulled (or to be pulled) on this host, with the image ID now local. */
   pulled?: PulledImage[];
-  /** Containers stopped and set aside by `stop`, awaiting `start`. */
+  /** Containers `stop` handed to `start` (parked ones of an interrupted run are found by listing). */
   stopped?: ParkedContainer[];
+  /** The key of the guard `stop` placed on the host, released when the host is finished. */
+  guard?: string;
 }
 
 /** State shared by all hosts of a run. */

@@ -193,8 +193,20 @@ async function runHost(job: HostRun): Promise<HostOutcome> {
       break;
     }
   }
+  await finishHost(job);
   emit({ type: 'host-end', playIndex, host, status: outcome });
   return outcome;
+}
+
+/** Lets every step kind of the play undo what it left for the host's later steps; never throws. */
+async function finishHost(job: HostRun): Promise<void> {
+  const kinds = new Set(job.play.steps.map((step) => step.kind));
+  for (const kind of kinds) {
+    const handler = job.deps.handlers[kind];
+    if (handler?.finishHost === undefined) continue;
+    const ctx = stepContext(job, () => undefined);
+    await handler.finishHost(ctx).catch(() => undefined);
+  }
 }
 
 /** Records every step of the play as skipped on a host that takes no part, with events like a host that ran. */

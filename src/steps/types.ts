@@ -43,6 +43,8 @@ export interface StepHandler<Plan = unknown> {
   planned?(plan: Plan, check: boolean): PlannedFacts;
   /** True when the step must still run after Ctrl-C because it settles what an earlier step left (start and parked containers). */
   settlesLeftovers?(facts: HostFacts): boolean;
+  /** Undoes what the step left for the rest of the host's steps (stop's guard), once the host is finished, however it ended. */
+  finishHost?(ctx: StepContext): Promise<void>;
   /** Why the step does not apply to this host at all (nothing built to push, not a registry host): reported `skipped`. */
   skipped?(plan: Plan): string | undefined;
   apply(ctx: StepContext, plan: Plan): Promise<StepResult>;

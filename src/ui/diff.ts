@@ -13,7 +13,8 @@ export function diffLines(diff: readonly ImageDiff[]): string[] {
     const before = image(entry.before, 'absent');
     if (!entry.replace && entry.before === entry.after) return `= ${subject}: ${before}, kept`;
     const after = image(entry.after, 'the build this run pushes');
-    const verdict = entry.container === undefined ? '' : entry.replace ? ', replaced' : ', kept';
+    const order = entry.order === undefined ? '' : ` ${entry.order} (${entry.why ?? ''})`;
+    const verdict = entry.container === undefined ? '' : entry.replace ? `, replaced${order}` : ', kept';
     return `~ ${subject}: ${before} → ${after}${verdict}`;
   });
 }

@@ -143,6 +143,11 @@ export class FakeEngine implements Engine {
     this.writes.push(`rename ${c.Name.slice(1)} ${name}`);
     c.Name = `/${name}`;
   }
+  async disconnectNetwork(id: string, network: string): Promise<void> {
+    const c = this.container(id);
+    this.writes.push(`disconnect ${c.Name.slice(1)} ${network}`);
+    if (c.NetworkSettings?.Networks) delete c.NetworkSettings.Networks[network];
+  }
   async removeContainer(id: string): Promise<void> {
     const c = this.container(id);
     this.writes.push(`remove ${c.Name.slice(1)}`);

@@ -104,7 +104,7 @@ describe('freshen CLI', () => {
   });
 
   it('run reports an unreachable engine as unreachable and exits 4', async () => {
-    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n' });
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop, start]\n' });
     const json = join(dir, 'report.json');
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--json', json);
     expect(r.code).toBe(4);
@@ -114,7 +114,7 @@ describe('freshen CLI', () => {
 
   it('run warns once that a tls: false engine is plain text, and still reaches for it (unreachable here: exit 4)', async () => {
     const plain = inventory.replace('web1: { docker: { host: "unix:///tmp/none.sock" } }', 'web1: { docker: { host: "tcp://127.0.0.1:1", tls: false } }');
-    const dir = files({ 'inv.yml': plain, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n- name: again\n  hosts: web\n  steps: [pull]\n' });
+    const dir = files({ 'inv.yml': plain, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop, start]\n- name: again\n  hosts: web\n  steps: [pull]\n' });
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
     expect(r.code).toBe(4);
     expect(r.stderr.match(/without TLS/g)).toEqual(['without TLS']);
@@ -127,7 +127,7 @@ describe('freshen CLI', () => {
       'web1: { docker: { host: "unix:///tmp/none.sock" } }',
       'web1: { docker: { host: "tcp://127.0.0.1:1", tls: { ca: ca.pem, cert: missing-cert.pem, key: ca.pem } } }\n        web2: { docker: { host: "ssh://u@127.0.0.1", identity_file: /nonexistent/key } }',
     );
-    const dir = files({ 'inv.yml': withFiles, 'ca.pem': 'x', 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n' });
+    const dir = files({ 'inv.yml': withFiles, 'ca.pem': 'x', 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop, start]\n' });
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`freshen: host web1: Cannot read docker.tls.cert ${join(dir, 'missing-cert.pem')}: it does not exist`);
@@ -150,7 +150,7 @@ describe('freshen CLI', () => {
 
 describe('checked before anything runs', () => {
   it('--json into a directory that does not exist: exit 5, nothing run, the step never reached', async () => {
-    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop]\n' });
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [stop, start]\n' });
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--json', join(dir, 'missing', 'report.json'));
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`--json ${join(dir, 'missing', 'report.json')}: the directory ${join(dir, 'missing')} does not exist; nothing was run.`);

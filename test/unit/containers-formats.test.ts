@@ -43,8 +43,15 @@ describe('options', () => {
   });
 
   it('defaults start to 60s healthy timeout and 5s settle', () => {
-    expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4 });
-    expect(startOptions({ healthy_timeout: '2m', settle: '1500ms', parallel: 1 })).toEqual({ healthyTimeoutMs: 120_000, settleMs: 1_500, parallel: 1 });
+    expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4, order: 'stop-first' });
+    expect(startOptions({ healthy_timeout: '2m', settle: '1500ms', parallel: 1 })).toEqual({
+      healthyTimeoutMs: 120_000,
+      settleMs: 1_500,
+      parallel: 1,
+      order: 'stop-first',
+    });
+    expect(startOptions({ order: 'auto' }).order).toBe('auto');
+    expect(() => startOptions({ order: 'first' })).toThrow('order: one of stop-first, start-first, auto, not "first"');
   });
 
   it('rejects a malformed duration with its key', () => {

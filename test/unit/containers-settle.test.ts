@@ -18,7 +18,13 @@ function container(name: string, { image = NEW, ref = REF, running = true } = {}
 }
 
 const parked = container('web.freshen-old', { image: OLD, running: false });
-const base = { name: 'web', parkedAs: 'web.freshen-old', ref: REF, parkedId: 'web.freshen-old-id' };
+const base = {
+  name: 'web',
+  parkedAs: 'web.freshen-old',
+  ref: REF,
+  parkedId: 'web.freshen-old-id',
+  order: { order: 'stop-first', why: 'parked by an interrupted run' },
+};
 
 describe('settleParked', () => {
   it.each([

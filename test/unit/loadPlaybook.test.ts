@@ -250,7 +250,7 @@ describe('loadPlaybook: invalid playbooks', () => {
     },
     {
       name: 'options on a step that takes none, and an unknown option',
-      input: '- name: P\n  hosts: web1\n  steps:\n    - pull: { force: true }\n    - stop: { timout: 30s }\n',
+      input: '- name: P\n  hosts: web1\n  steps:\n    - pull: { force: true }\n    - stop: { timout: 30s }\n    - start\n',
       diagnostics: [
         'playbook.yml:4:15: error: The pull step takes no options, but "force" was given; write the step as "- pull"\n  4 |     - pull: { force: true }\n    |               ^^^^^',
         'playbook.yml:5:15: error: Unknown key "timout" in the stop step; did you mean "timeout"?\n  5 |     - stop: { timout: 30s }\n    |               ^^^^^^',
@@ -323,6 +323,14 @@ describe('loadPlaybook: invalid playbooks', () => {
       diagnostics: [
         'playbook.yml:3:11: error: The pull step uses each host\'s Docker engine, but web3 has no "docker" variable; give it one in the inventory, for example docker: {host: unix:///var/run/docker.sock}\n  3 |   steps: [pull, stop]\n    |           ^^^^',
         'playbook.yml:3:17: error: The stop step uses each host\'s Docker engine, but web3 has no "docker" variable; give it one in the inventory, for example docker: {host: unix:///var/run/docker.sock}\n  3 |   steps: [pull, stop]\n    |                 ^^^^',
+        "playbook.yml:3:17: error: stop hands its containers to start, which stops each right before its replacement starts, but it is the play's last step; put start right after stop\n  3 |   steps: [pull, stop]\n    |                 ^^^^",
+      ],
+    },
+    {
+      name: 'a step between stop and start',
+      input: '- name: P\n  hosts: web1\n  steps: [pull, stop, pull, start]\n',
+      diagnostics: [
+        'playbook.yml:3:17: error: stop hands its containers to start, which stops each right before its replacement starts, but pull follows it; put start right after stop\n  3 |   steps: [pull, stop, pull, start]\n    |                 ^^^^',
       ],
     },
     {
@@ -343,7 +351,7 @@ describe('loadPlaybook: invalid playbooks', () => {
     {
       name: 'play vars checked like inventory variables',
       input:
-        '- name: P\n  hosts: web1\n  vars:\n    registry: http://127.0.0.1:5055\n    registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n  steps: [stop]\n',
+        '- name: P\n  hosts: web1\n  vars:\n    registry: http://127.0.0.1:5055\n    registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n  steps: [stop, start]\n',
       diagnostics: [
         'playbook.yml:4:15: error: "registry" must be a registry name, host or host:port, with no scheme or path, not "http://127.0.0.1:5055"; for example: registry: registry.example.org:5000\n  4 |     registry: http://127.0.0.1:5055\n    |               ^^^^^^^^^^^^^^^^^^^^^',
         'playbook.yml:5:49: error: The environment variable FRESHEN_TEST_UNSET (registry_auth.password_env) is not set; export it before running freshen, or use password_file\n  5 |     registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n    |                                                 ^^^^^^^^^^^^^^^^^^',

@@ -54,27 +54,111 @@ describe('the rollout steps on a fake engine', () => {
     expect(again.writes).toEqual([]);
   });
 
-  it('stop then start: the container is parked, replaced on the new image with its settings, and the old one removed', async () => {
+  it('stop then start: stop hands the container over; start parks it, replaces it on the new image with its settings, removes the old one', async () => {
     const w = world();
     await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});
-    const stop = await threePasses(w, stopStep);
-    expect(stop.check.result.status).toBe('changed');
-    expect(stop.check.writes).toEqual([]);
-    expect(stop.apply.writes).toEqual(['rename web web.freshen-old', 'stop web.freshen-old']);
-    expect(stop.again.result.status).toBe('ok');
-    // Between stop and start (where an interrupted run leaves it), pull says so, and so does freshen status.
-    const between = await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, check: true }), {});
-    expect(between.notes).toContain('web.freshen-old is parked, left by an interrupted run; the next start settles it.');
+    // A tcp:// engine: no guard can be placed (the lab tests place real ones), which stop says.
+    const vars = { rollout_tag: 'prod', docker: { host: 'tcp://127.0.0.1:1' } };
+    const stop = await runStep(stopStep, fakeContext({ engine: w.engine, registry: w.registry, check: true, facts: w.facts, run: w.run, vars }), {});
+    expect(stop).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(/^Hand web \(runs 000000000000; .* to start, which stops it \(timeout 10s\)/)],
+    });
+    expect(stop.notes).toEqual([expect.stringContaining('No guard can be placed on this host (its engine is reached over tcp://127.0.0.1:1')]);
+    const checkStart = await runStep(startStep, fakeContext({ engine: w.engine, registry: w.registry, check: true, facts: w.facts, run: w.run, vars }), {
+      settle: '0s',
+    });
+    expect(checkStart).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(/^Stop web \(timeout 10s\) and park it as web.freshen-old, then create web .*\(stop-first: order: stop-first\)$/)],
+    });
+    expect(w.engine.writes.filter((write) => !write.startsWith('pull'))).toEqual([]);
 
+    const applied = await runStep(stopStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {});
+    expect(applied).toMatchObject({ status: 'changed', actions: ['Handed web to start (stop timeout 10s)'] });
+    expect(w.engine.writes.filter((write) => !write.startsWith('pull'))).toEqual([]);
     const start = await threePasses(w, startStep, { settle: '0s' });
     expect(start.check.result.status).toBe('changed');
     expect(start.check.writes).toEqual([]);
     expect(start.apply.result).toMatchObject({ status: 'changed' });
-    expect(start.apply.writes).toEqual([`create web ${w.ref}`, 'start web', 'remove web.freshen-old']);
+    expect(start.apply.writes).toEqual(['rename web web.freshen-old', 'stop web.freshen-old', `create web ${w.ref}`, 'start web', 'remove web.freshen-old']);
     expect(start.again.result.status).toBe('ok');
     const web = await w.engine.inspectContainer('web');
     expect(web).toMatchObject({ Image: NEW, State: { Running: true }, Config: { Env: ['KEEP=me'], Cmd: ['serve'] } });
     expect((await w.engine.inspectAllContainers()).map((c) => c.Name).sort()).toEqual(['/sidecar', '/web']);
+  });
+
+  it('start-first: the replacement starts beside the old container and takes its name only after its gate', async () => {
+    const w = world();
+    await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});
+    const vars = { rollout_tag: 'prod', docker: { host: 'tcp://127.0.0.1:1' } };
+    await runStep(stopStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {});
+    const before = w.engine.writes.length;
+    const check = await runStep(startStep, fakeContext({ engine: w.engine, registry: w.registry, check: true, facts: w.facts, run: w.run, vars }), {
+      settle: '0s',
+      order: 'auto',
+    });
+    expect(check).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(/^Create web.freshen-new from .* while web serves, .*\(start-first: order: auto\)$/)],
+    });
+    expect(check.diff).toEqual([
+      expect.objectContaining({ container: 'web', before: OLD, after: NEW, replace: true, order: 'start-first', why: 'order: auto' }),
+    ]);
+    const applied = await runStep(startStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {
+      settle: '0s',
+      order: 'auto',
+    });
+    expect(applied).toMatchObject({ status: 'changed', actions: [expect.stringMatching(/^Replaced web start-first/)] });
+    expect(w.engine.writes.slice(before)).toEqual([
+      `create web.freshen-new ${w.ref}`,
+      'start web.freshen-new',
+      'rename web web.freshen-old',
+      'rename web.freshen-new web',
+      'stop web.freshen-old',
+      'remove web.freshen-old',
+    ]);
+    expect(await w.engine.inspectContainer('web')).toMatchObject({ Image: NEW, State: { Running: true }, Config: { Env: ['KEEP=me'] } });
+  });
+
+  it('start-first refuses a container with host ports before anything changes; auto gives it stop-first and says why', async () => {
+    for (const order of ['start-first', 'auto']) {
+      const w = world();
+      const web = [...w.engine.containers.values()].find((c) => c.Name === '/web')!;
+      web.HostConfig.PortBindings = { '80/tcp': [{ HostIp: '', HostPort: '8080' }] };
+      await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});
+      const vars = { rollout_tag: 'prod', docker: { host: 'tcp://127.0.0.1:1' } };
+      await runStep(stopStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {});
+      const before = w.engine.writes.length;
+      const result = await runStep(startStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {
+        settle: '0s',
+        order,
+      });
+      if (order === 'start-first') {
+        expect(result).toMatchObject({
+          status: 'failed',
+          code: 'start-first-refused',
+          reason: expect.stringContaining('web cannot be replaced start-first: it publishes host port 80/tcp'),
+        });
+        expect(w.engine.writes.slice(before)).toEqual([]);
+      } else {
+        expect(result).toMatchObject({ status: 'changed' });
+        expect(w.engine.writes.slice(before)[0]).toBe('rename web web.freshen-old');
+      }
+    }
+  });
+
+  it('a parked leftover of an interrupted run: pull notes it, start settles it without any stop', async () => {
+    const w = world();
+    await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});
+    await w.engine.renameContainer('web', 'web.freshen-old');
+    await w.engine.stopContainer('web.freshen-old');
+    const between = await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, check: true }), {});
+    expect(between.notes).toContain('web.freshen-old is parked, left by an interrupted run; the next start settles it.');
+    const start = await threePasses(w, startStep, { settle: '0s' });
+    expect(start.apply.writes).toEqual([`create web ${w.ref}`, 'start web', 'remove web.freshen-old']);
+    expect(start.apply.result).toMatchObject({ status: 'changed', rescued: 1 });
+    expect(start.again.result.status).toBe('ok');
   });
 
   it('prune: removes the managed repository’s image no container uses, keeping the previous one for a rollback', async () => {

@@ -1,3 +1,4 @@
+import { shellQuote } from '../../shared/shellQuote.js';
 import type { RegistryGcSettings } from '../../model/inventory.js';
 
 /** `registry_gc` as gc reads it: the shared settings plus an optional explicit dry run. */
@@ -6,10 +7,7 @@ export interface GcSettings extends RegistryGcSettings {
   dry_run_command?: string;
 }
 
-/** Quotes a word for a POSIX shell; plain words stay as they are so commands read naturally. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_/.:,=+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** Apparent size in bytes of the registry's storage. */
 export const duCommand = (dataDir: string): string => `du -sb ${shellQuote(dataDir)}`;

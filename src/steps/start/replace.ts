@@ -11,8 +11,11 @@ import type { HealthGate } from '../../containers/health.js';
 import { joinNetworkOf, type NetworkDependent } from '../../containers/networkShare.js';
 import type { Rejoined } from './dependents.js';
 import { unpark } from '../../containers/parking.js';
+import { parkedName } from '../../containers/managed.js';
 import { extraNetworkConnections, replacementSpec } from '../../containers/replacement.js';
 import type { ContainerInspect } from '../../containers/types.js';
+import type { OrderChoice } from '../../containers/startOrder.js';
+import { park } from '../../containers/parking.js';
 
 /**
  * How `start` settles one parked container: `replace` creates the replacement; `adopt` gates a replacement an interrupted run
@@ -36,6 +39,10 @@ export interface StartItem {
   networkParent?: string;
   /** Containers (not replaced themselves) sharing the parked container's network namespace: recreated to join the replacement. */
   dependents?: NetworkDependent[];
+  /** A container `stop` handed over still under `name`: start parks it itself, right before its replacement (or after, start-first). */
+  handed?: { id: string; timeoutSeconds: number };
+  /** Which instance goes first, and why. */
+  order: OrderChoice;
 }
 
 /** What happened to one parked container; `failure` means it was rolled back (or could not be). */
@@ -46,9 +53,9 @@ export interface ReplaceOutcome {
   rolledBack?: boolean;
 }
 
-const LOG_LINES = 20;
+export const LOG_LINES = 20;
 
-const logBlock = (lines: string[]): string =>
+export const logBlock = (lines: string[]): string =>
   lines.length === 0 ? ' The new container wrote no log lines.' : ` Last log lines of the new container:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
 
 /**
@@ -83,6 +90,43 @@ const ignoreNotFound = (error: unknown): void => {
 };
 
 /**
+ * Parks a container stop handed over, right before its replacement is created: the moment its downtime starts. A container that
+ * cannot be parked is put back as it was.
+ */
+async function parkHanded(
+  engine: Engine,
+  item: StartItem,
+  handed: NonNullable<StartItem['handed']>,
+  signal: AbortSignal,
+  progress: (message: string) => void,
+): Promise<{ action: string } | ReplaceOutcome> {
+  if (signal.aborted) {
+    return { actions: [], failure: { code: 'interrupted', reason: `${item.name}: the run was interrupted before it was replaced; it still runs as it did` } };
+  }
+  progress(`stopping ${item.name}`);
+  const target = { id: handed.id, name: item.name, running: item.startAfter, timeoutSeconds: handed.timeoutSeconds };
+  try {
+    await park(engine, target);
+  } catch (error) {
+    const reason = `stopping ${item.name} failed: ${errorMessage(error)}`;
+    try {
+      await unpark(engine, handed.id, item.name, item.startAfter);
+      return { actions: [`Restored ${item.name}`], failure: { code: 'stop-failed', reason: `${reason}; it was put back as it was` }, rolledBack: true };
+    } catch (again) {
+      return {
+        actions: [],
+        failure: { code: 'stop-failed', reason: `${reason}; putting it back failed too (${errorMessage(again)}): the next run settles it` },
+      };
+    }
+  }
+  return {
+    action: item.startAfter
+      ? `Stopped ${item.name} (timeout ${handed.timeoutSeconds}s) and parked it as ${parkedName(item.name)}`
+      : `Parked ${item.name} (not running) as ${parkedName(item.name)}`,
+  };
+}
+
+/**
  * Replaces one parked container: creates `NAME` from the parked container's configuration and the image its reference names now,
  * starts it, waits until it passes the gate, recreates the containers sharing its network namespace, then removes the parked
  * container. On any failure the parked container (and its dependents) are restored.
@@ -95,7 +139,13 @@ export async function replaceParked(
   progress: (message: string) => void,
 ): Promise<ReplaceOutcome> {
   const actions: string[] = [];
-  const parked = item.parkedId === undefined ? undefined : await engine.inspectContainer(item.parkedId);
+  if (item.handed !== undefined) {
+    const handed = await parkHanded(engine, item, item.handed, signal, progress);
+    if (!('action' in handed)) return handed;
+    actions.push(handed.action);
+  }
+  const parkedId = item.handed?.id ?? item.parkedId;
+  const parked = parkedId === undefined ? undefined : await engine.inspectContainer(parkedId);
   if (!parked) return { actions, failure: { code: 'parked-missing', reason: `${item.parkedAs} disappeared before it could be replaced` } };
   if (signal.aborted) {
     // Interrupted before this container's turn (freshen run settles parked containers after Ctrl-C): put it back, start nothing new.

@@ -1,7 +1,10 @@
 import type { FailureCode } from '../../model/failureCodes.js';
 import { registrySettings, rolloutTag } from '../../model/inventory.js';
 import { changed, failed } from '../../model/results.js';
-import { isManagedImage, isParkedName, originalName, parkedName } from '../../containers/managed.js';
+import { errorMessage } from '../../adapters/errors.js';
+import { isManagedImage, isParkedName, isSpareName, originalName, parkedName, spareName, spareOriginal } from '../../containers/managed.js';
+import { chooseOrder, startFirstObstacle, type OrderChoice } from '../../containers/startOrder.js';
+import { replaceStartFirst } from './startFirst.js';
 import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import { startOptions, type StartOptions } from '../../containers/rolloutOptions.js';
@@ -14,16 +17,26 @@ import type { StepHandler } from '../types.js';
 export interface StartPlan {
   items: StartItem[];
   options: StartOptions;
+  /** Replacements left under `NAME.freshen-new` by an interrupted run, removed first. */
+  spares: Array<{ id: string; name: string }>;
+  /** Image IDs the replaced containers run now and will run, for `--diff`. */
+  images: Map<string, { before: string; after?: string }>;
 }
+
+const orderText = (item: StartItem): string => `${item.order.order}: ${item.order.why}`;
 
 const wouldStart = (item: StartItem): string => {
   const then = item.startAfter ? 'start it and wait until it is healthy' : 'leave it stopped like the original';
   const dependents = item.dependents ?? [];
   const rejoin = dependents.length === 0 ? '' : `, recreate ${dependents.map((d) => d.name).join(', ')} in its network namespace`;
   const join = item.networkParent === undefined ? '' : ` in the network namespace of the new ${item.networkParent}`;
+  if (item.handed !== undefined && item.order.order === 'start-first') {
+    return `Create ${spareName(item.name)} from ${item.ref} with the configuration of ${item.name}, start it and wait until it is healthy while ${item.name} serves, then give it the name and stop (timeout ${item.handed.timeoutSeconds}s) and remove the old ${item.name} (${orderText(item)})`;
+  }
+  const stop = item.handed === undefined ? '' : `Stop ${item.name} (timeout ${item.handed.timeoutSeconds}s) and park it as ${item.parkedAs}, then c`;
   switch (item.action) {
     case 'replace':
-      return `Create ${item.name} from ${item.ref} with the configuration of ${item.parkedAs}${join}, ${then}${rejoin}, then remove ${item.parkedAs}`;
+      return `${stop || 'C'}reate ${item.name} from ${item.ref} with the configuration of ${item.parkedAs}${join}, ${then}${rejoin}, then remove ${item.parkedAs} (${orderText(item)})`;
     case 'adopt':
       return `Wait until ${item.name}, left running ${item.ref} by an interrupted run, is healthy${rejoin}, then remove ${item.parkedAs}`;
     case 'redo':
@@ -34,6 +47,8 @@ const wouldStart = (item: StartItem): string => {
     }
   }
 };
+
+const wouldRemoveSpare = (spare: { name: string }): string => `Remove ${spare.name}, a replacement an interrupted run never handed the name to`;
 
 /**
  * `start`: for every parked container of a managed image on the host (found by listing, so a crashed run's leftovers converge
@@ -49,7 +64,7 @@ export const startStep: StepHandler<StartPlan> = {
   async plan(ctx, options) {
     const opts = startOptions(options);
     const registry = registrySettings(ctx.vars);
-    if (!registry) return { items: [], options: opts };
+    if (!registry) return { items: [], options: opts, spares: [], images: new Map() };
     const target = { registry: registry.name, tag: rolloutTag(ctx.vars) };
     const engine = await ctx.connections.engine();
     const containers = await engine.inspectAllContainers();
@@ -58,39 +73,70 @@ export const startStep: StepHandler<StartPlan> = {
     // Whether a leftover from another run was running cannot be known; a service is assumed to be meant to run.
     const wasRunning = (name: string): boolean => stopped.find((entry) => entry.name === name)?.wasRunning ?? true;
     const images = new Map<string, string | undefined>();
+    const imageOf = async (ref: string): Promise<string | undefined> => {
+      if (!images.has(ref)) images.set(ref, (await engine.localImage(ref))?.Id);
+      return images.get(ref);
+    };
     const items: StartItem[] = [];
     // Only parked containers of this play's managed images: another rollout tag's leftovers are another play's business.
     const parkedOnes = containers.filter((c) => isParkedName(containerName(c)) && isManagedImage(c.Config.Image, target));
-    // The containers start replaces (parked now, or in check mode planned to be), by original name.
+    const spares = containers
+      .filter((c) => isSpareName(containerName(c)) && isManagedImage(c.Config.Image, target))
+      .filter((c) => byName.has(spareOriginal(containerName(c))) || byName.has(parkedName(spareOriginal(containerName(c)))))
+      .map((c) => ({ id: c.Id, name: containerName(c) }));
+    // The containers start replaces (parked now, or handed over by stop), by original name.
     const replaced = new Map<string, ContainerInspect>();
     for (const parked of parkedOnes) replaced.set(originalName(containerName(parked)), parked);
-    const planned = stopped.filter((e) => e.planned && !byName.has(e.parkedAs) && byName.has(e.name));
-    for (const entry of planned) replaced.set(entry.name, byName.get(entry.name)!);
+    const handed = stopped.filter((e) => e.handed !== undefined && byName.get(e.name)?.Id === e.handed.id && !byName.has(e.parkedAs));
+    for (const entry of handed) replaced.set(entry.name, byName.get(entry.name)!);
     const shared = (name: string): Pick<StartItem, 'networkParent' | 'dependents'> => {
       const old = replaced.get(name)!;
       const parentRef = networkParentOf(old.HostConfig.NetworkMode);
       const parent = parentRef === undefined ? undefined : [...replaced].find(([, c]) => refersTo(parentRef, c))?.[0];
       // Replaced containers and the unfinished replacements of parked ones are handled as items of their own.
-      const dependents = networkDependents(containers, old, new Set([...replaced.keys()].flatMap((n) => [n, parkedName(n)])));
+      const dependents = networkDependents(containers, old, new Set([...replaced.keys()].flatMap((n) => [n, parkedName(n), spareName(n)])));
       return { ...(parent === undefined ? {} : { networkParent: parent }), ...(dependents.length === 0 ? {} : { dependents }) };
     };
     for (const parked of parkedOnes) {
       const name = originalName(containerName(parked));
-      const ref = parked.Config.Image;
-      if (!images.has(ref)) images.set(ref, (await engine.localImage(ref))?.Id);
-      const settled = settleParked(parked, byName.get(name), wasRunning(name), images.get(ref));
+      const settled = settleParked(parked, byName.get(name), wasRunning(name), await imageOf(parked.Config.Image));
       items.push({ ...settled, ...shared(name) });
     }
-    // In check mode stop only planned to park these; report what start would then do.
-    for (const entry of planned) {
-      const ref = byName.get(entry.name)!.Config.Image;
-      items.push({ name: entry.name, parkedAs: parkedName(entry.name), ref, action: 'replace', startAfter: entry.wasRunning ?? true, ...shared(entry.name) });
+    for (const entry of handed) {
+      const current = byName.get(entry.name)!;
+      const startAfter = entry.wasRunning ?? true;
+      const sharing = shared(entry.name);
+      const order: OrderChoice = startAfter
+        ? chooseOrder(opts.order, entry.name, startFirstObstacle(current, sharing.dependents ?? []))
+        : { order: 'stop-first', why: 'it is not running' };
+      items.push({
+        name: entry.name,
+        parkedAs: entry.parkedAs,
+        ref: current.Config.Image,
+        action: 'replace',
+        startAfter,
+        handed: entry.handed!,
+        order,
+        ...sharing,
+      });
     }
     items.sort((a, b) => a.name.localeCompare(b.name));
-    return { items: parentsFirst(items, (item) => item.networkParent), options: opts };
+    const diffImages = new Map<string, { before: string; after?: string }>();
+    for (const item of items) {
+      const old = replaced.get(item.name)!;
+      const after = (ctx.facts.pulled ?? []).some((pull) => pull.planned && pull.ref === item.ref) ? undefined : await imageOf(item.ref);
+      diffImages.set(item.name, { before: old.Image, ...(after === undefined ? {} : { after }) });
+    }
+    return { items: parentsFirst(items, (item) => item.networkParent), options: opts, spares, images: diffImages };
   },
 
-  changes: (plan) => plan.items.map(wouldStart),
+  changes: (plan) => [...plan.spares.map(wouldRemoveSpare), ...plan.items.map(wouldStart)],
+
+  diff: (plan) =>
+    plan.items.map((item) => {
+      const images = plan.images.get(item.name);
+      return { container: item.name, ref: item.ref, before: images?.before, after: images?.after, replace: true, order: item.order.order, why: item.order.why };
+    }),
 
   // After Ctrl-C, start still runs where stop parked containers, so none is left down.
   settlesLeftovers: (facts) => (facts.stopped ?? []).some((entry) => !entry.planned),
@@ -99,13 +145,25 @@ export const startStep: StepHandler<StartPlan> = {
     const engine = await ctx.connections.engine();
     const actions: string[] = [];
     const failures: Array<{ code: FailureCode; reason: string }> = [];
-    // Parked containers this run's stop did not park are leftovers of an interrupted run.
+    for (const spare of plan.spares) {
+      try {
+        await engine.removeContainer(spare.id);
+        actions.push(`Removed ${spare.name}, a replacement an interrupted run never handed the name to`);
+      } catch (error) {
+        failures.push({ code: 'replace-failed', reason: `removing ${spare.name} failed: ${errorMessage(error)}` });
+      }
+    }
+    // Parked containers this run's stop did not hand over are leftovers of an interrupted run.
     const parkedNow = new Set((ctx.facts.stopped ?? []).filter((entry) => !entry.planned).map((entry) => entry.parkedAs));
     let rolledBack = 0;
     let rescued = 0;
     const outcomes = new Map<StartItem, ReplaceOutcome>();
     for (const wave of replacementWaves(plan.items, (item) => item.networkParent)) {
-      const results = await mapLimit(wave, plan.options.parallel, (item) => replaceParked(engine, item, plan.options, ctx.signal, ctx.progress));
+      const results = await mapLimit(wave, plan.options.parallel, (item) =>
+        item.handed !== undefined && item.order.order === 'start-first'
+          ? replaceStartFirst(engine, { ...item, handed: item.handed }, plan.options, ctx.signal, ctx.progress)
+          : replaceParked(engine, item, plan.options, ctx.signal, ctx.progress),
+      );
       wave.forEach((item, i) => outcomes.set(item, results[i]!));
     }
     for (const item of plan.items) {

@@ -1,21 +1,26 @@
-import type { Engine } from '../../adapters/engine.js';
-import { errorMessage } from '../../adapters/errors.js';
+import { guardKey, guardSite, placeGuard, releaseGuard, type GuardSite } from '../../adapters/hostGuard.js';
+import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
-import { registrySettings, rolloutTag } from '../../model/inventory.js';
-import { changed, failed } from '../../model/results.js';
-import { parkedName, selectManagedContainers } from '../../containers/managed.js';
+import { registrySettings, rolloutTag, type DockerEndpoint } from '../../model/inventory.js';
+import { changed } from '../../model/results.js';
+import { parkedName, selectManagedContainers, spareName } from '../../containers/managed.js';
 import { stopOptions, stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
-import { park, unpark, type ParkTarget } from '../../containers/parking.js';
+import type { ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
 
-/** A container stop set aside (or, planned, would set aside): the fact stop hands on to start. */
+/**
+ * A container `stop` hands to `start` (or, in check mode, would hand): the fact stop passes on. `start` stops and parks it right
+ * before its replacement starts, so each container is down only for its own stop and start.
+ */
 export interface ParkedContainer {
   name: string;
   parkedAs: string;
   planned: boolean;
   /** False when the container was already stopped: `start` then creates its replacement without starting it. */
   wasRunning?: boolean;
+  /** The container still under `name`, and how long it may take to stop. */
+  handed?: { id: string; timeoutSeconds: number };
 }
 
 /** A managed container whose image has a newer local version (or will have, after a planned pull). */
@@ -31,18 +36,30 @@ export interface StopItem extends ParkTarget {
 export interface StopPlan {
   items: StopItem[];
   notes: string[];
+  /** Where the host's guard would run, or why no guard can. */
+  guard: GuardSite | { why: string };
+  guardDeadlineMs: number;
 }
+
+const dockerEndpoint = (vars: Record<string, unknown>): DockerEndpoint =>
+  typeof vars.docker === 'string' ? { host: vars.docker } : (vars.docker as DockerEndpoint);
 
 const newer = (item: StopItem): string => (item.toImage === undefined ? `${item.ref} will be pulled` : `${item.ref} is now ${shortDigest(item.toImage)}`);
 
-const wouldStop = (item: StopItem): string =>
-  item.running
-    ? `Stop ${item.name} and park it as ${parkedName(item.name)} (runs ${shortDigest(item.fromImage)}; ${newer(item)})`
-    : `Park ${item.name} (not running) as ${parkedName(item.name)} (has ${shortDigest(item.fromImage)}; ${newer(item)})`;
+const wouldHand = (item: StopItem): string =>
+  `Hand ${item.name} (${item.running ? 'runs' : 'stopped, has'} ${shortDigest(item.fromImage)}; ${newer(item)}) to start, which stops it (timeout ${item.timeoutSeconds}s) and parks it as ${parkedName(item.name)} when its replacement's turn comes`;
+
+const guardSentence = (plan: StopPlan): string =>
+  `Place a guard on the host (${'via' in plan.guard && plan.guard.via === 'ssh' ? 'over SSH' : 'on this machine, beside the engine'}) that puts back ${plan.items.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)} before it has finished with them`;
+
+const noGuard = (why: string): string =>
+  `No guard can be placed on this host (${why}): a freshen that dies mid-replacement leaves a parked container down until the next run.`;
 
 /**
- * `stop`: stops the managed containers whose image has a newer local version and renames them `NAME.freshen-old`, so `start`
- * can create the replacement under `NAME` and still restore the old container if the new one is not healthy.
+ * `stop`: picks the managed containers whose image has a newer local version and hands them to `start`, which stops and parks
+ * each (`NAME.freshen-old`) right before its own replacement, so a container is down only for its own stop and start, never
+ * while the rest of the host is replaced. Before anything is parked, stop places the host's guard, which puts parked containers
+ * back if freshen dies; the runner releases it once the host is finished.
  */
 export const stopStep: StepHandler<StopPlan> = {
   kind: 'stop',
@@ -51,7 +68,12 @@ export const stopStep: StepHandler<StopPlan> = {
     const stop = stopOptions(options);
     const registry = registrySettings(ctx.vars);
     if (!registry) {
-      return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
+      return {
+        items: [],
+        notes: ['No `registry` variable for this host: no managed containers.'],
+        guard: { why: 'no managed containers' },
+        guardDeadlineMs: stop.guardDeadlineMs,
+      };
     }
     const engine = await ctx.connections.engine();
     const containers = await engine.inspectAllContainers();
@@ -76,6 +98,7 @@ export const stopStep: StepHandler<StopPlan> = {
         notes.push(`${name} is left running: ${parkedName(name)} already exists (an interrupted run); start resolves it first.`);
         continue;
       }
+      if (names.has(spareName(name))) notes.push(`${spareName(name)}, an unfinished replacement of an interrupted run, is removed by start first.`);
       items.push({
         id: container.Id,
         name,
@@ -86,58 +109,50 @@ export const stopStep: StepHandler<StopPlan> = {
         toImage: planned ? undefined : current,
       });
     }
-    return { items, notes };
+    const guard = items.length === 0 ? { why: 'nothing to replace' } : guardSite(dockerEndpoint(ctx.vars));
+    if (items.length > 0 && 'why' in guard) notes.push(noGuard(guard.why));
+    return { items, notes, guard, guardDeadlineMs: stop.guardDeadlineMs };
   },
 
-  changes: (plan) => plan.items.map(wouldStop),
+  changes: (plan) => [...plan.items.map(wouldHand), ...(plan.items.length > 0 && 'via' in plan.guard ? [guardSentence(plan)] : [])],
 
-  planned: (plan) => ({
-    host: { stopped: plan.items.map((item) => ({ name: item.name, parkedAs: parkedName(item.name), planned: true, wasRunning: item.running })) },
-  }),
+  planned: (plan) => ({ host: { stopped: plan.items.map((item) => handedFact(item, true)) } }),
 
   notes: (plan) => plan.notes,
 
+  // The guard outlives the steps that need it only until the host is finished.
+  async finishHost(ctx) {
+    const key = ctx.facts.guard;
+    if (key === undefined) return;
+    delete ctx.facts.guard;
+    await releaseGuard(key);
+  },
+
   async apply(ctx, plan) {
-    const engine = await ctx.connections.engine();
-    const parked: StopItem[] = [];
-    const actions: string[] = [];
-    for (const item of plan.items) {
-      ctx.progress(`stopping ${item.name}`);
-      try {
-        await park(engine, item);
-        parked.push(item);
+    const notes = [...plan.notes];
+    const actions = plan.items.map((item) => `Handed ${item.name} to start (stop timeout ${item.timeoutSeconds}s)`);
+    if ('via' in plan.guard) {
+      const key = guardKey(ctx.host.name, plan.guard);
+      ctx.progress('placing the guard');
+      const placed = await placeGuard(key, plan.guard, plan.items, plan.guardDeadlineMs / 1000);
+      if (placed.placed) {
+        ctx.facts.guard = key;
         actions.push(
-          item.running
-            ? `Stopped ${item.name} (timeout ${item.timeoutSeconds}s) and parked it as ${parkedName(item.name)}`
-            : `Parked ${item.name} (not running) as ${parkedName(item.name)}`,
+          `Placed the guard in ${placed.dir}: it puts back ${plan.items.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)}`,
         );
-      } catch (error) {
-        // The host is marked failed and start will not run, so nothing is left parked: each container goes back as it was.
-        const reason = `stopping ${item.name} failed: ${errorMessage(error)}`;
-        const restored = await restoreAll(engine, [...parked, item]);
-        ctx.facts.stopped = [];
-        return failed([reason, ...restored.problems].join('; '), 'stop-failed', [...actions, ...restored.actions], plan.notes);
+      } else {
+        notes.push(noGuard(placed.why));
       }
     }
-    ctx.facts.stopped = parked.map((item) => ({ name: item.name, parkedAs: parkedName(item.name), planned: false, wasRunning: item.running }));
-    return changed(actions, plan.notes);
+    ctx.facts.stopped = plan.items.map((item) => handedFact(item, false));
+    return changed(actions, notes);
   },
 };
 
-/** Puts back containers this step parked (or half-parked), starting the ones that were running. */
-async function restoreAll(engine: Engine, items: StopItem[]): Promise<{ actions: string[]; problems: string[] }> {
-  const actions: string[] = [];
-  const problems: string[] = [];
-  for (const item of items) {
-    try {
-      const now = await engine.inspectContainer(item.id);
-      if (!now) throw new Error('the container is gone');
-      if (containerName(now) !== item.name) await unpark(engine, item.id, item.name, item.running);
-      else if (item.running) await engine.startContainer(item.id);
-      actions.push(`Restored ${item.name}`);
-    } catch (error) {
-      problems.push(`restoring ${item.name} failed: ${errorMessage(error)}`);
-    }
-  }
-  return { actions, problems };
-}
+const handedFact = (item: StopItem, planned: boolean): ParkedContainer => ({
+  name: item.name,
+  parkedAs: parkedName(item.name),
+  planned,
+  wasRunning: item.running,
+  handed: { id: item.id, timeoutSeconds: item.timeoutSeconds },
+});

@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { DockerEndpoint } from '../model/inventory.js';
+import { placeGuardCommand, releaseGuardCommand, renewGuardCommand, type GuardedContainer } from '../containers/guardScript.js';
+import { shellQuote } from '../shared/shellQuote.js';
+import { DEFAULT_REMOTE_DOCKER_SOCKET, parseDockerHost, redactAddress } from './docker.js';
+import { errorMessage } from './errors.js';
+import { connectSsh } from './ssh.js';
+import type { ExecResult, SshSession } from './types.js';
+
+/** Where a host's guard runs: on this machine (the engine's socket is local) or on the host over the engine's SSH connection. */
+export type GuardSite = { via: 'local'; dockerHost: string } | { via: 'ssh'; dockerHost: string; endpoint: DockerEndpoint & { host: string } };
+
+/** Where the guard of a host with this `docker` endpoint can run, or why none can (it is then named in the output). */
+export function guardSite(endpoint: DockerEndpoint): GuardSite | { why: string } {
+  const address = parseDockerHost(endpoint.host);
+  switch (address.kind) {
+    case 'unix':
+      return { via: 'local', dockerHost: `unix://${address.socketPath}` };
+    case 'ssh':
+      return { via: 'ssh', dockerHost: `unix://${endpoint.socket ?? DEFAULT_REMOTE_DOCKER_SOCKET}`, endpoint };
+    case 'tcp':
+      return { why: `its engine is reached over ${redactAddress(endpoint.host)}, and a guard needs a shell beside the engine (unix:// or ssh://)` };
+  }
+}
+
+/** The guard's directory name for a host: stable across runs, so a later run takes over a guard an earlier one left. */
+export const guardKey = (hostName: string, site: GuardSite): string =>
+  createHash('sha256')
+    .update(`${hostName}\0${site.via}\0${site.via === 'ssh' ? site.endpoint.host : ''}\0${site.dockerHost}`)
+    .digest('hex')
+    .slice(0, 16);
+
+/** Runs shell commands where the guard lives. */
+interface GuardShell {
+  run(command: string): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+const COMMAND_TIMEOUT_MS = 20_000;
+
+function localShell(): GuardShell {
+  return {
+    run: (command) =>
+      new Promise((resolve) => {
+        execFile('sh', ['-c', command], { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+          resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });
+        });
+      }),
+    close: async () => undefined,
+  };
+}
+
+async function sshShell(endpoint: GuardSite & { via: 'ssh' }): Promise<GuardShell> {
+  const address = parseDockerHost(endpoint.endpoint.host) as { kind: 'ssh'; user: string; host: string; port: number };
+  const { identity_file, known_hosts, passphrase, jump } = endpoint.endpoint;
+  const session: SshSession = await connectSsh({ host: address.host, port: address.port, user: address.user, identity_file, known_hosts, passphrase, jump });
+  return {
+    // The login shell may not be a POSIX one.
+    run: (command) => session.exec(`sh -c ${shellQuote(command)}`, { timeoutMs: COMMAND_TIMEOUT_MS }),
+    close: () => session.close(),
+  };
+}
+
+/** A placed guard, kept alive by renewals until released. */
+interface LiveGuard {
+  shell: GuardShell;
+  timer: NodeJS.Timeout;
+  renewing: boolean;
+  /** Set once a renewal found the guard gone: it acted while this run still worked on the host. */
+  lost: boolean;
+}
+
+const live = new Map<string, LiveGuard>();
+
+/** What placing a guard gave: its directory on the host, or why it could not be placed. */
+export type GuardPlaced = { placed: true; dir: string } | { placed: false; why: string };
+
+/**
+ * Places the guard for `containers` and renews its deadline every quarter of it until `releaseGuard`. The deadline counts on
+ * the host's clock, so skew between the machines does not shorten it.
+ */
+export async function placeGuard(key: string, site: GuardSite, containers: readonly GuardedContainer[], deadlineSeconds: number): Promise<GuardPlaced> {
+  await releaseGuard(key, { keepOnHost: true });
+  let shell: GuardShell;
+  try {
+    shell = site.via === 'local' ? localShell() : await sshShell(site);
+  } catch (error) {
+    return { placed: false, why: `freshen could not open a shell on the host: ${errorMessage(error)}` };
+  }
+  const result = await shell.run(placeGuardCommand(key, site.dockerHost, containers, deadlineSeconds));
+  if (result.code !== 0) {
+    await shell.close();
+    return { placed: false, why: result.code === 3 ? 'the host has no docker command' : `placing it failed: ${lastLine(result.stderr)}` };
+  }
+  const guard: LiveGuard = {
+    shell,
+    renewing: false,
+    lost: false,
+    timer: setInterval(() => void renew(guard, key, deadlineSeconds), renewEveryMs(deadlineSeconds)),
+  };
+  guard.timer.unref();
+  live.set(key, guard);
+  return { placed: true, dir: result.stdout.trim() };
+}
+
+const renewEveryMs = (deadlineSeconds: number): number => Math.max(500, (deadlineSeconds * 1000) / 4);
+
+async function renew(guard: LiveGuard, key: string, deadlineSeconds: number): Promise<void> {
+  if (guard.renewing || guard.lost) return;
+  guard.renewing = true;
+  try {
+    const result = await guard.shell.run(renewGuardCommand(key, deadlineSeconds));
+    if (result.code === 4) guard.lost = true;
+  } catch {
+    // The next tick tries again; the guard acts only once renewals stayed away for the whole deadline.
+  } finally {
+    guard.renewing = false;
+  }
+}
+
+/**
+ * Stops renewing and removes the guard from the host (unless `keepOnHost`, when a new placement takes it over). Returns a note
+ * when the guard had already acted during the run. Never throws: a guard that could not be removed only acts on containers whose
+ * replacement does not serve, and a finished host has none.
+ */
+export async function releaseGuard(key: string, options: { keepOnHost?: boolean } = {}): Promise<string | undefined> {
+  const guard = live.get(key);
+  if (guard === undefined) return undefined;
+  live.delete(key);
+  clearInterval(guard.timer);
+  try {
+    if (options.keepOnHost !== true) await guard.shell.run(releaseGuardCommand(key));
+  } catch {
+    // See above.
+  } finally {
+    await guard.shell.close().catch(() => undefined);
+  }
+  return guard.lost ? 'the guard acted during the run (freshen could not renew it in time): see its log beside its directory' : undefined;
+}
+
+const lastLine = (text: string): string => text.trim().split('\n').at(-1) ?? '';

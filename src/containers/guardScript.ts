@@ -1,0 +1,112 @@
+import { shellQuote } from '../shared/shellQuote.js';
+
+// The host-side guard: a POSIX sh loop freshen leaves on a host before it parks any container there. It waits until a deadline
+// that freshen keeps pushing back while it works on the host; once the deadline passes (freshen died, or lost the host), it puts
+// back every parked container whose replacement does not serve, and exits. It only stops and renames: it never removes a
+// container, an image or a volume. These functions only build the shell text; src/adapters/hostGuard.ts runs it.
+
+/** A container the guard watches, by its original name. */
+export interface GuardedContainer {
+  name: string;
+  /** Whether it ran before freshen touched it: a restored one is started only then. */
+  running: boolean;
+}
+
+/** Where the guard's state lives on the host, as a shell expression: one directory per guarded host of a control node. */
+export const guardDirExpression = (key: string): string => `"\${XDG_RUNTIME_DIR:-\${TMPDIR:-/tmp}}/freshen-guard-$(id -u)/${key}"`;
+
+/** Docker container names are `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, so a name is one word of the names file and safe in the script. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * The guard itself, run as `sh guard.sh DIR`. `DIR/deadline` holds the host's epoch second after which it acts; `DIR/names`
+ * one `NAME RUNNING` line per container. Removing `DIR` releases it. What it did goes to `DIR.log`, which outlives it.
+ */
+export const GUARD_SCRIPT = `dir=$1
+log() { printf "%s %s\\n" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >> "$dir.log"; }
+exists() { docker inspect --type container "$1" >/dev/null 2>&1; }
+# Running, and healthy when the image has a health check.
+serves() {
+  case $(docker inspect --type container -f "{{.State.Running}}/{{if .State.Health}}{{.State.Health.Status}}{{end}}" "$1" 2>/dev/null) in
+    true/ | true/healthy) return 0 ;;
+  esac
+  return 1
+}
+restore() {
+  name=$1 running=$2 old="$1.freshen-old" new="$1.freshen-new"
+  if ! exists "$old"; then
+    # A start-first replacement that never got the name: the original still serves, so two instances would run.
+    if exists "$name" && exists "$new"; then docker stop "$new" >/dev/null 2>&1 && log "stopped $new: $name still serves"; fi
+    return 0
+  fi
+  if serves "$name"; then log "$name serves; $old is left for the next run"; return 0; fi
+  if ! exists "$name" && serves "$new"; then
+    docker rename "$new" "$name" && log "gave $name to its healthy replacement"
+    return 0
+  fi
+  if exists "$name"; then
+    if exists "$new"; then log "$name does not serve but $new exists: left for the next run"; return 0; fi
+    docker stop "$name" >/dev/null 2>&1
+    docker rename "$name" "$new" || { log "could not move the replacement $name aside"; return 0; }
+    log "moved the replacement that does not serve aside as $new"
+  fi
+  docker rename "$old" "$name" || { log "could not rename $old to $name"; return 0; }
+  if [ "$running" = 1 ]; then
+    if docker start "$name" >/dev/null; then log "restored $name and started it"; else log "restored $name but it did not start"; fi
+  else
+    log "restored $name (it was not running)"
+  fi
+}
+echo $$ > "$dir/pid"
+log "guarding $(tr "\\n" " " < "$dir/names")"
+while [ -d "$dir" ]; do
+  deadline=$(cat "$dir/deadline" 2>/dev/null) || deadline=
+  if [ -n "$deadline" ] && [ "$(date +%s)" -ge "$deadline" ]; then
+    log "deadline passed: freshen did not come back"
+    while read -r name running; do
+      [ -n "$name" ] && restore "$name" "$running"
+    done < "$dir/names"
+    rm -rf "$dir"
+    exit 0
+  fi
+  sleep 1
+done
+log "released"
+`;
+
+/** Sets `DIR/deadline` to the host's clock plus `seconds`, atomically (the guard may read it at any moment). */
+const writeDeadline = (seconds: number): string =>
+  `echo $(( $(date +%s) + ${Math.ceil(seconds)} )) > "$dir/deadline.next" && mv -f "$dir/deadline.next" "$dir/deadline"`;
+
+/**
+ * The command that places the guard (or, when one already runs for the host, hands it the new names and deadline). It prints
+ * the guard's directory. `dockerHost` is the engine as the host itself reaches it. Exit 3: the host has no docker CLI.
+ */
+export function placeGuardCommand(key: string, dockerHost: string, containers: readonly GuardedContainer[], deadlineSeconds: number): string {
+  for (const { name } of containers) if (!CONTAINER_NAME.test(name)) throw new Error(`not a container name: ${JSON.stringify(name)}`);
+  const names = containers.map(({ name, running }) => `${name} ${running ? 1 : 0}`);
+  return [
+    'set -e',
+    'command -v docker >/dev/null 2>&1 || { echo "the host has no docker command" >&2; exit 3; }',
+    `dir=${guardDirExpression(key)}`,
+    'mkdir -p -m 700 "${dir%/*}" && mkdir -p "$dir"',
+    `printf "%s\\n" ${names.map(shellQuote).join(' ')} > "$dir/names"`,
+    writeDeadline(deadlineSeconds),
+    `cat > "$dir/guard.sh" <<'FRESHEN_GUARD'\n${GUARD_SCRIPT}FRESHEN_GUARD`,
+    `export DOCKER_HOST=${shellQuote(dockerHost)}`,
+    // A guard of an earlier placement that still runs reads the new files. A pid reused by another program is not it: the
+    // guard's command line holds its directory, which holds `freshen-guard`.
+    'pid=$(cat "$dir/pid" 2>/dev/null || true)',
+    'if [ -n "$pid" ] && grep -q freshen-guard "/proc/$pid/cmdline" 2>/dev/null; then echo "$dir"; exit 0; fi',
+    'detach=; command -v setsid >/dev/null 2>&1 && detach=setsid',
+    'nohup $detach sh "$dir/guard.sh" "$dir" >/dev/null 2>&1 </dev/null &',
+    'echo "$dir"',
+  ].join('\n');
+}
+
+/** Pushes the guard's deadline back: freshen is still working on the host. Exit 4: the guard is gone (it acted, or was removed). */
+export const renewGuardCommand = (key: string, deadlineSeconds: number): string =>
+  [`dir=${guardDirExpression(key)}`, '[ -d "$dir" ] || exit 4', writeDeadline(deadlineSeconds)].join('\n');
+
+/** Releases the guard: freshen has finished the host. The guard sees its directory gone and exits within a second. */
+export const releaseGuardCommand = (key: string): string => `rm -rf ${guardDirExpression(key)}`;

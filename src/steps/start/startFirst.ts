@@ -1,0 +1,101 @@
+import type { Engine } from '../../adapters/engine.js';
+import type { FailureCode } from '../../model/failureCodes.js';
+import { errorMessage } from '../../adapters/errors.js';
+import { isNotFound } from '../../adapters/engineContainers.js';
+import type { HealthGate } from '../../containers/health.js';
+import { parkedName, spareName } from '../../containers/managed.js';
+import { extraNetworkConnections, replacementSpec } from '../../containers/replacement.js';
+import { containerName } from '../../containers/types.js';
+import { formatDuration } from '../../model/duration.js';
+import { shortDigest } from '../../model/imageRef.js';
+import { waitUntilHealthy } from './gate.js';
+import { LOG_LINES, logBlock, type ReplaceOutcome, type StartItem } from './replace.js';
+
+/** Networks a container is reachable on by name or alias (`none` and `host` have no endpoint to take away). */
+const reachableOn = (networks: Record<string, unknown> | null | undefined): string[] => Object.keys(networks ?? {}).filter((n) => n !== 'none' && n !== 'host');
+
+/**
+ * Replaces a running container start-first: the replacement is created as `NAME.freshen-new` with the old one's configuration
+ * and started beside it; only once it passed the health gate does the old one give up its name (it is renamed to
+ * `NAME.freshen-old`, the replacement to `NAME`), leave its networks (so DNS names and aliases stop answering with its address
+ * before it stops), stop and go. A replacement that fails its gate is removed and the old container never noticed.
+ */
+export async function replaceStartFirst(
+  engine: Engine,
+  item: StartItem & { handed: NonNullable<StartItem['handed']> },
+  gate: Omit<HealthGate, 'restartCount'>,
+  signal: AbortSignal,
+  progress: (message: string) => void,
+): Promise<ReplaceOutcome> {
+  const old = await engine.inspectContainer(item.handed.id);
+  if (!old || containerName(old) !== item.name) {
+    return { actions: [], failure: { code: 'replace-failed', reason: `${item.name} changed before it could be replaced; nothing was done` } };
+  }
+  if (signal.aborted) {
+    return {
+      actions: [],
+      failure: { code: 'interrupted', reason: `${item.name}: the run was interrupted before it was replaced; it still runs ${shortDigest(old.Image)}` },
+    };
+  }
+  const spare = spareName(item.name);
+  let newId: string | undefined;
+  let named = false;
+  const change = (image: string | undefined): string => `${item.ref}: ${shortDigest(old.Image)} → ${shortDigest(image ?? '?')}`;
+  let changeText = change(undefined);
+  /** Takes the replacement away and gives the old container its name back if it had given it up; the old one never stopped. */
+  const withdraw = async (code: FailureCode, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
+    let outcome = `removed it; ${item.name} kept serving throughout.`;
+    try {
+      if (containerName((await engine.inspectContainer(old.Id)) ?? old) !== item.name) await engine.renameContainer(old.Id, item.name);
+      if (newId !== undefined) await engine.removeContainer(newId).catch(ignoreNotFound);
+    } catch (error) {
+      outcome = `withdrawing it failed too (${errorMessage(error)}); the next run settles ${item.name}.`;
+    }
+    return {
+      actions: [`Rolled back ${item.name}: removed the new container; the old one kept serving`],
+      failure: { code, reason: `${item.name}: the new container (${changeText}) ${detail}; ${outcome}${logs === undefined ? '' : logBlock(logs)}` },
+      rolledBack: true,
+    };
+  };
+  try {
+    progress(`creating ${spare} beside ${item.name}`);
+    const oldImage = await engine.localImage(old.Image);
+    newId = await engine.createContainer({ ...replacementSpec(old, oldImage?.Config, old.Config.Image), name: spare }, extraNetworkConnections(old));
+    const created = await engine.inspectContainer(newId);
+    changeText = change(created?.Image);
+    await engine.startContainer(newId);
+    progress(`waiting for ${spare} to become healthy while ${item.name} serves`);
+    const verdict = await waitUntilHealthy(engine, newId, { ...gate, restartCount: 0 }, signal);
+    if (verdict.state === 'failed') {
+      const logs = await engine.tailLogs(newId, created?.Config.Tty ?? false, LOG_LINES);
+      return await withdraw(verdict.code, verdict.detail, logs);
+    }
+    progress(`handing ${item.name} over`);
+    await engine.renameContainer(old.Id, parkedName(item.name));
+    await engine.renameContainer(newId, item.name);
+    named = true;
+    for (const network of reachableOn(old.NetworkSettings?.Networks)) await engine.disconnectNetwork(old.Id, network).catch(ignoreNotFound);
+    await engine.stopContainer(old.Id, item.handed.timeoutSeconds);
+    await engine.removeContainer(old.Id);
+    return {
+      actions: [
+        `Replaced ${item.name} start-first (${changeText}): the new container was healthy after ${formatDuration(verdict.elapsedMs)} beside the old one, then took its name; stopped and removed the old one`,
+      ],
+    };
+  } catch (error) {
+    if (!named)
+      return await withdraw(signal.aborted ? 'interrupted' : 'replace-failed', signal.aborted ? 'was interrupted before it took over' : errorMessage(error));
+    // The replacement serves under the name; only the old one's removal failed.
+    return {
+      actions: [`Replaced ${item.name} start-first (${changeText})`],
+      failure: {
+        code: 'replace-failed',
+        reason: `${item.name}: the new container serves, but removing the old one failed (${errorMessage(error)}); the next run removes ${parkedName(item.name)}`,
+      },
+    };
+  }
+}
+
+const ignoreNotFound = (error: unknown): void => {
+  if (!isNotFound(error)) throw error;
+};

@@ -1,0 +1,122 @@
+// The guard's shell text, run by a real sh against a stand-in `docker` on PATH (a script that logs its arguments and answers from
+// a directory of fake containers), beside the lab tests that run it against real dockerds.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GUARD_SCRIPT, placeGuardCommand, releaseGuardCommand, renewGuardCommand } from '../../src/containers/guardScript.js';
+
+/** A `docker` that knows containers as files: `NAME` holds `running/health`; rename moves the file; start and stop rewrite it. */
+const FAKE_DOCKER = `#!/bin/sh
+echo "$*" >> "$STATE/calls"
+case $1 in
+  inspect) f="$STATE/c/$(eval echo \\\${$#})"; [ -f "$f" ] || exit 1; case "$*" in *-f*) cat "$f" ;; esac ;;
+  rename) [ -f "$STATE/c/$2" ] && [ ! -f "$STATE/c/$3" ] && mv "$STATE/c/$2" "$STATE/c/$3" ;;
+  stop) [ -f "$STATE/c/$2" ] && echo "false/" > "$STATE/c/$2" ;;
+  start) [ -f "$STATE/c/$2" ] && echo "true/" > "$STATE/c/$2" ;;
+  *) exit 2 ;;
+esac
+`;
+
+function world(containers: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'freshen-guard-test-'));
+  execFileSync('mkdir', ['-p', join(dir, 'bin'), join(dir, 'c'), join(dir, 'g')]);
+  writeFileSync(join(dir, 'bin', 'docker'), FAKE_DOCKER);
+  chmodSync(join(dir, 'bin', 'docker'), 0o755);
+  for (const [name, state] of Object.entries(containers)) writeFileSync(join(dir, 'c', name), `${state}\n`);
+  const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, STATE: dir, XDG_RUNTIME_DIR: join(dir, 'g') };
+  const sh = (command: string) => execFileSync('sh', ['-c', command], { env, encoding: 'utf8' });
+  const state = (name: string) => (existsSync(join(dir, 'c', name)) ? readFileSync(join(dir, 'c', name), 'utf8').trim() : 'missing');
+  return { dir, env, sh, state };
+}
+
+/** Runs the guard in the foreground with its deadline already passed, so it acts at once. */
+function runExpiredGuard(w: ReturnType<typeof world>, names: Array<{ name: string; running: boolean }>): string {
+  const guardDir = join(w.dir, 'g', 'expired');
+  execFileSync('mkdir', ['-p', guardDir]);
+  writeFileSync(join(guardDir, 'names'), names.map((n) => `${n.name} ${n.running ? 1 : 0}\n`).join(''));
+  writeFileSync(join(guardDir, 'deadline'), '0\n');
+  writeFileSync(join(guardDir, 'guard.sh'), GUARD_SCRIPT);
+  execFileSync('sh', [join(guardDir, 'guard.sh'), guardDir], { env: w.env });
+  expect(existsSync(guardDir)).toBe(false);
+  return readFileSync(`${guardDir}.log`, 'utf8');
+}
+
+describe('the guard script', () => {
+  it('puts back a parked container whose replacement never started, and starts it', () => {
+    const w = world({ 'web.freshen-old': 'false/' });
+    const log = runExpiredGuard(w, [{ name: 'web', running: true }]);
+    expect(w.state('web')).toBe('true/');
+    expect(w.state('web.freshen-old')).toBe('missing');
+    expect(log).toContain('restored web and started it');
+  });
+
+  it('moves an unhealthy replacement aside (stopped, never removed) before it restores the old one', () => {
+    const w = world({ 'web.freshen-old': 'false/', web: 'true/starting' });
+    runExpiredGuard(w, [{ name: 'web', running: true }]);
+    expect(w.state('web')).toBe('true/');
+    expect(w.state('web.freshen-new')).toBe('false/');
+    expect(readFileSync(join(w.dir, 'calls'), 'utf8')).not.toMatch(/^rm /m);
+  });
+
+  it('leaves a serving replacement alone, and restores a container that was not running without starting it', () => {
+    const w = world({ 'web.freshen-old': 'false/', web: 'true/healthy', 'api.freshen-old': 'false/' });
+    const log = runExpiredGuard(w, [
+      { name: 'web', running: true },
+      { name: 'api', running: false },
+    ]);
+    expect(w.state('web')).toBe('true/healthy');
+    expect(w.state('web.freshen-old')).toBe('false/');
+    expect(w.state('api')).toBe('false/');
+    expect(log).toContain('web serves; web.freshen-old is left for the next run');
+    expect(log).toContain('restored api (it was not running)');
+  });
+
+  it('finishes a start-first handover: the healthy replacement gets the name', () => {
+    const w = world({ 'web.freshen-old': 'false/', 'web.freshen-new': 'true/healthy' });
+    runExpiredGuard(w, [{ name: 'web', running: true }]);
+    expect(w.state('web')).toBe('true/healthy');
+    expect(w.state('web.freshen-old')).toBe('false/');
+  });
+
+  it('stops a start-first replacement that never got the name while the original serves', () => {
+    const w = world({ web: 'true/', 'web.freshen-new': 'true/starting' });
+    runExpiredGuard(w, [{ name: 'web', running: true }]);
+    expect(w.state('web')).toBe('true/');
+    expect(w.state('web.freshen-new')).toBe('false/');
+  });
+
+  it('a live guard waits while renewed, acts once the deadline passes, and a released one exits without acting', async () => {
+    const w = world({ 'web.freshen-old': 'false/' });
+    // The host's clock counts whole seconds, so a 3 s deadline is more than 2 s after the last renewal.
+    const guardDir = w.sh(placeGuardCommand('k2', 'unix:///nowhere.sock', [{ name: 'web', running: true }], 3)).trim();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(w.sh(renewGuardCommand('k2', 3))).toBe('');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    w.sh(renewGuardCommand('k2', 3));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(w.state('web')).toBe('missing');
+    await waitUntil(() => w.state('web') === 'true/', 6000);
+    expect(existsSync(guardDir)).toBe(false);
+    expect(() => w.sh(renewGuardCommand('k2', 3))).toThrow();
+
+    const again = w.sh(placeGuardCommand('k3', 'unix:///nowhere.sock', [{ name: 'api', running: true }], 2)).trim();
+    writeFileSync(join(w.dir, 'c', 'api.freshen-old'), 'false/\n');
+    w.sh(releaseGuardCommand('k3'));
+    await waitUntil(() => existsSync(`${again}.log`) && readFileSync(`${again}.log`, 'utf8').includes('released'), 6000);
+    expect(w.state('api.freshen-old')).toBe('false/');
+  }, 30_000);
+
+  it('refuses a name that is not a container name', () => {
+    expect(() => placeGuardCommand('k', 'unix:///x', [{ name: 'web; rm -rf /', running: true }], 10)).toThrow('not a container name');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

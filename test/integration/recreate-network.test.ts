@@ -67,6 +67,7 @@ describe('a dependent that fails once recreated', () => {
       new RegExp(`^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network of the new ${PARENT}, exited with code 5`),
     );
     expect(start.actions).toEqual([
+      expect.stringMatching(new RegExp(`^Stopped ${PARENT} \\(timeout \\d+s\\) and parked it`)),
       `Rolled back ${PARENT}: removed the new container and restarted the previous one`,
       `Restarted ${ONCE_SIDECAR} in the network namespace of the restored ${PARENT}`,
     ]);

@@ -288,7 +288,7 @@ describe(`faithful recreation on ${HOST}`, () => {
     expect(await runStep(pullStep, context, {})).toMatchObject({ status: 'changed' });
     expect(await runStep(stopStep, context, { timeout: '1s' })).toMatchObject({
       status: 'changed',
-      actions: [expect.stringContaining(CHILD), expect.stringContaining(PARENT)],
+      actions: [expect.stringContaining(CHILD), expect.stringContaining(PARENT), expect.stringMatching(/^Placed the guard/)],
     });
     const start = await runStep(startStep, context, START);
     expect(start).toMatchObject({ status: 'failed', code: 'unhealthy', rolledBack: 2 });

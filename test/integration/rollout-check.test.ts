@@ -137,10 +137,21 @@ describe('freshen run --check --diff', () => {
       // Even web3, which runs what the registry serves now, would get the image this run pushes.
       expect(pull!.actions).toEqual([`Pull ${REF} (a new version is planned by push)`]);
       expect(pull!.diff).toEqual([{ container: APP, ref: REF, before: host === 'web2' ? v1Digest : v2Digest, replace: true }]);
-      expect(stop!.actions).toEqual([expect.stringMatching(new RegExp(`^Stop ${APP} and park it as ${APP}\\.freshen-old`))]);
-      expect(start!.actions).toEqual([expect.stringMatching(new RegExp(`^Create ${APP} from ${REF.replace(/[.]/g, '\\.')}`))]);
+      expect(stop!.actions).toEqual([
+        expect.stringMatching(new RegExp(`^Hand ${APP} .* parks it as ${APP}\\.freshen-old`)),
+        expect.stringMatching(new RegExp(`^Place a guard on the host .* puts back ${APP} `)),
+      ]);
+      expect(start!.actions).toEqual([
+        expect.stringMatching(
+          new RegExp(`^Stop ${APP} \\(timeout 10s\\) and park it as ${APP}\\.freshen-old, then create ${APP} from ${REF.replace(/[.]/g, '\\.')}`),
+        ),
+      ]);
+      expect(start!.diff).toEqual([
+        { container: APP, ref: REF, before: expect.stringMatching(/^sha256:/), replace: true, order: 'stop-first', why: 'order: stop-first' },
+      ]);
     }
     expect(result.stdout).toContain(`    ~ ${APP} (${REF}): sha256:${shortDigest(v2Digest)} → the build this run pushes, replaced`);
+    expect(result.stdout).toContain(`→ the build this run pushes, replaced stop-first (order: stop-first)`);
     expect(await snapshot()).toEqual(before);
   });
 });

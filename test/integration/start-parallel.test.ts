@@ -21,17 +21,37 @@ const version = (n: number): string[] => [`LABEL org.t-par.version=${n}`, `CMD [
 const web = labDocker('web2');
 const pushed: string[] = [];
 
-/** Publishes version `n`, then runs pull, stop and start on web2; returns when each replacement started, in ms. */
+/** When each container event of `names` happened between `since` and now, in ms: `die` and `start`, by the name at the time. */
+async function eventTimes(since: number): Promise<Array<{ action: string; name: string; ms: number }>> {
+  const stream = await web.getEvents({
+    since: Math.floor(since / 1000),
+    until: Math.ceil(Date.now() / 1000) + 1,
+    filters: { type: ['container'], event: ['die', 'start'] },
+  });
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { Action: string; timeNano: number; Actor: { Attributes: { name: string } } })
+    .map((event) => ({ action: event.Action, name: event.Actor.Attributes.name, ms: event.timeNano / 1e6 }));
+}
+
+/** Publishes version `n`, then runs pull, stop and start on web2 as one run; returns when each replacement started, in ms. */
 async function rollOut(n: number, parallel: number): Promise<number[]> {
   await publish(REF, version(n), pushed);
-  for (const step of [pullStep, stopStep, startStep]) {
-    const ctx = rolloutContext('web2', { check: false, vars: { rollout_tag: TAG } });
-    try {
+  const ctx = rolloutContext('web2', { check: false, vars: { rollout_tag: TAG } });
+  try {
+    for (const step of [pullStep, stopStep, startStep]) {
       const result = await runStep(step, ctx, step === startStep ? { settle: `${SETTLE_MS}ms`, parallel } : {});
       expect(result.status, reasonOf(result)).toBe('changed');
-    } finally {
-      await ctx.close();
     }
+  } finally {
+    await ctx.close();
   }
   const started = await Promise.all(NAMES.map(async (name) => Date.parse((await web.getContainer(name).inspect()).State.StartedAt)));
   return started.sort((a, b) => a - b);
@@ -57,9 +77,17 @@ describe('start replaces a host’s containers together', () => {
     expect(started.at(-1)! - started[0]!).toBeLessThan(SETTLE_MS);
   });
 
-  it('with parallel: 1, each replacement waits for the one before to pass its gate', async () => {
+  it('with parallel: 1, each replacement waits for the one before to pass its gate, and each old container serves until its own turn', async () => {
+    const since = Date.now() - 1000;
     const started = await rollOut(3, 1);
     expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(SETTLE_MS);
     expect(started[2]! - started[1]!).toBeGreaterThanOrEqual(SETTLE_MS);
+    // The short window: t-par-c's old container stops (dies, parked) only after t-par-a's and t-par-b's gates, and each container
+    // is down from its old one's death to its replacement's start, not through the others' health waits.
+    const events = await eventTimes(since);
+    const at = (action: string, name: string): number => events.find((e) => e.action === action && e.name === name)!.ms;
+    const [a, b, c] = NAMES as [string, string, string];
+    expect(at('die', `${c}.freshen-old`) - at('start', a)).toBeGreaterThanOrEqual(2 * SETTLE_MS);
+    for (const name of [a, b, c]) expect(at('start', name) - at('die', `${name}.freshen-old`)).toBeLessThan(SETTLE_MS);
   });
 });

@@ -62,7 +62,7 @@ describe(`start's probe on ${HOST} (ssh://)`, () => {
     const v2 = await publish(REF, version(2, 2), pushed);
     const start = await rollOut({ healthy_timeout: '20s', settle: '500ms', probe: 'test -f /tmp/ready' });
     expect(start).toMatchObject({ status: 'changed' });
-    const healthyAfter = Number(/healthy after ([0-9.]+)s/.exec(start.actions[0]!)?.[1]);
+    const healthyAfter = Number(/healthy after ([0-9.]+)s/.exec(start.actions.find((action) => action.startsWith('Replaced'))!)?.[1]);
     expect(healthyAfter).toBeGreaterThanOrEqual(2);
     expect(healthyAfter).toBeLessThan(10);
     expect((await web.getContainer(APP).inspect()).Image).toBe(v2);

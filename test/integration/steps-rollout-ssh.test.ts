@@ -1,6 +1,7 @@
 // pull, stop and start against the lab's web1 engine, which the ConnectionPool reaches through ssh:// (the lab sshd, then web1's
 // socket): three passes per step, the data of a named and an anonymous volume kept, and a rollback of an unhealthy version.
 // Only t-rollout-ssh-* containers and the t-rollout/app-ssh repository, under the rollout tag `t-rollout`.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reasonOf } from '../../src/model/results.js';
 import { runStep } from '../../src/runner/runStep.js';
@@ -83,28 +84,32 @@ describe(`rollout on ${HOST} through ssh://`, () => {
     expect(await runStep(pullStep, ctx(false), {})).toMatchObject({ status: 'ok' });
   });
 
-  it('stop: check, apply, apply again', async () => {
-    expect(await runStep(stopStep, ctx(true), {})).toMatchObject({
+  it('stop then start in one run: check, apply, apply again; the guard runs over SSH; the replacement keeps configuration and data', async () => {
+    const check = ctx(true);
+    expect(await runStep(stopStep, check, {})).toMatchObject({
       status: 'changed',
-      actions: [expect.stringMatching(new RegExp(`^Stop ${APP} and park it`))],
+      actions: [expect.stringMatching(new RegExp(`^Hand ${APP} \\(runs `)), expect.stringMatching(/^Place a guard on the host \(over SSH\) that puts back /)],
+    });
+    expect(await runStep(startStep, check, START)).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(new RegExp(`^Stop ${APP} \\(timeout 10s\\) and park it as ${parkedName(APP)}, then create ${APP} from ${REF}`))],
     });
     expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
-    expect(await runStep(stopStep, ctx(false), {})).toMatchObject({
-      status: 'changed',
-      actions: [`Stopped ${APP} (timeout 10s) and parked it as ${parkedName(APP)}`],
-    });
-    expect(await containerState(web, parkedName(APP))).toMatchObject({ running: false, image: v1 });
-    expect(await runStep(stopStep, ctx(false), {})).toMatchObject({ status: 'ok' });
-  });
 
-  it('start: check, apply, apply again; the replacement keeps configuration and data', async () => {
-    expect(await runStep(startStep, ctx(true), START)).toMatchObject({
+    const run = ctx(false);
+    const stop = await runStep(stopStep, run, {});
+    expect(stop).toMatchObject({ status: 'changed', actions: [`Handed ${APP} to start (stop timeout 10s)`, expect.stringMatching(/^Placed the guard in \//)] });
+    // The lab's sshd is this machine, so the guard's directory (made over SSH) can be looked at here.
+    const guardDir = /^Placed the guard in (\S+):/.exec(stop.actions[1]!)![1]!;
+    expect(await readFile(`${guardDir}/names`, 'utf8')).toBe(`${APP} 1\n`);
+    expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
+    const apply = await runStep(startStep, run, START);
+    expect(apply).toMatchObject({
       status: 'changed',
-      actions: [expect.stringMatching(new RegExp(`^Create ${APP} from ${REF}`))],
+      actions: [`Stopped ${APP} (timeout 10s) and parked it as ${parkedName(APP)}`, expect.stringMatching(new RegExp(`^Replaced ${APP} .*, healthy after `))],
     });
-    expect(await containerState(web, APP)).toBeUndefined();
-    const apply = await runStep(startStep, ctx(false), START);
-    expect(apply).toMatchObject({ status: 'changed', actions: [expect.stringMatching(new RegExp(`^Replaced ${APP} .*, healthy after `))] });
+    await stopStep.finishHost!(run);
+    await expect(readFile(`${guardDir}/names`, 'utf8')).rejects.toThrow(/ENOENT/);
     const app = await web.getContainer(APP).inspect();
     expect(app).toMatchObject({ Image: v2, State: { Running: true, Health: { Status: 'healthy' } } });
     expect(app.Config.Env.sort()).toEqual(['GREETING=over-ssh', 'MODE=v2', expect.stringMatching(/^PATH=/)]);
@@ -113,7 +118,9 @@ describe(`rollout on ${HOST} through ssh://`, () => {
     expect(app.HostConfig.RestartPolicy).toEqual({ Name: 'unless-stopped', MaximumRetryCount: 0 });
     expect(await execIn(web, APP, ['/bin/sh', '-c', 'cat /data/named.txt /anon/anon.txt'])).toBe('named\nanonymous\n');
     expect(await containerState(web, parkedName(APP))).toBeUndefined();
-    expect(await runStep(startStep, ctx(false), START)).toMatchObject({ status: 'ok' });
+    const again = ctx(false);
+    expect(await runStep(stopStep, again, {})).toMatchObject({ status: 'ok' });
+    expect(await runStep(startStep, again, START)).toMatchObject({ status: 'ok' });
   });
 
   it('start rolls an unhealthy version back over ssh://, with the new container’s log lines', async () => {

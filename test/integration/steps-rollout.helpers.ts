@@ -1,3 +1,4 @@
+import { stopStep } from '../../src/steps/stop/stop.js';
 // Helpers of the rollout integration tests (steps-rollout*.test.ts): step contexts for a lab host, container look-ups, exec.
 import type Docker from 'dockerode';
 import { createRegistryClient } from '../../src/adapters/registry.js';
@@ -56,7 +57,12 @@ export type RolloutContext = StepContext & { close(): Promise<void> };
 /** A fresh step context for one lab host (no facts, a ConnectionPool of its own), with `vars` over the host's. */
 export function rolloutContext(host: LabHostName, { check, vars = {} }: { check: boolean; vars?: Record<string, unknown> }): RolloutContext {
   const { ctx, close } = makeStepContext({ host: labHost(host), vars, check });
-  return Object.assign(ctx, { close });
+  // The guard stop placed goes when the context does, as the runner releases it when a host is finished.
+  const finish = async (): Promise<void> => {
+    await stopStep.finishHost!(ctx);
+    await close();
+  };
+  return Object.assign(ctx, { close: finish });
 }
 
 /** The image ID a reference names on an engine, or undefined. */

@@ -2,7 +2,7 @@
 // recreation with data kept, rollbacks of a replacement that turns unhealthy or exits, and leftovers of an interrupted run.
 // Only t-rollout-* containers and the t-rollout/app repository are used, under the rollout tag `t-rollout`, so the lab's own
 // `prod` containers on web2 are not managed here.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -69,6 +69,12 @@ async function leftoverReplacement(parked: string): Promise<Docker.Container> {
 let v1: string;
 let v2: string;
 
+const pathExists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 beforeAll(async () => {
   await cleanUp(web, 't-rollout-', [VOLUME]);
   bindDir = await mkdtemp(join(tmpdir(), 't-rollout-bind-'));
@@ -114,17 +120,19 @@ describe(`rollout on ${HOST}`, () => {
     expect(stop).toMatchObject({
       status: 'changed',
       actions: [
-        `Stop ${APP} and park it as ${parkedName(APP)} (runs ${v1.slice(7, 19)}; ${REF} will be pulled)`,
-        `Park ${IDLE} (not running) as ${parkedName(IDLE)} (has ${v1.slice(7, 19)}; ${REF} will be pulled)`,
+        `Hand ${APP} (runs ${v1.slice(7, 19)}; ${REF} will be pulled) to start, which stops it (timeout 10s) and parks it as ${parkedName(APP)} when its replacement's turn comes`,
+        `Hand ${IDLE} (stopped, has ${v1.slice(7, 19)}; ${REF} will be pulled) to start, which parks it as ${parkedName(IDLE)} when its replacement's turn comes`,
+        `Place a guard on the host (on this machine, beside the engine) that puts back ${APP}, ${IDLE} if freshen stops answering for 2m0s before it has finished with them`,
       ],
     });
     expect(await runStep(startStep, run, START)).toMatchObject({
       status: 'changed',
       actions: [
-        `Create ${APP} from ${REF} with the configuration of ${parkedName(APP)}, start it and wait until it is healthy, then remove ${parkedName(APP)}`,
-        `Create ${IDLE} from ${REF} with the configuration of ${parkedName(IDLE)}, leave it stopped like the original, then remove ${parkedName(IDLE)}`,
+        `Stop ${APP} (timeout 10s) and park it as ${parkedName(APP)}, then create ${APP} from ${REF} with the configuration of ${parkedName(APP)}, start it and wait until it is healthy, then remove ${parkedName(APP)} (stop-first: order: stop-first)`,
+        `Park ${IDLE} (not running) as ${parkedName(IDLE)}, then create ${IDLE} from ${REF} with the configuration of ${parkedName(IDLE)}, leave it stopped like the original, then remove ${parkedName(IDLE)} (stop-first: it is not running)`,
       ],
     });
+    expect(run.facts.guard).toBeUndefined();
     expect(await imageId(web, REF)).toBe(v1);
     expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
     expect(await containerState(web, IDLE)).toMatchObject({ running: false, image: v1 });
@@ -151,68 +159,80 @@ describe(`rollout on ${HOST}`, () => {
     expect(await runStep(pullStep, planned, {})).toMatchObject({ status: 'changed', actions: [`Pull ${REF} (a new version is planned by push)`] });
   });
 
-  it('stop puts back what it parked when parking another container fails, since start will not run on a failed host', async () => {
+  it('start puts a container back as it was when parking it fails', async () => {
     const context = await ctx(false);
-    const plan = await stopStep.plan(context, {});
+    expect(await runStep(stopStep, context, {})).toMatchObject({ status: 'changed' });
+    const plan = await startStep.plan(context, START);
     expect(plan.items.map((item) => item.name)).toEqual([APP, IDLE]);
+    // Only IDLE's turn: someone takes its parked name between start's plan and then.
+    plan.items = plan.items.filter((item) => item.name === IDLE);
     const blocker = await web.createContainer({ name: parkedName(IDLE), Image: REF, Entrypoint: ['/bin/true'], HostConfig: { NetworkMode: 'none' } });
     try {
-      const result = await stopStep.apply(context, plan);
-      expect(result).toMatchObject({
-        status: 'failed',
-        code: 'stop-failed',
-        actions: [expect.stringMatching(/^Stopped t-rollout-app/), `Restored ${APP}`, `Restored ${IDLE}`],
-      });
-      expect(reasonOf(result)).toMatch(new RegExp(`^stopping ${IDLE} failed: .*already in use`));
-      expect(context.facts.stopped).toEqual([]);
+      const result = await startStep.apply(context, plan);
+      expect(result).toMatchObject({ status: 'failed', code: 'stop-failed', rolledBack: 1, actions: [`Restored ${IDLE}`] });
+      expect(reasonOf(result)).toMatch(new RegExp(`^stopping ${IDLE} failed: .*already in use.*; it was put back as it was$`));
       expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
       expect(await containerState(web, IDLE)).toMatchObject({ running: false, image: v1 });
-      expect(await containerState(web, parkedName(APP))).toBeUndefined();
     } finally {
       await blocker.remove({ force: true, v: true });
     }
   });
 
-  it('stop: check plans parking and touches nothing; apply parks; apply again is ok', async () => {
+  it('stop: check plans the handover and the guard and touches nothing; apply places the guard and touches no container', async () => {
     const check = await runStep(stopStep, await ctx(true), {});
     expect(check).toMatchObject({ status: 'changed' });
     expect(check.actions).toEqual([
-      expect.stringMatching(new RegExp(`^Stop ${APP} and park it as ${APP}\\.freshen-old \\(runs [0-9a-f]{12}; ${REF} is now ${v2.slice(7, 19)}\\)$`)),
-      expect.stringMatching(new RegExp(`^Park ${IDLE} \\(not running\\) as ${IDLE}\\.freshen-old`)),
+      expect.stringMatching(new RegExp(`^Hand ${APP} \\(runs [0-9a-f]{12}; ${REF} is now ${v2.slice(7, 19)}\\) to start`)),
+      expect.stringMatching(new RegExp(`^Hand ${IDLE} \\(stopped, has [0-9a-f]{12}; `)),
+      expect.stringMatching(/^Place a guard on the host/),
     ]);
     expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
 
-    const apply = await runStep(stopStep, await ctx(false), { timeout: '5s' });
+    const context = await ctx(false);
+    const apply = await runStep(stopStep, context, { timeout: '5s', guard_deadline: '1m' });
     expect(apply).toMatchObject({
       status: 'changed',
-      actions: [`Stopped ${APP} (timeout 5s) and parked it as ${parkedName(APP)}`, `Parked ${IDLE} (not running) as ${parkedName(IDLE)}`],
+      actions: [
+        `Handed ${APP} to start (stop timeout 5s)`,
+        `Handed ${IDLE} to start (stop timeout 5s)`,
+        expect.stringMatching(
+          new RegExp(`^Placed the guard in (/.+/freshen-guard-\\d+/[0-9a-f]{16}): it puts back ${APP}, ${IDLE} if freshen stops answering for 1m0s$`),
+        ),
+      ],
     });
-    expect(await containerState(web, APP)).toBeUndefined();
-    expect(await containerState(web, parkedName(APP))).toMatchObject({ running: false, image: v1 });
-    expect(await containerState(web, PINNED)).toMatchObject({ running: true, image: v1 });
-
-    expect(await runStep(stopStep, await ctx(false), {})).toMatchObject({ status: 'ok' });
+    const guardDir = /^Placed the guard in (\S+):/.exec(apply.actions[2]!)![1]!;
+    expect(await readFile(join(guardDir, 'names'), 'utf8')).toBe(`${APP} 1\n${IDLE} 0\n`);
+    const deadline = Number(await readFile(join(guardDir, 'deadline'), 'utf8'));
+    expect(deadline - Date.now() / 1000).toBeGreaterThan(50);
+    expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
+    expect(context.facts.stopped?.map((entry) => entry.handed?.timeoutSeconds)).toEqual([5, 5]);
+    // The runner releases the guard once the host is finished; the guard sees its directory gone and exits.
+    await stopStep.finishHost!(context);
+    expect(await pathExists(guardDir)).toBe(false);
+    expect(context.facts.guard).toBeUndefined();
   });
 
-  it('start: check plans the replacement and creates nothing; apply replaces faithfully; apply again is ok', async () => {
-    const check = await runStep(startStep, await ctx(true), START);
+  it('start: check plans the replacement and creates nothing; apply parks each container right before its replacement; apply again is ok', async () => {
+    const context = await ctx(false);
+    expect(await runStep(stopStep, context, {})).toMatchObject({ status: 'changed' });
+    const check = await runStep(startStep, Object.assign(await ctx(true), { facts: structuredClone(context.facts) }), START);
     expect(check).toMatchObject({ status: 'changed' });
     expect(check.actions).toEqual([
-      `Create ${APP} from ${REF} with the configuration of ${parkedName(APP)}, start it and wait until it is healthy, then remove ${parkedName(APP)}`,
-      `Create ${IDLE} from ${REF} with the configuration of ${parkedName(IDLE)}, start it and wait until it is healthy, then remove ${parkedName(IDLE)}`,
+      expect.stringMatching(new RegExp(`^Stop ${APP} \\(timeout 10s\\) and park it as ${parkedName(APP)}, then create ${APP} `)),
+      expect.stringMatching(new RegExp(`^Park ${IDLE} \\(not running\\) as ${parkedName(IDLE)}, then create ${IDLE} .*, leave it stopped like the original`)),
     ]);
-    expect(await containerState(web, APP)).toBeUndefined();
-    expect(await containerState(web, parkedName(APP))).toBeDefined();
+    expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
+    expect(await containerState(web, parkedName(APP))).toBeUndefined();
 
     // Same run as stop: its facts say IDLE was not running, so its replacement is created and left stopped.
-    const context = await ctx(false);
-    context.facts.stopped = [{ name: IDLE, parkedAs: parkedName(IDLE), planned: false, wasRunning: false }];
     const apply = await runStep(startStep, context, START);
     expect(apply).toMatchObject({ status: 'changed' });
     expect(apply.actions).toEqual([
+      `Stopped ${APP} (timeout 10s) and parked it as ${parkedName(APP)}`,
       expect.stringMatching(
         new RegExp(`^Replaced ${APP} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), healthy after .+; removed ${parkedName(APP)}$`),
       ),
+      `Parked ${IDLE} (not running) as ${parkedName(IDLE)}`,
       expect.stringMatching(
         new RegExp(`^Replaced ${IDLE} \\(${REF}: ${v1.slice(7, 19)} → ${v2.slice(7, 19)}\\), left stopped like the original; removed ${parkedName(IDLE)}$`),
       ),
@@ -268,8 +288,14 @@ describe(`rollout on ${HOST}`, () => {
   it('start converges a parked container left without replacement, and one with a stopped replacement', async () => {
     await publishApp(V2.map((line) => (line.startsWith('LABEL') ? 'LABEL org.t-rollout.version=5' : line)));
     expect(await runStep(pullStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
-    expect(await runStep(stopStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
-    // An interrupted start: IDLE's replacement was created (not started), APP's never was.
+    // A run killed after start parked both (without a guard): IDLE's replacement was created (not started), APP's never was.
+    for (const name of [APP, IDLE]) {
+      await web.getContainer(name).rename({ name: parkedName(name) });
+      await web
+        .getContainer(parkedName(name))
+        .stop()
+        .catch(() => undefined);
+    }
     const parkedIdle = await web.getContainer(parkedName(IDLE)).inspect();
     await leftoverReplacement(parkedName(IDLE));
 
@@ -336,11 +362,12 @@ describe(`rollout on ${HOST}`, () => {
   it('start adopts a healthy replacement left running by an interrupted run and only removes the parked container', async () => {
     await publishApp(V2.map((line) => (line.startsWith('LABEL') ? 'LABEL org.t-rollout.version=6' : line)));
     expect(await runStep(pullStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
-    expect(await runStep(stopStep, await ctx(false), {})).toMatchObject({ status: 'changed' });
+    // A run killed after start parked APP and started its replacement, before the gate passed (IDLE is not part of this case).
+    await web.getContainer(APP).rename({ name: parkedName(APP) });
+    await web.getContainer(parkedName(APP)).stop();
     const parked = await web.getContainer(parkedName(APP)).inspect();
     const leftover = await leftoverReplacement(parkedName(APP));
     await leftover.start();
-    await web.getContainer(parkedName(IDLE)).rename({ name: IDLE }); // IDLE is not part of this case
 
     const check = await runStep(startStep, await ctx(true), START);
     expect(check.actions).toEqual([`Wait until ${APP}, left running ${REF} by an interrupted run, is healthy, then remove ${parkedName(APP)}`]);

@@ -13,7 +13,7 @@ import type { Rejoined } from './dependents.js';
 import { unpark } from '../../containers/parking.js';
 import { parkedName } from '../../containers/managed.js';
 import { extraNetworkConnections, replacementSpec } from '../../containers/replacement.js';
-import type { ContainerInspect } from '../../containers/types.js';
+import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { OrderChoice } from '../../containers/startOrder.js';
 import { park } from '../../containers/parking.js';
 
@@ -110,7 +110,10 @@ async function parkHanded(
   } catch (error) {
     const reason = `stopping ${item.name} failed: ${errorMessage(error)}`;
     try {
-      await unpark(engine, handed.id, item.name, item.startAfter);
+      const now = await engine.inspectContainer(handed.id);
+      if (!now) throw new Error('the container is gone');
+      if (containerName(now) !== item.name) await unpark(engine, handed.id, item.name, item.startAfter);
+      else if (item.startAfter && !now.State.Running) await engine.startContainer(handed.id);
       return { actions: [`Restored ${item.name}`], failure: { code: 'stop-failed', reason: `${reason}; it was put back as it was` }, rolledBack: true };
     } catch (again) {
       return {

@@ -33,7 +33,8 @@ const wouldStart = (item: StartItem): string => {
   if (item.handed !== undefined && item.order.order === 'start-first') {
     return `Create ${spareName(item.name)} from ${item.ref} with the configuration of ${item.name}, start it and wait until it is healthy while ${item.name} serves, then give it the name and stop (timeout ${item.handed.timeoutSeconds}s) and remove the old ${item.name} (${orderText(item)})`;
   }
-  const stop = item.handed === undefined ? '' : `Stop ${item.name} (timeout ${item.handed.timeoutSeconds}s) and park it as ${item.parkedAs}, then c`;
+  const park = item.startAfter ? `Stop ${item.name} (timeout ${item.handed?.timeoutSeconds}s) and park it` : `Park ${item.name} (not running)`;
+  const stop = item.handed === undefined ? '' : `${park} as ${item.parkedAs}, then c`;
   switch (item.action) {
     case 'replace':
       return `${stop || 'C'}reate ${item.name} from ${item.ref} with the configuration of ${item.parkedAs}${join}, ${then}${rejoin}, then remove ${item.parkedAs} (${orderText(item)})`;

@@ -47,7 +47,9 @@ const dockerEndpoint = (vars: Record<string, unknown>): DockerEndpoint =>
 const newer = (item: StopItem): string => (item.toImage === undefined ? `${item.ref} will be pulled` : `${item.ref} is now ${shortDigest(item.toImage)}`);
 
 const wouldHand = (item: StopItem): string =>
-  `Hand ${item.name} (${item.running ? 'runs' : 'stopped, has'} ${shortDigest(item.fromImage)}; ${newer(item)}) to start, which stops it (timeout ${item.timeoutSeconds}s) and parks it as ${parkedName(item.name)} when its replacement's turn comes`;
+  item.running
+    ? `Hand ${item.name} (runs ${shortDigest(item.fromImage)}; ${newer(item)}) to start, which stops it (timeout ${item.timeoutSeconds}s) and parks it as ${parkedName(item.name)} when its replacement's turn comes`
+    : `Hand ${item.name} (stopped, has ${shortDigest(item.fromImage)}; ${newer(item)}) to start, which parks it as ${parkedName(item.name)} when its replacement's turn comes`;
 
 const guardSentence = (plan: StopPlan): string =>
   `Place a guard on the host (${'via' in plan.guard && plan.guard.via === 'ssh' ? 'over SSH' : 'on this machine, beside the engine'}) that puts back ${plan.items.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)} before it has finished with them`;

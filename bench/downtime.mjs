@@ -16,7 +16,8 @@ const sockets = { build1: `${lab}/docker/build1/docker.sock`, web2: `${lab}/dock
 const sizesMiB = (process.env.BENCH_SIZES ?? '1,32,128').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const docker = (host, args) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${sockets[host]}`, DOCKER_BUILDKIT: '0' }, encoding: 'utf8' });
+const docker = (host, args) =>
+  execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${sockets[host]}`, DOCKER_BUILDKIT: '0' }, encoding: 'utf8' });
 
 /** Builds and pushes `ref` with `mib` MiB of fresh random data, so every build is a new image of that size. */
 function publish(ref, mib) {
@@ -25,10 +26,17 @@ function publish(ref, mib) {
   const fd = openSync(join(context, 'payload'), 'w');
   for (let i = 0; i < mib; i++) writeSync(fd, randomBytes(1 << 20));
   closeSync(fd);
-  writeFileSync(join(context, 'Dockerfile'), [
-    'FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', 'COPY payload /payload',
-    'CMD ["sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]', '',
-  ].join('\n'));
+  writeFileSync(
+    join(context, 'Dockerfile'),
+    [
+      'FROM scratch',
+      'COPY busybox /bin/busybox',
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+      'COPY payload /payload',
+      'CMD ["sh", "-c", "trap \'exit 0\' TERM; while true; do sleep 1; done"]',
+      '',
+    ].join('\n'),
+  );
   docker('build1', ['build', '-q', '-t', ref, context]);
   docker('build1', ['push', '-q', ref]);
   rmSync(context, { recursive: true, force: true });
@@ -40,9 +48,27 @@ function publish(ref, mib) {
  */
 function downtimeMs(name, sinceSeconds) {
   const untilSeconds = Math.ceil(Date.now() / 1000) + 1;
-  const lines = docker('web2', ['events', '--since', String(sinceSeconds), '--until', String(untilSeconds), '--filter', `container=${name}`,
-    '--filter', 'event=die', '--filter', 'event=start', '--format', '{{.Action}} {{.TimeNano}}']).trim().split('\n');
-  const events = lines.filter(Boolean).map((line) => line.split(' ')).map(([action, nanos]) => ({ action, ns: BigInt(nanos) }));
+  const lines = docker('web2', [
+    'events',
+    '--since',
+    String(sinceSeconds),
+    '--until',
+    String(untilSeconds),
+    '--filter',
+    `container=${name}`,
+    '--filter',
+    'event=die',
+    '--filter',
+    'event=start',
+    '--format',
+    '{{.Action}} {{.TimeNano}}',
+  ])
+    .trim()
+    .split('\n');
+  const events = lines
+    .filter(Boolean)
+    .map((line) => line.split(' '))
+    .map(([action, nanos]) => ({ action, ns: BigInt(nanos) }));
   const die = events.find((e) => e.action === 'die');
   const start = die && events.find((e) => e.action === 'start' && e.ns > die.ns);
   if (!die || !start) throw new Error(`no die/start pair for ${name}: ${lines.join(' | ')}`);

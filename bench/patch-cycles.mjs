@@ -49,7 +49,9 @@ try {
   );
   const rows = [];
   for (let cycle = 1; cycle <= CYCLES; cycle++) {
-    const ms = await timed(() => sh('node', [FRESHEN, 'run', playbook, '-i', inventory], { env: { ...process.env, FRESHEN_LOCK_DIR: work }, maxBuffer: 16 << 20 }));
+    const ms = await timed(() =>
+      sh('node', [FRESHEN, 'run', playbook, '-i', inventory], { env: { ...process.env, FRESHEN_LOCK_DIR: work }, maxBuffer: 16 << 20 }),
+    );
     rows.push({ cycle, patch: { ...(await inspect(`${REGISTRY}/${TARGET}:bench`)), ms } });
   }
   let image = UPSTREAM;
@@ -57,7 +59,17 @@ try {
     const name = `bench-patch-commit`;
     const next = `bench-patch/commit:${cycle}`;
     const ms = await timed(async () => {
-      await docker('run', '--name', name, '--network', 'host', image, 'sh', '-c', 'export DEBIAN_FRONTEND=noninteractive; apt-get -qq update && apt-get -y -qq upgrade >/dev/null');
+      await docker(
+        'run',
+        '--name',
+        name,
+        '--network',
+        'host',
+        image,
+        'sh',
+        '-c',
+        'export DEBIAN_FRONTEND=noninteractive; apt-get -qq update && apt-get -y -qq upgrade >/dev/null',
+      );
       await docker('commit', name, next);
       await docker('rm', name);
     });
@@ -68,7 +80,9 @@ try {
   console.log('| cycle | patch: layers | patch: size | patch: time | docker commit: layers | docker commit: size | docker commit: time |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.cycle} | ${r.patch.layers} | ${MB(r.patch.size)} | ${(r.patch.ms / 1000).toFixed(1)} s | ${r.commit.layers} | ${MB(r.commit.size)} | ${(r.commit.ms / 1000).toFixed(1)} s |`);
+    console.log(
+      `| ${r.cycle} | ${r.patch.layers} | ${MB(r.patch.size)} | ${(r.patch.ms / 1000).toFixed(1)} s | ${r.commit.layers} | ${MB(r.commit.size)} | ${(r.commit.ms / 1000).toFixed(1)} s |`,
+    );
   }
 } finally {
   for (let cycle = 1; cycle <= CYCLES; cycle++) await docker('rmi', `bench-patch/commit:${cycle}`).catch(() => undefined);

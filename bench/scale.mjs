@@ -71,11 +71,14 @@ async function inventoryFile(dir, name, vars, hosts) {
 
 async function startup(dir) {
   log('start-up');
-  const results = await sideBySide({
-    node: () => timed(process.execPath, ['-e', '0']),
-    version: () => timed(process.execPath, [FRESHEN, '--version']),
-    validate: () => timed(process.execPath, [FRESHEN, 'validate', join(REPO, 'playbooks/demo.yml'), '-i', join(REPO, 'inventories/example.yml')]),
-  }, Math.max(ROUNDS, 5));
+  const results = await sideBySide(
+    {
+      node: () => timed(process.execPath, ['-e', '0']),
+      version: () => timed(process.execPath, [FRESHEN, '--version']),
+      validate: () => timed(process.execPath, [FRESHEN, 'validate', join(REPO, 'playbooks/demo.yml'), '-i', join(REPO, 'inventories/example.yml')]),
+    },
+    Math.max(ROUNDS, 5),
+  );
   void dir;
   return [
     '| command | wall time, median (min–max) | peak RSS |',
@@ -87,7 +90,10 @@ async function startup(dir) {
 }
 
 async function noOp(dir) {
-  const rows = ['| images | freshen | serial curl | parallel curl (8) | freshen / parallel | requests per repository | freshen peak RSS |', '|---|---|---|---|---|---|---|'];
+  const rows = [
+    '| images | freshen | serial curl | parallel curl (8) | freshen / parallel | requests per repository | freshen peak RSS |',
+    '|---|---|---|---|---|---|---|',
+  ];
   const points = [];
   for (const size of SIZES) {
     log(`no-op check at ${size} images: publishing`);
@@ -104,7 +110,12 @@ async function noOp(dir) {
     // The cache is the daily run's state: fill it once, as yesterday's run did.
     await freshenRun(playbook, inventory, [], env);
     const proxy = await startCountingProxy(REGISTRY);
-    const viaProxy = await inventoryFile(dir, `inventory-${size}-proxy.yml`, { registry: REGISTRY, registry_url: `http://${proxy.address}`, rollout_tag: TAG }, hosts);
+    const viaProxy = await inventoryFile(
+      dir,
+      `inventory-${size}-proxy.yml`,
+      { registry: REGISTRY, registry_url: `http://${proxy.address}`, rollout_tag: TAG },
+      hosts,
+    );
     await freshenRun(playbook, viaProxy, [], env);
     const perRepo = proxy.requests.length / size;
     await proxy.close();
@@ -124,7 +135,8 @@ async function noOp(dir) {
   }
   const [first, last] = [points[0], points.at(-1)];
   const slope = (key) => ((last[key] - first[key]) / (last.size - first.size)).toFixed(2);
-  if (points.length > 1) rows.push('', `Per-repository slope between ${first.size} and ${last.size} images: freshen ${slope('freshen')} ms, serial curl ${slope('serial')} ms.`);
+  if (points.length > 1)
+    rows.push('', `Per-repository slope between ${first.size} and ${last.size} images: freshen ${slope('freshen')} ms, serial curl ${slope('serial')} ms.`);
   return rows;
 }
 
@@ -138,7 +150,12 @@ async function allStale(dir) {
   const filler = await fillBuilder(600);
   const playbook = join(dir, 'stale.yml');
   await writeFile(playbook, `- name: Rebuild\n  hosts: builders\n  steps:\n    - discover: { root: ${tree} }\n    - rebuild\n    - push\n`);
-  const inventory = await inventoryFile(dir, 'inventory-stale.yml', { registry: REGISTRY, rollout_tag: TAG }, { build1: { docker: { host: `unix://${BUILDER_SOCKET}` } } });
+  const inventory = await inventoryFile(
+    dir,
+    'inventory-stale.yml',
+    { registry: REGISTRY, rollout_tag: TAG },
+    { build1: { docker: { host: `unix://${BUILDER_SOCKET}` } } },
+  );
   const env = { FRESHEN_CACHE_DIR: join(dir, 'cache-stale') };
   const results = await sideBySide({ check: () => freshenRun(playbook, inventory, ['--check'], env) });
   await filler.remove();
@@ -155,14 +172,20 @@ const APP_CMD = `sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"`;
 /** Builds `ref` on build1 from the lab's upstream image with one label, and pushes it. */
 async function buildAndPush(ref, version) {
   const dockerfile = `FROM ${REGISTRY}/upstream/os:stable\nLABEL bench.version=${version}\n`;
-  await sh('bash', ['-c', `printf '${dockerfile}' | DOCKER_BUILDKIT=0 docker -H unix://${BUILDER_SOCKET} build -q -t ${ref} - && docker -H unix://${BUILDER_SOCKET} push -q ${ref}`]);
+  await sh('bash', [
+    '-c',
+    `printf '${dockerfile}' | DOCKER_BUILDKIT=0 docker -H unix://${BUILDER_SOCKET} build -q -t ${ref} - && docker -H unix://${BUILDER_SOCKET} push -q ${ref}`,
+  ]);
 }
 
 async function rollout(dir) {
   log(`rollout over ${ROLLOUT_HOSTS} hosts: starting their engines`);
   const engines = join(REPO, 'bench/engines.sh');
   const started = await sh('bash', [engines, 'start', String(ROLLOUT_HOSTS)], { maxBuffer: 16 << 20 });
-  const sockets = started.stdout.trim().split('\n').map((line) => line.split(' ')[1]);
+  const sockets = started.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ')[1]);
   const base = `${REGISTRY}/bench-roll/app`;
   const ref = `${base}:${TAG}`;
   try {
@@ -176,7 +199,10 @@ async function rollout(dir) {
     await flip();
     await Promise.all(
       sockets.map((socket) =>
-        sh('bash', ['-c', `docker -H unix://${socket} pull -q ${ref} >/dev/null && docker -H unix://${socket} run -d --name app --network none --restart unless-stopped ${ref} ${APP_CMD}`]),
+        sh('bash', [
+          '-c',
+          `docker -H unix://${socket} pull -q ${ref} >/dev/null && docker -H unix://${socket} run -d --name app --network none --restart unless-stopped ${ref} ${APP_CMD}`,
+        ]),
       ),
     );
     const list = join(dir, 'sockets.txt');
@@ -227,7 +253,9 @@ async function manyHosts(dir) {
   for (const count of HOST_COUNTS) {
     log(`control node over ${count} hosts (fake Engine API)`);
     const engine = await startFakeEngine(join(dir, `engine-${count}.sock`));
-    const hosts = Object.fromEntries(Array.from({ length: count }, (_, i) => [`host${String(i).padStart(3, '0')}`, { docker: { host: `unix://${engine.socket}` } }]));
+    const hosts = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`host${String(i).padStart(3, '0')}`, { docker: { host: `unix://${engine.socket}` } }]),
+    );
     const path = join(dir, `inventory-hosts-${count}.yml`);
     await writeFile(path, JSON.stringify({ all: { vars: { registry: REGISTRY, rollout_tag: TAG }, children: { web: { hosts } } } }));
     const playbook = join(dir, 'rollout.yml');
@@ -271,7 +299,9 @@ async function cleanRegistry(repos) {
 
 async function machine() {
   const model = cpus()[0]?.model ?? 'unknown CPU';
-  const docker = (await sh('docker', ['-H', `unix://${BUILDER_SOCKET}`, 'version', '--format', '{{.Server.Version}}']).catch(() => ({ stdout: '?' }))).stdout.trim();
+  const docker = (
+    await sh('docker', ['-H', `unix://${BUILDER_SOCKET}`, 'version', '--format', '{{.Server.Version}}']).catch(() => ({ stdout: '?' }))
+  ).stdout.trim();
   return `${cpus().length} × ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0].toFixed(1)} at the start; Node.js ${process.version}; Docker ${docker}; registry on loopback`;
 }
 
@@ -298,36 +328,45 @@ const dir = await mkdtemp(join(tmpdir(), 'freshen-bench-'));
 try {
   const about = await machine();
   const sections = [];
-  if (SCENARIOS.has('startup')) sections.push(['Start-up', ['`node bin/freshen.js --version`, `node bin/freshen.js validate …`, and `node -e 0` as the floor.'], await startup(dir)]);
-  if (SCENARIOS.has('noop')) sections.push([
-    'The daily no-op image check',
-    [
-      'A tree of N repositories, each published fresh in the lab registry (`bench/fixtures.mjs`); `freshen run` of a playbook with',
-      'only `discover`, its config cache filled by one run before. Baselines: `curl -I` of each `REPO:bench` manifest, one after',
-      'another (`while read url; do curl …; done`) and 8 at a time (`xargs -P 8 curl …`). Requests are counted by a loopback proxy',
-      '(`bench/countingProxy.mjs`) in one more run.',
-    ],
-    await noOp(dir),
-  ]);
-  if (SCENARIOS.has('stale')) sections.push(['Check mode with every image stale', ['The same tree with every context changed, `discover`, `rebuild` and `push` under `--check`.'], await allStale(dir)]);
-  if (SCENARIOS.has('rollout')) sections.push([
-    `A rollout over ${ROLLOUT_HOSTS} container hosts`,
-    [
-      `${ROLLOUT_HOSTS} extra dockerds (\`bench/engines.sh\`, built like the lab's), each running one container of \`bench-roll/app:bench\`;`,
-      'before every contender `:bench` is moved to the other of two builds, so each one rolls out a real update. Baselines: the',
-      'same `docker pull; docker stop; docker rm; docker run` per host, with the same concurrency (`xargs -P`), and one host',
-      'after another.',
-    ],
-    await rollout(dir),
-  ]);
-  if (SCENARIOS.has('hosts')) sections.push([
-    'Control node over many hosts',
-    [
-      '`pull, stop, start` over N hosts whose engine is a minimal fake Engine API on a unix socket (`bench/fakeEngine.mjs`), with no',
-      'managed containers: what freshen itself costs per host (connections, variables, events, report), not the engines’ work.',
-    ],
-    await manyHosts(dir),
-  ]);
+  if (SCENARIOS.has('startup'))
+    sections.push(['Start-up', ['`node bin/freshen.js --version`, `node bin/freshen.js validate …`, and `node -e 0` as the floor.'], await startup(dir)]);
+  if (SCENARIOS.has('noop'))
+    sections.push([
+      'The daily no-op image check',
+      [
+        'A tree of N repositories, each published fresh in the lab registry (`bench/fixtures.mjs`); `freshen run` of a playbook with',
+        'only `discover`, its config cache filled by one run before. Baselines: `curl -I` of each `REPO:bench` manifest, one after',
+        'another (`while read url; do curl …; done`) and 8 at a time (`xargs -P 8 curl …`). Requests are counted by a loopback proxy',
+        '(`bench/countingProxy.mjs`) in one more run.',
+      ],
+      await noOp(dir),
+    ]);
+  if (SCENARIOS.has('stale'))
+    sections.push([
+      'Check mode with every image stale',
+      ['The same tree with every context changed, `discover`, `rebuild` and `push` under `--check`.'],
+      await allStale(dir),
+    ]);
+  if (SCENARIOS.has('rollout'))
+    sections.push([
+      `A rollout over ${ROLLOUT_HOSTS} container hosts`,
+      [
+        `${ROLLOUT_HOSTS} extra dockerds (\`bench/engines.sh\`, built like the lab's), each running one container of \`bench-roll/app:bench\`;`,
+        'before every contender `:bench` is moved to the other of two builds, so each one rolls out a real update. Baselines: the',
+        'same `docker pull; docker stop; docker rm; docker run` per host, with the same concurrency (`xargs -P`), and one host',
+        'after another.',
+      ],
+      await rollout(dir),
+    ]);
+  if (SCENARIOS.has('hosts'))
+    sections.push([
+      'Control node over many hosts',
+      [
+        '`pull, stop, start` over N hosts whose engine is a minimal fake Engine API on a unix socket (`bench/fakeEngine.mjs`), with no',
+        'managed containers: what freshen itself costs per host (connections, variables, events, report), not the engines’ work.',
+      ],
+      await manyHosts(dir),
+    ]);
   await writePage(sections, about);
 } finally {
   await rm(dir, { recursive: true, force: true });

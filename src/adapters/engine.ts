@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ProbeAttempt } from '../containers/health.js';
-import type { ContainerCreateOptions, ContainerInspect, NetworkConnection } from '../containers/types.js';
+import type { ContainerCreateOptions, ContainerInspect, EndpointSpec, NetworkConnection } from '../containers/types.js';
 import {
   createContainer,
   execProbe,
@@ -71,6 +71,7 @@ export interface Engine {
   removeContainer(id: string): Promise<void>;
   /** Takes a container off a network: its address and DNS names there are gone at once, before it stops. */
   disconnectNetwork(id: string, network: string): Promise<void>;
+  connectNetwork(id: string, network: string, endpoint: EndpointSpec): Promise<void>;
   tailLogs(id: string, tty: boolean, count?: number): Promise<string[]>;
   /** Runs `cmd` in a running container and waits at most `timeoutMs` (the probe of a health gate). */
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ProbeAttempt>;
@@ -126,6 +127,8 @@ export function dockerodeEngine(docker: Docker): Engine {
     restartContainer: (id, timeoutSeconds) => call(`restarting ${id}`, () => docker.getContainer(id).restart({ t: timeoutSeconds })),
     renameContainer: (id, name) => call(`renaming ${id}`, () => renameContainer(docker, id, name)),
     removeContainer: (id) => call(`removing ${id}`, () => removeContainer(docker, id)),
+    connectNetwork: (id, network, endpoint) =>
+      call(`connecting ${id} to ${network}`, () => docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpoint })),
     disconnectNetwork: (id, network) =>
       call(`disconnecting ${id} from ${network}`, () => docker.getNetwork(network).disconnect({ Container: id, Force: true })),
     tailLogs: (id, tty, count) => call(`reading the logs of ${id}`, () => tailLogs(docker, id, tty, count)),

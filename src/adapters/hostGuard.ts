@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DockerEndpoint } from '../model/inventory.js';
 import { placeGuardCommand, releaseGuardCommand, renewGuardCommand, type GuardedContainer } from '../containers/guardScript.js';
 import { shellQuote } from '../shared/shellQuote.js';
@@ -24,7 +24,7 @@ export function guardSite(endpoint: DockerEndpoint): GuardSite | { why: string }
   }
 }
 
-/** The guard's directory name for a host: stable across runs, so a later run takes over a guard an earlier one left. */
+/** The host's guard key, stable across runs, so a later run finds (and stops) a guard an earlier, killed run left. */
 export const guardKey = (hostName: string, site: GuardSite): string =>
   createHash('sha256')
     .update(`${hostName}\0${site.via}\0${site.via === 'ssh' ? site.endpoint.host : ''}\0${site.dockerHost}`)
@@ -66,6 +66,8 @@ async function sshShell(endpoint: GuardSite & { via: 'ssh' }): Promise<GuardShel
 /** A placed guard, kept alive by renewals until released. */
 interface LiveGuard {
   shell: GuardShell;
+  /** The placement's directory on the host. */
+  dir: string;
   timer: NodeJS.Timeout;
   renewing: boolean;
   /** Set once a renewal found the guard gone: it acted while this run still worked on the host. */
@@ -89,29 +91,34 @@ export async function placeGuard(key: string, site: GuardSite, containers: reado
   } catch (error) {
     return { placed: false, why: `freshen could not open a shell on the host: ${errorMessage(error)}` };
   }
-  const result = await shell.run(placeGuardCommand(key, site.dockerHost, containers, deadlineSeconds));
+  const result = await shell.run(placeGuardCommand(key, randomBytes(4).toString('hex'), site.dockerHost, containers, deadlineSeconds));
   if (result.code !== 0) {
     await shell.close();
     return { placed: false, why: result.code === 3 ? 'the host has no docker command' : `placing it failed: ${lastLine(result.stderr)}` };
   }
+  const dir = result.stdout.trim();
   const guard: LiveGuard = {
     shell,
+    dir,
     renewing: false,
     lost: false,
-    timer: setInterval(() => void renew(guard, key, deadlineSeconds), renewEveryMs(deadlineSeconds)),
+    timer: setInterval(() => void renew(guard, deadlineSeconds), renewEveryMs(deadlineSeconds)),
   };
   guard.timer.unref();
   live.set(key, guard);
-  return { placed: true, dir: result.stdout.trim() };
+  return { placed: true, dir };
 }
+
+/** True when a renewal found the host's guard gone while this run still worked there: it acted (or someone removed it). */
+export const guardLost = (key: string): boolean => live.get(key)?.lost === true;
 
 const renewEveryMs = (deadlineSeconds: number): number => Math.max(500, (deadlineSeconds * 1000) / 4);
 
-async function renew(guard: LiveGuard, key: string, deadlineSeconds: number): Promise<void> {
+async function renew(guard: LiveGuard, deadlineSeconds: number): Promise<void> {
   if (guard.renewing || guard.lost) return;
   guard.renewing = true;
   try {
-    const result = await guard.shell.run(renewGuardCommand(key, deadlineSeconds));
+    const result = await guard.shell.run(renewGuardCommand(guard.dir, deadlineSeconds));
     if (result.code === 4) guard.lost = true;
   } catch {
     // The next tick tries again; the guard acts only once renewals stayed away for the whole deadline.
@@ -121,23 +128,21 @@ async function renew(guard: LiveGuard, key: string, deadlineSeconds: number): Pr
 }
 
 /**
- * Stops renewing and removes the guard from the host (unless `keepOnHost`, when a new placement takes it over). Returns a note
- * when the guard had already acted during the run. Never throws: a guard that could not be removed only acts on containers whose
- * replacement does not serve, and a finished host has none.
+ * Stops renewing and removes the guard from the host (unless `keepOnHost`: the new placement stops it). Never throws: a guard
+ * that could not be removed only acts on containers whose replacement does not serve, and a finished host has none.
  */
-export async function releaseGuard(key: string, options: { keepOnHost?: boolean } = {}): Promise<string | undefined> {
+export async function releaseGuard(key: string, options: { keepOnHost?: boolean } = {}): Promise<void> {
   const guard = live.get(key);
-  if (guard === undefined) return undefined;
+  if (guard === undefined) return;
   live.delete(key);
   clearInterval(guard.timer);
   try {
-    if (options.keepOnHost !== true) await guard.shell.run(releaseGuardCommand(key));
+    if (options.keepOnHost !== true) await guard.shell.run(releaseGuardCommand(guard.dir));
   } catch {
     // See above.
   } finally {
     await guard.shell.close().catch(() => undefined);
   }
-  return guard.lost ? 'the guard acted during the run (freshen could not renew it in time): see its log beside its directory' : undefined;
 }
 
 const lastLine = (text: string): string => text.trim().split('\n').at(-1) ?? '';

@@ -12,18 +12,19 @@ export interface GuardedContainer {
   running: boolean;
 }
 
-/** Where the guard's state lives on the host, as a shell expression: one directory per guarded host of a control node. */
-export const guardDirExpression = (key: string): string => `"\${XDG_RUNTIME_DIR:-\${TMPDIR:-/tmp}}/freshen-guard-$(id -u)/${key}"`;
+/** Where the guards' state lives on the host, as a shell expression: one directory per placement, `KEY.NONCE`. */
+const GUARD_BASE = '"${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/freshen-guard-$(id -u)"';
 
 /** Docker container names are `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, so a name is one word of the names file and safe in the script. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /**
  * The guard itself, run as `sh guard.sh DIR`. `DIR/deadline` holds the host's epoch second after which it acts; `DIR/names`
- * one `NAME RUNNING` line per container. Removing `DIR` releases it. What it did goes to `DIR.log`, which outlives it.
+ * one `NAME RUNNING` line per container. Removing `DIR` releases it. What it did goes to `KEY.log` beside `DIR` (`KEY.NONCE`),
+ * which outlives it.
  */
 export const GUARD_SCRIPT = `dir=$1
-log() { printf "%s %s\\n" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >> "$dir.log"; }
+log() { printf "%s %s\\n" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >> "\${dir%.*}.log"; }
 exists() { docker inspect --type container "$1" >/dev/null 2>&1; }
 # Running, and healthy when the image has a health check.
 serves() {
@@ -46,7 +47,8 @@ restore() {
   fi
   if exists "$name"; then
     if exists "$new"; then log "$name does not serve but $new exists: left for the next run"; return 0; fi
-    docker stop "$name" >/dev/null 2>&1
+    # It does not serve anyway; the old container should not wait long for it.
+    docker stop -t 5 "$name" >/dev/null 2>&1
     docker rename "$name" "$new" || { log "could not move the replacement $name aside"; return 0; }
     log "moved the replacement that does not serve aside as $new"
   fi
@@ -79,25 +81,33 @@ const writeDeadline = (seconds: number): string =>
   `echo $(( $(date +%s) + ${Math.ceil(seconds)} )) > "$dir/deadline.next" && mv -f "$dir/deadline.next" "$dir/deadline"`;
 
 /**
- * The command that places the guard (or, when one already runs for the host, hands it the new names and deadline). It prints
- * the guard's directory. `dockerHost` is the engine as the host itself reaches it. Exit 3: the host has no docker CLI.
+ * The command that places the guard for the host `key`, in a directory of this placement's own (`nonce`), and prints that
+ * directory. Guards of earlier placements for the host are stopped first: the run placing this one is the live run now, and a
+ * killed run's guard must not act in the middle of it (what it was doing, if anything, the new run's start settles).
+ * `dockerHost` is the engine as the host itself reaches it. Exit 3: the host has no docker command.
  */
-export function placeGuardCommand(key: string, dockerHost: string, containers: readonly GuardedContainer[], deadlineSeconds: number): string {
+export function placeGuardCommand(key: string, nonce: string, dockerHost: string, containers: readonly GuardedContainer[], deadlineSeconds: number): string {
   for (const { name } of containers) if (!CONTAINER_NAME.test(name)) throw new Error(`not a container name: ${JSON.stringify(name)}`);
+  if (!/^[0-9a-f]+$/.test(key) || !/^[0-9a-f]+$/.test(nonce)) throw new Error('the guard key and nonce are hex');
   const names = containers.map(({ name, running }) => `${name} ${running ? 1 : 0}`);
   return [
     'set -e',
     'command -v docker >/dev/null 2>&1 || { echo "the host has no docker command" >&2; exit 3; }',
-    `dir=${guardDirExpression(key)}`,
-    'mkdir -p -m 700 "${dir%/*}" && mkdir -p "$dir"',
+    `base=${GUARD_BASE}`,
+    'mkdir -p -m 700 "$base"',
+    // A pid reused by another program is not a guard: a guard's command line holds its directory, thus `freshen-guard`.
+    `for old in "$base"/${key}.*/; do`,
+    '  [ -d "$old" ] || continue',
+    '  pid=$(cat "$old/pid" 2>/dev/null || true)',
+    '  if [ -n "$pid" ] && grep -q freshen-guard "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi',
+    '  rm -rf "$old"',
+    'done',
+    `dir="$base/${key}.${nonce}"`,
+    'mkdir "$dir"',
     `printf "%s\\n" ${names.map(shellQuote).join(' ')} > "$dir/names"`,
     writeDeadline(deadlineSeconds),
     `cat > "$dir/guard.sh" <<'FRESHEN_GUARD'\n${GUARD_SCRIPT}FRESHEN_GUARD`,
     `export DOCKER_HOST=${shellQuote(dockerHost)}`,
-    // A guard of an earlier placement that still runs reads the new files. A pid reused by another program is not it: the
-    // guard's command line holds its directory, which holds `freshen-guard`.
-    'pid=$(cat "$dir/pid" 2>/dev/null || true)',
-    'if [ -n "$pid" ] && grep -q freshen-guard "/proc/$pid/cmdline" 2>/dev/null; then echo "$dir"; exit 0; fi',
     'detach=; command -v setsid >/dev/null 2>&1 && detach=setsid',
     'nohup $detach sh "$dir/guard.sh" "$dir" >/dev/null 2>&1 </dev/null &',
     'echo "$dir"',
@@ -105,8 +115,8 @@ export function placeGuardCommand(key: string, dockerHost: string, containers: r
 }
 
 /** Pushes the guard's deadline back: freshen is still working on the host. Exit 4: the guard is gone (it acted, or was removed). */
-export const renewGuardCommand = (key: string, deadlineSeconds: number): string =>
-  [`dir=${guardDirExpression(key)}`, '[ -d "$dir" ] || exit 4', writeDeadline(deadlineSeconds)].join('\n');
+export const renewGuardCommand = (dir: string, deadlineSeconds: number): string =>
+  [`dir=${shellQuote(dir)}`, '[ -d "$dir" ] || exit 4', writeDeadline(deadlineSeconds)].join('\n');
 
 /** Releases the guard: freshen has finished the host. The guard sees its directory gone and exits within a second. */
-export const releaseGuardCommand = (key: string): string => `rm -rf ${guardDirExpression(key)}`;
+export const releaseGuardCommand = (dir: string): string => `rm -rf ${shellQuote(dir)}`;

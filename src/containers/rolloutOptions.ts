@@ -19,6 +19,8 @@ export interface StartOptions {
   parallel: number;
   /** Which instance goes first: the old one stops first, or the new one starts and passes its gate first (`auto`: where safe). */
   order: OrderOption;
+  /** start-first: how long the old and the new container both answer the network aliases before the old one leaves. */
+  drainMs: number;
 }
 
 export const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -26,6 +28,8 @@ export const DEFAULT_STOP_TIMEOUT_S = 10;
 export const DEFAULT_GUARD_DEADLINE = '2m';
 export const DEFAULT_HEALTHY_TIMEOUT = '60s';
 export const DEFAULT_SETTLE = '5s';
+/** Measured on the lab: a freshly joined endpoint can drop a client's first packets; both answer meanwhile (docs/rollouts.md). */
+export const DEFAULT_DRAIN = '2s';
 /** Replacing a host's containers one after another would keep the last one down through every earlier one's health wait. */
 export const DEFAULT_PARALLEL = 4;
 
@@ -56,6 +60,7 @@ export const startOptions = (options: Record<string, unknown>): StartOptions => 
     settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
     parallel: typeof options.parallel === 'number' && Number.isInteger(options.parallel) && options.parallel >= 1 ? options.parallel : DEFAULT_PARALLEL,
     order: orderOption(options.order),
+    drainMs: duration(options, 'drain', DEFAULT_DRAIN)!,
     ...(probe === undefined ? {} : { probe }),
   };
 };

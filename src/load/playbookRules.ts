@@ -107,7 +107,7 @@ export const stepKindRule: PlayRule = (context) =>
 const DURATION_OPTIONS: Partial<Record<StepKind, string[]>> = {
   rebuild: ['timeout'],
   stop: ['timeout', 'guard_deadline'],
-  start: ['healthy_timeout', 'settle'],
+  start: ['healthy_timeout', 'settle', 'drain'],
   gc: ['push_wait'],
 };
 

@@ -1,7 +1,7 @@
 // patch against the lab: the debootstrapped bookworm (`lab.sh debian`, real pending Debian updates, the loopback mirror) is
 // the upstream, in the lab registry; its patches go to a registry of this file's own (so the upstream lives in another
 // registry, and gc can sweep). A container on web2 runs the original under the rollout tag; one `freshen run` patches,
-// pushes with the SBOM and rolls it out; then ten patch cycles against ten `docker commit` cycles, gc, backup and restore.
+// pushes with the SBOM and rolls it out; then four patch cycles against three `docker commit` cycles (bench/patch-cycles.mjs runs ten of each), gc, backup and restore.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -32,7 +32,7 @@ const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
 const NONCE = randomBytes(3).toString('hex');
 const REPO = `t-patch-${NONCE}/debian`;
 const APP = `t-patch-${NONCE}-app`;
-const CYCLES = 10;
+const CYCLES = 4;
 const COMMIT_CYCLES = 3;
 let own: OwnRegistry;
 let restored: OwnRegistry;

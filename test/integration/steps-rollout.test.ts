@@ -196,7 +196,9 @@ describe(`rollout on ${HOST}`, () => {
         `Handed ${APP} to start (stop timeout 5s)`,
         `Handed ${IDLE} to start (stop timeout 5s)`,
         expect.stringMatching(
-          new RegExp(`^Placed the guard in (/.+/freshen-guard-\\d+/[0-9a-f]{16}): it puts back ${APP}, ${IDLE} if freshen stops answering for 1m0s$`),
+          new RegExp(
+            `^Placed the guard in (/.+/freshen-guard-\\d+/[0-9a-f]{16}\\.[0-9a-f]{8}): it puts back ${APP}, ${IDLE} if freshen stops answering for 1m0s$`,
+          ),
         ),
       ],
     });

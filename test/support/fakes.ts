@@ -143,6 +143,9 @@ export class FakeEngine implements Engine {
     this.writes.push(`rename ${c.Name.slice(1)} ${name}`);
     c.Name = `/${name}`;
   }
+  async connectNetwork(id: string, network: string): Promise<void> {
+    this.writes.push(`connect ${this.container(id).Name.slice(1)} ${network}`);
+  }
   async disconnectNetwork(id: string, network: string): Promise<void> {
     const c = this.container(id);
     this.writes.push(`disconnect ${c.Name.slice(1)} ${network}`);

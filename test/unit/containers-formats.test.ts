@@ -43,7 +43,7 @@ describe('options', () => {
   });
 
   it('defaults start to 60s healthy timeout and 5s settle', () => {
-    expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4, order: 'stop-first' });
+    expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4, order: 'stop-first', drainMs: 2_000 });
     expect(startOptions({ healthy_timeout: '2m', settle: '1500ms', parallel: 1 })).toEqual({
       healthyTimeoutMs: 120_000,
       settleMs: 1_500,

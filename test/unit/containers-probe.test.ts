@@ -16,12 +16,13 @@ describe('probeCommand', () => {
   });
 
   it('start options: defaults, and the probe only when given', () => {
-    expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4, order: 'stop-first' });
+    expect(startOptions({})).toEqual({ healthyTimeoutMs: 60_000, settleMs: 5_000, parallel: 4, order: 'stop-first', drainMs: 2_000 });
     expect(startOptions({ healthy_timeout: '2m', settle: 1, probe: 'true' })).toEqual({
       healthyTimeoutMs: 120_000,
       settleMs: 1_000,
       parallel: 4,
       order: 'stop-first',
+      drainMs: 2_000,
       probe: ['sh', '-c', 'true'],
     });
   });

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GUARD_SCRIPT, placeGuardCommand, releaseGuardCommand, renewGuardCommand } from '../../src/containers/guardScript.js';
 
@@ -13,8 +13,8 @@ echo "$*" >> "$STATE/calls"
 case $1 in
   inspect) f="$STATE/c/$(eval echo \\\${$#})"; [ -f "$f" ] || exit 1; case "$*" in *-f*) cat "$f" ;; esac ;;
   rename) [ -f "$STATE/c/$2" ] && [ ! -f "$STATE/c/$3" ] && mv "$STATE/c/$2" "$STATE/c/$3" ;;
-  stop) [ -f "$STATE/c/$2" ] && echo "false/" > "$STATE/c/$2" ;;
-  start) [ -f "$STATE/c/$2" ] && echo "true/" > "$STATE/c/$2" ;;
+  stop) f="$STATE/c/$(eval echo \\\${$#})"; [ -f "$f" ] && echo "false/" > "$f" ;;
+  start) f="$STATE/c/$(eval echo \\\${$#})"; [ -f "$f" ] && echo "true/" > "$f" ;;
   *) exit 2 ;;
 esac
 `;
@@ -33,14 +33,14 @@ function world(containers: Record<string, string>) {
 
 /** Runs the guard in the foreground with its deadline already passed, so it acts at once. */
 function runExpiredGuard(w: ReturnType<typeof world>, names: Array<{ name: string; running: boolean }>): string {
-  const guardDir = join(w.dir, 'g', 'expired');
+  const guardDir = join(w.dir, 'g', 'ab.cd');
   execFileSync('mkdir', ['-p', guardDir]);
   writeFileSync(join(guardDir, 'names'), names.map((n) => `${n.name} ${n.running ? 1 : 0}\n`).join(''));
   writeFileSync(join(guardDir, 'deadline'), '0\n');
   writeFileSync(join(guardDir, 'guard.sh'), GUARD_SCRIPT);
   execFileSync('sh', [join(guardDir, 'guard.sh'), guardDir], { env: w.env });
   expect(existsSync(guardDir)).toBe(false);
-  return readFileSync(`${guardDir}.log`, 'utf8');
+  return readFileSync(join(w.dir, 'g', 'ab.log'), 'utf8');
 }
 
 describe('the guard script', () => {
@@ -90,28 +90,53 @@ describe('the guard script', () => {
   it('a live guard waits while renewed, acts once the deadline passes, and a released one exits without acting', async () => {
     const w = world({ 'web.freshen-old': 'false/' });
     // The host's clock counts whole seconds, so a 3 s deadline is more than 2 s after the last renewal.
-    const guardDir = w.sh(placeGuardCommand('k2', 'unix:///nowhere.sock', [{ name: 'web', running: true }], 3)).trim();
+    const guardDir = w.sh(placeGuardCommand('a2', '01', 'unix:///nowhere.sock', [{ name: 'web', running: true }], 3)).trim();
+    expect(guardDir).toMatch(/\/freshen-guard-\d+\/a2\.01$/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(w.sh(renewGuardCommand('k2', 3))).toBe('');
+    expect(w.sh(renewGuardCommand(guardDir, 3))).toBe('');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    w.sh(renewGuardCommand('k2', 3));
+    w.sh(renewGuardCommand(guardDir, 3));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(w.state('web')).toBe('missing');
     await waitUntil(() => w.state('web') === 'true/', 6000);
     expect(existsSync(guardDir)).toBe(false);
-    expect(() => w.sh(renewGuardCommand('k2', 3))).toThrow();
+    expect(() => w.sh(renewGuardCommand(guardDir, 3))).toThrow();
 
-    const again = w.sh(placeGuardCommand('k3', 'unix:///nowhere.sock', [{ name: 'api', running: true }], 2)).trim();
+    const again = w.sh(placeGuardCommand('a3', '01', 'unix:///nowhere.sock', [{ name: 'api', running: true }], 2)).trim();
     writeFileSync(join(w.dir, 'c', 'api.freshen-old'), 'false/\n');
-    w.sh(releaseGuardCommand('k3'));
-    await waitUntil(() => existsSync(`${again}.log`) && readFileSync(`${again}.log`, 'utf8').includes('released'), 6000);
+    w.sh(releaseGuardCommand(again));
+    const log = join(dirname(again), 'a3.log');
+    await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').includes('released'), 6000);
     expect(w.state('api.freshen-old')).toBe('false/');
   }, 30_000);
 
+  it("a new placement for the host stops the earlier run's guard, which then never acts", async () => {
+    const w = world({ 'web.freshen-old': 'false/' });
+    const first = w.sh(placeGuardCommand('a4', '01', 'unix:///nowhere.sock', [{ name: 'web', running: true }], 2)).trim();
+    await waitUntil(() => existsSync(join(first, 'pid')), 3000);
+    const pid = Number(readFileSync(join(first, 'pid'), 'utf8'));
+    const second = w.sh(placeGuardCommand('a4', '02', 'unix:///nowhere.sock', [{ name: 'web', running: true }], 60)).trim();
+    expect(existsSync(first)).toBe(false);
+    await waitUntil(() => !isAlive(pid), 3000);
+    // Past the first guard's deadline: the parked container is still parked, since only the second guard watches now.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(w.state('web.freshen-old')).toBe('false/');
+    w.sh(releaseGuardCommand(second));
+  }, 30_000);
+
   it('refuses a name that is not a container name', () => {
-    expect(() => placeGuardCommand('k', 'unix:///x', [{ name: 'web; rm -rf /', running: true }], 10)).toThrow('not a container name');
+    expect(() => placeGuardCommand('a1', '01', 'unix:///x', [{ name: 'web; rm -rf /', running: true }], 10)).toThrow('not a container name');
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;

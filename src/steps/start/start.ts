@@ -5,6 +5,10 @@ import { errorMessage } from '../../adapters/errors.js';
 import { isManagedImage, isParkedName, isSpareName, originalName, parkedName, spareName, spareOriginal } from '../../containers/managed.js';
 import { chooseOrder, startFirstObstacle, type OrderChoice } from '../../containers/startOrder.js';
 import { replaceStartFirst } from './startFirst.js';
+import { guardLost } from '../../adapters/hostGuard.js';
+
+const GUARD_LOST =
+  "the host's guard was gone before the host was finished: freshen could not renew it within guard_deadline (or it was removed), so it may have put parked containers back meanwhile; see its log beside its directory, and run again";
 import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import { startOptions, type StartOptions } from '../../containers/rolloutOptions.js';
@@ -176,6 +180,9 @@ export const startStep: StepHandler<StartPlan> = {
     }
     // Every parked container is settled now; an interrupted run must not run start for them again.
     ctx.facts.stopped = [];
+    if (ctx.facts.guard !== undefined && guardLost(ctx.facts.guard)) {
+      failures.push({ code: 'failed', reason: GUARD_LOST });
+    }
     const counts = { ...(rolledBack > 0 ? { rolledBack } : {}), ...(rescued > 0 ? { rescued } : {}) };
     if (failures.length === 0) return { ...changed(actions), ...counts };
     return { ...failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions), ...counts };

@@ -6,6 +6,7 @@ import type { HealthGate } from '../../containers/health.js';
 import { parkedName, spareName } from '../../containers/managed.js';
 import { extraNetworkConnections, replacementSpec } from '../../containers/replacement.js';
 import { containerName } from '../../containers/types.js';
+import { aliasedEndpoints, withoutAliases } from '../../containers/spareNetworks.js';
 import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { waitUntilHealthy } from './gate.js';
@@ -16,14 +17,15 @@ const reachableOn = (networks: Record<string, unknown> | null | undefined): stri
 
 /**
  * Replaces a running container start-first: the replacement is created as `NAME.freshen-new` with the old one's configuration
- * and started beside it; only once it passed the health gate does the old one give up its name (it is renamed to
- * `NAME.freshen-old`, the replacement to `NAME`), leave its networks (so DNS names and aliases stop answering with its address
- * before it stops), stop and go. A replacement that fails its gate is removed and the old container never noticed.
+ * (its network aliases held back, see spareNetworks.ts) and started beside it; only once it passed the health gate does it join
+ * the aliases, and the old one give up its name (it is renamed to `NAME.freshen-old`, the replacement to `NAME`), leave its
+ * networks (so DNS stops answering with its address before it stops), stop and go. A replacement that fails its gate is
+ * removed and the old container never noticed.
  */
 export async function replaceStartFirst(
   engine: Engine,
   item: StartItem & { handed: NonNullable<StartItem['handed']> },
-  gate: Omit<HealthGate, 'restartCount'>,
+  gate: Omit<HealthGate, 'restartCount'> & { drainMs: number },
   signal: AbortSignal,
   progress: (message: string) => void,
 ): Promise<ReplaceOutcome> {
@@ -60,7 +62,10 @@ export async function replaceStartFirst(
   try {
     progress(`creating ${spare} beside ${item.name}`);
     const oldImage = await engine.localImage(old.Image);
-    newId = await engine.createContainer({ ...replacementSpec(old, oldImage?.Config, old.Config.Image), name: spare }, extraNetworkConnections(old));
+    const spec = { ...replacementSpec(old, oldImage?.Config, old.Config.Image), name: spare };
+    const networks = extraNetworkConnections(old);
+    const bare = withoutAliases(spec, networks);
+    newId = await engine.createContainer(bare.spec, bare.networks);
     const created = await engine.inspectContainer(newId);
     changeText = change(created?.Image);
     await engine.startContainer(newId);
@@ -71,6 +76,13 @@ export async function replaceStartFirst(
       return await withdraw(verdict.code, verdict.detail, logs);
     }
     progress(`handing ${item.name} over`);
+    const aliased = aliasedEndpoints(spec, networks);
+    for (const { network, EndpointConfig } of aliased) {
+      await engine.disconnectNetwork(newId, network);
+      await engine.connectNetwork(newId, network, EndpointConfig);
+    }
+    // Both answer the aliases for a moment: the new endpoint warms up while the old one still takes its share.
+    if (aliased.length > 0) await sleep(gate.drainMs, signal);
     await engine.renameContainer(old.Id, parkedName(item.name));
     await engine.renameContainer(newId, item.name);
     named = true;
@@ -95,6 +107,18 @@ export async function replaceStartFirst(
     };
   }
 }
+
+/** Waits `ms`; an interruption cuts it short (the handover then goes on: both instances are healthy). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 
 const ignoreNotFound = (error: unknown): void => {
   if (!isNotFound(error)) throw error;

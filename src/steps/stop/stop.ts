@@ -3,7 +3,8 @@ import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type DockerEndpoint } from '../../model/inventory.js';
 import { changed } from '../../model/results.js';
-import { parkedName, selectManagedContainers, spareName } from '../../containers/managed.js';
+import { isManagedImage, isParkedName, originalName, parkedName, selectManagedContainers, spareName } from '../../containers/managed.js';
+import type { GuardedContainer } from '../../containers/guardScript.js';
 import { stopOptions, stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
 import type { ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
@@ -38,6 +39,8 @@ export interface StopPlan {
   notes: string[];
   /** Where the host's guard would run, or why no guard can. */
   guard: GuardSite | { why: string };
+  /** What the guard watches: the handed containers, and parked leftovers of an interrupted run that start will settle. */
+  guarded: GuardedContainer[];
   guardDeadlineMs: number;
 }
 
@@ -52,7 +55,7 @@ const wouldHand = (item: StopItem): string =>
     : `Hand ${item.name} (stopped, has ${shortDigest(item.fromImage)}; ${newer(item)}) to start, which parks it as ${parkedName(item.name)} when its replacement's turn comes`;
 
 const guardSentence = (plan: StopPlan): string =>
-  `Place a guard on the host (${'via' in plan.guard && plan.guard.via === 'ssh' ? 'over SSH' : 'on this machine, beside the engine'}) that puts back ${plan.items.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)} before it has finished with them`;
+  `Place a guard on the host (${'via' in plan.guard && plan.guard.via === 'ssh' ? 'over SSH' : 'on this machine, beside the engine'}) that puts back ${plan.guarded.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)} before it has finished with them`;
 
 const noGuard = (why: string): string =>
   `No guard can be placed on this host (${why}): a freshen that dies mid-replacement leaves a parked container down until the next run.`;
@@ -74,6 +77,7 @@ export const stopStep: StepHandler<StopPlan> = {
         items: [],
         notes: ['No `registry` variable for this host: no managed containers.'],
         guard: { why: 'no managed containers' },
+        guarded: [],
         guardDeadlineMs: stop.guardDeadlineMs,
       };
     }
@@ -111,12 +115,18 @@ export const stopStep: StepHandler<StopPlan> = {
         toImage: planned ? undefined : current,
       });
     }
-    const guard = items.length === 0 ? { why: 'nothing to replace' } : guardSite(dockerEndpoint(ctx.vars));
-    if (items.length > 0 && 'why' in guard) notes.push(noGuard(guard.why));
-    return { items, notes, guard, guardDeadlineMs: stop.guardDeadlineMs };
+    // start also settles parked leftovers, so the guard watches them too: an earlier run's guard must not act during this one.
+    const target = { registry: registry.name, tag: rolloutTag(ctx.vars) };
+    const leftovers = containers
+      .filter((c) => isParkedName(containerName(c)) && isManagedImage(c.Config.Image, target))
+      .map((c) => ({ name: originalName(containerName(c)), running: true }));
+    const guarded = [...items, ...leftovers.filter((l) => !items.some((i) => i.name === l.name))].map(({ name, running }) => ({ name, running }));
+    const guard = guarded.length === 0 ? { why: 'nothing to replace' } : guardSite(dockerEndpoint(ctx.vars));
+    if (guarded.length > 0 && 'why' in guard) notes.push(noGuard(guard.why));
+    return { items, notes, guard, guarded, guardDeadlineMs: stop.guardDeadlineMs };
   },
 
-  changes: (plan) => [...plan.items.map(wouldHand), ...(plan.items.length > 0 && 'via' in plan.guard ? [guardSentence(plan)] : [])],
+  changes: (plan) => [...plan.items.map(wouldHand), ...(plan.guarded.length > 0 && 'via' in plan.guard ? [guardSentence(plan)] : [])],
 
   planned: (plan) => ({ host: { stopped: plan.items.map((item) => handedFact(item, true)) } }),
 
@@ -136,11 +146,11 @@ export const stopStep: StepHandler<StopPlan> = {
     if ('via' in plan.guard) {
       const key = guardKey(ctx.host.name, plan.guard);
       ctx.progress('placing the guard');
-      const placed = await placeGuard(key, plan.guard, plan.items, plan.guardDeadlineMs / 1000);
+      const placed = await placeGuard(key, plan.guard, plan.guarded, plan.guardDeadlineMs / 1000);
       if (placed.placed) {
         ctx.facts.guard = key;
         actions.push(
-          `Placed the guard in ${placed.dir}: it puts back ${plan.items.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)}`,
+          `Placed the guard in ${placed.dir}: it puts back ${plan.guarded.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)}`,
         );
       } else {
         notes.push(noGuard(placed.why));

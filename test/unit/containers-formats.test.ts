@@ -49,8 +49,9 @@ describe('options', () => {
       settleMs: 1_500,
       parallel: 1,
       order: 'stop-first',
+      drainMs: 2_000,
     });
-    expect(startOptions({ order: 'auto' }).order).toBe('auto');
+    expect(startOptions({ order: 'auto', drain: '500ms' })).toMatchObject({ order: 'auto', drainMs: 500 });
     expect(() => startOptions({ order: 'first' })).toThrow('order: one of stop-first, start-first, auto, not "first"');
   });
 

@@ -3,8 +3,8 @@
 // (web2's engine, the lab registry): freshen with order: start-first, freshen with order: stop-first, and a plain
 // `docker stop; docker rm; docker run` (image pulled beforehand, so only the replacement is timed). The service is a busybox
 // httpd on an internal network, reached by a network alias; it serves at once and turns healthy one second after its start.
-// The client (perl from the lab's Debian image, `scripts/lab.sh debian`) opens a new connection every 10 ms and prints one line
-// per request; the engine's own log timestamps give the gaps. Run by hand:
+// The client (perl from the lab's Debian image, `scripts/lab.sh debian`) opens a new connection every 10 ms (giving up on a
+// connect after 250 ms) and prints one line per request; the engine's own log timestamps give the gaps. Run by hand:
 //   npm run build && node bench/start-order.mjs          # BENCH_ROUNDS=5 to choose
 // Results go into docs/benchmarks.md.
 import { execFileSync, spawn } from 'node:child_process';
@@ -58,7 +58,7 @@ function publish() {
   rmSync(context, { recursive: true, force: true });
 }
 
-const POLLER = `$| = 1; while (1) { my $c = IO::Socket::INET->new(PeerAddr => "${alias}:80", Timeout => 1);
+const POLLER = `$| = 1; $SIG{PIPE} = "IGNORE"; while (1) { my $c = IO::Socket::INET->new(PeerAddr => "${alias}:80", Timeout => 0.25);
   if ($c) { print $c "GET / HTTP/1.0\\r\\n\\r\\n"; local $/; my $r = <$c>; print(($r =~ /(v\\d+)/) ? "ok\\n" : "fail empty\\n") } else { print "fail\\n" }
   select(undef, undef, undef, 0.01) }`;
 
@@ -108,8 +108,14 @@ for (const order of ['start-first', 'stop-first']) {
   writeFileSync(playbooks[order], `- name: update\n  hosts: web2\n  steps: [pull, stop, { start: { order: ${order}, settle: 1s } }]\n`);
 }
 
-quietly('web2', ['rm', '-f', service, client]);
-quietly('web2', ['network', 'rm', network]);
+/** Removes every container of this bench (an interrupted run may leave `.freshen-old`/`.freshen-new` ones) and its network. */
+function cleanUp() {
+  const ids = docker('web2', ['ps', '-aq', '--filter', 'name=bench-order-']).trim().split('\n').filter(Boolean);
+  if (ids.length > 0) quietly('web2', ['rm', '-f', ...ids]);
+  quietly('web2', ['network', 'rm', network]);
+}
+
+cleanUp();
 docker('web2', ['network', 'create', '--internal', network]);
 docker('web2', ['pull', '-q', debian]);
 publish();
@@ -131,8 +137,7 @@ for (let round = 0; round < rounds; round++) {
     console.log(`round ${round + 1} ${method}: ${seen.failed} of ${seen.polls} requests failed, longest gap ${Math.round(seen.longestMs)} ms`);
   }
 }
-quietly('web2', ['rm', '-f', service, client]);
-quietly('web2', ['network', 'rm', network]);
+cleanUp();
 rmSync(dir, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -22,12 +22,16 @@ const DEBIAN = `${REGISTRY}/upstream/debian:bookworm`;
 const web = labDocker('web3');
 const pushed: string[] = [];
 
-/** A busybox httpd that answers its version; healthy `readyAfter` seconds after start (it serves from the first moment). */
+/**
+ * A busybox httpd that answers its version; healthy `readyAfter` seconds after start (it serves from the first moment). On
+ * SIGTERM it closes its port at once and takes another second to exit, as a service finishing its work does: stop-first would
+ * leave clients without an answer for at least that second.
+ */
 const service = (version: number, readyAfter: number): string[] => [
   `ENV MODE=v${version} READY_AFTER=${readyAfter}`,
   `LABEL org.t-sfirst.version=${version}`,
   'HEALTHCHECK --interval=1s --timeout=2s --retries=100 CMD test -f /tmp/alive',
-  `CMD ["/bin/sh", "-c", "mkdir -p /www; echo $MODE > /www/index.html; (sleep $READY_AFTER; touch /tmp/alive) & exec httpd -f -p 80 -h /www"]`,
+  `CMD ["/bin/sh", "-c", "mkdir -p /www; echo $MODE > /www/index.html; (sleep $READY_AFTER; touch /tmp/alive) & httpd -f -p 80 -h /www & pid=$!; trap 'kill $pid; sleep 1; exit 0' TERM; wait $pid"]`,
 ];
 
 /**
@@ -35,7 +39,8 @@ const service = (version: number, readyAfter: number): string[] => [
  * request, `ok vN` or `fail …`.
  */
 const POLLER = [
-  '$| = 1;',
+  // A server that goes away mid-request must cost a failed request, not the client (SIGPIPE).
+  '$| = 1; $SIG{PIPE} = "IGNORE";',
   'while (1) {',
   `  my $c = IO::Socket::INET->new(PeerAddr => "${ALIAS}:80", Timeout => 0.25);`,
   '  if ($c) { print $c "GET / HTTP/1.0\\r\\n\\r\\n"; local $/; my $r = <$c>; print "ok ", ($r =~ /(v\\d+)/)[0] // "empty", "\\n" }',
@@ -150,13 +155,14 @@ describe('start-first on web3', () => {
     const lines = polls.map((poll) => poll.line);
     // The service never stopped answering: the old container served through the new one's health wait and the drain. What
     // remains is Docker's own race when the old container leaves its network: a request that resolved its address in that
-    // instant is lost (measured: at most one, in about one handover in three; docs/rollouts.md). Stop-first loses every request
-    // for the whole stop and start (bench/start-order.mjs).
+    // instant is lost (measured: one or two per handover, each costing at most the client's 250 ms connect timeout;
+    // docs/rollouts.md). Stop-first loses every request for the whole stop (here over a second) and start.
     const failures = lines.filter((line) => !line.startsWith('ok '));
     const { longestMs, longestRun } = gapsOf(polls);
-    expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(2);
-    expect(longestRun).toBeLessThanOrEqual(1);
-    expect(longestMs).toBeLessThan(800);
+    const seen = `${failures.length} failed, at most ${longestRun} in a row, longest gap ${Math.round(longestMs)} ms: ${failures.join(' | ')}`;
+    expect(failures.length, seen).toBeLessThanOrEqual(3);
+    expect(longestRun, seen).toBeLessThanOrEqual(2);
+    expect(longestMs, seen).toBeLessThan(800);
     const firstV2 = lines.indexOf('ok v2');
     expect(
       lines

@@ -1,5 +1,5 @@
 // The host guard against a control node that dies: freshen is SIGKILLed at each step boundary of pull, stop and start, and in the
-// middle of a health wait, on three hosts at once (web1 over ssh://, whose guard runs over SSH; web2 and web3 on unix sockets,
+// middle of a health wait (stop-first and start-first), on three hosts at once (web1 over ssh://, whose guard runs over SSH; web2 and web3 on unix sockets,
 // whose guards run beside them). Within the guard's deadline every host again runs a healthy container under the original name,
 // old or new, with its settings and data; the next run converges with no duplicate and no leftover. The kill points are found in
 // the CLI's output or on the engines, never by sleeping a fixed time. Only t-guard-* containers under the rollout tag `t-guard`.
@@ -39,6 +39,7 @@ let dir: string;
 let lockDir: string;
 let inventory: string;
 let playbook: string;
+let startFirst: string;
 let version = 1;
 let initialSettings: Record<HostName, Awaited<ReturnType<typeof userSettings>>>;
 
@@ -75,6 +76,16 @@ beforeAll(async () => {
       '- name: Roll out',
       '  hosts: web:canary',
       `  steps: [pull, { stop: { guard_deadline: ${DEADLINE_S}s } }, { start: { healthy_timeout: 60s, settle: 1s } }]`,
+      '',
+    ].join('\n'),
+  );
+  startFirst = await writePlaybook(
+    dir,
+    'start-first.yml',
+    [
+      '- name: Roll out start-first',
+      '  hosts: web:canary',
+      `  steps: [pull, { stop: { guard_deadline: ${DEADLINE_S}s } }, { start: { order: start-first, healthy_timeout: 60s, settle: 1s } }]`,
       '',
     ].join('\n'),
   );
@@ -120,8 +131,8 @@ async function everyHostServes(since: number): Promise<Record<HostName, string>>
 }
 
 /** The next run converges: one container per host, on `image`, nothing parked or spare, the guards released. */
-async function converges(image: string): Promise<void> {
-  const result = await freshen(['run', playbook, '-i', inventory], lockDir);
+async function converges(image: string, with_ = playbook): Promise<void> {
+  const result = await freshen(['run', with_, '-i', inventory], lockDir);
   expect(result.code, result.stdout + result.stderr).toBe(0);
   for (const host of NAMES) {
     const now = await containersNamed(HOSTS[host], APP);
@@ -134,7 +145,7 @@ async function converges(image: string): Promise<void> {
   for (const host of NAMES) {
     await waitFor(`${host}'s guard to be gone`, async () => (guardDirsOf(host).length > 0 ? undefined : true), (DEADLINE_S + 3) * 1000, 100);
   }
-  const again = await freshen(['run', playbook, '-i', inventory], lockDir);
+  const again = await freshen(['run', with_, '-i', inventory], lockDir);
   expect(again.code).toBe(0);
   expect(again.stdout).toMatch(/web1 +: ok=3 +changed=0/);
 }
@@ -181,5 +192,38 @@ describe('SIGKILL at each step boundary and during a health wait', () => {
       expect(now.get(`${APP}.freshen-new`)).toMatchObject({ image, running: false });
     }
     await converges(image);
+  });
+
+  it('killed during start-first health waits: the originals never stopped; the guards stop the spares; the next run removes them', async () => {
+    const before = await Promise.all(NAMES.map(serving));
+    const image = await nextVersion(8);
+    const run = startFreshen(['run', startFirst, '-i', inventory], lockDir);
+    await waitFor(
+      'every host to run the replacement beside the original',
+      async () => {
+        const states = await Promise.all(NAMES.map((host) => containersNamed(HOSTS[host], APP)));
+        return states.every((now) => now.get(`${APP}.freshen-new`)?.running && now.get(APP)?.running) ? true : undefined;
+      },
+      60_000,
+      10,
+    );
+    run.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await run.done;
+    expect(Object.values(await everyHostServes(killedAt))).toEqual(before);
+    // Two instances must not go on running: each guard stops its host's spare at the deadline (it removes nothing).
+    for (const host of NAMES) {
+      const spare = await waitFor(
+        `${host}'s spare to be stopped`,
+        async () => {
+          const now = (await containersNamed(HOSTS[host], APP)).get(`${APP}.freshen-new`);
+          return now !== undefined && !now.running ? now : undefined;
+        },
+        (DEADLINE_S + 6) * 1000,
+        100,
+      );
+      expect(spare.image).toBe(image);
+    }
+    await converges(image, startFirst);
   });
 });

@@ -1,5 +1,19 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The installed command. It loads the compiled CLI; a checkout that was never built, or whose dependencies were never
+// installed, is told what to run instead of shown a stack trace.
+let main;
+try {
+  ({ main } = await import('../dist/cli/main.js'));
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  const missingBuild = String(error.message).includes('/dist/cli/main.js');
+  process.stderr.write(
+    missingBuild
+      ? 'freshen: the compiled CLI (dist/) is missing. In this checkout, run: npm ci && npm run build\n'
+      : `freshen: a dependency is missing (${error.message.split('\n')[0]}). In this checkout, run: npm ci\n`,
+  );
+  process.exit(250);
+}
 
 main(process.argv).then((code) => {
   process.exitCode = code;

@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { precompiledModule, schemaTexts } from './schemaSources.js';
 
-// The schema files ship next to src/ and dist/ alike, so one relative URL serves both.
-export const INVENTORY_SCHEMA_FILE = fileURLToPath(new URL('../../schemas/inventory.schema.json', import.meta.url));
-export const PLAYBOOK_SCHEMA_FILE = fileURLToPath(new URL('../../schemas/playbook.schema.json', import.meta.url));
+export { INVENTORY_SCHEMA_FILE, PLAYBOOK_SCHEMA_FILE } from './schemaSources.js';
 
 /** A JSON Schema node, as far as the error messages need to look into it. */
 export interface SchemaNode {
@@ -59,8 +55,6 @@ export function validatorIds(inventory: SchemaNode & { $id: string }, playbook: 
 export const schemaTextHash = (inventoryText: string, playbookText: string): string =>
   createHash('sha256').update(inventoryText).update('\0').update(playbookText).digest('hex');
 
-const PRECOMPILED = fileURLToPath(new URL('./schemaValidators.cjs', import.meta.url));
-
 let cached: Schemas | undefined;
 let stepValidators: Record<string, ValidateFunction> = {};
 
@@ -72,27 +66,21 @@ export function stepOptionsSchema(kind: string): ValidateFunction {
   return validator;
 }
 
-/** Validators from the module `npm run build` wrote (`file`), when it was made from exactly these schema files (`hash`). */
-export function precompiledValidators(file: string, hash: string): Validators | undefined {
-  try {
-    const module = createRequire(import.meta.url)(file) as Record<string, unknown>;
-    if (module.schemaHash !== hash) return undefined;
-    const functions = module as Record<string, ValidateFunction>;
-    const stepOptions = Object.fromEntries(
-      Object.entries(functions)
-        .filter(([name]) => name.startsWith('stepOptions_'))
-        .map(([name, validate]) => [name.slice('stepOptions_'.length), validate]),
-    );
-    return {
-      validateInventory: functions.validateInventory!,
-      validatePlaybook: functions.validatePlaybook!,
-      validateVariables: functions.validateVariables!,
-      stepOptions,
-    };
-  } catch {
-    // Running from the sources (tests), or a module that does not load: compile instead.
-    return undefined;
-  }
+/** Validators from the module `npm run build` wrote, when it was made from exactly these schema files (`hash`). */
+export function precompiledValidators(module: Record<string, unknown> | undefined, hash: string): Validators | undefined {
+  if (module?.schemaHash !== hash) return undefined;
+  const functions = module as Record<string, ValidateFunction>;
+  const stepOptions = Object.fromEntries(
+    Object.entries(functions)
+      .filter(([name]) => name.startsWith('stepOptions_'))
+      .map(([name, validate]) => [name.slice('stepOptions_'.length), validate]),
+  );
+  return {
+    validateInventory: functions.validateInventory!,
+    validatePlaybook: functions.validatePlaybook!,
+    validateVariables: functions.validateVariables!,
+    stepOptions,
+  };
 }
 
 export function compileValidators(inventory: SchemaNode & { $id: string }, playbook: SchemaNode & { $id: string }): Validators {
@@ -115,11 +103,10 @@ export function compileValidators(inventory: SchemaNode & { $id: string }, playb
 
 export function schemas(): Schemas {
   if (cached) return cached;
-  const inventoryText = readFileSync(INVENTORY_SCHEMA_FILE, 'utf8');
-  const playbookText = readFileSync(PLAYBOOK_SCHEMA_FILE, 'utf8');
+  const { inventory: inventoryText, playbook: playbookText } = schemaTexts();
   const inventory = JSON.parse(inventoryText) as SchemaNode & { $id: string };
   const playbook = JSON.parse(playbookText) as SchemaNode & { $id: string };
-  const validators = precompiledValidators(PRECOMPILED, schemaTextHash(inventoryText, playbookText)) ?? compileValidators(inventory, playbook);
+  const validators = precompiledValidators(precompiledModule(), schemaTextHash(inventoryText, playbookText)) ?? compileValidators(inventory, playbook);
   stepValidators = validators.stepOptions;
   // By content, not identity: ahead-of-time validators report copies of the schema nodes.
   const names = new Map<string, string>([

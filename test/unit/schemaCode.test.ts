@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { schemaModuleCode } from '../../src/load/schemaCode.js';
 import { INVENTORY_SCHEMA_FILE, PLAYBOOK_SCHEMA_FILE, compileValidators, precompiledValidators, schemaTextHash } from '../../src/load/schemas.js';
+import { precompiledModule } from '../../src/load/schemaSources.js';
 import { REPO_ROOT } from '../support/lab.js';
 
 const inventoryText = readFileSync(INVENTORY_SCHEMA_FILE, 'utf8');
@@ -16,7 +17,7 @@ const dir = mkdtempSync(join(REPO_ROOT, 'node_modules/.cache/t-schema-code-'));
 const file = join(dir, 'schemaValidators.cjs');
 writeFileSync(file, schemaModuleCode(inventoryText, playbookText));
 const hash = schemaTextHash(inventoryText, playbookText);
-const ahead = precompiledValidators(file, hash)!;
+const ahead = precompiledValidators(precompiledModule(file), hash)!;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const now = compileValidators(JSON.parse(inventoryText), JSON.parse(playbookText));
 
@@ -41,8 +42,8 @@ function verdict(validate: (data: unknown) => boolean, data: unknown) {
 describe('validators compiled ahead of time', () => {
   it('load only for the schema texts they were made from', () => {
     expect(ahead).toBeDefined();
-    expect(precompiledValidators(file, schemaTextHash(`${inventoryText} `, playbookText))).toBeUndefined();
-    expect(precompiledValidators(join(dir, 'missing.cjs'), hash)).toBeUndefined();
+    expect(precompiledValidators(precompiledModule(file), schemaTextHash(`${inventoryText} `, playbookText))).toBeUndefined();
+    expect(precompiledValidators(precompiledModule(join(dir, 'missing.cjs')), hash)).toBeUndefined();
   });
 
   it('have a validator for every step kind the run-time compile has', () => {

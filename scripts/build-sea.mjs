@@ -67,8 +67,14 @@ module.exports.followProgress = module.exports;`,
 const bundle = join(OUT, 'freshen.cjs');
 const result = await build({
   stdin: {
-    contents: `import { main } from './dist/cli/main.js';
-main(process.argv).then((code) => { process.exitCode = code; setTimeout(() => process.exit(code), 2000).unref(); });`,
+    // As bin/freshen.js: --version alone answers without initialising the rest of the bundle.
+    contents: `import { FRESHEN_VERSION } from './dist/shared/version.js';
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(FRESHEN_VERSION + '\\n');
+else import('./dist/cli/main.js').then(({ main }) => main(process.argv)).then((code) => {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+});`,
     resolveDir: ROOT,
     sourcefile: 'sea-main.js',
   },

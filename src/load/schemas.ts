@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type Ajv2020Module from 'ajv/dist/2020.js';
 import { precompiledModule, schemaTexts } from './schemaSources.js';
 
 export { INVENTORY_SCHEMA_FILE, PLAYBOOK_SCHEMA_FILE } from './schemaSources.js';
@@ -51,9 +52,23 @@ export function validatorIds(inventory: SchemaNode & { $id: string }, playbook: 
   return ids;
 }
 
-/** The hash the ahead-of-time validators carry: of both schema files as read, so a stale module is never used. */
-export const schemaTextHash = (inventoryText: string, playbookText: string): string =>
-  createHash('sha256').update(inventoryText).update('\0').update(playbookText).digest('hex');
+/**
+ * The hash the ahead-of-time validators carry: of both schema files as read, so a stale module is never used. It tells an
+ * outdated build from a current one and needs no more; a cryptographic hash would load node:crypto, a third of what
+ * `freshen validate` otherwise takes to start. Two FNV-1a lanes of 32 bits over the UTF-16 code units.
+ */
+export function schemaTextHash(inventoryText: string, playbookText: string): string {
+  const text = `${inventoryText}\0${playbookText}`;
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    a = Math.imul(a ^ unit, 0x01000193);
+    b = Math.imul(b ^ unit, 0x5bd1e995);
+  }
+  const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+  return `${hex(a)}${hex(b)}`;
+}
 
 let cached: Schemas | undefined;
 let stepValidators: Record<string, ValidateFunction> = {};
@@ -84,7 +99,10 @@ export function precompiledValidators(module: Record<string, unknown> | undefine
 }
 
 export function compileValidators(inventory: SchemaNode & { $id: string }, playbook: SchemaNode & { $id: string }): Validators {
-  const ajv = new Ajv2020Module.default(AJV_OPTIONS);
+  // Loaded here, not at the top: with the ahead-of-time validators (every installed freshen) Ajv itself, about a hundred
+  // modules, is never needed, and `validate` starts that much sooner.
+  const ajvModule = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020Module;
+  const ajv = new ajvModule.default(AJV_OPTIONS);
   ajv.addSchema(inventory).addSchema(playbook);
   const ids = validatorIds(inventory, playbook);
   const get = (id: string): ValidateFunction => ajv.getSchema(id)!;

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Output } from '../../src/cli/output.js';
+import { FRESHEN_VERSION } from '../../src/shared/version.js';
 
 function capture(): Output & { stdout: string; stderr: string } {
   const o = {
@@ -155,5 +156,13 @@ describe('checked before anything runs', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`--json ${join(dir, 'missing', 'report.json')}: the directory ${join(dir, 'missing')} does not exist; nothing was run.`);
     expect(r.stdout).not.toContain('[web1] stop');
+  });
+});
+
+describe('the version', () => {
+  it('is package.json\'s, which bin/freshen.js answers --version with (from src/shared/version.ts)', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(FRESHEN_VERSION).toBe(pkg.version);
+    expect(await freshen('--version')).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 });

@@ -1,11 +1,14 @@
-/** Keys whose values are never shown: `password`, `password_env`, `password_file`, `api_token`, `client_secret`, … */
-const SECRET_KEY = /password|secret|token/i;
+import { isSecretKey } from '../shared/secretText.js';
+
 
 export const REDACTED = '<redacted>';
 
-/** A deep copy of `value` with everything under a secret-looking key replaced by `<redacted>`, for listings, logs and reports. */
+/**
+ * A deep copy of `value` with everything under a secret key (`password`, `api_token`, `client_secret`, …) replaced by
+ * `<redacted>`, for listings, logs and reports. Where a secret is kept (`password_env`, `password_file`) is shown.
+ */
 export function redactSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item: unknown) => redactSecrets(item)) as T;
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(inner)])) as T;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, isSecretKey(key) ? REDACTED : redactSecrets(inner)])) as T;
 }

@@ -54,7 +54,7 @@ export function normalizeVariables(vars: unknown, path: NodePath, context: Varia
     }
   }
   const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
-  diagnostics.push(...plainTcpDiagnostics(copy, path, context));
+  diagnostics.push(...plainTcpDiagnostics(copy, path, context), ...sshPasswordDiagnostics(copy, path, context));
   for (const keys of [['ssh'], ['docker'], ['ssh', 'jump'], ['docker', 'jump']]) {
     const endpoint = keys.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), copy);
     if (isRecord(endpoint)) diagnostics.push(...resolvePassphrase(endpoint, [...path, ...keys], context));
@@ -121,6 +121,18 @@ function plainTcpDiagnostics(vars: Record<string, unknown>, path: NodePath, cont
     context.locator.diagnostic(
       [...path, 'docker', 'host'],
       'A tcp:// Docker engine without TLS is plain text on the wire, the registry password included; give docker.tls {ca, cert, key}, or tls: false to accept plain text on a network you trust',
+    ),
+  ];
+}
+
+/** A password in an `ssh://` engine address would be ignored (freshen's SSH authenticates with keys only): refused, not dropped. */
+function sshPasswordDiagnostics(vars: Record<string, unknown>, path: NodePath, context: VariablesContext): Diagnostic[] {
+  const host = isRecord(vars.docker) ? vars.docker.host : undefined;
+  if (typeof host !== 'string' || !/^ssh:\/\/[^@/]*:[^@/]*@/.test(host)) return [];
+  return [
+    context.locator.diagnostic(
+      [...path, 'docker', 'host'],
+      'An ssh:// address takes no password (SSH logs in with a key here): remove ":PASSWORD" from docker.host, and name the key with docker.identity_file (with passphrase_env or passphrase_file if it is encrypted)',
     ),
   ];
 }

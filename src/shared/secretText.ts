@@ -8,7 +8,11 @@ export const SCRUBBED = '***';
 const MIN_SECRET_LENGTH = 4;
 
 const SECRET_KEY = /password|secret|token|passphrase/i;
-const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^/@:\s]*:([^@/\s]+)@/gi;
+/** Keys that say where a secret is kept (`password_env`, `password_file`, `token_env`): the name or path is shown, the value read from it is not. */
+const SECRET_SOURCE_KEY = /_(env|file|var)$/i;
+/** Whether the value under `key` is itself a secret. */
+export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) && !SECRET_SOURCE_KEY.test(key);
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/([^/@:\s]*):([^@/\s]+)@/gi;
 
 /** The secrets known to this process, longest first so a secret containing another is scrubbed whole. */
 export class SecretSet {
@@ -34,11 +38,15 @@ export class SecretSet {
   /** Registers every value under a secret-looking key, every URL's userinfo password, and credential pairs, anywhere in `data`. */
   addFrom(data: unknown, key = ''): void {
     if (typeof data === 'string') {
-      for (const match of data.matchAll(URL_PASSWORD)) this.add(match[1]);
-      if (SECRET_KEY.test(key)) this.add(data);
+      // A URL's userinfo is sent as Basic credentials: its password and that encoding, as written and as decoded.
+      for (const [, user = '', password = ''] of data.matchAll(URL_PASSWORD)) {
+        this.addCredentials(user, password);
+        this.addCredentials(decodeOrKeep(user), decodeOrKeep(password));
+      }
+      if (isSecretKey(key)) this.add(data);
       return;
     }
-    if (typeof data === 'number' && SECRET_KEY.test(key)) return this.add(data);
+    if (typeof data === 'number' && isSecretKey(key)) return this.add(data);
     if (Array.isArray(data)) return data.forEach((item) => this.addFrom(item, key));
     if (typeof data !== 'object' || data === null) return;
     const record = data as Record<string, unknown>;
@@ -66,6 +74,14 @@ export class SecretSet {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactDeep(v)])) as T;
   }
 }
+
+const decodeOrKeep = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
 
 /** The secrets of this run: the loader, the option parsers and the registry client register; the CLI's outputs scrub. */
 export const runSecrets = new SecretSet();

@@ -16,6 +16,10 @@ async function freshen(...args: string[]): Promise<{ code: number; all: string }
   return { code, all: o.text };
 }
 
+// Whole runs against loopback servers, two of them in one test: a few seconds on a quiet machine, several times that on a
+// loaded one; the assertions are about bytes, never about time.
+const RUN_TIMEOUT_MS = 60_000;
+
 const dir = (): string => mkdtempSync(join(tmpdir(), 't-leaks-'));
 
 /** Every form a secret could leak in: as written, and inside Basic credentials. */
@@ -76,6 +80,55 @@ describe('no secret in any output', () => {
     } finally {
       delete process.env.T_LEAK_PW;
     }
+  }, RUN_TIMEOUT_MS);
+
+  it('a password in registry_url, sent by the HTTP client as Basic credentials that the registry echoes: --check run and its report', async () => {
+    const registry = await serve((req, res) => echo(req, res, 500));
+    const d = dir();
+    const password = 'Url-basic-pw-2718';
+    writeFileSync(
+      join(d, 'inv.yml'),
+      `all:\n  vars:\n    registry: "${registry}"\n    registry_url: "http://ci:${password}@${registry}"\n  hosts:\n    reg1: {}\n`,
+    );
+    writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
+    const json = join(d, 'report.json');
+    const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '--check', '--json', json, '-v');
+    expect(run.code).toBe(2);
+    // The echo came back (so the credentials were there to leak) and was scrubbed in both forms.
+    expect(run.all).toContain('"authorization":"Basic ***"');
+    expectNoLeak(run.all + readFileSync(json, 'utf8'), forms('ci', password));
+  }, RUN_TIMEOUT_MS);
+
+  it('names of password variables and paths of password files are shown; the values read from them are not', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'play.yml'), '- name: p\n  hosts: all\n  steps: [pull]\n');
+    writeFileSync(join(d, 'env.yml'), 'all:\n  vars:\n    registry_auth: { username: ci, password_env: T_UNSET_REGISTRY_PASSWORD }\n  hosts: { h: {} }\n');
+    const unset = await freshen('validate', join(d, 'play.yml'), '-i', join(d, 'env.yml'));
+    expect(unset.code).toBe(5);
+    expect(unset.all).toContain('The environment variable T_UNSET_REGISTRY_PASSWORD (registry_auth.password_env) is not set');
+    expect(unset.all).toContain('password_env: T_UNSET_REGISTRY_PASSWORD }');
+    expect(unset.all).not.toContain('***');
+    writeFileSync(join(d, 'file.yml'), 'all:\n  vars:\n    registry_auth: { username: ci, password_file: secrets/missing-password.txt }\n  hosts: { h: {} }\n');
+    const missing = await freshen('validate', join(d, 'play.yml'), '-i', join(d, 'file.yml'));
+    expect(missing.code).toBe(5);
+    expect(missing.all).toContain('Cannot read the password file "secrets/missing-password.txt" (registry_auth.password_file): it does not exist');
+    expect(missing.all).not.toContain('***');
+    writeFileSync(join(d, 'pw.txt'), 'File-read-pw-1618\n');
+    writeFileSync(join(d, 'read.yml'), `all:\n  vars:\n    registry: 127.0.0.1:9\n    registry_auth: { username: ci, password_file: pw.txt }\n  hosts: { h: {} }\n`);
+    const list = await freshen('inventory', '-i', join(d, 'read.yml'), '--list');
+    expect(list.code).toBe(0);
+    expect(list.all).toContain('"password_file": "');
+    expectNoLeak(list.all, forms('ci', 'File-read-pw-1618'));
+  });
+
+  it('a password in an ssh:// engine address is refused at its position, and not shown', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'play.yml'), '- name: p\n  hosts: all\n  steps: [pull]\n');
+    writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts:\n    h:\n      docker: { host: "ssh://deploy:Ssh-pw-1414@web1.example.org" }\n');
+    const result = await freshen('validate', join(d, 'play.yml'), '-i', join(d, 'inv.yml'));
+    expect(result.code).toBe(5);
+    expect(result.all).toMatch(/inv\.yml:4:23: error: An ssh:\/\/ address takes no password/);
+    expectNoLeak(result.all, forms('deploy', 'Ssh-pw-1414'));
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { inventoryListing } from '../../src/load/listing.js';
 import { redactSecrets } from '../../src/load/secrets.js';
 
 describe('redactSecrets', () => {
-  it('hides every value under a password, secret or token key, at any depth, and copies the rest', () => {
+  it('hides every value under a password, secret or token key, at any depth, shows where a secret is kept, and copies the rest', () => {
     const vars = {
       registry: 'r:5000',
       registry_auth: { username: 'u', password: 'p', password_env: 'REG_PW', password_file: '/etc/pw' },
@@ -16,7 +16,7 @@ describe('redactSecrets', () => {
     const redacted = redactSecrets(vars);
     expect(redacted).toEqual({
       registry: 'r:5000',
-      registry_auth: { username: 'u', password: '<redacted>', password_env: '<redacted>', password_file: '<redacted>' },
+      registry_auth: { username: 'u', password: '<redacted>', password_env: 'REG_PW', password_file: '/etc/pw' },
       app: { API_TOKEN: '<redacted>', client_secret: '<redacted>', list: [{ db_password: '<redacted>', port: 5432 }] },
     });
     expect(vars.registry_auth.password).toBe('p'); // the original is untouched
@@ -56,7 +56,7 @@ describe('inventoryListing', () => {
     const loaded = await loadInventory(file, { env: { LISTING_PW: 'very-secret' } });
     expect(loaded.diagnostics).toEqual([]);
     const listing = inventoryListing(loaded.value!);
-    const auth = { username: 'freshen', password_env: '<redacted>', password: '<redacted>' };
+    const auth = { username: 'freshen', password_env: 'LISTING_PW', password: '<redacted>' };
     expect(listing).toEqual({
       _meta: {
         hostvars: {

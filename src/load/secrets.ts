@@ -1,6 +1,5 @@
 import { isSecretKey } from '../shared/secretText.js';
 
-
 export const REDACTED = '<redacted>';
 
 /**

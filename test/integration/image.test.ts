@@ -36,14 +36,23 @@ beforeAll(async () => {
   await copyFile(SSH.knownHosts, join(work, 'ssh/known_hosts'));
   await mkdir(join(work, 'docker'));
   await writeFile(join(work, 'docker/config.json'), '{ "auths": {} }\n');
-  await labDocker('build1').getVolume(CACHE_VOLUME).remove({ force: true }).catch(() => undefined);
+  await labDocker('build1')
+    .getVolume(CACHE_VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
   fixture = await installedRollout('image', { identity: '~/.ssh/id_ed25519', knownHosts: '~/.ssh/known_hosts' });
 }, 300_000);
 
 afterAll(async () => {
   await fixture?.cleanup();
-  await labDocker('build1').getVolume(CACHE_VOLUME).remove({ force: true }).catch(() => undefined);
-  await labDocker('build1').getImage(IMAGE).remove({ force: true }).catch(() => undefined);
+  await labDocker('build1')
+    .getVolume(CACHE_VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
+  await labDocker('build1')
+    .getImage(IMAGE)
+    .remove({ force: true })
+    .catch(() => undefined);
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -66,7 +66,15 @@ describe('the npm package', () => {
     const bytes = (await stat(tarball)).size;
     console.log(`${info!.filename}: ${bytes} bytes, ${entries.length} files`);
     expect(bytes).toBeLessThan(MAX_TARBALL_BYTES);
-    for (const needed of ['bin/freshen.js', 'dist/cli/main.js', 'dist/load/schemaValidators.cjs', 'schemas/playbook.schema.json', 'npm-shrinkwrap.json', 'LICENSE', 'README.md']) {
+    for (const needed of [
+      'bin/freshen.js',
+      'dist/cli/main.js',
+      'dist/load/schemaValidators.cjs',
+      'schemas/playbook.schema.json',
+      'npm-shrinkwrap.json',
+      'LICENSE',
+      'README.md',
+    ]) {
       expect(entries).toContain(needed);
     }
     const unwanted = entries.filter((path) => /^(test|src|bench|scripts|lab|\.ci)\//.test(path) || path.endsWith('.map') || path.endsWith('.ts'));

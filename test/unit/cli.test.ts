@@ -160,7 +160,7 @@ describe('checked before anything runs', () => {
 });
 
 describe('the version', () => {
-  it('is package.json\'s, which bin/freshen.js answers --version with (from src/shared/version.ts)', async () => {
+  it("is package.json's, which bin/freshen.js answers --version with (from src/shared/version.ts)", async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(FRESHEN_VERSION).toBe(pkg.version);
     expect(await freshen('--version')).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });

@@ -58,46 +58,54 @@ describe('no secret in any output', () => {
       },
       extra: ['tok-abcdef-123456'],
     },
-  ])('$name: stdout, stderr and the JSON report', async ({ handler, extra = [] }) => {
-    const registry = await serve(handler);
-    const d = dir();
-    const password = 'Hunter2-very-secret';
-    writeFileSync(
-      join(d, 'inv.yml'),
-      `all:\n  vars:\n    registry: "${registry}"\n    registry_auth: { username: ci, password_env: T_LEAK_PW }\n  hosts:\n    reg1: {}\n`,
-    );
-    writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
-    process.env.T_LEAK_PW = password;
-    try {
-      const json = join(d, 'report.json');
-      const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '--json', json, '-v');
-      expect(run.code).toBe(2);
-      expect(run.all).toContain('***');
-      expectNoLeak(run.all + readFileSync(json, 'utf8'), [...forms('ci', password), ...extra]);
-      const direct = await freshen('rollback', '-i', join(d, 'inv.yml'), 'app/web', '20261101-0300', '--json', join(d, 'rb.json'));
-      expect(direct.code).toBe(2);
-      expectNoLeak(direct.all + readFileSync(join(d, 'rb.json'), 'utf8'), [...forms('ci', password), ...extra]);
-    } finally {
-      delete process.env.T_LEAK_PW;
-    }
-  }, RUN_TIMEOUT_MS);
+  ])(
+    '$name: stdout, stderr and the JSON report',
+    async ({ handler, extra = [] }) => {
+      const registry = await serve(handler);
+      const d = dir();
+      const password = 'Hunter2-very-secret';
+      writeFileSync(
+        join(d, 'inv.yml'),
+        `all:\n  vars:\n    registry: "${registry}"\n    registry_auth: { username: ci, password_env: T_LEAK_PW }\n  hosts:\n    reg1: {}\n`,
+      );
+      writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
+      process.env.T_LEAK_PW = password;
+      try {
+        const json = join(d, 'report.json');
+        const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '--json', json, '-v');
+        expect(run.code).toBe(2);
+        expect(run.all).toContain('***');
+        expectNoLeak(run.all + readFileSync(json, 'utf8'), [...forms('ci', password), ...extra]);
+        const direct = await freshen('rollback', '-i', join(d, 'inv.yml'), 'app/web', '20261101-0300', '--json', join(d, 'rb.json'));
+        expect(direct.code).toBe(2);
+        expectNoLeak(direct.all + readFileSync(join(d, 'rb.json'), 'utf8'), [...forms('ci', password), ...extra]);
+      } finally {
+        delete process.env.T_LEAK_PW;
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
 
-  it('a password in registry_url, sent by the HTTP client as Basic credentials that the registry echoes: --check run and its report', async () => {
-    const registry = await serve((req, res) => echo(req, res, 500));
-    const d = dir();
-    const password = 'Url-basic-pw-2718';
-    writeFileSync(
-      join(d, 'inv.yml'),
-      `all:\n  vars:\n    registry: "${registry}"\n    registry_url: "http://ci:${password}@${registry}"\n  hosts:\n    reg1: {}\n`,
-    );
-    writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
-    const json = join(d, 'report.json');
-    const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '--check', '--json', json, '-v');
-    expect(run.code).toBe(2);
-    // The echo came back (so the credentials were there to leak) and was scrubbed in both forms.
-    expect(run.all).toContain('"authorization":"Basic ***"');
-    expectNoLeak(run.all + readFileSync(json, 'utf8'), forms('ci', password));
-  }, RUN_TIMEOUT_MS);
+  it(
+    'a password in registry_url, sent by the HTTP client as Basic credentials that the registry echoes: --check run and its report',
+    async () => {
+      const registry = await serve((req, res) => echo(req, res, 500));
+      const d = dir();
+      const password = 'Url-basic-pw-2718';
+      writeFileSync(
+        join(d, 'inv.yml'),
+        `all:\n  vars:\n    registry: "${registry}"\n    registry_url: "http://ci:${password}@${registry}"\n  hosts:\n    reg1: {}\n`,
+      );
+      writeFileSync(join(d, 'play.yml'), '- name: back\n  hosts: reg1\n  steps: [{ rollback: { repository: app/web, tag: "20261101-0300" } }]\n');
+      const json = join(d, 'report.json');
+      const run = await freshen('run', join(d, 'play.yml'), '-i', join(d, 'inv.yml'), '--check', '--json', json, '-v');
+      expect(run.code).toBe(2);
+      // The echo came back (so the credentials were there to leak) and was scrubbed in both forms.
+      expect(run.all).toContain('"authorization":"Basic ***"');
+      expectNoLeak(run.all + readFileSync(json, 'utf8'), forms('ci', password));
+    },
+    RUN_TIMEOUT_MS,
+  );
 
   it('names of password variables and paths of password files are shown; the values read from them are not', async () => {
     const d = dir();
@@ -114,7 +122,10 @@ describe('no secret in any output', () => {
     expect(missing.all).toContain('Cannot read the password file "secrets/missing-password.txt" (registry_auth.password_file): it does not exist');
     expect(missing.all).not.toContain('***');
     writeFileSync(join(d, 'pw.txt'), 'File-read-pw-1618\n');
-    writeFileSync(join(d, 'read.yml'), `all:\n  vars:\n    registry: 127.0.0.1:9\n    registry_auth: { username: ci, password_file: pw.txt }\n  hosts: { h: {} }\n`);
+    writeFileSync(
+      join(d, 'read.yml'),
+      `all:\n  vars:\n    registry: 127.0.0.1:9\n    registry_auth: { username: ci, password_file: pw.txt }\n  hosts: { h: {} }\n`,
+    );
     const list = await freshen('inventory', '-i', join(d, 'read.yml'), '--list');
     expect(list.code).toBe(0);
     expect(list.all).toContain('"password_file": "');

@@ -32,7 +32,8 @@ export interface StatusFlags {
 /**
  * `freshen status`: what is stale and why, and which build every managed container and service runs. It runs the
  * playbook's discover, pull and service steps in check mode (so it changes nothing, takes no locks, and says exactly what a
- * run would find), then maps digests to the registry's datestamp tags. Exit 0, or 4 when a host could not be reached.
+ * run would find), then maps digests to the registry's datestamp tags. Exit 0, or 4 when a host could not be reached or
+ * asked (its step failed: a registry that refuses connections fails the builder's discover).
  */
 export async function statusCommand(output: Output, playbookFile: string, flags: StatusFlags): Promise<number> {
   const inputs = await loadInputs(output, playbookFile, flags.inventory, flags.extraVars);
@@ -80,7 +81,8 @@ export async function statusCommand(output: Output, playbookFile: string, flags:
     for (const line of statusLines(status)) output.out(line);
     if (flags.json) await writeFile(flags.json, `${JSON.stringify(status, null, 2)}\n`);
     if (flags.html) await writeFile(flags.html, statusHtml(status));
-    return status.hosts.some((h) => h.state === 'unreachable') ? EXIT.hostUnreachable : EXIT.ok;
+    // Monitoring alerts on this: any host that could not be asked (a dead registry fails the builder's discover) is exit 4.
+    return status.hosts.some((h) => h.state !== 'ok') ? EXIT.hostUnreachable : EXIT.ok;
   } finally {
     await pool.closeAll();
   }

@@ -99,6 +99,13 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     return h;
   };
   for (const { host, record } of records(report)) {
+    // A host that could not be asked, whatever its step: a builder whose registry is down is as much news as a web host.
+    if (record.status === 'unreachable' || record.status === 'failed') {
+      const h = hostOf(host);
+      h.state = h.state === 'unreachable' ? h.state : record.status;
+      h.reason ??= `${record.step}: ${record.reason ?? record.status}`;
+      continue;
+    }
     // discover judges the built images, patch the patched ones: both list verdicts of the same shape.
     if (record.step === 'discover' || record.step === 'patch') {
       for (const verdict of (record.details?.images as ImageVerdict[] | undefined) ?? []) {
@@ -127,11 +134,6 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
       continue;
     }
     const h = hostOf(host);
-    if (record.status === 'unreachable' || record.status === 'failed') {
-      h.state = record.status;
-      h.reason ??= record.reason ?? record.status;
-      continue;
-    }
     const service = record.step === 'service';
     for (const diff of record.diff ?? []) (service ? h.services : h.containers).push(running(diff, builds.get(diff.ref), service));
     h.notes.push(...record.notes.filter((note) => / is left alone: |parked|left behind/.test(note)));

@@ -4,15 +4,17 @@
 // on the new build again. The JSON matches its schema, status changes nothing on the engines, and the HTML page renders
 // in headless Chromium (in a network namespace of its own, so it cannot reach anything) to a screenshot that is not blank.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { FleetStatus } from '../../src/status/fleetStatus.js';
 import { LAB_CONTAINER_HOSTS, LAB_INVENTORY, REPO_ROOT, labDocker, runLabScript } from '../support/lab.js';
 import { readPng } from '../support/png.js';
+import { freePort } from '../support/ports.js';
 import { freshen } from './rollout.helpers.js';
 
 const IMAGES = ['lab/base', 'lab/web', 'lab/worker'].map((r) => `127.0.0.1:5055/${r}:prod`);
@@ -136,4 +138,26 @@ describe('freshen status through an upstream security update', () => {
     const sampled = (pixels.width / 2) * (pixels.height / 2);
     expect((colours.get('#ffffff') ?? 0) / sampled).toBeLessThan(0.95);
   }, 300_000);
+});
+
+describe('freshen status when the registry and the builder cannot be asked', () => {
+  it('lists every host with the reason, asks the container hosts anyway, and exits 4', async () => {
+    // The lab inventory with the registry's API on a loopback port nobody listens on, and build1's socket gone.
+    type Hosts = Record<string, { hosts: Record<string, { docker: { host: string } }> }>;
+    const lab = parse(await readFile(LAB_INVENTORY, 'utf8')) as { all: { vars: Record<string, unknown>; children: Hosts } };
+    lab.all.vars.registry_url = `http://127.0.0.1:${await freePort()}`;
+    lab.all.children.builders!.hosts.build1!.docker.host = `unix://${join(dir, 'no-such-docker.sock')}`;
+    const inventory = join(dir, 'outage.yml');
+    await writeFile(inventory, stringify(lab));
+    const json = join(dir, 'outage.json');
+    const r = await freshen(['status', 'playbooks/demo.yml', '-i', inventory, '--json', json], join(dir, 'locks'));
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    const outage = JSON.parse(await readFile(json, 'utf8')) as FleetStatus;
+    expect(validate(outage), JSON.stringify(validate.errors)).toBe(true);
+    const byHost = Object.fromEntries(outage.hosts.map((h) => [h.host, h]));
+    expect(byHost.build1).toMatchObject({ state: 'unreachable', reason: expect.stringMatching(/^discover: .*no-such-docker\.sock/) });
+    // The container hosts' plays still ran after the builder's play failed, and say why they could not tell what is current.
+    for (const host of LAB_CONTAINER_HOSTS) expect(byHost[host]).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^pull: .*127\.0\.0\.1/) });
+    expect(r.stdout).toMatch(/\d+ hosts, 0 behind, 4 unreachable or failing/);
+  }, 120_000);
 });

@@ -95,7 +95,7 @@ describe('fleetStatus', () => {
           'tool runs reg:5000/team/tool@sha256:abc, not managed (not the rollout tag, or pinned by digest).',
         ],
       },
-      { host: 'web2', state: 'unreachable', reason: 'cannot reach the engine of web2: connect ECONNREFUSED\nmore', containers: [], services: [], notes: [] },
+      { host: 'web2', state: 'unreachable', reason: 'pull: cannot reach the engine of web2: connect ECONNREFUSED\nmore', containers: [], services: [], notes: [] },
       { host: 'mgr1', state: 'ok', containers: [], services: [{ name: 'api', ref: APP, digest: D('2'), build: '20261130-0300', behind: false }], notes: [] },
     ]);
   });
@@ -104,7 +104,7 @@ describe('fleetStatus', () => {
     const lines = statusLines(status).join('\n');
     expect(lines).toMatch(/reg:5000\/team\/app:prod +20261130-0300 +1d +2 +stale: packages-outdated \(3 package updates pending\)/);
     expect(lines).toMatch(/web1 +app +reg:5000\/team\/app:prod +20261101-0300 {2}BEHIND/);
-    expect(lines).toMatch(/web2 +- +- +UNREACHABLE: cannot reach the engine of web2: connect ECONNREFUSED$/m);
+    expect(lines).toMatch(/web2 +- +- +UNREACHABLE: pull: cannot reach the engine of web2: connect ECONNREFUSED$/m);
     expect(lines).toContain('1 images, 1 stale; 3 hosts, 1 behind (web1), 1 unreachable or failing');
     expect(lines).toContain('reg:5000/team/app:prod 20261130-0300 changed against 20261101-0300:\n  perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2');
     expect(statusHtml(status)).toContain('changed against 20261101-0300: perl-base 5.36.0-7+deb12u1 → 5.36.0-7+deb12u2');
@@ -147,5 +147,30 @@ describe('statusPlaybook', () => {
     ]);
     expect(derived.plays[1]).not.toHaveProperty('serial');
     expect(derived.plays[1]).not.toHaveProperty('window');
+    // A play whose every host fails does not stop the status run: the container hosts are still asked.
+    expect(derived.plays.map((p) => p.max_fail_percentage)).toEqual([100, 100]);
+  });
+});
+
+describe('fleetStatus of a builder that could not be asked', () => {
+  it('lists the builder with the failing step and its reason, beside the hosts that answered', () => {
+    const outage: RunReport = {
+      ...report,
+      plays: [
+        { name: 'build', hosts: { build1: [step({ step: 'discover', status: 'failed', reason: 'the registry at 127.0.0.1:5055 refused the connection' })] } },
+        report.plays[1]!,
+      ],
+    };
+    const status = fleetStatus(outage, builds, Date.parse('2026-12-01T12:00:00Z'));
+    expect(status.images).toEqual([]);
+    expect(status.hosts[0]).toEqual({
+      host: 'build1',
+      state: 'failed',
+      reason: 'discover: the registry at 127.0.0.1:5055 refused the connection',
+      containers: [],
+      services: [],
+      notes: [],
+    });
+    expect(statusLines(status).at(-1)).toBe('0 images, 0 stale; 4 hosts, 1 behind (web1), 2 unreachable or failing');
   });
 });

@@ -39,7 +39,7 @@ function program(output: Output, result: { code: number }): Command {
     .option('--ignore-window', "run plays outside their maintenance windows (a play's window:)", false)
     .option('-e, --extra-vars <key=value>', 'set a variable, overriding the inventory and playbook (repeatable)', collect, [])
     .addOption(new Option('-f, --forks <n>', 'how many hosts of a batch run at once').argParser(positiveInt).default(5))
-    .option('--json <file>', 'write the results as JSON to this file')
+    .option('--json <file>', 'write the results as JSON to this file on every exit (- for stdout, the rest then goes to stderr)')
     .option('-v, --verbose', 'print progress lines too (when not on a terminal)', false)
     .addOption(
       new Option('--lock-wait <duration>', 'wait this long for another run holding a host (e.g. 5m)').argParser(duration).default(0, '0: fail at once'),

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { ConnectionPool } from '../adapters/connections.js';
 import { datestampFormatOf, type DatestampFormat } from '../images/datestamp.js';
 import { loadInventory, parseExtraVars } from '../load/index.js';
@@ -6,11 +5,12 @@ import { registrySettings, rolloutTag, type Inventory, type RegistrySettings } f
 import type { Playbook } from '../model/playbook.js';
 import type { StepResult } from '../model/results.js';
 import { resolveVariables } from '../model/variables.js';
+import type { RunReport } from '../runner/report.js';
 import { runPlaybook } from '../runner/runner.js';
 import { loadStepHandlers } from '../steps/kinds.js';
-import { runSecrets } from '../shared/secretText.js';
 import { EXIT } from './exitCodes.js';
 import { reportDiagnostics, type Output } from './output.js';
+import { runFacts, writeRunReport } from './runReport.js';
 
 export interface RollbackFlags {
   inventory: string;
@@ -57,6 +57,7 @@ export function rollbackTarget(inventory: Inventory, image: string, extraVars: R
  * as `freshen run` (plan, `--check`, apply, `--json`), and prints its one result as a sentence; returns the exit code.
  */
 export async function rollbackCommand(output: Output, image: string, tag: string, flags: RollbackFlags): Promise<number> {
+  const startedAt = new Date();
   const extra = parseExtraVars(flags.extraVars);
   const loaded = await loadInventory(flags.inventory, { extraVars: extra.vars });
   if (reportDiagnostics(output, [...extra.diagnostics, ...loaded.diagnostics]) || !loaded.value) return EXIT.invalidInput;
@@ -80,8 +81,9 @@ export async function rollbackCommand(output: Output, image: string, tag: string
   };
   const pool = new ConnectionPool(inventory, { check: flags.check });
   let result: StepResult | undefined;
+  let report: RunReport;
   try {
-    const report = await runPlaybook(
+    report = await runPlaybook(
       playbook,
       inventory,
       { check: flags.check, extraVars: extra.vars, forks: 1, signal: new AbortController().signal },
@@ -91,11 +93,15 @@ export async function rollbackCommand(output: Output, image: string, tag: string
         emit: (event) => void (event.type === 'step-end' && (result = event.result)),
       },
     );
-    if (flags.json) await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`);
   } finally {
     await pool.closeAll();
   }
-  return result ? printResult(output, result, flags.check) : EXIT.unexpected;
+  const code = result ? printResult(output, result, flags.check) : EXIT.unexpected;
+  if (flags.json) {
+    const facts = runFacts({ playbook: `freshen rollback ${image} ${tag}`, inventory: flags.inventory }, startedAt, code);
+    await writeRunReport(output, flags.json, { ...report, ...facts });
+  }
+  return code;
 }
 
 /** The rollback step's result as `ok: …`, `changed: …` (or the check-mode sentence), or an error on stderr. */

@@ -1,12 +1,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConnectionPool } from '../adapters/connections.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
 import { describeHolder, lockDirectoryProblem, lockHosts, type HeldLocks } from '../runner/runLock.js';
-import { exitCodeOf } from '../runner/report.js';
+import { exitCodeOf, type RunReport } from '../runner/report.js';
+import { runFacts, writeRunReport } from './runReport.js';
 import { playHosts, runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
 import { loadStepHandlers } from '../steps/kinds.js';
@@ -37,15 +37,42 @@ export interface RunFlags {
   lockWaitMs: number;
 }
 
-/** `freshen run`: load, run every play, print the recap, write the JSON report; returns the exit code. */
+/** `freshen run`: load, run every play, print the recap, write the JSON report (on every exit); returns the exit code. */
 export async function runCommand(output: Output, playbookFile: string, flags: RunFlags): Promise<number> {
+  const startedAt = new Date();
+  const toStdout = flags.json === '-';
+  // With `--json -` stdout carries the report alone, so what freshen tells people goes to stderr, as plain lines.
+  const human: Output = toStdout ? { out: (text) => output.err(text), err: (text) => output.err(text), isTTY: false } : output;
+  // What was said on stderr, for the report of a run that stopped before it started (invalid input, a held lock).
+  const said: string[] = [];
+  const recording: Output = { ...human, err: (text) => (said.push(text), human.err(text)) };
+  let outcome: { code: number; report?: RunReport; crash?: unknown };
+  try {
+    outcome = await execute(recording, playbookFile, flags);
+  } catch (crash) {
+    // A bug: the report still says what ran and how it ended, and main prints the error as it does for every command.
+    said.push(`unexpected error: ${crash instanceof Error ? crash.message : String(crash)}`);
+    outcome = { code: EXIT.unexpected, crash };
+  }
+  const { code, report, crash } = outcome;
+  // No report where none was asked for, or where its path was refused before the run (that refusal is the message).
+  if (flags.json === '-' || (flags.json !== undefined && reportPathProblem(flags.json) === undefined)) {
+    const facts = runFacts({ playbook: playbookFile, inventory: flags.inventory, limit: flags.limit }, startedAt, code);
+    await writeRunReport(output, flags.json, { ...(report ?? { check: flags.check, plays: [], recap: {}, interrupted: false, diagnostics: said }), ...facts });
+  }
+  if (crash !== undefined) throw crash;
+  return code;
+}
+
+/** Everything `run` does but write the report: the exit code, and the run's report when the run started. */
+async function execute(output: Output, playbookFile: string, flags: RunFlags): Promise<{ code: number; report?: RunReport }> {
   const inputs = await loadInputs(output, playbookFile, flags.inventory, flags.extraVars);
-  if (!inputs) return EXIT.invalidInput;
+  if (!inputs) return { code: EXIT.invalidInput };
   const { inventory, playbook, extraVars } = inputs;
   const unknownLimit = flags.limit ? unknownPatternTerms(flags.limit, inventory) : [];
   if (unknownLimit.length > 0) {
     output.err(`--limit ${flags.limit}: no host or group named ${unknownLimit.map((t) => `"${t}"`).join(', ')} in ${flags.inventory}`);
-    return EXIT.invalidInput;
+    return { code: EXIT.invalidInput };
   }
 
   const plainText = hostsOfRun(playbook, inventory, flags.limit).filter((name) => {
@@ -65,14 +92,14 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
   if (unreadable.length > 0) {
     for (const line of unreadable) output.err(`freshen: ${line}`);
     output.err('freshen: nothing was run.');
-    return EXIT.invalidInput;
+    return { code: EXIT.invalidInput };
   }
 
   // Checked before anything runs: a report that cannot be written must not surface only after the run changed hosts.
-  const reportProblem = flags.json ? reportPathProblem(flags.json) : undefined;
+  const reportProblem = flags.json !== undefined && flags.json !== '-' ? reportPathProblem(flags.json) : undefined;
   if (reportProblem) {
     output.err(`freshen: --json ${flags.json}: ${reportProblem}; nothing was run.`);
-    return EXIT.invalidInput;
+    return { code: EXIT.invalidInput };
   }
   const interrupt = new AbortController();
   let locks: HeldLocks | undefined;
@@ -80,13 +107,13 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     const lockProblem = lockDirectoryProblem();
     if (lockProblem) {
       output.err(`freshen: ${lockProblem}; nothing was run.`);
-      return EXIT.invalidInput;
+      return { code: EXIT.invalidInput };
     }
     const hosts = hostsOfRun(playbook, inventory, flags.limit).map((name) => inventory.hosts.get(name)!);
     const attempt = await lockHosts(hosts, `freshen run ${playbookFile}`, flags.lockWaitMs, interrupt.signal);
     if (!attempt.ok) {
       output.err(`freshen: host ${attempt.host} is locked by another run (${describeHolder(attempt.holder)}); try again later or pass --lock-wait.`);
-      return EXIT.locked;
+      return { code: EXIT.locked };
     }
     locks = attempt.locks;
   }
@@ -138,13 +165,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
     const notified = await notifyAfterRun(playbook, inventory, extraVars, report);
     for (const n of notified) output.out(`notify ${n.target}: ${n.status}${n.reason ? ` (${n.reason})` : ''}`);
     if (notified.length > 0) report.notifications = notified;
-    if (flags.json) {
-      // The run's own exit code stands even when the report cannot be written after all (the disk filled up, say).
-      await writeFile(flags.json, `${JSON.stringify(runSecrets.redactDeep(report), null, 2)}\n`).catch((error: unknown) =>
-        output.err(`freshen: could not write the report ${flags.json}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`),
-      );
-    }
-    return exitCodeOf(report);
+    return { code: exitCodeOf(report), report };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

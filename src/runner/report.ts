@@ -35,8 +35,25 @@ export interface PlayRecord {
   stopped?: string;
 }
 
+/** The report format's version: raised when a field changes meaning or goes away (new fields do not raise it). */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** What the report says of the run itself, set by the CLI on every exit. */
+export interface RunFacts {
+  schema_version: number;
+  freshen_version: string;
+  playbook: string;
+  inventory: string;
+  limit?: string;
+  started_at: string;
+  ended_at: string;
+  exit_code: number;
+}
+
 /** The whole run, as `--json FILE` writes it (schema: schemas/report.schema.json). */
-export interface RunReport {
+export interface RunReport extends Partial<RunFacts> {
+  /** What freshen said on stderr, for a run that stopped before it started (exit 5, a held lock). */
+  diagnostics?: string[];
   /** What became of each notify target after the run (set by the CLI, after the run). */
   notifications?: Array<{ target: string; status: 'sent' | 'skipped' | 'failed'; reason?: string }>;
   check: boolean;

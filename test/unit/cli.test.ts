@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Output } from '../../src/cli/output.js';
@@ -164,5 +166,46 @@ describe('the version', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(FRESHEN_VERSION).toBe(pkg.version);
     expect(await freshen('--version')).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+});
+
+const reportSchema = JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8')) as object;
+const ajv = new Ajv2020.default({ allErrors: true, strict: true });
+addFormats.default(ajv);
+const validReport = ajv.compile(reportSchema);
+
+describe('the run report', () => {
+  it('is written on exit 5 too, with what was said and the run facts, and matches its schema', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [pul]\n' });
+    const json = join(dir, 'report.json');
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--limit', 'web', '--json', json);
+    expect(r.code).toBe(5);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+    expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
+    expect(report).toMatchObject({
+      schema_version: 1,
+      freshen_version: FRESHEN_VERSION,
+      playbook: join(dir, 'play.yml'),
+      inventory: join(dir, 'inv.yml'),
+      limit: 'web',
+      exit_code: 5,
+      check: false,
+      plays: [],
+      diagnostics: expect.arrayContaining([expect.stringContaining(`${join(dir, 'play.yml')}:3:11: error:`), '1 error; nothing was run.']),
+    });
+    expect(Date.parse(report.ended_at as string)).toBeGreaterThanOrEqual(Date.parse(report.started_at as string));
+    expect(readFileSync(json, 'utf8')).not.toContain('hunter2-secret');
+  });
+
+  it('--json - writes the report alone to stdout, and everything for people to stderr', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [pull]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--check', '--json', '-');
+    expect(r.code).toBe(4); // web1's engine socket does not exist
+    const report = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
+    expect(report).toMatchObject({ exit_code: 4, check: true, recap: { web1: { unreachable: 1 } } });
+    expect(r.stderr).toContain('CHECK MODE: nothing will be changed');
+    expect(r.stderr).toMatch(/web1 +: ok=0 +changed=0 +unreachable=1/);
+    expect(existsSync(join(process.cwd(), '-'))).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { FRESHEN_VERSION } from '../shared/version.js';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
 import { parseDuration } from '../model/duration.js';
 import { EXIT } from './exitCodes.js';
 import { processOutput, redactingOutput, reportDiagnostics, type Output } from './output.js';
@@ -41,14 +42,23 @@ function program(output: Output, result: { code: number }): Command {
     .addOption(new Option('-f, --forks <n>', 'how many hosts of a batch run at once').argParser(positiveInt).default(5))
     .option('--json <file>', 'write the results as JSON to this file on every exit (- for stdout, the rest then goes to stderr)')
     .option('-v, --verbose', 'print progress lines too (when not on a terminal)', false)
+    // Kamal, Terraform and kubectl users type --dry-run: say what freshen calls it instead of "unknown option".
+    .addOption(new Option('--dry-run').hideHelp())
     .addOption(
       new Option('--lock-wait <duration>', 'wait this long for another run holding a host (e.g. 5m)').argParser(duration).default(0, '0: fail at once'),
     )
     .action(async (playbook: string, flags) => {
+      if (flags.dryRun) {
+        output.err('freshen: there is no --dry-run; --check (-C) plans every step, says what would change and changes nothing');
+        result.code = EXIT.invalidInput;
+        return;
+      }
       // Loaded only for `run`: the engine, SSH and live-view libraries are most of the start-up time of the other commands.
       const { runCommand } = await import('./runCommand.js');
       result.code = await runCommand(output, playbook, { ...flags, extraVars: flags.extraVars, lockWaitMs: flags.lockWait });
     });
+
+  cli.commands.find((command) => command.name() === 'run')!.addHelpText('after', RUN_EXAMPLES);
 
   cli
     .command('status')
@@ -123,8 +133,60 @@ function program(output: Output, result: { code: number }): Command {
       output.out(JSON.stringify(inventoryListing(loaded.value), null, 2));
       result.code = EXIT.ok;
     });
+  cli
+    .command('completion')
+    .description('Print a shell completion script (bash, zsh or fish).')
+    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+    .addHelpText('after', '\nExamples:\n  source <(freshen completion bash)\n  freshen completion fish > ~/.config/fish/completions/freshen.fish\n')
+    .action((shell: CompletionShell) => {
+      const commands = cli.commands.map((command) => ({
+        name: command.name(),
+        description: command.description(),
+        options: command.options.filter((option) => !option.hidden).map((option) => ({ flags: option.flags, description: option.description })),
+      }));
+      output.out(completionScript(shell, commands));
+      result.code = EXIT.ok;
+    });
+
+  cli.addHelpText('after', `${TOP_EXAMPLES}${EXIT_CODES_HELP}${ENVIRONMENT_HELP}`);
   return cli;
 }
+
+const RUN_EXAMPLES = `
+Examples:
+  freshen run playbooks/freshen.yml -i inventories/production.yml --check --diff
+  freshen run playbooks/freshen.yml -i inventories/production.yml --limit canary --json -
+  freshen run playbooks/freshen.yml -i inventories/production.yml -e keep=3 --lock-wait 10m
+`;
+
+const TOP_EXAMPLES = `
+Examples:
+  freshen validate playbooks/freshen.yml -i inventories/production.yml
+  freshen run playbooks/freshen.yml -i inventories/production.yml --check --diff
+  freshen status playbooks/freshen.yml -i inventories/production.yml --html status.html
+  freshen rollback -i inventories/production.yml team/api 20261101-0300
+`;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    everything ok
+  1    another run holds one of the hosts (see --lock-wait)
+  2    a host failed, or a replacement was rolled back
+  4    a host (its engine, SSH or registry) could not be reached
+  5    invalid input: the playbook, the inventory, -e or an option; nothing ran
+  130  interrupted (SIGINT, SIGTERM)
+  250  an unexpected error (a bug; FRESHEN_DEBUG=1 shows where)
+`;
+
+const ENVIRONMENT_HELP = `
+Environment:
+  FRESHEN_CACHE_DIR  image config cache (default $XDG_CACHE_HOME/freshen, else ~/.cache/freshen)
+  FRESHEN_STATE_DIR  what notifications were sent (default $XDG_STATE_HOME/freshen, else ~/.local/state/freshen)
+  FRESHEN_LOCK_DIR   host locks shared by several control nodes (default: a directory of this user's in the temp dir)
+  DOCKER_CONFIG      where docker login keeps credentials (default ~/.docker)
+  SSH_AUTH_SOCK      ssh-agent, for SSH hosts with no identity_file
+  FRESHEN_DEBUG      set to show stack traces and Node.js deprecation warnings
+`;
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(argv: string[], given: Output = processOutput): Promise<number> {

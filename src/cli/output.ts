@@ -17,10 +17,16 @@ export const redactingOutput = (output: Output): Output => ({
   isTTY: output.isTTY,
 });
 
+/** Narrower than this, a live view wraps every line into a column of letters: plain lines read better. */
+const MIN_LIVE_COLUMNS = 40;
+
+/** Whether `stream` is a terminal wide enough for the live view (some CI pseudo-terminals report 0 columns). */
+export const isLiveTerminal = (stream: { isTTY?: boolean; columns?: number }): boolean => Boolean(stream.isTTY) && (stream.columns ?? 0) >= MIN_LIVE_COLUMNS;
+
 export const processOutput: Output = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-  isTTY: Boolean(process.stdout.isTTY),
+  isTTY: isLiveTerminal(process.stdout),
 };
 
 /** Prints diagnostics to stderr; returns true when any is an error. */

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConnectionPool } from '../adapters/connections.js';
+import { didYouMean } from '../load/suggest.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
@@ -71,7 +72,9 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
   const { inventory, playbook, extraVars } = inputs;
   const unknownLimit = flags.limit ? unknownPatternTerms(flags.limit, inventory) : [];
   if (unknownLimit.length > 0) {
-    output.err(`--limit ${flags.limit}: no host or group named ${unknownLimit.map((t) => `"${t}"`).join(', ')} in ${flags.inventory}`);
+    const names = [...inventory.groups.keys(), ...inventory.hosts.keys()];
+    const terms = unknownLimit.map((term) => `"${term}"${didYouMean(term, names).replace(/^; /, ' (').replace(/\?$/, '?)')}`);
+    output.err(`freshen: --limit ${flags.limit}: no host or group named ${terms.join(', ')} in ${flags.inventory}`);
     return { code: EXIT.invalidInput };
   }
 

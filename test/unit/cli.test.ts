@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { Output } from '../../src/cli/output.js';
+import { isLiveTerminal, type Output } from '../../src/cli/output.js';
 import { FRESHEN_VERSION } from '../../src/shared/version.js';
 
 function capture(): Output & { stdout: string; stderr: string } {
@@ -96,6 +97,29 @@ describe('freshen CLI', () => {
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--limit', 'nosuch');
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('"nosuch"');
+    const typo = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--limit', 'webb:nosuch');
+    expect(typo.code).toBe(5);
+    expect(typo.stderr).toBe(`freshen: --limit webb:nosuch: no host or group named "webb" (did you mean "web"?), "nosuch" in ${join(dir, 'inv.yml')}\n`);
+  });
+
+  it('--dry-run points at --check, and runs nothing', async () => {
+    const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [pull]\n' });
+    const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--dry-run');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('freshen: there is no --dry-run; --check (-C) plans every step, says what would change and changes nothing\n');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help shows examples, exit codes and the environment variables', async () => {
+    const r = await freshen('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  freshen run playbooks/freshen.yml -i inventories/production.yml --check --diff');
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 +everything ok/);
+    expect(r.stdout).toMatch(/ {2}5 +invalid input/);
+    for (const name of ['FRESHEN_CACHE_DIR', 'FRESHEN_STATE_DIR', 'FRESHEN_LOCK_DIR', 'DOCKER_CONFIG', 'SSH_AUTH_SOCK', 'FRESHEN_DEBUG'])
+      expect(r.stdout).toContain(name);
+    const run = await freshen('run', '--help');
+    expect(run.stdout).toContain('Examples:');
   });
 
   it.each([
@@ -207,5 +231,51 @@ describe('the run report', () => {
     expect(r.stderr).toContain('CHECK MODE: nothing will be changed');
     expect(r.stderr).toMatch(/web1 +: ok=0 +changed=0 +unreachable=1/);
     expect(existsSync(join(process.cwd(), '-'))).toBe(false);
+  });
+});
+
+describe('the live view', () => {
+  it.each([
+    [{ isTTY: true, columns: 120 }, true],
+    [{ isTTY: true, columns: 0 }, false],
+    [{ isTTY: true }, false],
+    [{ isTTY: false, columns: 120 }, false],
+  ])('is used on %o: %s', (stream, live) => {
+    expect(isLiveTerminal(stream)).toBe(live);
+  });
+});
+
+describe('shell completion', () => {
+  /** What bash's completion offers for the words typed so far, with the script freshen prints loaded. */
+  async function bashCompletes(typed: string[]): Promise<string[]> {
+    const script = (await freshen('completion', 'bash')).stdout;
+    const words = ['freshen', ...typed].map((w) => `'${w}'`).join(' ');
+    const program = `${script}\nCOMP_WORDS=(${words}); COMP_CWORD=${typed.length}; _freshen; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    return execFileSync('bash', ['-c', program], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  }
+
+  it('bash completes commands, and each command its own options', async () => {
+    expect(await bashCompletes(['r'])).toEqual(['rollback', 'run']);
+    expect(await bashCompletes(['run', '--ch'])).toEqual(['--check']);
+    expect(await bashCompletes(['status', '--ht'])).toEqual(['--html']);
+    expect(await bashCompletes(['validate', '--ch'])).toEqual([]);
+    // --dry-run is not offered: it only says to use --check.
+    expect(await bashCompletes(['run', '--dr'])).toEqual([]);
+  });
+
+  it('zsh loads the same function through bashcompinit; fish lists every command and option', async () => {
+    const zsh = (await freshen('completion', 'zsh')).stdout;
+    expect(zsh).toContain('autoload -U +X bashcompinit && bashcompinit');
+    expect(zsh).toContain('complete -o filenames -F _freshen freshen');
+    const fish = (await freshen('completion', 'fish')).stdout;
+    expect(fish).toContain("complete -c freshen -n '__fish_seen_subcommand_from run' -s C -l check -d 'plan and report what would change; change nothing'");
+    expect(fish).toContain("complete -c freshen -n '__fish_seen_subcommand_from run' -s i -l inventory -r -F -d 'inventory file (YAML)'");
+    expect(fish).toContain("-a status -d 'Show what is stale and why");
+  });
+
+  it('refuses a shell it has no script for', async () => {
+    const r = await freshen('completion', 'tcsh');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('Allowed choices are bash, zsh, fish');
   });
 });

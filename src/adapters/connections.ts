@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
+import { connectionTimeouts, registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
 import { closeDocker, connectDocker } from './docker.js';
 import { dockerodeEngine, type Engine } from './engine.js';
 import { createRegistryClient, type ClosableRegistryClient, type RegistryClientOptions } from './registry.js';
@@ -32,7 +32,13 @@ class LazyHostConnections implements HostConnections {
     private readonly hostName: string,
     private readonly vars: () => Record<string, unknown>,
     private readonly registryOptions: (settings: RegistrySettings) => RegistryClientOptions,
+    /** The run's interrupt: a connect that hangs gives up at once on the first Ctrl-C. */
+    private readonly signal?: AbortSignal,
   ) {}
+
+  private get interrupt(): { signal?: AbortSignal } {
+    return this.signal !== undefined ? { signal: this.signal } : {};
+  }
 
   async engine(): Promise<Engine> {
     return dockerodeEngine(await this.docker());
@@ -40,7 +46,14 @@ class LazyHostConnections implements HostConnections {
 
   docker(): Promise<Docker> {
     if (this.dockerClient === undefined) {
-      const opening = Promise.resolve().then(() => connectDocker(endpointOf<DockerEndpoint>(this.vars().docker, this.hostName, 'docker', 'host')));
+      const timeouts = connectionTimeouts(this.vars());
+      const opening = Promise.resolve().then(() =>
+        connectDocker(endpointOf<DockerEndpoint>(this.vars().docker, this.hostName, 'docker', 'host'), {
+          pingTimeoutMs: timeouts.engine,
+          sshTimeoutMs: timeouts.ssh,
+          ...this.interrupt,
+        }),
+      );
       // A failed attempt is not kept: the next step may try again.
       this.dockerClient = opening.catch((error: unknown) => {
         this.dockerClient = undefined;
@@ -58,7 +71,12 @@ class LazyHostConnections implements HostConnections {
       // Another caller already replaced a failed or dropped session while we waited.
       if (this.sshSession !== pending) return this.ssh();
     }
-    const opening = Promise.resolve().then(() => connectSsh(endpointOf<SshEndpoint>(this.vars().ssh, this.hostName, 'ssh', 'host')));
+    const opening = Promise.resolve().then(() =>
+      connectSsh(endpointOf<SshEndpoint>(this.vars().ssh, this.hostName, 'ssh', 'host'), {
+        readyTimeoutMs: connectionTimeouts(this.vars()).ssh,
+        ...this.interrupt,
+      }),
+    );
     this.sshSession = opening;
     opening.catch(() => {
       if (this.sshSession === opening) this.sshSession = undefined;
@@ -70,7 +88,7 @@ class LazyHostConnections implements HostConnections {
     if (this.registryClient === undefined) {
       const settings = registrySettings(this.vars());
       if (settings === undefined) throw new Error(`host ${this.hostName} has no \`registry\` variable (the registry's host:port)`);
-      this.registryClient = createRegistryClient(settings, this.registryOptions(settings));
+      this.registryClient = createRegistryClient(settings, { ...this.registryOptions(settings), timeoutMs: connectionTimeouts(this.vars()).registry });
     }
     return this.registryClient;
   }
@@ -127,6 +145,7 @@ export class ConnectionPool {
         hostName,
         () => snapshot,
         (settings) => this.registryOptions(settings),
+        this.options.signal,
       );
       this.hosts.set(key, connections);
     }

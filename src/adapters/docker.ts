@@ -3,8 +3,10 @@ import { userInfo } from 'node:os';
 import type Docker from 'dockerode';
 import type { DockerEndpoint } from '../model/inventory.js';
 import { negotiateApiVersion, type EngineVersionInfo } from './engineApi.js';
-import { UnreachableError, errorMessage, isConnectionError } from './errors.js';
-import { connectSsh, type Ssh2Session } from './ssh.js';
+import { DEFAULT_TIMEOUTS } from '../model/inventory.js';
+import { formatDuration } from '../model/duration.js';
+import { InterruptedError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
+import { connectSsh, type Ssh2Session, type SshConnectOptions } from './ssh.js';
 import { expandHome } from './sshOptions.js';
 import { UnixSocketOverSshAgent } from './sshSocketAgent.js';
 
@@ -42,6 +44,13 @@ export const redactAddress = (address: string): string => address.replace(/^([a-
 const hasTls = (endpoint: DockerEndpoint): boolean =>
   endpoint.tls !== undefined && endpoint.tls !== false && [endpoint.tls.ca, endpoint.tls.cert, endpoint.tls.key].some((file) => file !== undefined);
 
+/** `timeouts.engine` for the first ping and version request, `timeouts.ssh` for an `ssh://` engine's SSH, and the run's interrupt. */
+export interface EngineConnectOptions {
+  pingTimeoutMs?: number;
+  sshTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** What dockerode keeps per client so that `closeDocker` can release it. */
 const closers = new WeakMap<Docker, () => Promise<void>>();
 
@@ -56,27 +65,30 @@ export const engineApiVersion = (docker: Docker): string | undefined => negotiat
  * default /var/run/docker.sock) through SSH channels, with the same strict host key checking as `connectSsh`.
  * Anything that prevents talking to the engine throws `UnreachableError`. Release the client with `closeDocker`.
  */
-export async function connectDocker(endpoint: DockerEndpoint, options: { pingTimeoutMs?: number } = {}): Promise<Docker> {
+export async function connectDocker(endpoint: DockerEndpoint, options: EngineConnectOptions = {}): Promise<Docker> {
   const address = parseDockerHost(endpoint.host, { tls: hasTls(endpoint) });
-  const { docker, close } = await dockerClient(address, endpoint);
+  const { docker, close } = await dockerClient(address, endpoint, options);
+  const timeoutMs = options.pingTimeoutMs ?? DEFAULT_TIMEOUTS.engine;
+  // The time-out, or the run's interrupt: a first Ctrl-C stops a connect that hangs at once, not after the time-out.
+  const deadline = (): AbortSignal => (options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs));
   try {
     // dockerode accepts an abort signal here, though its types do not say so.
     const ping = docker.ping.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-    await ping({ abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 15_000) });
+    await ping({ abortSignal: deadline() });
   } catch (error) {
     await close();
-    throw pingError(error, endpoint);
+    throw pingError(error, endpoint, timeoutMs, options.signal);
   }
   try {
     // Unversioned, as every engine answers it; every later request carries the version chosen here.
     const versionOf = docker.version.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<EngineVersionInfo>;
-    const outcome = negotiateApiVersion(await versionOf({ abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 15_000) }));
+    const outcome = negotiateApiVersion(await versionOf({ abortSignal: deadline() }));
     if ('problem' in outcome) throw new UnreachableError(`${engineName(endpoint)} cannot be used: ${outcome.problem}`, 'api-mismatch');
     (docker as unknown as { modem: { version?: string } }).modem.version = `v${outcome.version}`;
     negotiated.set(docker, outcome.version);
   } catch (error) {
     await close();
-    throw error instanceof UnreachableError ? error : pingError(error, endpoint);
+    throw error instanceof UnreachableError ? error : pingError(error, endpoint, timeoutMs, options.signal);
   }
   closers.set(docker, close);
   return docker;
@@ -108,7 +120,11 @@ async function newDocker(options: Docker.DockerOptions): Promise<Docker> {
   return new DockerClient(options);
 }
 
-async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): Promise<{ docker: Docker; close: () => Promise<void> }> {
+async function dockerClient(
+  address: DockerAddress,
+  endpoint: DockerEndpoint,
+  options: EngineConnectOptions,
+): Promise<{ docker: Docker; close: () => Promise<void> }> {
   switch (address.kind) {
     case 'unix':
       return { docker: await newDocker({ ...NO_DEFAULTS, socketPath: address.socketPath }), close: async () => {} };
@@ -128,7 +144,10 @@ async function dockerClient(address: DockerAddress, endpoint: DockerEndpoint): P
       return { docker, close: async () => {} };
     }
     case 'ssh':
-      return sshDockerClient(address, endpoint);
+      return sshDockerClient(address, endpoint, {
+        ...(options.sshTimeoutMs !== undefined ? { readyTimeoutMs: options.sshTimeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     default: {
       const unexpected: never = address;
       throw new Error(`unexpected docker address ${JSON.stringify(unexpected)}`);
@@ -154,6 +173,7 @@ async function readTlsFiles(endpoint: DockerEndpoint): Promise<{ ca?: Buffer; ce
 async function sshDockerClient(
   address: Extract<DockerAddress, { kind: 'ssh' }>,
   endpoint: DockerEndpoint,
+  sshOptions: SshConnectOptions,
 ): Promise<{ docker: Docker; close: () => Promise<void> }> {
   const sshEndpoint = {
     host: address.host,
@@ -164,13 +184,13 @@ async function sshDockerClient(
     passphrase: endpoint.passphrase,
     jump: endpoint.jump,
   };
-  let current: Promise<Ssh2Session> = connectSsh(sshEndpoint);
+  let current: Promise<Ssh2Session> = connectSsh(sshEndpoint, sshOptions);
   let closed = false;
   // One SSH connection for all requests; reopened if it dropped between steps.
   const session = async (): Promise<Ssh2Session> => {
     const open = await current.catch(() => undefined);
     if (closed) throw new UnreachableError(`the SSH connection to docker host ${redactAddress(endpoint.host)} was closed`, 'connection-lost');
-    if (open?.isOpen !== true) current = connectSsh(sshEndpoint);
+    if (open?.isOpen !== true) current = connectSsh(sshEndpoint, sshOptions);
     return current;
   };
   await current;
@@ -189,14 +209,15 @@ async function sshDockerClient(
 const engineName = (endpoint: DockerEndpoint): string =>
   `Docker Engine at ${redactAddress(endpoint.host)}${endpoint.socket !== undefined ? ` (socket ${endpoint.socket})` : ''}`;
 
-function pingError(error: unknown, endpoint: DockerEndpoint): UnreachableError {
+function pingError(error: unknown, endpoint: DockerEndpoint, timeoutMs: number, interrupt?: AbortSignal): UnreachableError | InterruptedError {
   const where = engineName(endpoint);
+  if (interrupt?.aborted) return new InterruptedError(`interrupted while connecting to ${where}`);
   if (error instanceof UnreachableError) {
     return error.code === 'socket-unreachable' ? new UnreachableError(`${where} could not be reached: ${error.message}`, error.code) : error;
   }
   const code = (error as { code?: unknown }).code;
   if ((error as { name?: unknown }).name === 'TimeoutError' || (error as { name?: unknown }).name === 'AbortError') {
-    return new UnreachableError(`${where} did not answer a ping in time`, 'timeout');
+    return new UnreachableError(`${where} did not answer a ping within ${formatDuration(timeoutMs)} (timeouts.engine)`, 'timeout');
   }
   if (code === 'ENOENT') return new UnreachableError(`${where} could not be reached: no such socket`, 'unreachable');
   if (code === 'ECONNREFUSED') return new UnreachableError(`${where} could not be reached: connection refused`, 'connection-refused');

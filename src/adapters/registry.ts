@@ -7,7 +7,7 @@ import { DEFAULT_CERTS_DIR, registryTlsFiles } from './registryTls.js';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { formatDuration } from '../model/duration.js';
-import type { RegistrySettings } from '../model/inventory.js';
+import { DEFAULT_TIMEOUTS, type RegistrySettings } from '../model/inventory.js';
 import { InterruptedError, RegistryError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
 import {
   HttpAbortedError,
@@ -66,7 +66,14 @@ export function createRegistryClient(settings: RegistrySettings, options: Regist
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     ...(options.limiter !== undefined ? { limiter: options.limiter } : {}),
   });
-  return new HttpRegistryClient(settings, transport, options.timeoutMs ?? 30_000, options.signal, tls.cert !== undefined, options.configCache);
+  return new HttpRegistryClient(
+    settings,
+    transport,
+    options.timeoutMs ?? DEFAULT_TIMEOUTS.registry,
+    options.signal,
+    tls.cert !== undefined,
+    options.configCache,
+  );
 }
 
 class HttpRegistryClient implements ClosableRegistryClient {
@@ -374,7 +381,10 @@ class HttpRegistryClient implements ClosableRegistryClient {
     if (error instanceof HttpTooLargeError) return new RegistryError(`${where} answered ${method} ${path} with too much: ${error.message}`, 0);
     if (error instanceof HttpStalledError) return new UnreachableError(`${where} stalled on ${method} ${path}: ${error.message}`, 'timeout');
     if (error instanceof HttpTimeoutError) {
-      return new UnreachableError(`${where} did not answer ${method} ${new URL(url).pathname} within ${formatDuration(this.timeoutMs)}`, 'timeout');
+      return new UnreachableError(
+        `${where} did not answer ${method} ${new URL(url).pathname} within ${formatDuration(this.timeoutMs)} (timeouts.registry)`,
+        'timeout',
+      );
     }
     if (code === 'ECONNREFUSED')
       return new UnreachableError(`${where} could not be reached at ${redactUrl(this.settings.url)}: connection refused`, 'connection-refused');

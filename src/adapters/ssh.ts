@@ -3,8 +3,8 @@ import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { formatDuration } from '../model/duration.js';
-import type { SshEndpoint } from '../model/inventory.js';
-import { UnreachableError, errorMessage } from './errors.js';
+import { DEFAULT_TIMEOUTS, type SshEndpoint } from '../model/inventory.js';
+import { InterruptedError, UnreachableError, errorMessage } from './errors.js';
 import { fingerprint, keyTypeOfBlob, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './knownHosts.js';
 import { DEFAULT_IDENTITY_FILES, DEFAULT_KNOWN_HOSTS, expandHome, hostKeyAlgorithms, hostKeyRefusal, sshConnectError, sshTarget } from './sshOptions.js';
 import type { ExecResult, SshSession } from './types.js';
@@ -12,8 +12,10 @@ import { withSshConfig } from './sshConfig.js';
 
 /** Options of `connectSsh`. */
 export interface SshConnectOptions {
-  /** Time allowed for TCP connect + handshake + authentication; default 20 s. */
+  /** Time allowed for TCP connect + handshake + authentication (`timeouts.ssh`; default 20 s). */
   readyTimeoutMs?: number;
+  /** The run's interrupt: a connect still under way when it fires gives up at once. */
+  signal?: AbortSignal;
 }
 
 /** Commands without their own timeout get this long. */
@@ -175,22 +177,32 @@ export async function connectSsh(given: Omit<SshEndpoint, 'user'> & { user?: str
   // Loaded by the first SSH connection of a run, not by runs that never open one.
   const { Client: SshClient } = await import('ssh2');
   const client = new SshClient();
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_TIMEOUTS.ssh;
   return new Promise<Ssh2Session>((resolve, reject) => {
     let settled = false;
     // ssh2 may emit more than one error (a timeout, then the socket's own): the first decides, the rest must not crash the run.
     const onError = (error: Error): void => {
       if (settled) return;
       settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
       client.removeListener('ready', onReady);
       client.end();
       void bastion?.close();
       if (refusal !== undefined) {
         reject(hostKeyRefusal(refusal.verdict, endpoint, knownHostsFile, refusal.keyType, refusal.keyFingerprint));
       } else {
-        reject(sshConnectError(error, endpoint, identity));
+        reject(
+          options.signal?.aborted
+            ? new InterruptedError(`interrupted while connecting to SSH server ${sshTarget(endpoint)}`)
+            : sshConnectError(error, endpoint, identity, readyTimeoutMs),
+        );
       }
     };
+    const onAbort = (): void => onError(new Error('interrupted'));
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const onReady = (): void => {
+      options.signal?.removeEventListener('abort', onAbort);
       settled = true;
       // Errors after the handshake surface through `close` and the failing call; the listener keeps them from crashing the process.
       resolve(new Ssh2Session(client, sshTarget(endpoint)));
@@ -216,7 +228,7 @@ export async function connectSsh(given: Omit<SshEndpoint, 'user'> & { user?: str
         ...(sock !== undefined ? { sock } : {}),
         username: endpoint.user,
         ...auth,
-        readyTimeout: options.readyTimeoutMs ?? 20_000,
+        readyTimeout: readyTimeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
         algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes(knownHostsText, endpoint.host, port)) as never },

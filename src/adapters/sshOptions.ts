@@ -1,3 +1,4 @@
+import { formatDuration } from '../model/duration.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { SshEndpoint } from '../model/inventory.js';
@@ -75,7 +76,7 @@ export function hostKeyRefusal(
 }
 
 /** Turns an ssh2 connection error into an `UnreachableError` that names the server (and never a key's content). */
-export function sshConnectError(error: unknown, endpoint: SshEndpoint, identity: string): UnreachableError {
+export function sshConnectError(error: unknown, endpoint: SshEndpoint, identity: string, readyTimeoutMs: number): UnreachableError {
   const target = sshTarget(endpoint);
   const level = (error as { level?: unknown }).level;
   const code = (error as { code?: unknown }).code;
@@ -83,7 +84,7 @@ export function sshConnectError(error: unknown, endpoint: SshEndpoint, identity:
     return new UnreachableError(`SSH server ${target} did not accept ${identity} for user ${endpoint.user}`, 'auth-failed');
   }
   if (level === 'client-timeout' || code === 'ETIMEDOUT') {
-    return new UnreachableError(`SSH server ${target} did not complete the handshake in time`, 'timeout');
+    return new UnreachableError(`SSH server ${target} did not complete the handshake within ${formatDuration(readyTimeoutMs)} (timeouts.ssh)`, 'timeout');
   }
   if (code === 'ECONNREFUSED') return new UnreachableError(`could not connect to SSH server ${target}: connection refused`, 'connection-refused');
   if (typeof code === 'string') return new UnreachableError(`could not connect to SSH server ${target}: ${code}`, 'unreachable');

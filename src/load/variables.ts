@@ -1,3 +1,4 @@
+import { MAX_WAIT_MS, parseDuration } from '../model/duration.js';
 import { runSecrets } from '../shared/secretText.js';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
@@ -54,7 +55,7 @@ export function normalizeVariables(vars: unknown, path: NodePath, context: Varia
     }
   }
   const diagnostics = isRecord(copy.registry_auth) ? resolvePassword(copy.registry_auth, vars, [...path, 'registry_auth'], context) : [];
-  diagnostics.push(...plainTcpDiagnostics(copy, path, context), ...sshPasswordDiagnostics(copy, path, context));
+  diagnostics.push(...plainTcpDiagnostics(copy, path, context), ...sshPasswordDiagnostics(copy, path, context), ...timeoutDiagnostics(copy, path, context));
   for (const keys of [['ssh'], ['docker'], ['ssh', 'jump'], ['docker', 'jump']]) {
     const endpoint = keys.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), copy);
     if (isRecord(endpoint)) diagnostics.push(...resolvePassphrase(endpoint, [...path, ...keys], context));
@@ -123,6 +124,17 @@ function plainTcpDiagnostics(vars: Record<string, unknown>, path: NodePath, cont
       'A tcp:// Docker engine without TLS is plain text on the wire, the registry password included; give docker.tls {ca, cert, key}, or tls: false to accept plain text on a network you trust',
     ),
   ];
+}
+
+/** Each of `timeouts` must be a duration a timer can hold: above zero, at most about 24 days. */
+function timeoutDiagnostics(vars: Record<string, unknown>, path: NodePath, context: VariablesContext): Diagnostic[] {
+  if (!isRecord(vars.timeouts)) return [];
+  return Object.entries(vars.timeouts).flatMap(([key, value]) => {
+    if (typeof value !== 'string' && typeof value !== 'number') return []; // the schema reports the wrong type
+    const ms = parseDuration(value);
+    if (ms !== undefined && ms > 0 && ms <= MAX_WAIT_MS) return [];
+    return [context.locator.diagnostic([...path, 'timeouts', key], `"timeouts.${key}" must be a duration above zero and at most 24 days, such as 20s or 2m`)];
+  });
 }
 
 /** A password in an `ssh://` engine address would be ignored (freshen's SSH authenticates with keys only): refused, not dropped. */

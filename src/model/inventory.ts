@@ -1,3 +1,4 @@
+import { parseDuration } from './duration.js';
 /** The inventory after loading: groups, hosts, and each host's variables merged (all < parent group < child group < host). */
 export interface Inventory {
   file: string;
@@ -79,6 +80,29 @@ export interface RegistryGcSettings {
   dry_run_command?: string;
   /** Storage directory on the registry host, measured with `du` before and after. */
   data_dir?: string;
+}
+
+/** How long freshen waits for each kind of peer before it calls the host unreachable (`timeouts`), in milliseconds. */
+export interface ConnectionTimeouts {
+  /** TCP connect plus the SSH handshake and login, for `ssh` and `ssh://` engines (`timeouts.ssh`). */
+  ssh: number;
+  /** The engine's answer to freshen's first ping and version request, connect included (`timeouts.engine`). */
+  engine: number;
+  /** Each registry request, from when it is sent to its answer's headers (`timeouts.registry`). */
+  registry: number;
+}
+
+export const DEFAULT_TIMEOUTS: ConnectionTimeouts = { ssh: 20_000, engine: 15_000, registry: 30_000 };
+
+/** The `timeouts` of a host's variables, each a duration the loader has checked, over the defaults. */
+export function connectionTimeouts(vars: Record<string, unknown>): ConnectionTimeouts {
+  const given = (typeof vars.timeouts === 'object' && vars.timeouts !== null ? vars.timeouts : {}) as Record<string, unknown>;
+  const pick = (key: keyof ConnectionTimeouts): number => {
+    const value = given[key];
+    const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+    return ms !== undefined && ms > 0 ? ms : DEFAULT_TIMEOUTS[key];
+  };
+  return { ssh: pick('ssh'), engine: pick('engine'), registry: pick('registry') };
 }
 
 /** The endpoints and settings a host's resolved variables name (`resolveVariables`). */

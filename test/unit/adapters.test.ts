@@ -110,7 +110,7 @@ describe('SSH messages', () => {
     {
       error: Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }),
       code: 'timeout',
-      message: 'SSH server deploy@web1.example.org:22 did not complete the handshake in time',
+      message: 'SSH server deploy@web1.example.org:22 did not complete the handshake within 20.0s (timeouts.ssh)',
     },
     {
       error: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
@@ -123,7 +123,7 @@ describe('SSH messages', () => {
       message: 'could not connect to SSH server deploy@web1.example.org:22: ENOTFOUND',
     },
   ])('maps ssh2 error $code', ({ error, code, message }) => {
-    const mapped = sshConnectError(error, endpoint, '/id');
+    const mapped = sshConnectError(error, endpoint, '/id', 20_000);
     expect([mapped.code, mapped.message]).toEqual([code, message]);
   });
 });

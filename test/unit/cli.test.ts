@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -277,5 +278,36 @@ describe('shell completion', () => {
     const r = await freshen('completion', 'tcsh');
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('Allowed choices are bash, zsh, fish');
+  });
+});
+
+describe('timeouts', () => {
+  it('an inventory sets them, a run gives up after them and names the setting', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const dir = files({
+        'inv.yml': `all:\n  vars:\n    registry: 127.0.0.1:9\n    timeouts: { engine: 500ms }\n  hosts:\n    web1: { docker: { host: "tcp://127.0.0.1:${port}", tls: false } }\n`,
+        'play.yml': '- name: roll\n  hosts: all\n  steps: [pull]\n',
+      });
+      const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--check');
+      expect(r.code).toBe(4);
+      expect(r.stdout).toContain(`Docker Engine at tcp://127.0.0.1:${port} did not answer a ping within 500ms (timeouts.engine)`);
+    } finally {
+      silent.close();
+      silent.closeAllConnections?.();
+    }
+  });
+
+  it('a value that is no duration, or zero, is refused at its position', async () => {
+    const dir = files({
+      'inv.yml': 'all:\n  vars:\n    timeouts: { ssh: soon, registry: 0 }\n  hosts: { h: {} }\n',
+      'play.yml': '- name: p\n  hosts: all\n  steps: [pull]\n',
+    });
+    const r = await freshen('validate', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`${join(dir, 'inv.yml')}:3:22: error: "timeouts.ssh" must be a duration above zero and at most 24 days, such as 20s or 2m`);
+    expect(r.stderr).toContain('"timeouts.registry" must be a duration above zero');
   });
 });

@@ -95,7 +95,14 @@ describe('fleetStatus', () => {
           'tool runs reg:5000/team/tool@sha256:abc, not managed (not the rollout tag, or pinned by digest).',
         ],
       },
-      { host: 'web2', state: 'unreachable', reason: 'pull: cannot reach the engine of web2: connect ECONNREFUSED\nmore', containers: [], services: [], notes: [] },
+      {
+        host: 'web2',
+        state: 'unreachable',
+        reason: 'pull: cannot reach the engine of web2: connect ECONNREFUSED\nmore',
+        containers: [],
+        services: [],
+        notes: [],
+      },
       { host: 'mgr1', state: 'ok', containers: [], services: [{ name: 'api', ref: APP, digest: D('2'), build: '20261130-0300', behind: false }], notes: [] },
     ]);
   });

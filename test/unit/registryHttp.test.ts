@@ -34,7 +34,7 @@ describe('registry errors', () => {
     const error = await rejection(client(name, { timeoutMs: 300 }).tags('t-adapters/x'));
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(error).toBeInstanceOf(UnreachableError);
-    expect(error.message).toBe(`registry ${name} did not answer GET /v2/t-adapters/x/tags/list within 300ms`);
+    expect(error.message).toBe(`registry ${name} did not answer GET /v2/t-adapters/x/tags/list within 300ms (timeouts.registry)`);
   });
 
   it('says when deletes are disabled', async () => {

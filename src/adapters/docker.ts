@@ -60,6 +60,15 @@ const negotiated = new WeakMap<Docker, string>();
 /** The Engine API version `docker` speaks with its engine (negotiated by `connectDocker`). */
 export const engineApiVersion = (docker: Docker): string | undefined => negotiated.get(docker);
 
+/** What `freshen ping` says of a connected engine: the API version negotiated, the engine's own version, its Swarm role. */
+export async function engineSummary(docker: Docker): Promise<{ api?: string; version?: string; swarm: string }> {
+  const info = (await docker.info()) as { ServerVersion?: string; Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+  const state = info.Swarm?.LocalNodeState ?? 'inactive';
+  const swarm = state === 'active' ? (info.Swarm?.ControlAvailable ? 'swarm manager' : 'swarm worker') : state === 'inactive' ? 'no swarm' : `swarm ${state}`;
+  const api = engineApiVersion(docker);
+  return { ...(api !== undefined ? { api } : {}), ...(info.ServerVersion !== undefined ? { version: info.ServerVersion } : {}), swarm };
+}
+
 /**
  * Connects to a host's Docker Engine, checks it answers a ping and negotiates the Engine API version (`engineApi.ts`). `ssh://` reaches the engine's unix socket (`endpoint.socket`,
  * default /var/run/docker.sock) through SSH channels, with the same strict host key checking as `connectSsh`.

@@ -119,6 +119,19 @@ function program(output: Output, result: { code: number }): Command {
     });
 
   cli
+    .command('ping')
+    .description('Check that every host can be reached each way the inventory says: engine, SSH and registry; change nothing.')
+    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .option('-l, --limit <pattern>', 'only the hosts that match this pattern')
+    .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
+    .addOption(new Option('-f, --forks <n>', 'how many checks run at once').argParser(positiveInt).default(20))
+    .addHelpText('after', '\nExamples:\n  freshen ping -i inventories/production.yml\n  freshen ping -i inventories/production.yml --limit canary\n')
+    .action(async (flags) => {
+      const { pingCommand } = await import('./pingCommand.js');
+      result.code = await pingCommand(output, flags);
+    });
+
+  cli
     .command('inventory')
     .description('Show the inventory as freshen understands it (secrets redacted).')
     .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')

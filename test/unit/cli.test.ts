@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -283,7 +283,8 @@ describe('shell completion', () => {
 
 describe('timeouts', () => {
   it('an inventory sets them, a run gives up after them and names the setting', async () => {
-    const silent = createServer(() => undefined);
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as AddressInfo).port;
     try {
@@ -295,8 +296,8 @@ describe('timeouts', () => {
       expect(r.code).toBe(4);
       expect(r.stdout).toContain(`Docker Engine at tcp://127.0.0.1:${port} did not answer a ping within 500ms (timeouts.engine)`);
     } finally {
+      for (const socket of sockets) socket.destroy();
       silent.close();
-      silent.closeAllConnections?.();
     }
   });
 

@@ -1,12 +1,11 @@
 // The container image of freshen (`npm run build:image`: FROM scratch, the single executable and its C libraries), run as
 // the README says: `docker run` with the infra repo, ~/.ssh, ~/.docker/config.json and a cache volume mounted, on the host's
 // network, through a whole rollout against the lab over ssh://. Built and run on build1's engine.
-import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDocker, labSocket, REPO_ROOT, SSH } from '../support/lab.js';
-import { ensureSea, expectInstalledRollout, installedRollout, PACKAGE_VERSION, type InstalledRollout } from './installed.helpers.js';
+import { ensureSea, execResult, expectInstalledRollout, installedRollout, PACKAGE_VERSION, type InstalledRollout } from './installed.helpers.js';
 import { tempDir, type CliResult } from './rollout.helpers.js';
 
 const ENGINE = `unix://${labSocket('build1')}`;
@@ -16,13 +15,7 @@ const CACHE_VOLUME = 't-image-cache';
 let work: string;
 let fixture: InstalledRollout;
 
-function run(file: string, args: string[], cwd = REPO_ROOT): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
-    );
-  });
-}
+const run = (file: string, args: string[]): Promise<CliResult> => execResult(file, args, { cwd: REPO_ROOT });
 
 beforeAll(async () => {
   await ensureSea();

@@ -113,6 +113,15 @@ export async function expectInstalledRollout(fixture: InstalledRollout, freshen:
 
 export { LAB_DIR };
 
+/** Runs a program to its end: its exit code (1 when it could not start or was killed) and what it printed. */
+export function execResult(file: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    );
+  });
+}
+
 /** dist-sea/freshen, built by `npm run build:sea` (its script run here when the executable is missing or older than dist/). */
 export const SEA = join(REPO_ROOT, 'dist-sea/freshen');
 
@@ -120,11 +129,7 @@ export async function ensureSea(): Promise<string> {
   const built = await stat(SEA).catch(() => undefined);
   const sources = await Promise.all(['dist/cli/main.js', 'scripts/build-sea.mjs'].map((path) => stat(join(REPO_ROOT, path))));
   if (built === undefined || sources.some((source) => source.mtimeMs > built.mtimeMs)) {
-    const result = await new Promise<CliResult>((resolve) =>
-      execFile(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.mjs')], { cwd: REPO_ROOT, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : 1, stdout, stderr }),
-      ),
-    );
+    const result = await execResult(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.mjs')], { cwd: REPO_ROOT });
     if (result.code !== 0) throw new Error(`scripts/build-sea.mjs failed:\n${result.stdout}${result.stderr}`);
   }
   return SEA;

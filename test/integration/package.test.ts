@@ -2,12 +2,11 @@
 // `npm pack`, whose `prepare` builds; the tarball is checked for what it ships and what it must not; it is installed with
 // --omit=dev into a prefix of its own; and the installed `freshen` runs from outside the checkout, on the Node.js that runs
 // this file (CI runs the file once per supported Node.js line), through a whole rollout against the lab.
-import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, symlink } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/lab.js';
-import { expectInstalledRollout, installedRollout, PACKAGE_VERSION, type InstalledRollout } from './installed.helpers.js';
+import { execResult, expectInstalledRollout, installedRollout, PACKAGE_VERSION, type InstalledRollout } from './installed.helpers.js';
 import { tempDir, type CliResult } from './rollout.helpers.js';
 
 const NAME = 'freshen-cli';
@@ -17,13 +16,7 @@ const MAX_TARBALL_BYTES = 800_000;
 /** The Node.js that runs this file comes first on PATH, so the installed command's `#!/usr/bin/env node` picks it. */
 const PATH = [dirname(process.execPath), process.env.PATH].join(delimiter);
 
-function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, env: { ...process.env, PATH, ...env }, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
-    );
-  });
-}
+const run = (file: string, args: string[], cwd: string): Promise<CliResult> => execResult(file, args, { cwd, env: { ...process.env, PATH } });
 
 let work: string;
 let clone: string;

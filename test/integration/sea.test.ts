@@ -1,11 +1,10 @@
 // The single executable (`npm run build:sea`, dist-sea/freshen) as a user runs it: copied alone to a directory with no
 // node_modules, with no Node.js on PATH and a home of its own, through a whole rollout against the lab over ssh:// (ssh2's
 // pure JavaScript code, since the executable carries none of its native helpers).
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSea, expectInstalledRollout, installedRollout, type InstalledRollout } from './installed.helpers.js';
+import { ensureSea, execResult, expectInstalledRollout, installedRollout, type InstalledRollout } from './installed.helpers.js';
 import { tempDir, type CliResult } from './rollout.helpers.js';
 
 let work: string;
@@ -28,12 +27,7 @@ afterAll(async () => {
 
 function sea(args: string[]): Promise<CliResult> {
   // PATH names only the executable's own directory: no node, no npm, nothing else to lean on.
-  const env = { PATH: join(work, 'bin'), HOME: join(work, 'home'), FRESHEN_LOCK_DIR: join(work, 'locks') };
-  return new Promise((resolve) => {
-    execFile(exe, args, { cwd: fixture.infra, env, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
-    );
-  });
+  return execResult(exe, args, { cwd: fixture.infra, env: { PATH: join(work, 'bin'), HOME: join(work, 'home'), FRESHEN_LOCK_DIR: join(work, 'locks') } });
 }
 
 describe('the single executable', () => {

@@ -29,7 +29,15 @@ const REPO = 't-guard/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const APP = 't-guard-app';
 const VOLUME = 't-guard-data';
-const DEADLINE_S = 3;
+// Renewed every quarter of it: 8 s leaves a renewal over SSH 6 s of lag on a loaded machine before the guard acts during a
+// live run (at 3 s, a busy CI machine let web1's guard act in the middle of a health wait). The default is 2 minutes.
+const DEADLINE_S = 8;
+// How long the slow versions take to turn healthy: well past the deadline, and past the moment the last of the three hosts
+// enters its health wait, which a loaded machine can put many seconds after the first.
+const SLOW_READY_S = 30;
+// A slow case: up to a minute for every host to enter its wait, the deadline and the restore, then a converging run whose
+// replacements take SLOW_READY_S to turn healthy, and one more run.
+const SLOW_CASE_MS = 300_000;
 const HOSTS = { web1: labDocker('web1'), web2: labDocker('web2'), web3: labDocker('web3') };
 type HostName = keyof typeof HOSTS;
 const NAMES = Object.keys(HOSTS) as HostName[];
@@ -75,7 +83,7 @@ beforeAll(async () => {
     [
       '- name: Roll out',
       '  hosts: web:canary',
-      `  steps: [pull, { stop: { guard_deadline: ${DEADLINE_S}s } }, { start: { healthy_timeout: 60s, settle: 1s } }]`,
+      `  steps: [pull, { stop: { guard_deadline: ${DEADLINE_S}s } }, { start: { healthy_timeout: 90s, settle: 1s } }]`,
       '',
     ].join('\n'),
   );
@@ -85,7 +93,7 @@ beforeAll(async () => {
     [
       '- name: Roll out start-first',
       '  hosts: web:canary',
-      `  steps: [pull, { stop: { guard_deadline: ${DEADLINE_S}s } }, { start: { order: start-first, healthy_timeout: 60s, settle: 1s } }]`,
+      `  steps: [pull, { stop: { guard_deadline: ${DEADLINE_S}s } }, { start: { order: start-first, healthy_timeout: 90s, settle: 1s } }]`,
       '',
     ].join('\n'),
   );
@@ -166,64 +174,74 @@ describe('SIGKILL at each step boundary and during a health wait', () => {
     await converges(image);
   });
 
-  it('killed while every host waits for its replacement to become healthy: the guards put the old containers back', async () => {
-    const before = await Promise.all(NAMES.map(serving));
-    // Healthy only 8 s after its start: the guard's deadline passes first.
-    const image = await nextVersion(8);
-    const run = startFreshen(['run', playbook, '-i', inventory], lockDir);
-    await waitFor(
-      'every host to be in its health wait',
-      async () => {
-        const states = await Promise.all(NAMES.map((host) => containersNamed(HOSTS[host], APP)));
-        return states.every((now) => now.get(APP)?.image === image && now.get(APP)?.running && now.has(`${APP}.freshen-old`)) ? true : undefined;
-      },
-      60_000,
-      10,
-    );
-    run.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await run.done;
-    const images = await everyHostServes(killedAt);
-    // Old containers restored (the replacements were not healthy when the deadline passed), the replacements stopped aside.
-    expect(NAMES.map((host) => images[host])).toEqual(before);
-    for (const host of NAMES) {
-      const now = await containersNamed(HOSTS[host], APP);
-      expect([...now.keys()].sort(), host).toEqual([APP, `${APP}.freshen-new`]);
-      expect(now.get(`${APP}.freshen-new`)).toMatchObject({ image, running: false });
-    }
-    await converges(image);
-  });
-
-  it('killed during start-first health waits: the originals never stopped; the guards stop the spares; the next run removes them', async () => {
-    const before = await Promise.all(NAMES.map(serving));
-    const image = await nextVersion(8);
-    const run = startFreshen(['run', startFirst, '-i', inventory], lockDir);
-    await waitFor(
-      'every host to run the replacement beside the original',
-      async () => {
-        const states = await Promise.all(NAMES.map((host) => containersNamed(HOSTS[host], APP)));
-        return states.every((now) => now.get(`${APP}.freshen-new`)?.running && now.get(APP)?.running) ? true : undefined;
-      },
-      60_000,
-      10,
-    );
-    run.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await run.done;
-    expect(Object.values(await everyHostServes(killedAt))).toEqual(before);
-    // Two instances must not go on running: each guard stops its host's spare at the deadline (it removes nothing).
-    for (const host of NAMES) {
-      const spare = await waitFor(
-        `${host}'s spare to be stopped`,
+  it(
+    'killed while every host waits for its replacement to become healthy: the guards put the old containers back',
+    async () => {
+      const before = await Promise.all(NAMES.map(serving));
+      // Healthy only SLOW_READY_S after its start: the guard's deadline passes first.
+      const image = await nextVersion(SLOW_READY_S);
+      const run = startFreshen(['run', playbook, '-i', inventory], lockDir);
+      await waitFor(
+        'every host to be in its health wait',
         async () => {
-          const now = (await containersNamed(HOSTS[host], APP)).get(`${APP}.freshen-new`);
-          return now !== undefined && !now.running ? now : undefined;
+          const states = await Promise.all(NAMES.map((host) => containersNamed(HOSTS[host], APP)));
+          return states.every((now) => now.get(APP)?.image === image && now.get(APP)?.running && now.has(`${APP}.freshen-old`)) ? true : undefined;
         },
-        (DEADLINE_S + 6) * 1000,
-        100,
+        60_000,
+        10,
       );
-      expect(spare.image).toBe(image);
-    }
-    await converges(image, startFirst);
-  });
+      run.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await run.done;
+      const images = await everyHostServes(killedAt);
+      // Old containers restored (the replacements were not healthy when the deadline passed), the replacements stopped aside.
+      expect(NAMES.map((host) => images[host])).toEqual(before);
+      for (const host of NAMES) {
+        const now = await containersNamed(HOSTS[host], APP);
+        expect([...now.keys()].sort(), host).toEqual([APP, `${APP}.freshen-new`]);
+        expect(now.get(`${APP}.freshen-new`)).toMatchObject({ image, running: false });
+      }
+      await converges(image);
+    },
+    SLOW_CASE_MS,
+  );
+
+  it(
+    'killed during start-first health waits: the originals never stopped; the guards stop the spares; the next run removes them',
+    async () => {
+      const before = await Promise.all(NAMES.map(serving));
+      const image = await nextVersion(SLOW_READY_S);
+      const run = startFreshen(['run', startFirst, '-i', inventory], lockDir);
+      await waitFor(
+        'every host to run the replacement beside the original',
+        async () => {
+          const states = await Promise.all(NAMES.map((host) => containersNamed(HOSTS[host], APP)));
+          return states.every((now) => now.get(`${APP}.freshen-new`)?.running && now.get(APP)?.running) ? true : undefined;
+        },
+        60_000,
+        10,
+      );
+      run.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await run.done;
+      expect(Object.values(await everyHostServes(killedAt))).toEqual(before);
+      // Two instances must not go on running: each guard stops its host's spare at the deadline (it removes nothing).
+      for (const host of NAMES) {
+        const spare = await waitFor(
+          `${host}'s spare to be stopped`,
+          async () => {
+            const now = (await containersNamed(HOSTS[host], APP)).get(`${APP}.freshen-new`);
+            return now !== undefined && !now.running ? now : undefined;
+          },
+          // The deadline, then the spare's stop: its command sleeps in the foreground until it is ready, so it hears SIGTERM only
+          // when Docker's stop timeout (10 s) kills it.
+          (DEADLINE_S + 10 + 6) * 1000,
+          100,
+        );
+        expect(spare.image).toBe(image);
+      }
+      await converges(image, startFirst);
+    },
+    SLOW_CASE_MS,
+  );
 });

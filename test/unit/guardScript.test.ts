@@ -105,6 +105,8 @@ describe('the guard script', () => {
 
     const again = w.sh(placeGuardCommand('a3', '01', 'unix:///nowhere.sock', [{ name: 'api', running: true }], 2)).trim();
     writeFileSync(join(w.dir, 'c', 'api.freshen-old'), 'false/\n');
+    // Released only once it runs: a release before the guard's shell has read its script leaves nothing to log (and nothing to guard).
+    await waitUntil(() => existsSync(join(again, 'pid')), 6000);
     w.sh(releaseGuardCommand(again));
     const log = join(dirname(again), 'a3.log');
     await waitUntil(() => existsSync(log) && readFileSync(log, 'utf8').includes('released'), 6000);

@@ -3,12 +3,13 @@ import { ConnectionPool } from '../adapters/connections.js';
 import { engineSummary, redactAddress } from '../adapters/docker.js';
 import { errorMessage } from '../adapters/errors.js';
 import { loadInventory, parseExtraVars } from '../load/index.js';
-import { selectHosts, unknownPatternTerms } from '../model/hostPattern.js';
+import { selectHosts } from '../model/hostPattern.js';
 import { dockerEndpoint, registrySettings, sshEndpoint } from '../model/inventory.js';
 import { resolveVariables } from '../model/variables.js';
 import { mapLimit } from '../shared/mapLimit.js';
 import { pingLines, type PingCheck } from '../ui/pingTable.js';
 import { EXIT } from './exitCodes.js';
+import { limitProblem } from './limitProblem.js';
 import { reportDiagnostics, type Output } from './output.js';
 
 export interface PingFlags {
@@ -39,9 +40,9 @@ export async function pingCommand(output: Output, flags: PingFlags): Promise<num
   const loaded = await loadInventory(flags.inventory, { extraVars: extra.vars });
   if (reportDiagnostics(output, [...extra.diagnostics, ...loaded.diagnostics]) || !loaded.value) return EXIT.invalidInput;
   const inventory = loaded.value;
-  const unknown = flags.limit ? unknownPatternTerms(flags.limit, inventory) : [];
-  if (unknown.length > 0) {
-    output.err(`freshen: --limit ${flags.limit}: no host or group named ${unknown.map((t) => `"${t}"`).join(', ')} in ${flags.inventory}`);
+  const badLimit = limitProblem(flags.limit, inventory, flags.inventory);
+  if (badLimit) {
+    output.err(badLimit);
     return EXIT.invalidInput;
   }
   const hosts = flags.limit ? selectHosts(flags.limit, inventory) : [...inventory.hosts.keys()];

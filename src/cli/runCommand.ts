@@ -1,12 +1,11 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConnectionPool } from '../adapters/connections.js';
-import { didYouMean } from '../load/suggest.js';
-import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
 import { describeHolder, lockDirectoryProblem, lockHosts, type HeldLocks } from '../runner/runLock.js';
 import { exitCodeOf, type RunReport } from '../runner/report.js';
+import { limitProblem } from './limitProblem.js';
 import { runFacts, writeRunReport } from './runReport.js';
 import { playHosts, runPlaybook } from '../runner/runner.js';
 import type { RunEvent } from '../runner/events.js';
@@ -70,11 +69,9 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
   const inputs = await loadInputs(output, playbookFile, flags.inventory, flags.extraVars);
   if (!inputs) return { code: EXIT.invalidInput };
   const { inventory, playbook, extraVars } = inputs;
-  const unknownLimit = flags.limit ? unknownPatternTerms(flags.limit, inventory) : [];
-  if (unknownLimit.length > 0) {
-    const names = [...inventory.groups.keys(), ...inventory.hosts.keys()];
-    const terms = unknownLimit.map((term) => `"${term}"${didYouMean(term, names).replace(/^; /, ' (').replace(/\?$/, '?)')}`);
-    output.err(`freshen: --limit ${flags.limit}: no host or group named ${terms.join(', ')} in ${flags.inventory}`);
+  const badLimit = limitProblem(flags.limit, inventory, flags.inventory);
+  if (badLimit) {
+    output.err(badLimit);
     return { code: EXIT.invalidInput };
   }
 

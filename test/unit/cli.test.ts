@@ -103,6 +103,14 @@ describe('freshen CLI', () => {
     expect(typo.stderr).toBe(`freshen: --limit webb:nosuch: no host or group named "webb" (did you mean "web"?), "nosuch" in ${join(dir, 'inv.yml')}\n`);
   });
 
+  it('ping refuses a --limit naming no known host or group the same way, before it connects to anything', async () => {
+    const dir = files({ 'inv.yml': inventory });
+    const r = await freshen('ping', '-i', join(dir, 'inv.yml'), '--limit', 'webb');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`freshen: --limit webb: no host or group named "webb" (did you mean "web"?) in ${join(dir, 'inv.yml')}\n`);
+    expect(r.stdout).toBe('');
+  });
+
   it('--dry-run points at --check, and runs nothing', async () => {
     const dir = files({ 'inv.yml': inventory, 'play.yml': '- name: roll\n  hosts: web\n  steps: [pull]\n' });
     const r = await freshen('run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--dry-run');

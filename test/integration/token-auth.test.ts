@@ -94,7 +94,8 @@ describe('a registry behind a token service', () => {
     const mirror = await run(await mirrorInto(registry.name, 'ci'), await inventory('ci', REGISTRY), 'mirror.json', 'ci');
     expect(mirror.code, mirror.stdout + mirror.stderr).toBe(0);
     expect((await firstStep('mirror.json')).status).toBe('changed');
-    expect(tokens.requests.some((q) => q.user === 'ci' && q.granted.includes('upstream/os:pull,push'))).toBe(true);
+    // The grant lists the actions in the order the registry's challenge asked for them, which is a Go map's.
+    expect(tokens.requests.some((q) => q.user === 'ci' && /upstream\/os:(pull,push|push,pull)/.test(q.granted))).toBe(true);
 
     const layout = await writePlaybook(dir, 'layout.yml', '- name: Back up\n  hosts: registry1\n  steps:\n    - backup: { to: { oci_layout: layout } }\n');
     const back = await run(layout, await inventory('reader', registry.name), 'layout.json', 'reader');

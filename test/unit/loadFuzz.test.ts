@@ -10,7 +10,24 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
 const SEEDS = {
-  inventory: ['inventories/example.yml', 'inventories/lab.yml'].map((file) => readFileSync(file, 'utf8')),
+  // The second seed is the shape `scripts/lab.sh up` writes, inline: the unit suite runs in a clone with no lab.
+  inventory: [
+    readFileSync('inventories/example.yml', 'utf8'),
+    [
+      'all:',
+      '  vars:',
+      '    registry: 127.0.0.1:5000',
+      '    timeouts: { ssh: 10s, engine: 20s }',
+      '  children:',
+      '    registries: { hosts: { registry1: { registry_url: "http://127.0.0.1:5000" } } }',
+      '    builders: { hosts: { build1: { docker: { host: "unix:///tmp/lab/build1.sock" } } } }',
+      '    web:',
+      '      hosts:',
+      '        web1: { docker: { host: "ssh://freshen@127.0.0.1:2222" }, ssh: { identity_file: /tmp/lab/id, known_hosts: /tmp/lab/kh } }',
+      '        web2: { docker: { host: "unix:///tmp/lab/web2.sock" } }',
+      '',
+    ].join('\n'),
+  ],
   playbook: ['playbooks/freshen.yml', 'playbooks/demo.yml'].map((file) => readFileSync(file, 'utf8')),
 };
 

@@ -7,11 +7,11 @@ import { reportDiagnostics, type Output } from './output.js';
 export async function loadInputs(
   output: Output,
   playbookFile: string,
-  inventoryFile: string,
+  inventoryFiles: string | readonly string[],
   extraVarPairs: string[],
 ): Promise<{ inventory: Inventory; playbook: Playbook; extraVars: Record<string, unknown> } | undefined> {
   const extra = parseExtraVars(extraVarPairs);
-  const inventory = await loadInventory(inventoryFile, { extraVars: extra.vars });
+  const inventory = await loadInventory(inventoryFiles, { extraVars: extra.vars });
   // The playbook's own mistakes are reported even when the inventory is broken.
   const playbook = await loadPlaybook(playbookFile, inventory.value, { extraVars: extra.vars });
   const diagnostics = [...extra.diagnostics, ...inventory.diagnostics, ...playbook.diagnostics];

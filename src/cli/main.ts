@@ -8,6 +8,10 @@ import { processOutput, redactingOutput, reportDiagnostics, type Output } from '
 // `freshen --version` and `--help` start about as fast as node itself.
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** `-i`, as in Ansible: a YAML or INI file or a directory, given once or several times (later ones override earlier ones). */
+const INVENTORY_FLAG = '-i, --inventory <source>';
+const INVENTORY_HELP = 'inventory: a YAML or INI file or a directory of them (repeatable: later ones override earlier ones)';
+const collectFirst = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
@@ -33,7 +37,7 @@ function program(output: Output, result: { code: number }): Command {
     .command('run')
     .description('Run a playbook against an inventory.')
     .argument('<playbook>', 'playbook file (YAML)')
-    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('-C, --check', 'plan and report what would change; change nothing', false)
     .option('-D, --diff', 'show, per host and container, the image before and after and whether it is replaced', false)
     .option('-l, --limit <pattern>', 'further limit the hosts with a host pattern')
@@ -64,7 +68,7 @@ function program(output: Output, result: { code: number }): Command {
     .command('status')
     .description('Show what is stale and why, and which build every managed container and service runs; change nothing.')
     .argument('<playbook>', 'playbook file (YAML)')
-    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
     .addOption(new Option('-f, --forks <n>', 'how many hosts are asked at once').argParser(positiveInt).default(5))
     .option('--json <file>', 'write the status as JSON to this file')
@@ -78,7 +82,7 @@ function program(output: Output, result: { code: number }): Command {
     .command('validate')
     .description('Check a playbook and its inventory; run nothing.')
     .argument('<playbook>', 'playbook file (YAML)')
-    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
     .action(async (playbook: string, flags) => {
       const { loadInputs } = await import('./loadInputs.js');
@@ -89,7 +93,7 @@ function program(output: Output, result: { code: number }): Command {
       }
       const plays = inputs.playbook.plays.length;
       const hosts = inputs.inventory.hosts.size;
-      output.out(`${playbook}: valid (${plays} play${plays === 1 ? '' : 's'}, ${hosts} host${hosts === 1 ? '' : 's'} in ${flags.inventory})`);
+      output.out(`${playbook}: valid (${plays} play${plays === 1 ? '' : 's'}, ${hosts} host${hosts === 1 ? '' : 's'} in ${flags.inventory.join(', ')})`);
       result.code = EXIT.ok;
     });
 
@@ -98,7 +102,7 @@ function program(output: Output, result: { code: number }): Command {
     .description("Point the rollout tag back at an earlier build's manifest (no rebuild); the rollout steps carry it to the hosts.")
     .argument('<image>', 'repository, e.g. lab/web (or with the registry: 127.0.0.1:5055/lab/web)')
     .argument('<tag>', 'the earlier tag, e.g. the datestamp 20261101-0300')
-    .requiredOption('-i, --inventory <file>', 'inventory file (YAML), for the registry and the rollout tag')
+    .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('-C, --check', 'say what would change; change nothing', false)
     .option('-e, --extra-vars <key=value>', 'set a variable, e.g. rollout_tag=prod (repeatable)', collect, [])
     .option('--json <file>', 'write the result and the recap as JSON (schemas/report.schema.json)')
@@ -111,7 +115,7 @@ function program(output: Output, result: { code: number }): Command {
     .command('sbom')
     .description('Print the SBOM (CycloneDX JSON) attached to an image that freshen built or patched.')
     .argument('<image>', 'the image with its registry, e.g. 127.0.0.1:5055/vendor/nginx:prod (or @sha256:…)')
-    .option('-i, --inventory <file>', "inventory file (YAML), for the registry's TLS files and credentials")
+    .option(INVENTORY_FLAG, `${INVENTORY_HELP}, for the registry's TLS files and credentials`, collectFirst)
     .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
     .action(async (image: string, flags) => {
       const { sbomCommand } = await import('./sbomCommand.js');
@@ -121,7 +125,7 @@ function program(output: Output, result: { code: number }): Command {
   cli
     .command('ping')
     .description('Check that every host can be reached each way the inventory says: engine, SSH and registry; change nothing.')
-    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('-l, --limit <pattern>', 'only the hosts that match this pattern')
     .option('-e, --extra-vars <key=value>', 'set a variable (repeatable)', collect, [])
     .addOption(new Option('-f, --forks <n>', 'how many checks run at once').argParser(positiveInt).default(20))
@@ -134,7 +138,7 @@ function program(output: Output, result: { code: number }): Command {
   cli
     .command('inventory')
     .description('Show the inventory as freshen understands it (secrets redacted).')
-    .requiredOption('-i, --inventory <file>', 'inventory file (YAML)')
+    .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('--list', 'print groups, hosts and merged host variables as JSON', false)
     .action(async (flags) => {
       const { inventoryListing, loadInventory } = await import('../load/index.js');

@@ -13,7 +13,8 @@ import { limitProblem } from './limitProblem.js';
 import { reportDiagnostics, type Output } from './output.js';
 
 export interface PingFlags {
-  inventory: string;
+  /** The `-i` sources, in order. */
+  inventory: readonly string[];
   limit?: string;
   extraVars: string[];
   forks: number;
@@ -40,7 +41,7 @@ export async function pingCommand(output: Output, flags: PingFlags): Promise<num
   const loaded = await loadInventory(flags.inventory, { extraVars: extra.vars });
   if (reportDiagnostics(output, [...extra.diagnostics, ...loaded.diagnostics]) || !loaded.value) return EXIT.invalidInput;
   const inventory = loaded.value;
-  const badLimit = limitProblem(flags.limit, inventory, flags.inventory);
+  const badLimit = limitProblem(flags.limit, inventory, inventory.file);
   if (badLimit) {
     output.err(badLimit);
     return EXIT.invalidInput;

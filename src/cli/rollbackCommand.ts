@@ -13,7 +13,8 @@ import { reportDiagnostics, type Output } from './output.js';
 import { runFacts, writeRunReport } from './runReport.js';
 
 export interface RollbackFlags {
-  inventory: string;
+  /** The `-i` sources, in order. */
+  inventory: readonly string[];
   check: boolean;
   extraVars: string[];
   /** Write the run's report (the rollback step's record and the recap) as JSON. */
@@ -98,7 +99,7 @@ export async function rollbackCommand(output: Output, image: string, tag: string
   }
   const code = result ? printResult(output, result, flags.check) : EXIT.unexpected;
   if (flags.json) {
-    const facts = runFacts({ playbook: `freshen rollback ${image} ${tag}`, inventory: flags.inventory }, startedAt, code);
+    const facts = runFacts({ playbook: `freshen rollback ${image} ${tag}`, inventory: flags.inventory.join(', ') }, startedAt, code);
     await writeRunReport(output, flags.json, { ...report, ...facts });
   }
   return code;

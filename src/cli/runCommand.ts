@@ -22,7 +22,8 @@ import { unreadableFiles } from '../load/variables.js';
 import type { Output } from './output.js';
 
 export interface RunFlags {
-  inventory: string;
+  /** The `-i` sources, in order. */
+  inventory: readonly string[];
   check: boolean;
   /** `--diff`: print each container's image before and after, and keep it in the JSON report. */
   diff: boolean;
@@ -57,7 +58,7 @@ export async function runCommand(output: Output, playbookFile: string, flags: Ru
   const { code, report, crash } = outcome;
   // No report where none was asked for, or where its path was refused before the run (that refusal is the message).
   if (flags.json === '-' || (flags.json !== undefined && reportPathProblem(flags.json) === undefined)) {
-    const facts = runFacts({ playbook: playbookFile, inventory: flags.inventory, limit: flags.limit }, startedAt, code);
+    const facts = runFacts({ playbook: playbookFile, inventory: flags.inventory.join(', '), limit: flags.limit }, startedAt, code);
     await writeRunReport(output, flags.json, { ...(report ?? { check: flags.check, plays: [], recap: {}, interrupted: false, diagnostics: said }), ...facts });
   }
   if (crash !== undefined) throw crash;
@@ -69,7 +70,7 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
   const inputs = await loadInputs(output, playbookFile, flags.inventory, flags.extraVars);
   if (!inputs) return { code: EXIT.invalidInput };
   const { inventory, playbook, extraVars } = inputs;
-  const badLimit = limitProblem(flags.limit, inventory, flags.inventory);
+  const badLimit = limitProblem(flags.limit, inventory, inventory.file);
   if (badLimit) {
     output.err(badLimit);
     return { code: EXIT.invalidInput };

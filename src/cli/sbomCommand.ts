@@ -11,7 +11,7 @@ import { EXIT } from './exitCodes.js';
 import { reportDiagnostics, type Output } from './output.js';
 
 export interface SbomFlags {
-  inventory?: string;
+  inventory?: readonly string[];
   extraVars: string[];
 }
 

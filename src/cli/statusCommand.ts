@@ -22,7 +22,8 @@ import type { Output } from './output.js';
 import { reportPathProblem } from './runCommand.js';
 
 export interface StatusFlags {
-  inventory: string;
+  /** The `-i` sources, in order. */
+  inventory: readonly string[];
   extraVars: string[];
   forks: number;
   json?: string;

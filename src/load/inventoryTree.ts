@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Group } from '../model/inventory.js';
 import type { Diagnostic } from './diagnostics.js';
+import { expandHostPattern } from './hostRanges.js';
 import { isRecord, normalizeVariables, type VariablesContext } from './variables.js';
 import type { NodePath } from './yamlSource.js';
 
@@ -69,20 +70,30 @@ export function walkInventory(data: unknown, context: VariablesContext): Invento
           (variable, line) => `Group "${name}" already sets "${variable}" to something else on line ${line}; set a group's variable in one place`,
         );
       } else if (key === 'hosts' && isRecord(value)) {
-        for (const [hostName, hostVars] of Object.entries(value)) {
-          if (!group.hosts.includes(hostName)) group.hosts.push(hostName);
-          if (!tree.hosts.has(hostName)) {
-            tree.hosts.set(hostName, {});
-            hostOrigins.set(hostName, new Map());
+        for (const [pattern, patternVars] of Object.entries(value)) {
+          const hostPath = [...path, 'hosts', pattern];
+          const expanded = expandHostPattern(pattern);
+          if ('error' in expanded) {
+            tree.diagnostics.push(locator.diagnostic(hostPath, expanded.error, { at: 'key' }));
+            continue;
           }
-          mergeChecked(
-            tree.hosts.get(hostName)!,
-            hostOrigins.get(hostName)!,
-            hostVars,
-            [...path, 'hosts', hostName],
-            (variable, line) =>
-              `Host "${hostName}" already sets "${variable}" differently on line ${line}; give a host its variables in one place and list it elsewhere with none ("${hostName}:")`,
-          );
+          // `name:port` sets ansible_port, as in Ansible.
+          const hostVars = expanded.port === undefined ? patternVars : { ...(isRecord(patternVars) ? patternVars : {}), ansible_port: expanded.port };
+          for (const hostName of expanded.names) {
+            if (!group.hosts.includes(hostName)) group.hosts.push(hostName);
+            if (!tree.hosts.has(hostName)) {
+              tree.hosts.set(hostName, {});
+              hostOrigins.set(hostName, new Map());
+            }
+            mergeChecked(
+              tree.hosts.get(hostName)!,
+              hostOrigins.get(hostName)!,
+              hostVars,
+              hostPath,
+              (variable, line) =>
+                `Host "${hostName}" already sets "${variable}" differently on line ${line}; give a host its variables in one place and list it elsewhere with none ("${hostName}:")`,
+            );
+          }
         }
       } else if (key === 'children' && isRecord(value)) {
         for (const [child, childNode] of Object.entries(value)) {
@@ -102,7 +113,17 @@ export function walkInventory(data: unknown, context: VariablesContext): Invento
     stack.delete(node);
   };
 
-  if (isRecord(data)) walkGroup('all', data.all, ['all']);
+  walkGroup('all', isRecord(data) ? data.all : undefined, ['all']);
+  // Ansible's YAML inventories may also list groups at the top, beside (or instead of) `all`: they are children of all.
+  for (const [name, node] of Object.entries(isRecord(data) ? data : {})) {
+    if (name === 'all') continue;
+    const all = tree.groups.get('all')!;
+    if (!all.children.includes(name)) all.children.push(name);
+    if (!tree.parents.has(name)) tree.parents.set(name, new Set());
+    tree.parents.get(name)!.add('all');
+    if (!edgePaths.has(`all\0${name}`)) edgePaths.set(`all\0${name}`, [name]);
+    walkGroup(name, node, [name]);
+  }
   tree.diagnostics.push(...groupCycles(tree, edgePaths, context), ...namesUsedTwice(tree, context));
   return tree;
 }

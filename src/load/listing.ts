@@ -12,27 +12,20 @@ export interface ListedGroup {
 export type InventoryListing = { _meta: { hostvars: Record<string, Record<string, unknown>> } } & Record<string, ListedGroup | object>;
 
 /**
- * The inventory as `ansible-inventory --list` shows it, with secrets redacted. Hosts listed only directly under `all` appear
- * in the group `ungrouped`, as in Ansible.
+ * The inventory as `ansible-inventory --list` shows it, with secrets redacted. Hosts in no group but `all` are in
+ * `ungrouped`, as in Ansible. Groups also show their own variables (Ansible shows only the merged ones, per host).
  */
 export function inventoryListing(inventory: Inventory): InventoryListing {
   const hostvars: Record<string, Record<string, unknown>> = {};
   for (const host of inventory.hosts.values()) hostvars[host.name] = redactSecrets(host.vars);
   const listing: InventoryListing = { _meta: { hostvars } };
-
-  const all = inventory.groups.get('all');
-  const ungrouped = (all?.hosts ?? []).filter((name) => inventory.hosts.get(name)?.groups.length === 1);
   const listed = (group: { hosts: string[]; children: string[]; vars: Record<string, unknown> }): ListedGroup => ({
     ...(group.hosts.length > 0 ? { hosts: [...group.hosts] } : {}),
     ...(group.children.length > 0 ? { children: [...group.children] } : {}),
     ...(Object.keys(group.vars).length > 0 ? { vars: redactSecrets(group.vars) } : {}),
   });
-  listing.all = listed({
-    hosts: [],
-    children: [...(all?.children ?? []), ...(ungrouped.length > 0 ? ['ungrouped'] : [])],
-    vars: all?.vars ?? {},
-  });
-  for (const group of inventory.groups.values()) if (group.name !== 'all') listing[group.name] = listed(group);
-  if (ungrouped.length > 0) listing.ungrouped = { hosts: ungrouped };
+
+  // Like Ansible, `all` lists its child groups only: a host directly under it is in ungrouped.
+  for (const group of inventory.groups.values()) listing[group.name] = listed(group.name === 'all' ? { ...group, hosts: [] } : group);
   return listing;
 }

@@ -125,11 +125,13 @@ function describeError(error: ErrorObject, context: SchemaErrorContext): Describ
   // propertyNames errors carry the offending key; the wrapper error was dropped above.
   const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
-    const what = path.at(-1) === 'hosts' ? 'Host' : 'Group';
+    const host = path.at(-1) === 'hosts';
     return {
       path: [...path, propertyName],
       at: 'key',
-      message: `${what} name "${propertyName}" cannot contain spaces or any of : , & ! * ? [ ] ~, because host patterns use them`,
+      message: host
+        ? `Host name "${propertyName}" cannot contain spaces or any of , & ! * ? ~, because host patterns use them ([a:b] ranges and :port are allowed)`
+        : `Group name "${propertyName}" cannot contain spaces or any of : , & ! * ? [ ] ~, because host patterns use them`,
     };
   }
 

@@ -278,7 +278,9 @@ describe('shell completion', () => {
     expect(zsh).toContain('complete -o filenames -F _freshen freshen');
     const fish = (await freshen('completion', 'fish')).stdout;
     expect(fish).toContain("complete -c freshen -n '__fish_seen_subcommand_from run' -s C -l check -d 'plan and report what would change; change nothing'");
-    expect(fish).toContain("complete -c freshen -n '__fish_seen_subcommand_from run' -s i -l inventory -r -F -d 'inventory file (YAML)'");
+    expect(fish).toContain(
+      "complete -c freshen -n '__fish_seen_subcommand_from run' -s i -l inventory -r -F -d 'inventory: a YAML or INI file or a directory of them (repeatable: later ones override earlier ones)'",
+    );
     expect(fish).toContain("-a status -d 'Show what is stale and why");
   });
 

@@ -78,14 +78,16 @@ all:
   });
 
   it('records groups with their direct hosts and children', () => {
-    expect([...inventory.groups.keys()]).toEqual(['all', 'registries', 'web', 'canary', 'edge']);
-    expect(inventory.groups.get('all')).toMatchObject({ hosts: ['lonely'], children: ['registries', 'web', 'edge'] });
+    // A host in no group but all is in ungrouped, as Ansible puts it.
+    expect([...inventory.groups.keys()]).toEqual(['all', 'registries', 'web', 'canary', 'edge', 'ungrouped']);
+    expect(inventory.groups.get('all')).toMatchObject({ hosts: ['lonely'], children: ['registries', 'web', 'edge', 'ungrouped'] });
+    expect(inventory.groups.get('ungrouped')).toMatchObject({ hosts: ['lonely'], children: [] });
     expect(inventory.groups.get('web')).toMatchObject({ hosts: ['web2', 'web3'], children: ['canary'], vars: { tier: 'web' } });
     expect(inventory.groups.get('edge')).toMatchObject({ hosts: ['web3', 'web2'], children: [] });
   });
 
   it('gives each host its groups: all first, then by depth, then by name, ancestors included', () => {
-    expect(inventory.hosts.get('lonely')!.groups).toEqual(['all']);
+    expect(inventory.hosts.get('lonely')!.groups).toEqual(['all', 'ungrouped']);
     expect(inventory.hosts.get('web1')!.groups).toEqual(['all', 'web', 'canary']);
     expect(inventory.hosts.get('web3')!.groups).toEqual(['all', 'edge', 'web']);
   });
@@ -136,10 +138,10 @@ describe('loadInventory: invalid inventories', () => {
       diagnostics: ['inventory.yml:1:1: error: The inventory must be a map whose only top-level key is all, not empty\n  1 | \n    | ^'],
     },
     {
-      name: 'a group at the top instead of under all.children',
-      input: 'all:\n  hosts: {a: }\nweb:\n  hosts: {b: }\n',
+      name: 'a group at the top whose name host patterns cannot hold',
+      input: 'all:\n  hosts: {a: }\n"web:1":\n  hosts: {b: }\n',
       diagnostics: [
-        'inventory.yml:3:1: error: Unknown key "web" in the inventory; the inventory starts with all, and groups go under all.children\n  3 | web:\n    | ^^^',
+        'inventory.yml:3:1: error: Group name "web:1" cannot contain spaces or any of : , & ! * ? [ ] ~, because host patterns use them\n  3 | "web:1":\n    | ^^^^^^^',
       ],
     },
     {
@@ -172,8 +174,8 @@ describe('loadInventory: invalid inventories', () => {
       name: 'a docker address without a scheme, and docker settings without host',
       input: 'all:\n  hosts:\n    web1: { docker: { host: web1:2376 } }\n    web2: { docker: { socket: /run/docker.sock } }\n',
       diagnostics: [
+        'inventory.yml: error: Host "web2" has docker settings but no docker.host; give docker.host, or Ansible\'s ansible_host/ansible_user for an engine reached over SSH',
         'inventory.yml:3:29: error: "host" must be a Docker address: unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host, not "web1:2376"; for example: host: unix:///var/run/docker.sock\n  3 |     web1: { docker: { host: web1:2376 } }\n    |                             ^^^^^^^^^',
-        'inventory.yml:4:13: error: "docker" is missing "host"; for example: host: unix:///var/run/docker.sock\n  4 |     web2: { docker: { socket: /run/docker.sock } }\n    |             ^^^^^^',
       ],
     },
     {
@@ -202,9 +204,9 @@ describe('loadInventory: invalid inventories', () => {
     },
     {
       name: 'a host name with a pattern character',
-      input: 'all:\n  hosts:\n    "web:1":\n',
+      input: 'all:\n  hosts:\n    "web*1":\n',
       diagnostics: [
-        'inventory.yml:3:5: error: Host name "web:1" cannot contain spaces or any of : , & ! * ? [ ] ~, because host patterns use them\n  3 |     "web:1":\n    |     ^^^^^^^',
+        'inventory.yml:3:5: error: Host name "web*1" cannot contain spaces or any of , & ! * ? ~, because host patterns use them ([a:b] ranges and :port are allowed)\n  3 |     "web*1":\n    |     ^^^^^^^',
       ],
     },
     {

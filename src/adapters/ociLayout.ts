@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -86,8 +86,10 @@ export class OciLayout {
     const file = this.blobFile(digest);
     await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true });
     const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    // Opened before the copy starts: a stream that opened its file lazily could create it after a failed copy's unlink.
+    const handle = await open(temporary, 'wx');
     try {
-      await pipeline(content, new VerifyingStream(digest, size, `blob ${digest}`), createWriteStream(temporary));
+      await pipeline(content, new VerifyingStream(digest, size, `blob ${digest}`), handle.createWriteStream());
       await rename(temporary, file);
     } catch (error) {
       await unlink(temporary).catch(() => undefined);

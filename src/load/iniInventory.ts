@@ -11,7 +11,7 @@ export function parseIniInventory(file: string, text: string): { data: Record<st
   const locator = new IniSource(file, text);
   const diagnostics: Diagnostic[] = [];
   const groups = new Map<string, { hosts: Record<string, Record<string, unknown> | null>; vars: Record<string, unknown>; children: string[] }>();
-  const declared = new Set<string>();
+  const declared = new Set<string>(['all', 'ungrouped']); // Ansible's own groups need no section
   const childRefs: Array<{ parent: string; child: string; line: number }> = [];
   const varsRefs: Array<{ group: string; line: number }> = [];
   const ungrouped: Record<string, Record<string, unknown> | null> = {};

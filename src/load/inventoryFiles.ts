@@ -16,7 +16,7 @@ interface FileContext {
   env: Record<string, string | undefined>;
 }
 
-/** One inventory file, YAML or INI, validated and walked into its groups and hosts. */
+/** One inventory file, YAML (read as YAML 1.1, as Ansible reads it) or INI, validated and walked into its groups and hosts. */
 export async function readInventoryFile(file: string, context: FileContext): Promise<{ tree?: InventoryTree; diagnostics: Diagnostic[] }> {
   const input = await readInput(file, 'inventory');
   if ('diagnostic' in input) return { diagnostics: [input.diagnostic] };
@@ -26,7 +26,7 @@ export async function readInventoryFile(file: string, context: FileContext): Pro
 
   const format = inventoryFormat(file);
   if (format !== 'ini') {
-    const parsed = parseYaml(file, text);
+    const parsed = parseYaml(file, text, '1.1');
     // A file with no extension is YAML when it reads as a YAML mapping, else INI (the order Ansible tries them in).
     if (format === 'yaml' || (parsed.diagnostics.length === 0 && isRecord(parsed.data))) {
       const diagnostics: Diagnostic[] = [...parsed.diagnostics];
@@ -156,7 +156,7 @@ async function readVarsFile(file: string, context: FileContext): Promise<{ vars:
   const input = await readInput(file, 'variables file');
   if ('diagnostic' in input) return { vars: {}, diagnostics: [input.diagnostic] };
   if (input.text.startsWith('$ANSIBLE_VAULT;')) return { vars: {}, diagnostics: [vaultDiagnostic(file)] };
-  const parsed = parseYaml(file, input.text);
+  const parsed = parseYaml(file, input.text, '1.1');
   const diagnostics = [...parsed.diagnostics];
   if (!('data' in parsed) || parsed.data === null || parsed.data === undefined) return { vars: {}, diagnostics };
   const vault = unsupportedYaml(file, input.text, undefined, parsed.source);

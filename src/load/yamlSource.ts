@@ -1,5 +1,20 @@
 import { runSecrets } from '../shared/secretText.js';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type ScalarTag,
+  type Tags,
+  type YAMLMap,
+} from 'yaml';
 import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
 
 /** Where a value sits in a parsed document: map keys and sequence indexes from the root, like a JSON pointer. */
@@ -100,6 +115,14 @@ function findPair(doc: Document, map: YAMLMap, key: string): Pair | undefined {
   return undefined;
 }
 
+/** YAML 1.1 as PyYAML reads it: yes/no/on/off/true/false in their three spellings are booleans, but y and n are text. */
+function pyyamlBooleans(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool' || !('test' in tag) || !(tag.test instanceof RegExp)) return tag;
+    return { ...(tag as ScalarTag), test: new RegExp(tag.test.source.replace(/^\^\(\?:[YN]\|[yn]\|/, '^(?:')) };
+  });
+}
+
 /** Messages for YAML errors that deserve better words than the parser's. */
 const YAML_ERROR_MESSAGES: Record<string, string> = {
   TAB_AS_INDENT: 'Tabs cannot indent YAML; indent with spaces',
@@ -107,9 +130,21 @@ const YAML_ERROR_MESSAGES: Record<string, string> = {
 };
 
 /** Parses YAML, reporting syntax errors, unknown aliases and duplicate keys as diagnostics. `data` is set when the YAML is usable. */
-export function parseYaml(file: string, text: string): { source: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
+export function parseYaml(
+  file: string,
+  text: string,
+  /** '1.1' for what Ansible reads (with PyYAML): yes/no/on/off are booleans there. */
+  version: '1.1' | '1.2' = '1.2',
+): { source: YamlSource; data?: unknown; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, logLevel: 'error' });
+  const doc = parseDocument(text, {
+    lineCounter,
+    merge: true,
+    prettyErrors: false,
+    logLevel: 'error',
+    version,
+    ...(version === '1.1' ? { customTags: pyyamlBooleans } : {}),
+  });
   const source = new YamlSource(file, text, doc, lineCounter);
   // Secrets are known before any diagnostic can quote them (a wrong-type password, the source line under a problem).
   registerSecrets(doc);

@@ -123,6 +123,27 @@ function program(output: Output, result: { code: number }): Command {
     });
 
   cli
+    .command('init')
+    .description('Read the live fleet, changing nothing; write an inventory and a playbook for it, and say what freshen would manage and why not.')
+    .option(INVENTORY_FLAG, `${INVENTORY_HELP}; without it, give --host and --registry`, collectFirst)
+    .option('--host <name=address>', 'a Docker host: web1=ssh://deploy@web1.example.org, or unix:// or tcp:// (repeatable)', collect, [])
+    .option('--registry <host[:port]>', 'the registry whose images freshen manages (else the inventory says)')
+    .option('--rollout-tag <tag>', 'the tag a managed container runs (default: the inventory says, else prod)')
+    .option('--images <dir>', 'a tree of Dockerfiles, one directory per repository: adds a play that rebuilds them')
+    .option('--builder <host>', 'the host that rebuilds (default: the first Docker host)')
+    .option('-o, --out <dir>', 'where to write inventories/production.yml and playbooks/freshen.yml', '.')
+    .option('--force', 'replace those files if they exist', false)
+    .addOption(new Option('-f, --forks <n>', 'how many hosts are read at once').argParser(positiveInt).default(10))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  freshen init --registry registry.example.org --host web1=ssh://deploy@web1.example.org --host web2=ssh://deploy@web2.example.org\n  freshen init -i inventories/production.yml --images images\n',
+    )
+    .action(async (flags) => {
+      const { initCommand } = await import('./initCommand.js');
+      result.code = await initCommand(output, flags);
+    });
+
+  cli
     .command('ping')
     .description('Check that every host can be reached each way the inventory says: engine, SSH and registry; change nothing.')
     .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)

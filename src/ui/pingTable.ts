@@ -1,4 +1,5 @@
 import { formatDuration } from '../model/duration.js';
+import { alignedColumns, plural } from './columns.js';
 
 /** One check of `freshen ping`: a host's transport (or a registry the inventory names), and how it went. */
 export interface PingCheck {
@@ -19,16 +20,9 @@ export function pingLines(checks: PingCheck[]): string[] {
     ['HOST', 'CHECK', 'TARGET', 'RESULT', 'TIME'],
     ...checks.map((c) => [c.host, c.check, c.target, `${c.ok ? 'ok' : 'FAILED'}: ${c.detail.split('\n')[0]}`, formatDuration(c.ms)]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
+  const lines = alignedColumns(rows);
   const failed = checks.filter((c) => !c.ok);
   const hosts = new Set(checks.filter((c) => c.host !== '-').map((c) => c.host)).size;
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push('', `${plural(checks.length, 'check')} of ${plural(hosts, 'host')}: ${failed.length === 0 ? 'all ok' : `${failed.length} failed`}`);
   return lines;
 }

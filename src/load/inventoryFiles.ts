@@ -1,5 +1,5 @@
 import type { Group } from '../model/inventory.js';
-import { fileDiagnostic, type Diagnostic } from './diagnostics.js';
+import { fileDiagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { parseIniInventory } from './iniInventory.js';
 import { walkInventory, type InventoryTree } from './inventoryTree.js';
 import { inventoryFormat, isInventoryScript, scriptDiagnostic, varsEntryNames, varsFilesFor, type InventorySource } from './inventorySources.js';
@@ -27,8 +27,10 @@ export async function readInventoryFile(file: string, context: FileContext): Pro
   const format = inventoryFormat(file);
   if (format !== 'ini') {
     const parsed = parseYaml(file, text, '1.1');
-    // A file with no extension is YAML when it reads as a YAML mapping, else INI (the order Ansible tries them in).
-    if (format === 'yaml' || (parsed.diagnostics.length === 0 && isRecord(parsed.data))) {
+    // A file with no extension is YAML when it reads as a YAML mapping, else INI (the order Ansible tries them in); one
+    // that starts like a YAML mapping (`all:`) but does not parse gets the YAML errors, which say more than INI's would.
+    const looksLikeYaml = /^[^\s#;[][^=]*:\s*(#.*)?$/m.test(text.split('\n').find((line) => /^\S/.test(line) && !/^[#;]/.test(line)) ?? '');
+    if (format === 'yaml' || (parsed.diagnostics.length === 0 && isRecord(parsed.data)) || (looksLikeYaml && hasErrors(parsed.diagnostics))) {
       const diagnostics: Diagnostic[] = [...parsed.diagnostics];
       if (!('data' in parsed)) return { diagnostics };
       if (parsed.data !== null && !isPlainMapping(parsed.data)) {

@@ -3,6 +3,11 @@
 // test/integration/ansible-inventory.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatDiagnostic } from '../../src/load/diagnostics.js';
+import { loadInventory } from '../../src/load/inventory.js';
 import { ansibleEndpoints } from '../../src/load/ansibleConnection.js';
 import { expandHostPattern } from '../../src/load/hostRanges.js';
 import { shellWords } from '../../src/load/iniInventory.js';
@@ -97,5 +102,24 @@ describe("ssh and docker from Ansible's connection variables", () => {
     expect(ansibleEndpoints('a', { ansible_ssh_extra_args: '-o ProxyCommand=nc' }).problems).toEqual([expect.stringContaining('ProxyCommand')]);
     expect(ansibleEndpoints('a', { ansible_connection: 'docker' }).problems).toEqual([expect.stringContaining('"docker"')]);
     expect(ansibleEndpoints('a', { ansible_port: 'ssh' }).problems).toEqual([expect.stringContaining('not a port')]);
+  });
+});
+
+describe('an inventory file without an extension', () => {
+  const file = (text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 't-hosts-')), 'hosts');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('is YAML when it reads as a mapping, INI otherwise, as Ansible tries them', async () => {
+    expect([...(await loadInventory(file('all:\n  hosts: { a: }\n'))).value!.hosts.keys()]).toEqual(['a']);
+    expect([...(await loadInventory(file('[web]\nb\nc:2200\n'))).value!.hosts.keys()]).toEqual(['b', 'c']);
+    expect([...(await loadInventory(file('lonely\n'))).value!.hosts.keys()]).toEqual(['lonely']);
+  });
+
+  it('that starts like YAML but does not parse gets the YAML error, not INI guesses', async () => {
+    const loaded = await loadInventory(file('all:\n  hosts:\n    web1: {\n'));
+    expect(loaded.diagnostics.map(formatDiagnostic).join('\n')).toMatch(/hosts:\d+:\d+: error: Invalid YAML/);
   });
 });

@@ -134,12 +134,16 @@ function initProblem(flags: InitFlags, given: boolean): string | undefined {
     return 'name the hosts: -i INVENTORY, or --host NAME=ADDRESS (repeatable), e.g. --host web1=ssh://deploy@web1.example.org';
   if (given && flags.host.length > 0) return '--host adds hosts to a new inventory; with -i, the inventory names the hosts';
   if (!given && flags.registry === undefined) return 'give --registry HOST[:PORT], the registry whose images freshen manages';
-  for (const pair of flags.host) {
+  // The messages name the host, never the address: an address may carry a password, which must not be echoed.
+  for (const [i, pair] of flags.host.entries()) {
     const at = pair.indexOf('=');
     const name = pair.slice(0, Math.max(at, 0));
     const address = pair.slice(at + 1);
-    if (at <= 0 || !HOST_NAME.test(name)) return `--host ${pair}: write NAME=ADDRESS, e.g. web1=ssh://deploy@web1.example.org`;
-    if (!/^(unix|tcp|ssh):\/\/./.test(address)) return `--host ${pair}: the address is unix:///path/docker.sock, tcp://host:port or ssh://user@host`;
+    if (at <= 0 || !HOST_NAME.test(name)) return `--host #${i + 1} is not NAME=ADDRESS, e.g. web1=ssh://deploy@web1.example.org`;
+    if (!/^(unix|tcp|ssh):\/\/./.test(address)) return `--host ${name}: the address is unix:///path/docker.sock, tcp://host:port or ssh://user@host`;
+    if (/^[a-z]+:\/\/[^@/]*:[^@/]*@/.test(address)) {
+      return `--host ${name}: the address carries a password; SSH logs in with your key (~/.ssh), and a tcp:// engine with TLS files`;
+    }
   }
   const names = flags.host.map((pair) => pair.slice(0, pair.indexOf('=')));
   const twice = names.find((name, i) => names.indexOf(name) !== i);

@@ -160,7 +160,13 @@ describe('freshen init', () => {
 
     const bad = await runCli('init', '--registry', REGISTRY, '--host', 'web2', '-o', join(dir, 'bad'));
     expect(bad.code).toBe(5);
-    expect(bad.stderr).toContain('--host web2: write NAME=ADDRESS');
+    expect(bad.stderr).toContain('--host #1 is not NAME=ADDRESS');
+    // An address with a password is refused without being echoed, and nothing is written.
+    for (const host of ['web1=ssh://deploy:hunter2secret@web1.example.org', 'deploy:hunter2secret@web1', 'w=http://u:hunter2secret@h']) {
+      const secret = await runCli('init', '--registry', REGISTRY, '--host', host, '-o', join(dir, 'bad'));
+      expect(secret.code).toBe(5);
+      expect(secret.stdout + secret.stderr).not.toContain('hunter2secret');
+    }
     await expect(readFile(join(dir, 'bad/inventories/production.yml'))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -1,10 +1,9 @@
 import { notifiedState, sendNotification } from '../adapters/notifySend.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
-import { resolveVariables } from '../model/variables.js';
 import { notifyRequest } from '../notify/messages.js';
 import { hasNews, newsFingerprint, runSummary } from '../notify/summary.js';
-import { resolveTargets } from '../notify/targets.js';
+import { playNotifyTargets } from '../notify/targets.js';
 import type { RunReport } from '../runner/report.js';
 import { runSecrets } from '../shared/secretText.js';
 
@@ -27,12 +26,7 @@ export async function notifyAfterRun(
 ): Promise<NotificationOutcome[]> {
   const plays = playbook.plays.filter((play) => (play.notify ?? []).length > 0);
   if (plays.length === 0 || report.check) return [];
-  const vars = resolveVariables({ vars: inventory.groups.get('all')?.vars ?? {} }, {}, extraVars);
-  const { targets, problems } = resolveTargets(
-    plays.flatMap((play) => play.notify ?? []),
-    vars,
-    process.env,
-  );
+  const { targets, problems } = playNotifyTargets(plays, inventory.groups.get('all')?.vars ?? {}, extraVars, process.env);
   const outcomes: NotificationOutcome[] = problems.map((p) => ({ target: p.target, status: 'failed', reason: p.message }));
   for (const target of targets) {
     runSecrets.add(target.url);

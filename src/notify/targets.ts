@@ -1,6 +1,8 @@
 // Where a run's summary is sent: the `notify:` targets of its plays. The URL may come from an inventory variable (of the
 // `all` group, or -e) and a bearer token from the environment, so neither needs to be written in the playbook.
 
+import { resolveVariables } from '../model/variables.js';
+
 export const NOTIFY_TYPES = ['webhook', 'slack', 'ntfy'] as const;
 export type NotifyType = (typeof NOTIFY_TYPES)[number];
 
@@ -41,4 +43,22 @@ export function resolveTargets(
     targets.push({ type: spec.type, name, url, ...(token ? { token } : {}) });
   });
   return { targets, problems };
+}
+
+/**
+ * The targets of every play that notifies, each resolved with the variables the loader checked it with: the inventory's
+ * `all` group, then the play's `vars`, then `-e`. The same target named by several plays is sent to once.
+ */
+export function playNotifyTargets(
+  plays: ReadonlyArray<{ notify?: readonly NotifyTargetSpec[]; vars: Record<string, unknown> }>,
+  allVars: Record<string, unknown>,
+  extraVars: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): ReturnType<typeof resolveTargets> {
+  const resolved = plays.map((play) => resolveTargets(play.notify ?? [], resolveVariables({ vars: allVars }, play.vars, extraVars), env));
+  const seen = new Set<string>();
+  return {
+    targets: resolved.flatMap((r) => r.targets).filter((t) => !seen.has(`${t.type} ${t.url}`) && Boolean(seen.add(`${t.type} ${t.url}`))),
+    problems: resolved.flatMap((r) => r.problems),
+  };
 }

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { messageLines, notifyRequest } from '../../src/notify/messages.js';
 import { hasNews, newsFingerprint, runSummary } from '../../src/notify/summary.js';
-import { resolveTargets } from '../../src/notify/targets.js';
+import { playNotifyTargets, resolveTargets } from '../../src/notify/targets.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInventory, loadPlaybook } from '../../src/load/index.js';
 import type { RunReport } from '../../src/runner/report.js';
 import { stepRecordOf } from '../support/stepRecords.js';
 
@@ -107,5 +109,37 @@ describe('resolveTargets', () => {
       { target: 'webhook not_http', message: 'the URL is not http:// or https://' },
       { target: 'ntfy #5', message: 'the environment variable UNSET is not set' },
     ]);
+  });
+});
+
+describe('playNotifyTargets', () => {
+  it("finds a url_var set in the play's vars, as validate does (the sender once looked in the inventory and -e only)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 't-notify-vars-'));
+    writeFileSync(
+      join(dir, 'inventory.yml'),
+      'all:\n  vars: { registry: "127.0.0.1:9", shared: "http://127.0.0.1:9/all" }\n  hosts: { h1: { docker: { host: "unix:///x.sock" } } }\n',
+    );
+    writeFileSync(
+      join(dir, 'play.yml'),
+      [
+        '- name: Roll',
+        '  hosts: all',
+        '  vars: { hook: "http://127.0.0.1:9/play" }',
+        '  notify: [{ type: webhook, url_var: hook }, { type: webhook, url_var: shared }]',
+        '  steps: [pull]',
+        '- name: Again',
+        '  hosts: all',
+        '  notify: [{ type: webhook, url_var: shared }]',
+        '  steps: [pull]',
+        '',
+      ].join('\n'),
+    );
+    const inventory = await loadInventory(join(dir, 'inventory.yml'), { env: {} });
+    const playbook = await loadPlaybook(join(dir, 'play.yml'), inventory.value, { env: {} });
+    expect(playbook.diagnostics).toEqual([]);
+    const { targets, problems } = playNotifyTargets(playbook.value!.plays, inventory.value!.groups.get('all')!.vars, {}, {});
+    expect(problems).toEqual([]);
+    // The target two plays name is sent to once.
+    expect(targets.map((t) => t.url)).toEqual(['http://127.0.0.1:9/play', 'http://127.0.0.1:9/all']);
   });
 });

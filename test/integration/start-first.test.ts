@@ -149,7 +149,15 @@ describe('start-first on web3', () => {
     expect(run.stdout).toMatch(
       new RegExp(`Replaced ${APP} start-first \\(${REF}: [0-9a-f]{12} → ${v2.slice(7, 19)}\\): the new container was healthy after [0-9.]+s`),
     );
-    await waitFor('the client to poll v2 for a while', async () => ((await clientLines()).slice(-10).every((line) => line === 'ok v2') ? true : undefined));
+    // 30 s ran out once in a fresh-clone CI run on a busy machine (cause not known yet); the wait is 60 s, and a timeout
+    // now says what the client saw last.
+    await waitFor(
+      'the client to poll v2 for a while',
+      async () => ((await clientLines()).slice(-10).every((line) => line === 'ok v2') ? true : undefined),
+      60_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; the client's last lines: ${(await clientLines()).slice(-12).join(' | ')}`);
+    });
     const polls = await clientPolls();
     await web.getContainer(CLIENT).remove({ force: true });
     const lines = polls.map((poll) => poll.line);

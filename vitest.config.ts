@@ -9,7 +9,27 @@ const env = {
   FRESHEN_STATE_DIR: join(tmpdir(), `freshen-test-state-${process.pid}`),
 };
 
-// Unit tests run in parallel; integration tests share one lab (dockerds, a registry, an sshd), so they run one file at a time.
+/**
+ * Integration files that need the lab to themselves, run one at a time after every other file has finished: they change
+ * what every file shares (the lab registry's blobs, its upstream image, the lab's own containers, the registry process) or
+ * read what every file writes (every engine's events). Every other integration file keeps to containers, repositories,
+ * rollout tags, ports and swarm services of its own, so they run side by side (test/support/fileIsolation.ts gives each its
+ * own run lock and guard directory).
+ */
+export const LAB_ALONE = [
+  'lab', // lab.sh up twice at once, the registry stopped and started, a registry-wide garbage-collect, publish-upstream
+  'steps-gc', // a registry-wide sweep of the lab registry, which would take blobs other files are pushing
+  'demo', // publish-upstream, and a rollout of the lab's own containers
+  'status', // publish-upstream, and a rollout of the lab's own containers
+  'check-readonly', // every engine's event stream, in which any other file's work would count as a write
+].map((name) => `test/integration/${name}.test.ts`);
+
+/**
+ * Files run side by side in the integration project, and with the unit files (projects of one group share a worker count).
+ * Integration files mostly wait (health gates, settles, the engines); the machine has two cores.
+ */
+const WORKERS = 3;
+
 export default defineConfig({
   test: {
     projects: [
@@ -17,6 +37,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          maxWorkers: WORKERS,
+          // A guard against a hang, not a speed limit: beside the integration files and on a busy machine, a test that takes
+          // 50 ms alone can take seconds (vitest's 5 s default timed one out).
+          testTimeout: 60_000,
           env,
         },
       },
@@ -24,7 +48,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: LAB_ALONE,
           globalSetup: ['test/support/labSetup.ts'],
+          setupFiles: ['test/support/fileIsolation.ts'],
+          maxWorkers: WORKERS,
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          env,
+        },
+      },
+      {
+        test: {
+          name: 'integration-alone',
+          include: LAB_ALONE,
+          globalSetup: ['test/support/labSetup.ts'],
+          setupFiles: ['test/support/fileIsolation.ts'],
+          sequence: { groupOrder: 1 },
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 600_000,

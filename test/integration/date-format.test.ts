@@ -10,7 +10,7 @@ import { datestampFormat } from '../../src/images/datestamp.js';
 import type { RunReport } from '../../src/runner/report.js';
 import { runCli } from '../support/cli.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
-import { LAB_INVENTORY, buildBusyboxImage, labDocker, pushImage } from '../support/lab.js';
+import { LAB_INVENTORY, buildBusyboxImage, labDocker, pushImage, referenceIn, removeImageReferences } from '../support/lab.js';
 
 const REPO = 't-datefmt/app';
 const TAG = 't-datefmt';
@@ -43,15 +43,7 @@ const digestOf = async (tag: string): Promise<string | undefined> => {
   return response.headers.get('docker-content-digest') ?? undefined;
 };
 
-async function removeImages(): Promise<void> {
-  const build1 = labDocker('build1');
-  for (const image of await build1.listImages({ filters: { reference: [`${own.name}/${REPO}`] } })) {
-    await build1
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-  }
-}
+const removeImages = (): Promise<void> => removeImageReferences(labDocker('build1'), referenceIn(`${own.name}/${REPO}`));
 
 /** Rebuilds with a changed build context, so the build is new and pushed. */
 async function rebuildOnce(n: number): Promise<void> {

@@ -31,7 +31,7 @@ import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
-import { LAB_INVENTORY, REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript } from '../support/lab.js';
+import { LAB_INVENTORY, REGISTRY, REPO_ROOT, labDocker, labSocket, runLabScript, referenceIn, removeImageReferences } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 
 const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
@@ -157,17 +157,7 @@ afterAll(async () => {
     if (digest) digests.add(digest);
   }
   for (const digest of digests) await registry.deleteManifest(BASE, digest).catch(() => undefined);
-  for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${BASE}`] } })) {
-    for (const repoTag of image.RepoTags ?? [])
-      await docker
-        .getImage(repoTag)
-        .remove()
-        .catch(() => undefined);
-    await docker
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-  }
+  await removeImageReferences(docker, referenceIn(`${REGISTRY}/${BASE}`));
   registry.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -213,12 +203,10 @@ describe('lab.sh debian', () => {
   });
 
   it('does nothing the second time', async () => {
-    const started = Date.now();
     const again = await runLabScript(['debian']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`${UPSTREAM} is in the registry already`);
     expect(again.stdout.trim()).toBe(UPSTREAM);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses an unknown option', async () => {

@@ -6,7 +6,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { labDocker, LAB_DIR, labSocket, REGISTRY, REPO_ROOT, SSH } from '../support/lab.js';
+import { labDocker, LAB_DIR, REGISTRY, REPO_ROOT, SSH, web1SshSocket } from '../support/lab.js';
 import { APP_CMD, cleanUp, containerState, deleteManifests, publish, pullOn, removeImages, V1, V2 } from './steps-rollout.helpers.js';
 import { tempDir, type CliResult } from './rollout.helpers.js';
 
@@ -59,7 +59,7 @@ export async function installedRollout(form: string, sshFiles = { identity: SSH.
       '    web1:',
       '      docker:',
       `        host: "ssh://${SSH.user}@${SSH.host}:${SSH.port}"`,
-      `        socket: ${labSocket('web1')}`,
+      `        socket: ${web1SshSocket()}`,
       `        identity_file: ${sshFiles.identity}`,
       `        known_hosts: ${sshFiles.knownHosts}`,
       '',

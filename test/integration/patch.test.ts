@@ -1,95 +1,43 @@
 // patch against the lab: the debootstrapped bookworm (`lab.sh debian`, real pending Debian updates, the loopback mirror) is
 // the upstream, in the lab registry; its patches go to a registry of this file's own (so the upstream lives in another
 // registry, and gc can sweep). A container on web2 runs the original under the rollout tag; one `freshen run` patches,
-// pushes with the SBOM and rolls it out; then four patch cycles against three `docker commit` cycles (bench/patch-cycles.mjs runs ten of each), gc, backup and restore.
-import { execFile } from 'node:child_process';
+// pushes with the SBOM and rolls it out; then security_only, a failing upgrade, and the current engine. The patch cycles, gc,
+// backup and restore are in patch-cycles.test.ts, which runs beside this file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findReferrers, readNewestArtifact } from '../../src/adapters/referrers.js';
+import { findReferrers } from '../../src/adapters/referrers.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { configBesidesLabels, LABEL_PATCH_UPSTREAM, readPatchChanges } from '../../src/images/patch.js';
 import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
-import { newRunState, type HostFacts } from '../../src/runner/facts.js';
 import type { RunReport } from '../../src/runner/report.js';
 import type { FleetStatus } from '../../src/status/fleetStatus.js';
-import { runStep } from '../../src/runner/runStep.js';
-import { backupStep } from '../../src/steps/backup/backup.js';
-import { gcStep } from '../../src/steps/gc/gc.js';
-import { patchStep } from '../../src/steps/patch/patch.js';
-import { pushStep } from '../../src/steps/push/push.js';
 import { cycloneDxErrors } from '../support/cycloneDx.js';
-import { CURRENT_ENGINE_SOCKET, REGISTRY, labDocker, labSocket, removeContainers, runLabScript } from '../support/lab.js';
+import { CURRENT_ENGINE_SOCKET, REGISTRY, labDocker, labSocket, removeContainers, runLabScript, removeImageReferences } from '../support/lab.js';
 import type { Host } from '../../src/model/inventory.js';
 import Docker from 'dockerode';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
-import { blobsOnDisk, ownRegistryInventory } from '../support/ownRegistryGc.js';
-import { labHost, makeStepContext } from '../support/stepContext.js';
+import { ownRegistryInventory } from '../support/ownRegistryGc.js';
+import { docker, patchAndPush, rawConfig, removePatchImages, UPSTREAM } from './patch.helpers.js';
 import { freshen, readReport, tempDir } from './rollout.helpers.js';
 
-const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
 const NONCE = randomBytes(3).toString('hex');
 const REPO = `t-patch-${NONCE}/debian`;
 const APP = `t-patch-${NONCE}-app`;
-const CYCLES = 4;
-const COMMIT_CYCLES = 3;
 let own: OwnRegistry;
-let restored: OwnRegistry;
 let work: string;
 let inventory: string;
 let playbook: string;
 const build1 = labDocker('build1');
 const web2 = labDocker('web2');
 
-function docker(host: 'build1' | 'web2', args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('docker', ['-H', `unix://${labSocket(host)}`, ...args], { maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`docker ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout.trim()),
-    ),
-  );
-}
-
-/** The raw config blob of `repository:reference` in a registry, and its manifest digest. */
-async function rawConfig(url: string, repository: string, reference: string): Promise<{ digest: string; config: Record<string, unknown>; raw: string }> {
-  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
-  const response = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { headers: { accept } });
-  expect(response.status).toBe(200);
-  const manifest = (await response.json()) as { config: { digest: string } };
-  const raw = await (await fetch(`${url}/v2/${repository}/blobs/${manifest.config.digest}`)).text();
-  return { digest: response.headers.get('docker-content-digest')!, config: JSON.parse(raw) as Record<string, unknown>, raw };
-}
-
 const ownClient = () => createRegistryClient({ name: own.name, url: own.url });
-
-/** Runs patch then push (on build1 by default) against the own registry, sharing facts as the runner does. */
-async function patchAndPush(options: Record<string, unknown>, host: Host = labHost('build1', { registry: own.name })) {
-  const facts: HostFacts = {};
-  const run = newRunState();
-  const results = [];
-  for (const [handler, opts] of [
-    [patchStep, options],
-    [pushStep, {}],
-  ] as const) {
-    const { ctx, close } = makeStepContext({ host, check: false, playbookDir: work, facts, run });
-    try {
-      results.push(await runStep(handler, ctx, opts));
-    } finally {
-      await close();
-    }
-  }
-  return results;
-}
-
-async function imageFacts(host: 'build1', ref: string): Promise<{ layers: number; size: number }> {
-  const info = await labDocker(host).getImage(ref).inspect();
-  return { layers: info.RootFS.Layers?.length ?? 0, size: info.Size };
-}
 
 beforeAll(async () => {
   const lab = await runLabScript(['debian']);
   expect(lab.code, lab.stderr).toBe(0);
-  [own, restored] = await Promise.all([startOwnRegistry('t-patch'), startOwnRegistry('t-patch-restored')]);
+  own = await startOwnRegistry('t-patch');
   work = await tempDir('t-patch-');
   // Before freshen manages it, the rollout tag names the original itself, and web2 runs it.
   await docker('build1', ['pull', '-q', UPSTREAM]);
@@ -134,18 +82,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeContainers(web2, `t-patch-${NONCE}`);
-  for (const engine of [web2, build1]) {
-    for (const image of await engine.listImages()) {
-      const names = (image.RepoTags ?? []).concat(image.RepoDigests ?? []);
-      if (names.some((n) => n.startsWith(`${own?.name}/`) || n.startsWith(`${restored?.name}/`) || n.includes(`t-patch-${NONCE}`))) {
-        await engine
-          .getImage(image.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-      }
-    }
-  }
-  await Promise.all([own?.destroy(), restored?.destroy()]);
+  await removePatchImages([own?.name], `t-patch-${NONCE}`);
+  await own?.destroy();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -245,53 +183,9 @@ describe('patch', () => {
     expect(none.stderr).toMatch(/has no SBOM attached/);
   });
 
-  it(`${CYCLES} patch cycles keep one patch layer and the size; docker commit cycles grow`, async () => {
-    const upstream = await imageFacts('build1', UPSTREAM);
-    const patchSizes: number[] = [];
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      // Forced each time (max_age, identical results kept; no probe needed) so every cycle really patches and pushes.
-      const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: REPO }], max_age: '1ms', skip_identical: false, probe: false });
-      expect(patch!.status, JSON.stringify(patch)).toBe('changed');
-      expect(push!.status, JSON.stringify(push)).toBe('changed');
-      const facts = await imageFacts('build1', `${own.name}/${REPO}:prod`);
-      expect(facts.layers).toBe(upstream.layers + 1);
-      patchSizes.push(facts.size);
-    }
-    const commitSizes: number[] = [];
-    let image = UPSTREAM;
-    // Three are enough to show the growth; bench/patch-cycles.mjs measures ten beside ten patches for docs/patching.md.
-    for (let cycle = 0; cycle < COMMIT_CYCLES; cycle++) {
-      // The repeated `docker commit` a patch replaces: each cycle upgrades the previous cycle's image.
-      const name = `t-patch-${NONCE}-commit`;
-      await docker('build1', [
-        'run',
-        '--name',
-        name,
-        '--network',
-        'host',
-        image,
-        'sh',
-        '-c',
-        'export DEBIAN_FRONTEND=noninteractive; apt-get -qq update && apt-get -y -qq upgrade >/dev/null',
-      ]);
-      image = `t-patch-${NONCE}/commit:${cycle}`;
-      await docker('build1', ['commit', name, image]);
-      await docker('build1', ['rm', name]);
-      const facts = await imageFacts('build1', image);
-      expect(facts.layers).toBe(upstream.layers + cycle + 1);
-      commitSizes.push(facts.size);
-    }
-    const spread = Math.max(...patchSizes) / Math.min(...patchSizes);
-    expect(spread).toBeLessThan(1.03);
-    expect(commitSizes[1]!).toBeGreaterThan(commitSizes[0]!);
-    expect(commitSizes[2]!).toBeGreaterThan(commitSizes[1]!);
-    // FRESHEN_PATCH_NUMBERS=1 prints the figures docs/patching.md quotes.
-    if (process.env.FRESHEN_PATCH_NUMBERS) console.log(JSON.stringify({ upstream, patchSizes, commitSizes }));
-  }, 900_000);
-
   it('security_only installs what the security suite offers (all of the lab’s pending updates), and nothing else', async () => {
     const repo = `t-patch-${NONCE}/debian-security`;
-    const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: repo }], security_only: true });
+    const [patch, push] = await patchAndPush(own.name, work, { images: [{ from: UPSTREAM, to: repo }], security_only: true });
     expect(patch!.status, JSON.stringify(patch)).toBe('changed');
     expect(push!.status, JSON.stringify(push)).toBe('changed');
     // Every pending update of the lab's bookworm comes from bookworm-security, so the same packages move as without it.
@@ -308,7 +202,7 @@ describe('patch', () => {
 
   it('an upgrade that fails (no network for apt) fails the step with its output, and tags nothing', async () => {
     const repo = `t-patch-${NONCE}/debian-offline`;
-    const [patch] = await patchAndPush({ images: [{ from: UPSTREAM, to: repo }], network: 'none', probe: false });
+    const [patch] = await patchAndPush(own.name, work, { images: [{ from: UPSTREAM, to: repo }], network: 'none', probe: false });
     expect(patch!.status).toBe('failed');
     expect(patch).toMatchObject({ code: 'patch-failed' });
     const reason = (patch as { reason: string }).reason;
@@ -323,7 +217,7 @@ describe('patch', () => {
   it('patches on the current engine too (docker.io 28, API 1.44 and later): one layer, the config kept', async () => {
     const repo = `t-patch-${NONCE}/debian-current`;
     const host: Host = { name: 'current1', groups: ['all'], vars: { registry: own.name, docker: { host: `unix://${CURRENT_ENGINE_SOCKET}` } } };
-    const [patch, push] = await patchAndPush({ images: [{ from: UPSTREAM, to: repo }] }, host);
+    const [patch, push] = await patchAndPush(own.name, work, { images: [{ from: UPSTREAM, to: repo }] }, host);
     expect(patch!.status, JSON.stringify(patch)).toBe('changed');
     expect(push!.status, JSON.stringify(push)).toBe('changed');
     const current = new Docker({ socketPath: CURRENT_ENGINE_SOCKET });
@@ -334,62 +228,7 @@ describe('patch', () => {
     const original = await rawConfig(`http://${REGISTRY}`, 'upstream/debian', 'bookworm');
     const patched = await rawConfig(own.url, repo, 'prod');
     expect(JSON.stringify(configBesidesLabels(patched.config))).toBe(JSON.stringify(configBesidesLabels(original.config)));
-    for (const image of await current.listImages()) {
-      if ((image.RepoTags ?? []).some((t) => t.startsWith(`${own.name}/`)))
-        await current
-          .getImage(image.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-    }
-  }, 300_000);
-
-  it('gc keeps the SBOMs of the kept builds and deletes them with their images; the sweep keeps them readable', async () => {
-    const client = ownClient();
-    const datestampsBefore = (await client.tags(REPO)).filter((t) => /^\d{8}-\d{4}/.test(t));
-    const { inventory: inv, reg } = ownRegistryInventory(own, 'stopped', ['web2']);
-    const { ctx, close } = makeStepContext({ host: reg, inventory: inv });
-    try {
-      const result = await runStep(gcStep, ctx, { keep: 2 });
-      expect(result.status, JSON.stringify(result)).toBe('changed');
-    } finally {
-      await close();
-    }
-    const tags = await client.tags(REPO);
-    const kept = tags.filter((t) => /^\d{8}-\d{4}/.test(t));
-    expect(kept.length).toBeLessThan(datestampsBefore.length);
-    const subjects = new Set(await Promise.all(['prod', ...kept].map(async (t) => (await client.manifestDigest(REPO, t))!)));
-    // Every tag of a subject belongs to a kept image, and every kept image (patched) still has its SBOM.
-    for (const tag of tags.filter((t) => t.startsWith('sha256-'))) expect(subjects).toContain(tag.slice(0, 71).replace('-', ':'));
-    const disk = blobsOnDisk(own.dataDir);
-    for (const subject of subjects) {
-      const sbom = await readNewestArtifact(client, REPO, subject, SBOM_MEDIA_TYPE, 64 << 20);
-      expect(sbom, subject).toBeDefined();
-      expect(cycloneDxErrors(JSON.parse(sbom!.content.toString('utf8')))).toEqual([]);
-    }
-    expect(disk.size).toBeGreaterThan(0);
-  }, 300_000);
-
-  it('backup copies the SBOM and a restore serves it again', async () => {
-    const layout = join(work, 'layout');
-    await mkdir(layout, { recursive: true });
-    const run = async (host: string, options: Record<string, unknown>) => {
-      const { ctx, close } = makeStepContext({ host: labHost('registry1', { registry: host }), check: false, playbookDir: work });
-      try {
-        return await runStep(backupStep, ctx, options);
-      } finally {
-        await close();
-      }
-    };
-    const backup = await run(own.name, { to: { oci_layout: 'layout' }, repositories: [REPO] });
-    expect(backup.status, JSON.stringify(backup)).toBe('changed');
-    const restore = await run(restored.name, { from: { oci_layout: 'layout' }, repositories: [REPO] });
-    expect(restore.status, JSON.stringify(restore)).toBe('changed');
-    const back = createRegistryClient({ name: restored.name, url: restored.url });
-    const digest = (await back.manifestDigest(REPO, 'prod'))!;
-    expect(digest).toBe(await ownClient().manifestDigest(REPO, 'prod'));
-    const fromBackup = await readNewestArtifact(back, REPO, digest, SBOM_MEDIA_TYPE, 64 << 20);
-    const fromSource = await readNewestArtifact(ownClient(), REPO, digest, SBOM_MEDIA_TYPE, 64 << 20);
-    expect(fromBackup?.content.equals(fromSource!.content)).toBe(true);
+    await removeImageReferences(current, (name) => name.startsWith(`${own.name}/`));
   }, 300_000);
 });
 

@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { HTPASSWD_USER, startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
-import { LAB_INVENTORY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
+import { LAB_INVENTORY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers, referenceIn, removeImageReferences } from '../support/lab.js';
 
 const REPO = 't-playvars/app';
 const TAG = 't-playvars';
@@ -45,14 +45,7 @@ const ownDigest = async (tag: string): Promise<string | undefined> => {
 async function cleanUp(): Promise<void> {
   await removeContainers(labDocker('web2'), 't-playvars-');
   if (!own) return;
-  for (const host of ['build1', 'web2'] as const) {
-    const images = await labDocker(host).listImages({ filters: { reference: [`${own.name}/${REPO}`] } });
-    for (const image of images)
-      await labDocker(host)
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }
+  for (const host of ['build1', 'web2'] as const) await removeImageReferences(labDocker(host), referenceIn(`${own.name}/${REPO}`));
 }
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { runStep } from '../../src/runner/runStep.js';
 import { pullStep } from '../../src/steps/pull/pull.js';
 import { startStep } from '../../src/steps/start/start.js';
 import { stopStep } from '../../src/steps/stop/stop.js';
-import { buildBusyboxImage, labDocker, REGISTRY } from '../support/lab.js';
+import { buildBusyboxImage, labDocker, REGISTRY, TEST_SUBNETS } from '../support/lab.js';
 import { aliasesOf, at, inspectOf, mountsOf, netNamespace, type Inspect } from './recreate.helpers.js';
 import { cleanUp, deleteManifests, execIn, imageId, publish, pullOn, removeImages, rolloutContext, type RolloutContext } from './steps-rollout.helpers.js';
 
@@ -153,7 +153,7 @@ beforeAll(async () => {
     .remove()
     .catch(() => undefined);
   // --bridge=none forbids no user network: an internal bridge network (no route out, no NAT) works in the lab.
-  await web.createNetwork({ Name: NETWORK, Driver: 'bridge', Internal: true });
+  await web.createNetwork({ Name: NETWORK, Driver: 'bridge', Internal: true, IPAM: { Config: [{ Subnet: TEST_SUBNETS.recreate }] } });
   bindDir = await mkdtemp(join(tmpdir(), 't-recreate-bind-'));
   bindDir2 = await mkdtemp(join(tmpdir(), 't-recreate-bind2-'));
   await writeFile(join(bindDir2, 'ro.txt'), 'read-only\n');

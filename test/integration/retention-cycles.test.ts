@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStep } from '../../src/runner/runStep.js';
 import { gcStep } from '../../src/steps/gc/gc.js';
-import { buildBusyboxImage, labDocker, pushImage, removeContainers } from '../support/lab.js';
+import { buildBusyboxImage, labDocker, pushImage, removeContainers, removeImageReferences } from '../support/lab.js';
 import { startOwnRegistry, type OwnRegistry } from '../support/ownRegistry.js';
 import { blobsOnDisk, manifestBlobsOver, ownRegistryInventory, pullRef, tagDigestsOver } from '../support/ownRegistryGc.js';
 import { makeStepContext } from '../support/stepContext.js';
@@ -64,15 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeContainers(labDocker('web2'), 't-ret-');
-  for (const docker of [labDocker('web2'), labDocker('build1')]) {
-    for (const image of await docker.listImages()) {
-      if ((image.RepoTags ?? []).concat(image.RepoDigests ?? []).some((n) => n.startsWith(`${registry?.name}/`)))
-        await docker
-          .getImage(image.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-    }
-  }
+  for (const docker of [labDocker('web2'), labDocker('build1')]) await removeImageReferences(docker, (name) => name.startsWith(`${registry?.name}/`));
   // FRESHEN_RETENTION_NUMBERS=1 prints the table docs/registry.md quotes.
   if (process.env.FRESHEN_RETENTION_NUMBERS) console.log(JSON.stringify(numbers));
   await registry?.destroy();

@@ -13,7 +13,7 @@ import { cleanUp, deleteManifests, publish, pullOn, removeImages } from './steps
 import { createApp, freshen, healthyVersion, readReport, tempDir, writeInventory, writePlaybook } from './rollout.helpers.js';
 
 const TAG = 't-staged-chk';
-const REPO = 't-staged/app';
+const REPO = 't-staged-chk/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const APP = 't-staged-chk-app';
 const VOLUME = 't-staged-chk-data';

@@ -24,7 +24,7 @@ import {
 } from './rollout.helpers.js';
 
 const TAG = 't-staged-int';
-const REPO = 't-staged/app';
+const REPO = 't-staged-int/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const APP = 't-staged-int-app';
 const PARKED = `${APP}.freshen-old`;

@@ -20,7 +20,7 @@ import {
 } from './rollout.helpers.js';
 
 const TAG = 't-staged-lock';
-const REPO = 't-staged/app';
+const REPO = 't-staged-lock/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const APP = 't-staged-lock-app';
 const VOLUME = 't-staged-lock-data';

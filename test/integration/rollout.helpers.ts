@@ -7,18 +7,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { RunReport } from '../../src/runner/report.js';
-import { LAB_DIR, labSocket, REGISTRY, REPO_ROOT, SSH } from '../support/lab.js';
+import { LAB_DIR, labSocket, REGISTRY, REPO_ROOT, SSH, web1SshSocket } from '../support/lab.js';
 
 export const FRESHEN = join(REPO_ROOT, 'bin/freshen.js');
 
-/** The test app's images: busybox FROM scratch lines. Every version has a HEALTHCHECK that passes about a second after start. */
+/**
+ * The test app's images: busybox FROM scratch lines. Every version has a HEALTHCHECK that passes at its first probe, 2 s after
+ * start. Not every second: each probe is a process the engine starts in the container (a tenth of a CPU second or more here),
+ * for as long as the container runs, and a file's containers run beside other files'.
+ */
 const IMAGE_CMD = `CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; sleep $READY_AFTER; touch /tmp/alive; while true; do sleep 1; done"]`;
 export const healthyVersion = (version: number, readyAfterSeconds = 0): string[] => [
   'VOLUME /anon',
   `ENV MODE=v${version} READY_AFTER=${readyAfterSeconds}`,
   `LABEL org.t-staged.version=${version}`,
-  'HEALTHCHECK --interval=1s --timeout=2s --retries=100 CMD test -f /tmp/alive',
+  'HEALTHCHECK --interval=2s --timeout=2s --retries=100 CMD test -f /tmp/alive',
   IMAGE_CMD,
+];
+/**
+ * A version that stays `starting` for the length of any test (its healthcheck never passes, and only 10 000 failures would make
+ * it unhealthy) and stops at once on SIGTERM: a replacement that holds its host in the health wait until the test is done.
+ */
+export const startingVersion = (version: number): string[] => [
+  'VOLUME /anon',
+  `ENV MODE=v${version} READY_AFTER=never`,
+  `LABEL org.t-staged.version=${version}`,
+  'HEALTHCHECK --interval=10s --timeout=2s --retries=10000 CMD test -f /tmp/alive',
+  `CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`,
 ];
 /** A version whose healthcheck never passes: reported unhealthy after two probes. */
 export const unhealthyVersion = (version: number): string[] => [
@@ -38,7 +53,7 @@ function hostYaml(host: ContainerHost | 'build1'): string {
       `        web1:`,
       `          docker:`,
       `            host: "ssh://${SSH.user}@${SSH.host}:${SSH.port}"`,
-      `            socket: ${labSocket('web1')}`,
+      `            socket: ${web1SshSocket()}`,
       `            identity_file: ${SSH.identityFile}`,
       `            known_hosts: ${SSH.knownHosts}`,
     ].join('\n');
@@ -137,7 +152,7 @@ export function startFreshen(args: string[], lockDir: string): RunningCli {
 export const readReport = async (path: string): Promise<RunReport> => JSON.parse(await readFile(path, 'utf8')) as RunReport;
 
 /** Polls `probe` every `everyMs` until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -51,7 +51,15 @@ async function registryState(): Promise<Record<string, string | undefined>> {
   for (const repo of [APP, APT]) for (const tag of await registry.tags(repo)) state[`${repo}:${tag}`] = await servedId(repo, tag);
   return state;
 }
-const throwaways = async () => docker.listContainers({ all: true, filters: { label: ['org.freshen.throwaway'] } });
+/** The probe's throwaway containers of this file's images: other files run their own on build1 at the same time. */
+async function throwaways() {
+  const ours = new Set(
+    (await docker.listImages())
+      .filter((image) => [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some((name) => name.startsWith(`${REGISTRY}/${NS}/`)))
+      .map((image) => image.Id),
+  );
+  return (await docker.listContainers({ all: true, filters: { label: ['org.freshen.throwaway'] } })).filter((c) => ours.has(c.ImageID));
+}
 const verdicts = (facts: HostFacts) => facts.images?.map((i) => [i.repository, i.reasons]);
 
 const DISCOVER = { root: '.' };

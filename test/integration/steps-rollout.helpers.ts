@@ -5,7 +5,7 @@ import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { demuxLogs } from '../../src/containers/logs.js';
 import type { StepContext } from '../../src/steps/types.js';
-import { buildBusyboxImage, labDocker, pushImage, REGISTRY } from '../support/lab.js';
+import { buildBusyboxImage, labDocker, pushImage, referenceIn, REGISTRY, removeImageReferences } from '../support/lab.js';
 import { labHost, makeStepContext, type LabHostName } from '../support/stepContext.js';
 
 /** The command the tests give their app containers: logs lines, creates the file V2's healthcheck wants, stops on TERM. */
@@ -115,25 +115,13 @@ export async function cleanUp(docker: Docker, prefix: string, volumes: string[])
       .catch(() => undefined);
 }
 
-/** Removes every image of a repository from an engine, untagged ones included (they keep their repository digest). */
 /**
  * Removes an engine's images of `repository`: a full name (`127.0.0.1:5055/team/app`), or a path below any registry
  * (`team/app`). By name, not with the engine's reference filter, which matches neither a path below a registry with a port
  * nor an image left with digests only.
  */
 export async function removeImages(docker: Docker, repository: string): Promise<void> {
-  const named = (name: string): boolean => {
-    const repo = name.includes('@')
-      ? name.slice(0, name.indexOf('@'))
-      : name.slice(0, name.lastIndexOf(':') > name.lastIndexOf('/') ? name.lastIndexOf(':') : undefined);
-    return repo === repository || repo.endsWith(`/${repository}`);
-  };
-  const images = (await docker.listImages()).filter((image) => [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some(named));
-  for (const image of images)
-    await docker
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
+  await removeImageReferences(docker, (name) => referenceIn(repository)(name) || referenceIn(repository)(name.replace(/^[^/]+\//, '')));
 }
 
 /** Deletes manifests pushed by a test from the lab registry (gc sweeps their blobs later). */

@@ -3,7 +3,7 @@
 // runs the rollout play anyway. (The clock arithmetic, time zones and DST edges are in test/unit/window.test.ts.)
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAB_INVENTORY, labDocker } from '../support/lab.js';
+import { LAB_CONTAINERS, LAB_INVENTORY, labDocker } from '../support/lab.js';
 import { freshen, readReport, tempDir, writePlaybook } from './rollout.helpers.js';
 
 let dir: string;
@@ -13,13 +13,18 @@ beforeAll(async () => {
   dir = await tempDir('t-window-');
 });
 
-/** Every container of web2 with its ID, state and start time: what a skipped rollout must leave exactly as it was. */
+/**
+ * The lab's containers on web2 (what the play manages; other files' containers come and go beside it) with their IDs, states
+ * and start times: what a skipped rollout must leave exactly as it was.
+ */
 const web2State = async () =>
   Promise.all(
-    (await labDocker('web2').listContainers({ all: true })).map(async (c) => {
-      const inspected = await labDocker('web2').getContainer(c.Id).inspect();
-      return `${c.Names[0]} ${c.Id} ${c.State} ${inspected.State.StartedAt}`;
-    }),
+    (await labDocker('web2').listContainers({ all: true }))
+      .filter((c) => LAB_CONTAINERS.some((def) => c.Names.includes(`/${def.name}`)))
+      .map(async (c) => {
+        const inspected = await labDocker('web2').getContainer(c.Id).inspect();
+        return `${c.Names[0]} ${c.Id} ${c.State} ${inspected.State.StartedAt}`;
+      }),
   ).then((lines) => lines.sort());
 
 describe('a play outside its maintenance window', () => {
@@ -41,6 +46,7 @@ describe('a play outside its maintenance window', () => {
       ].join('\n'),
     );
     const before = await web2State();
+    expect(before).toHaveLength(LAB_CONTAINERS.length);
     const r = await freshen(['run', playbook, '-i', LAB_INVENTORY, '--json', join(dir, 'closed.json')], join(dir, 'locks'));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const report = await readReport(join(dir, 'closed.json'));

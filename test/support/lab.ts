@@ -1,6 +1,6 @@
 // The lab (scripts/lab.sh) as integration tests see it: where things are, clients for them, and small image helpers.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,6 +68,14 @@ export function labContainers(host: LabHost): LabContainer[] {
   }));
 }
 
+/**
+ * Subnets for the networks test files create on lab engines. Every lab dockerd runs in the machine's one network namespace,
+ * where each picks a default subnet by looking at the bridges there: two creating a network at the same moment can pick the
+ * same one. With a default subnet, start-first.test.ts's client went on getting answers from the replaced version, long after
+ * its container was gone, whenever files ran side by side.
+ */
+export const TEST_SUBNETS = { startFirst: '10.231.1.0/24', recreate: '10.231.2.0/24' } as const;
+
 /** The unix socket of a lab host's dockerd. */
 /** The lab's current Docker Engine (docker.io from Debian unstable, in a chroot; refuses API < 1.44 as Engine 29 does). */
 export const CURRENT_ENGINE_SOCKET = join(LAB_DIR, 'current/root/run/lab/docker.sock');
@@ -88,6 +96,22 @@ export const swarmDocker = (node: SwarmNodeName): Docker => new Docker({ socketP
 export const SWARM_REGISTRY_PORTS = { policy: 5081, failures: 5082 } as const;
 
 export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host, 'docker.sock');
+
+/**
+ * web1's socket as the tests' ssh:// inventories name it: a link to it of this test process's own. Its guard runs over SSH,
+ * where every file shares the sshd's guard directory, and the guard key includes the socket path: one path per file keeps a
+ * run in one file from stopping the guard of another file's live run on web1 (src/containers/guardScript.ts).
+ */
+export function web1SshSocket(): string {
+  const link = join(LAB_DIR, 'socket-links', String(process.pid), 'web1.sock');
+  mkdirSync(dirname(link), { recursive: true });
+  try {
+    symlinkSync(labSocket('web1'), link);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return link;
+}
 
 /** A Docker client for a lab host's engine, over its local socket. */
 export const labDocker = (host: LabHost): Docker => new Docker({ socketPath: labSocket(host) });
@@ -283,26 +307,35 @@ export async function untagRepositories(repositories: Iterable<string>): Promise
   }
 }
 
+/** Whether a reference (`REPO:TAG` or `REPO@DIGEST`) names one of `repositories` (full names, registry included). */
+export const referenceIn =
+  (...repositories: string[]) =>
+  (reference: string): boolean => {
+    const at = reference.indexOf('@');
+    const colon = reference.lastIndexOf(':');
+    const repository = at >= 0 ? reference.slice(0, at) : colon > reference.lastIndexOf('/') ? reference.slice(0, colon) : reference;
+    return repositories.includes(repository);
+  };
+
 /**
- * Removes every local image of the lab registry's `repositories` from an engine. By tag first, in the order given (dependents
- * first): an image with children cannot be removed, but it can be untagged, and its last untag deletes it; what is left is held
- * only by pushed digests and is removed by ID.
+ * Removes from an engine every image reference (tag or digest) that `matches`, by name and never by image ID: integration files
+ * run side by side, and an image of the same content (two busybox builds of the same lines are one image) may carry another
+ * file's tags at that moment, which removing the ID would take too. An image goes with its last reference. Dependents'
+ * references are removed before their bases' when `matches` names both, in the engine's listing order per round: a base
+ * with children cannot go, so a second round takes what the first could not.
  */
-export async function removeRepositoryImages(docker: Docker, repositories: Iterable<string>): Promise<void> {
-  const ids = new Set<string>();
-  for (const repository of repositories) {
-    for (const image of await docker.listImages({ filters: { reference: [`${REGISTRY}/${repository}`] } })) {
-      ids.add(image.Id);
-      for (const repoTag of image.RepoTags ?? [])
+export async function removeImageReferences(docker: Docker, matches: (reference: string) => boolean): Promise<void> {
+  for (let round = 0; round < 2; round++) {
+    for (const image of await docker.listImages()) {
+      for (const name of [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].filter(matches))
         await docker
-          .getImage(repoTag)
-          .remove()
+          .getImage(name)
+          .remove({ force: true })
           .catch(() => undefined);
     }
   }
-  for (const id of ids)
-    await docker
-      .getImage(id)
-      .remove({ force: true })
-      .catch(() => undefined);
 }
+
+/** Removes every local image reference of the lab registry's `repositories` from an engine (see removeImageReferences). */
+export const removeRepositoryImages = (docker: Docker, repositories: Iterable<string>): Promise<void> =>
+  removeImageReferences(docker, referenceIn(...[...repositories].map((repository) => `${REGISTRY}/${repository}`)));

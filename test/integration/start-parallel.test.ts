@@ -1,4 +1,4 @@
-// start replaces a host's containers together: three containers without a HEALTHCHECK, each needing a 5 s settle, are all started
+// start replaces a host's containers together: three containers without a HEALTHCHECK, each needing an 8 s settle, are all started
 // before the first one's settle ends; with parallel: 1 each waits for the one before. web2; t-par-* containers, repository
 // t-par/app under the rollout tag `t-par`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ const TAG = 't-par';
 const REPO = 't-par/app';
 const REF = `${REGISTRY}/${REPO}:${TAG}`;
 const NAMES = ['t-par-a', 't-par-b', 't-par-c'];
-const SETTLE_MS = 5_000;
+// What the assertions lean on: one container's park, stop, create and start (and three of them side by side) take well under
+// this on a loaded machine (about a second when quiet; 5 s was too close with two CPU-bound neighbours), while each wrong
+// order costs at least one more settle.
+const SETTLE_MS = 8_000;
 const LOOP = `trap 'exit 0' TERM; while true; do sleep 1; done`;
 const version = (n: number): string[] => [`LABEL org.t-par.version=${n}`, `CMD ["/bin/sh", "-c", "${LOOP}"]`];
 

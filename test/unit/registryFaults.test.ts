@@ -47,7 +47,8 @@ describe('bounded answers', () => {
     const error = await rejection(pipeline(blob.stream, new Writable({ write: (_c, _e, done) => done() })));
     expect(error).toBeInstanceOf(UnreachableError);
     expect(error.message).toBe(`registry ${name} stalled on GET /v2/app/web/blobs/sha256:${'a'.repeat(64)}: it sent less than 32.0 KiB in 0.6 s`);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // The drip would take 100 000 s; the bound leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('does not count a slow reader (back-pressure) against the peer', async () => {
@@ -138,7 +139,8 @@ describe('Ctrl-C aborts requests in flight', () => {
     setTimeout(() => interrupt.abort(), 200);
     const started = Date.now();
     const error = await pending;
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Long before the request's 60 s time-out, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect((error as { code?: string }).code).toBe('interrupted');
     expect(error.message).toBe(`interrupted during GET /v2/app/web/tags/list to registry ${name}`);
   });
@@ -164,7 +166,8 @@ describe('Ctrl-C aborts requests in flight', () => {
     setTimeout(() => interrupt.abort(), 200);
     const started = Date.now();
     const error = await rejection(client(name, { signal: interrupt.signal }).tags('app/web'));
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Long before the 20 s Retry-After, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(error).not.toBeInstanceOf(UnreachableError);
     expect((error as { code?: string }).code).toBe('interrupted');
   });

@@ -32,7 +32,8 @@ describe('registry errors', () => {
     const name = await serve(() => undefined);
     const started = Date.now();
     const error = await rejection(client(name, { timeoutMs: 300 }).tags('t-adapters/x'));
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // The peer never answers, so without the time-out this would not end; the bound leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(error).toBeInstanceOf(UnreachableError);
     expect(error.message).toBe(`registry ${name} did not answer GET /v2/t-adapters/x/tags/list within 300ms (timeouts.registry)`);
   });

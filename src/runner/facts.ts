@@ -34,8 +34,19 @@ export interface PlannedFacts {
   pushes?: string[];
 }
 
-/** Records a plan's announced facts where later steps read them. */
+/**
+ * `built` with `added` in place of every entry of `replacing` and of `added`'s repositories. Two steps of a play build
+ * (rebuild and patch): each owns its repositories' entries, so neither takes the other's away, in a plan or an apply.
+ */
+export function withBuilt(built: readonly BuiltImage[] | undefined, added: readonly BuiltImage[], replacing: readonly string[] = []): BuiltImage[] {
+  const gone = new Set([...replacing, ...added.map((image) => image.repository)]);
+  return [...(built ?? []).filter((image) => !gone.has(image.repository)), ...added];
+}
+
+/** Records a plan's announced facts where later steps read them; announced builds join those of earlier steps. */
 export function recordPlanned(facts: HostFacts, run: RunState, planned: PlannedFacts): void {
-  Object.assign(facts, planned.host);
+  const { built, ...rest } = planned.host ?? {};
+  Object.assign(facts, rest);
+  if (built !== undefined) facts.built = withBuilt(facts.built, built);
   for (const ref of planned.pushes ?? []) run.pushed.set(ref, { planned: true });
 }

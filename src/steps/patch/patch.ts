@@ -1,3 +1,4 @@
+import { withBuilt } from '../../runner/facts.js';
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { decodePackageList, LABEL_PACKAGE_LIST } from '../../images/packages.js';
@@ -174,7 +175,12 @@ export const patchStep: StepHandler<PatchPlan> = {
     } finally {
       upstreams.close();
     }
-    ctx.facts.built = [...(ctx.facts.built ?? []).filter((b) => !built.some((n) => n.repository === b.repository)), ...built];
+    // In place of this step's announced patches (those that failed or came out identical are gone); a rebuild's stay.
+    ctx.facts.built = withBuilt(
+      ctx.facts.built,
+      built,
+      plan.patches.filter((p) => p.stale).map((p) => p.to),
+    );
     if (failures.length > 0) return failed(failures.join('\n\n'), 'patch-failed', actions, notes);
     return actions.length === 0 ? ok(notes) : changed(actions, notes);
   },

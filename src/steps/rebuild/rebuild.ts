@@ -1,3 +1,4 @@
+import { withBuilt } from '../../runner/facts.js';
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
 import { formatDuration } from '../../model/duration.js';
@@ -140,7 +141,12 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
       rebuiltRefs.add(image.ref);
     }
 
-    ctx.facts.built = built;
+    // In place of this step's announced builds (those it found identical are gone); a patch step's stay.
+    ctx.facts.built = withBuilt(
+      ctx.facts.built,
+      built,
+      plan.builds.map((b) => b.image.repository),
+    );
     const changes = Object.keys(packageChangesByRef).length > 0 ? { changes: packageChangesByRef } : {};
     const details = identical.length > 0 || 'changes' in changes ? { details: { ...(identical.length > 0 ? { identical } : {}), ...changes } } : {};
     if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details };

@@ -26,9 +26,19 @@ export const LAB_ALONE = [
 
 /**
  * Files run side by side in the integration project, and with the unit files (projects of one group share a worker count).
- * Integration files mostly wait (health gates, settles, the engines); the machine has two cores.
+ * Three, not more: on two cores the suite is bound by CPU (health-check probes, container starts, apt, Node), not by its
+ * waits, and six at a time thrashed and took longer than three.
  */
 const WORKERS = 3;
+
+/** What both integration projects share: the lab brought up once, each file's own lock and guard directory, lab-sized time-outs. */
+const integration = {
+  globalSetup: ['test/support/labSetup.ts'],
+  setupFiles: ['test/support/fileIsolation.ts'],
+  testTimeout: 180_000,
+  hookTimeout: 600_000,
+  env,
+};
 
 export default defineConfig({
   test: {
@@ -46,28 +56,20 @@ export default defineConfig({
       },
       {
         test: {
+          ...integration,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: LAB_ALONE,
-          globalSetup: ['test/support/labSetup.ts'],
-          setupFiles: ['test/support/fileIsolation.ts'],
           maxWorkers: WORKERS,
-          testTimeout: 180_000,
-          hookTimeout: 600_000,
-          env,
         },
       },
       {
         test: {
+          ...integration,
           name: 'integration-alone',
           include: LAB_ALONE,
-          globalSetup: ['test/support/labSetup.ts'],
-          setupFiles: ['test/support/fileIsolation.ts'],
           sequence: { groupOrder: 1 },
           fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 600_000,
-          env,
         },
       },
     ],

@@ -121,7 +121,8 @@ export async function cleanUp(docker: Docker, prefix: string, volumes: string[])
  * nor an image left with digests only.
  */
 export async function removeImages(docker: Docker, repository: string): Promise<void> {
-  await removeImageReferences(docker, (name) => referenceIn(repository)(name) || referenceIn(repository)(name.replace(/^[^/]+\//, '')));
+  const inRepository = referenceIn(repository);
+  await removeImageReferences(docker, (name) => inRepository(name) || inRepository(name.replace(/^[^/]+\//, '')));
 }
 
 /** Deletes manifests pushed by a test from the lab registry (gc sweeps their blobs later). */

@@ -76,7 +76,6 @@ export function labContainers(host: LabHost): LabContainer[] {
  */
 export const TEST_SUBNETS = { startFirst: '10.231.1.0/24', recreate: '10.231.2.0/24' } as const;
 
-/** The unix socket of a lab host's dockerd. */
 /** The lab's current Docker Engine (docker.io from Debian unstable, in a chroot; refuses API < 1.44 as Engine 29 does). */
 export const CURRENT_ENGINE_SOCKET = join(LAB_DIR, 'current/root/run/lab/docker.sock');
 /**
@@ -95,6 +94,7 @@ export const swarmDocker = (node: SwarmNodeName): Docker => new Docker({ socketP
  */
 export const SWARM_REGISTRY_PORTS = { policy: 5081, failures: 5082 } as const;
 
+/** The unix socket of a lab host's dockerd. */
 export const labSocket = (host: LabHost): string => join(LAB_DIR, 'docker', host, 'docker.sock');
 
 /**

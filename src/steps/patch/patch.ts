@@ -1,10 +1,10 @@
-import { withBuilt } from '../../runner/facts.js';
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { decodePackageList, LABEL_PACKAGE_LIST } from '../../images/packages.js';
 import { LABEL_PATCH_UPSTREAM, patchVerdict, type PatchReason } from '../../images/patch.js';
 import { LABEL_CREATED } from '../../images/provenance.js';
 import { packagesChangedNote, shownDigest } from '../../images/imageSentences.js';
+import { withBuilt } from '../../runner/facts.js';
 import { formatBytes } from '../../shared/bytes.js';
 import type { PackageProbeFacts } from '../../images/managedImage.js';
 import { formatDuration } from '../../model/duration.js';

@@ -1,10 +1,10 @@
-import { withBuilt } from '../../runner/facts.js';
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
 import { formatDuration } from '../../model/duration.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { ManagedImage } from '../../images/managedImage.js';
+import { withBuilt } from '../../runner/facts.js';
 import type { BuiltImage } from './builtImage.js';
 import { buildOne } from './buildOne.js';
 import { chooseDatestampTag } from './datestampTags.js';

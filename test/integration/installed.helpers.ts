@@ -2,7 +2,7 @@
 // an infra repo outside the checkout and a real rollout on web1, reached over ssh:// as a user's remote host is. Each form
 // has its own repository, rollout tag and container, so the forms' files never manage each other's containers.
 import { execFile } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -126,11 +126,28 @@ export function execResult(file: string, args: string[], options: { cwd: string;
 export const SEA = join(REPO_ROOT, 'dist-sea/freshen');
 
 export async function ensureSea(): Promise<string> {
-  const built = await stat(SEA).catch(() => undefined);
-  const sources = await Promise.all(['dist/cli/main.js', 'scripts/build-sea.mjs'].map((path) => stat(join(REPO_ROOT, path))));
-  if (built === undefined || sources.some((source) => source.mtimeMs > built.mtimeMs)) {
-    const result = await execResult(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.mjs')], { cwd: REPO_ROOT });
-    if (result.code !== 0) throw new Error(`scripts/build-sea.mjs failed:\n${result.stdout}${result.stderr}`);
+  // sea.test.ts and image.test.ts run side by side, and the build empties dist-sea/ first: one build at a time (an exclusive
+  // lock directory), and whoever waited finds the executable fresh. Without it, one file copied a half-written executable.
+  const lock = join(REPO_ROOT, 'dist-sea.lock');
+  while (
+    !(await mkdir(lock).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+        return false;
+      },
+    ))
+  )
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  try {
+    const built = await stat(SEA).catch(() => undefined);
+    const sources = await Promise.all(['dist/cli/main.js', 'scripts/build-sea.mjs'].map((path) => stat(join(REPO_ROOT, path))));
+    if (built === undefined || sources.some((source) => source.mtimeMs > built.mtimeMs)) {
+      const result = await execResult(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.mjs')], { cwd: REPO_ROOT });
+      if (result.code !== 0) throw new Error(`scripts/build-sea.mjs failed:\n${result.stdout}${result.stderr}`);
+    }
+  } finally {
+    await rmdir(lock);
   }
   return SEA;
 }

@@ -2,7 +2,7 @@
 // an infra repo outside the checkout and a real rollout on web1, reached over ssh:// as a user's remote host is. Each form
 // has its own repository, rollout tag and container, so the forms' files never manage each other's containers.
 import { execFile } from 'node:child_process';
-import { mkdir, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -125,20 +125,35 @@ export function execResult(file: string, args: string[], options: { cwd: string;
 /** dist-sea/freshen, built by `npm run build:sea` (its script run here when the executable is missing or older than dist/). */
 export const SEA = join(REPO_ROOT, 'dist-sea/freshen');
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function ensureSea(): Promise<string> {
   // sea.test.ts and image.test.ts run side by side, and the build empties dist-sea/ first: one build at a time (an exclusive
   // lock directory), and whoever waited finds the executable fresh. Without it, one file copied a half-written executable.
   const lock = join(REPO_ROOT, 'dist-sea.lock');
-  while (
-    !(await mkdir(lock).then(
+  const owner = join(lock, 'pid');
+  for (;;) {
+    const taken = await mkdir(lock).then(
       () => true,
       (error: NodeJS.ErrnoException) => {
         if (error.code !== 'EEXIST') throw error;
         return false;
       },
-    ))
-  )
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    );
+    if (taken) break;
+    // A test process killed while it built leaves the directory behind: its pid names no process, so the lock is free.
+    const pid = Number(await readFile(owner, 'utf8').catch(() => ''));
+    if (pid > 0 && !processAlive(pid)) await rm(lock, { recursive: true, force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await writeFile(owner, String(process.pid));
   try {
     const built = await stat(SEA).catch(() => undefined);
     const sources = await Promise.all(['dist/cli/main.js', 'scripts/build-sea.mjs'].map((path) => stat(join(REPO_ROOT, path))));
@@ -147,7 +162,7 @@ export async function ensureSea(): Promise<string> {
       if (result.code !== 0) throw new Error(`scripts/build-sea.mjs failed:\n${result.stdout}${result.stderr}`);
     }
   } finally {
-    await rmdir(lock);
+    await rm(lock, { recursive: true, force: true });
   }
   return SEA;
 }

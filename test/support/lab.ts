@@ -168,11 +168,20 @@ export async function buildBusyboxImage(
       ...lines,
     ];
     await writeFile(join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
-    const stream = await docker.buildImage(
-      { context, src: ['Dockerfile', 'busybox', ...Object.keys(files)] },
-      { t: tag, networkmode: 'none', rm: true, forcerm: true },
-    );
-    await followProgress(docker, stream, `building ${tag}`);
+    const build = async (): Promise<void> => {
+      const stream = await docker.buildImage(
+        { context, src: ['Dockerfile', 'busybox', ...Object.keys(files)] },
+        { t: tag, networkmode: 'none', rm: true, forcerm: true },
+      );
+      await followProgress(docker, stream, `building ${tag}`);
+    };
+    // The classic builder takes a cached step's image as the parent of the next step. Every busybox build shares those
+    // untagged steps, and a file that removes its last image (freshen's prune or an identical rebuild, on the same engine
+    // at the same moment) removes them too: the build then fails "unable to find image". A second build recreates them.
+    await build().catch((error: unknown) => {
+      if (!String(error).includes('unable to find image')) throw error;
+      return build();
+    });
     return (await docker.getImage(tag).inspect()).Id;
   } finally {
     await rm(context, { recursive: true, force: true });
@@ -322,7 +331,8 @@ export const referenceIn =
  * run side by side, and an image of the same content (two busybox builds of the same lines are one image) may carry another
  * file's tags at that moment, which removing the ID would take too. An image goes with its last reference. Dependents'
  * references are removed before their bases' when `matches` names both, in the engine's listing order per round: a base
- * with children cannot go, so a second round takes what the first could not.
+ * with children cannot go, so a second round takes what the first could not. `noprune` keeps the untagged parents: they
+ * are the build cache's steps another file's build may be standing on right now (see buildBusyboxImage).
  */
 export async function removeImageReferences(docker: Docker, matches: (reference: string) => boolean): Promise<void> {
   for (let round = 0; round < 2; round++) {
@@ -330,7 +340,7 @@ export async function removeImageReferences(docker: Docker, matches: (reference:
       for (const name of [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].filter(matches))
         await docker
           .getImage(name)
-          .remove({ force: true })
+          .remove({ force: true, noprune: true })
           .catch(() => undefined);
     }
   }

@@ -20,4 +20,17 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })) }],
     },
   },
+  {
+    // Steps and the domains below them never reach up into the runner: the runner alone records the facts steps return.
+    files: ['src/model/**', 'src/images/**', 'src/containers/**', 'src/steps/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })),
+          patterns: [{ group: ['**/runner/*'], message: 'the runner depends on steps, not the other way round (facts are returned, the runner records them)' }],
+        },
+      ],
+    },
+  },
 );

@@ -1,6 +1,20 @@
 import type { Engine } from '../adapters/engine.js';
 import { parkedName } from './managed.js';
 
+/**
+ * A container `stop` hands to `start` (or, in check mode, would hand): the fact stop passes on. `start` stops and parks it right
+ * before its replacement starts, so each container is down only for its own stop and start.
+ */
+export interface ParkedContainer {
+  name: string;
+  parkedAs: string;
+  planned: boolean;
+  /** False when the container was already stopped: `start` then creates its replacement without starting it. */
+  wasRunning?: boolean;
+  /** The container still under `name`, and how long it may take to stop. */
+  handed?: { id: string; timeoutSeconds: number };
+}
+
 /** A container `stop` sets aside. */
 export interface ParkTarget {
   id: string;

@@ -1,18 +1,19 @@
 import { UnreachableError, errorMessage } from '../adapters/errors.js';
 import { isFailureCode } from '../model/failureCodes.js';
-import { recordPlanned } from './facts.js';
+import { recordFacts } from './recordFacts.js';
 import { changed, failed, ok, skipped, unreachable, type StepResult } from '../model/results.js';
 import type { StepContext, StepHandler } from '../steps/types.js';
 
 /**
  * Plans a step, reports the plan in check mode, applies it otherwise. Never throws: every outcome is a value. The plan's `diff`
- * (images before and after) rides along on the result; the runner keeps it only under `--diff`.
+ * (images before and after) rides along on the result; the runner keeps it only under `--diff`. The facts the plan announces and
+ * the apply returns are recorded here, the one place they are written.
  */
 export async function runStep(handler: StepHandler, ctx: StepContext, options: Record<string, unknown>): Promise<StepResult> {
   try {
     const plan = await handler.plan(ctx, options);
     const planned = handler.planned?.(plan, ctx.check);
-    if (planned) recordPlanned(ctx.facts, ctx.run, planned);
+    if (planned) recordFacts(ctx.facts, ctx.run, planned);
     const changes = handler.changes(plan);
     const notes = handler.notes?.(plan) ?? [];
     const diff = handler.diff?.(plan) ?? [];
@@ -25,7 +26,8 @@ export async function runStep(handler: StepHandler, ctx: StepContext, options: R
     if (skip !== undefined) return withDiff(skipped(skip, notes));
     if (changes.length === 0) return withDiff(ok(notes));
     if (ctx.check) return withDiff(changed(changes, notes));
-    const result = await handler.apply(ctx, plan);
+    const { facts, ...result } = await handler.apply(ctx, plan);
+    if (facts) recordFacts(ctx.facts, ctx.run, facts);
     return withDiff(result.notes.length === 0 && notes.length > 0 ? { ...result, notes } : result);
   } catch (error) {
     if (error instanceof UnreachableError) return unreachable(error.message, error.code);

@@ -10,7 +10,8 @@ import { describeInstant, describeWindow, windowState } from '../model/window.js
 import type { StepContext, StepHandler } from '../steps/types.js';
 import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
 import type { EmitEvent, RunEventBody } from './events.js';
-import { newRunState, type HostFacts, type RunState } from './facts.js';
+import { newRunState, type HostFacts, type RunState } from '../steps/facts.js';
+import { recordFacts } from './recordFacts.js';
 import { mapLimit } from '../shared/mapLimit.js';
 import { recapOf, stepRecord, type PlayRecord, type RunReport } from './report.js';
 import { runStep } from './runStep.js';
@@ -205,7 +206,8 @@ async function finishHost(job: HostRun): Promise<void> {
     const handler = job.deps.handlers[kind];
     if (handler?.finishHost === undefined) continue;
     const ctx = stepContext(job, () => undefined);
-    await handler.finishHost(ctx).catch(() => undefined);
+    const facts = await handler.finishHost(ctx).catch(() => undefined);
+    if (facts) recordFacts(ctx.facts, job.run, facts);
   }
 }
 

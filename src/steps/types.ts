@@ -2,7 +2,7 @@ import type { HostConnections } from '../adapters/types.js';
 import type { Host, Inventory } from '../model/inventory.js';
 import type { StepKind } from '../model/playbook.js';
 import type { ImageDiff, StepResult } from '../model/results.js';
-import type { HostFacts, PlannedFacts, RunState } from '../runner/facts.js';
+import type { FactUpdate, HostFacts, RunState } from './facts.js';
 
 /** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
 export interface StepContext {
@@ -15,11 +15,15 @@ export interface StepContext {
   connections: HostConnections;
   /** Connections of any inventory host (gc needs every host's running images). */
   connectionsOf(hostName: string): HostConnections;
+  /** What earlier steps established on this host: read here, recorded only by the runner (see src/steps/facts.ts). */
   facts: HostFacts;
   run: RunState;
   signal: AbortSignal;
   progress(message: string): void;
 }
+
+/** What `apply` returns: the step's result, and the facts it established for later steps (the runner records them). */
+export type Applied = StepResult & { facts?: FactUpdate };
 
 /**
  * One step kind. `plan` only reads (and records planned facts for later steps); `changes` turns a plan into the sentences that
@@ -40,12 +44,15 @@ export interface StepHandler<Plan = unknown> {
    * The facts this plan announces to later steps (discover's images, rebuild's builds, …), as a value: the runner records them,
    * so a plan itself writes no shared state. `check` tells whether the run only plans (push announces its pushes only then).
    */
-  planned?(plan: Plan, check: boolean): PlannedFacts;
+  planned?(plan: Plan, check: boolean): FactUpdate;
   /** True when the step must still run after Ctrl-C because it settles what an earlier step left (start and parked containers). */
   settlesLeftovers?(facts: HostFacts): boolean;
-  /** Undoes what the step left for the rest of the host's steps (stop's guard), once the host is finished, however it ended. */
-  finishHost?(ctx: StepContext): Promise<void>;
+  /**
+   * Undoes what the step left for the rest of the host's steps (stop's guard), once the host is finished, however it ended;
+   * returns the facts that changed by it.
+   */
+  finishHost?(ctx: StepContext): Promise<FactUpdate>;
   /** Why the step does not apply to this host at all (nothing built to push, not a registry host): reported `skipped`. */
   skipped?(plan: Plan): string | undefined;
-  apply(ctx: StepContext, plan: Plan): Promise<StepResult>;
+  apply(ctx: StepContext, plan: Plan): Promise<Applied>;
 }

@@ -16,7 +16,7 @@ import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
 import { cycloneDxErrors } from '../support/cycloneDx.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
-import { newRunState, type HostFacts } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts } from '../../src/steps/facts.js';
 import type { ManagedImage } from '../../src/images/managedImage.js';
 import type { PackageChanges } from '../../src/images/packages.js';
 import { notifyAfterRun } from '../../src/cli/notifyAfterRun.js';
@@ -112,7 +112,7 @@ async function rebuildAndPush(
     recap: {},
     plays: [{ name: 'Build', hosts: { build1: results.map((r, i) => stepRecord(kinds[i]!, r, moment, moment)) } }],
   };
-  return { statuses: results.map((r) => r.status), images: facts.images ?? [], rebuilt: results[1]!, report };
+  return { statuses: results.map((r) => r.status), images: [...(facts.images ?? [])], rebuilt: results[1]!, report };
 }
 
 /** The loopback mirror's answer to one request. */

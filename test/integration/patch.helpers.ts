@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { expect } from 'vitest';
 import type { Host } from '../../src/model/inventory.js';
-import { newRunState, type HostFacts } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts } from '../../src/steps/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { patchStep } from '../../src/steps/patch/patch.js';
 import { pushStep } from '../../src/steps/push/push.js';

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
-import { newRunState, type HostFacts, type RunState } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
+import { recordFacts } from '../../src/runner/recordFacts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
@@ -191,7 +192,7 @@ describe('reasons detected and cleared', () => {
     ]);
     const p = pass(false);
     await run(discoverStep, { ...DISCOVER, max_age: '1s', force: false }, p);
-    p.facts.images = p.facts.images!.filter((i) => i.repository === APP);
+    recordFacts(p.facts, p.run, { images: p.facts.images!.filter((i) => i.repository === APP) });
     // Identical content would not be pushed (and the age would stay): skip_identical: false refreshes it on purpose.
     expect((await run(rebuildStep, { skip_identical: false }, p)).status).toBe('changed');
     expect((await run(pushStep, {}, p)).status).toBe('changed');

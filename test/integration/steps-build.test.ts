@@ -11,7 +11,7 @@ import { codeOf, reasonOf } from '../../src/model/results.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
-import { newRunState, type HostFacts, type RunState } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { readBuildContext } from '../../src/images/contextFiles.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
@@ -139,7 +139,7 @@ describe('discover → rebuild → push', () => {
       `Push ${BASE_REF} and ${p.facts.built![0]!.dateRef} with its SBOM`,
       `Push ${APP_REF} and ${p.facts.built![1]!.dateRef} with its SBOM`,
     ]);
-    expect(p.run.pushed.get(APP_REF)).toEqual({ planned: true });
+    expect(p.run.pushes.isPlanned(APP_REF)).toBe(true);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -177,8 +177,9 @@ describe('discover → rebuild → push', () => {
     expect(pushed.actions[1]).toContain('(CycloneDX, 0 packages)');
     expect(await servedId(APP, 'prod')).toBe(app!.imageId);
     expect(await servedId(APP, app!.dateRef.split(':').pop()!)).toBe(app!.imageId);
-    expect(p.run.pushed.get(APP_REF)).toEqual({ digest: await registry.manifestDigest(APP, 'prod'), planned: false });
-    expect(p.run.pushesInFlight).toBe(0);
+    expect(p.run.pushes.digestOf(APP_REF)).toBe(await registry.manifestDigest(APP, 'prod'));
+    expect(p.run.pushes.isPlanned(APP_REF)).toBe(false);
+    expect(p.run.pushes.pending).toBe(0);
 
     // Pushing the same facts again: the registry already serves them.
     const again = await run(pushStep, {}, p);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../src/model/results.js';
-import { newRunState, type RunState } from '../../src/runner/facts.js';
+import { newRunState, type RunState } from '../../src/steps/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { gcStep } from '../../src/steps/gc/gc.js';
 import { buildBusyboxImage, labDocker, pushImage } from '../support/lab.js';
@@ -89,8 +89,10 @@ describe('gc with a safe sweep, on a registry of its own', () => {
     const pid = await registry.pid();
     const onDisk = blobsOnDisk(registry.dataDir);
     const run = newRunState();
-    run.pushesInFlight = 1;
+    let finishPush = (): void => undefined;
+    void run.pushes.upload(() => new Promise<void>((resolve) => (finishPush = resolve)));
     const result = await gc('readonly', { keep: 2, push_wait: '1s' }, run);
+    finishPush();
     expect(result).toMatchObject({
       status: 'failed',
       code: 'push-in-flight',

@@ -155,7 +155,7 @@ describe(`rollout on ${HOST}`, () => {
 
     // In check mode a push planned earlier in the run means a new version, though the registry does not have it yet.
     const planned = await ctx(true);
-    planned.run.pushed.set(REF, { planned: true });
+    planned.run.pushes.announce(REF);
     expect(await runStep(pullStep, planned, {})).toMatchObject({ status: 'changed', actions: [`Pull ${REF} (a new version is planned by push)`] });
   });
 

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { BlobStream, HostConnections, RegistryClient, RegistryImageConfig, RegistryManifest } from '../../src/adapters/types.js';
 import type { ContainerConfig, ContainerCreateOptions, ContainerInspect } from '../../src/containers/types.js';
 import type { Host } from '../../src/model/inventory.js';
-import { newRunState, type HostFacts, type RunState } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
 
 const sha = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;

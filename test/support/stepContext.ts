@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConnectionPool } from '../../src/adapters/connections.js';
 import type { Group, Host, Inventory } from '../../src/model/inventory.js';
 import { resolveVariables } from '../../src/model/variables.js';
-import { newRunState, type HostFacts, type RunState } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
 import { LAB_DIR, REGISTRY, REPO_ROOT, SSH, labSocket, web1SshSocket } from './lab.js';
 

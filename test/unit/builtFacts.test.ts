@@ -1,12 +1,13 @@
 // Two steps of one play build images (rebuild, then patch, or the other way round): each announces its builds in its plan and
-// records them in its apply, and neither may take the other's away. Before, --check kept only the last step's planned builds
+// returns them from its apply, and neither may take the other's away. Before, --check kept only the last step's planned builds
 // (so push predicted only its images), and a real rebuild after a patch dropped the patch's built images.
 import { describe, expect, it } from 'vitest';
 import { changed } from '../../src/model/results.js';
-import { newRunState, recordPlanned, withBuilt, type HostFacts } from '../../src/runner/facts.js';
+import { newRunState, type HostFacts } from '../../src/steps/facts.js';
+import { recordFacts, withBuilt } from '../../src/runner/recordFacts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { pushStep } from '../../src/steps/push/push.js';
-import type { BuiltImage } from '../../src/steps/rebuild/builtImage.js';
+import type { BuiltImage } from '../../src/images/builtImage.js';
 import type { StepHandler } from '../../src/steps/types.js';
 import { FakeRegistry, fakeContext } from '../support/fakes.js';
 
@@ -24,11 +25,10 @@ function builder(repositories: string[], builds: string[], registry: string): St
     kind: 'rebuild',
     plan: async () => repositories,
     changes: (plan) => plan.map((repository) => `Build ${repository}`),
-    planned: (plan) => ({ host: { built: plan.map((repository) => planned(repository, registry)) } }),
-    async apply(ctx, plan) {
+    planned: (plan) => ({ built: plan.map((repository) => planned(repository, registry)) }),
+    async apply(_ctx, plan) {
       const built = builds.map((repository) => ({ ...planned(repository, registry), planned: false, imageId: `sha256:${repository.length}` }));
-      ctx.facts.built = withBuilt(ctx.facts.built, built, plan);
-      return changed(built.map((image) => `Built ${image.repository}`));
+      return { ...changed(built.map((image) => `Built ${image.repository}`)), facts: { built, builtReplacing: plan } };
     },
   };
 }
@@ -37,10 +37,10 @@ describe('the builds two steps of a play hand to push', () => {
   it('a plan adds its builds to those an earlier step announced, replacing only its own repositories', () => {
     const facts: HostFacts = {};
     const run = newRunState();
-    recordPlanned(facts, run, { host: { built: [planned('app/a'), planned('app/b')] } });
-    recordPlanned(facts, run, { host: { built: [planned('os/debian')] } });
+    recordFacts(facts, run, { built: [planned('app/a'), planned('app/b')] });
+    recordFacts(facts, run, { built: [planned('os/debian')] });
     expect(facts.built!.map((image) => image.repository)).toEqual(['app/a', 'app/b', 'os/debian']);
-    recordPlanned(facts, run, { host: { built: [{ ...planned('app/b'), dateRef: 'reg.test/app/b:later' }] } });
+    recordFacts(facts, run, { built: [{ ...planned('app/b'), dateRef: 'reg.test/app/b:later' }] });
     expect(facts.built!.map((image) => `${image.repository} ${image.dateRef}`)).toEqual([
       'app/a reg.test/app/a:20261206-2300',
       'os/debian reg.test/os/debian:20261206-2300',
@@ -52,6 +52,9 @@ describe('the builds two steps of a play hand to push', () => {
     const before = [planned('app/a'), planned('app/b'), planned('os/debian')];
     const real = { ...planned('app/a'), planned: false, imageId: 'sha256:1' };
     expect(withBuilt(before, [real], ['app/a', 'app/b'])).toEqual([planned('os/debian'), real]);
+    const facts: HostFacts = { built: before };
+    recordFacts(facts, newRunState(), { built: [], builtReplacing: ['os/debian'] });
+    expect(facts.built).toEqual([planned('app/a'), planned('app/b')]);
   });
 
   it.each([true, false])('check: %s: push is handed the images of both steps', async (check) => {

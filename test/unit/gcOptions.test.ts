@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GcRefusal } from '../../src/steps/gc/refusal.js';
 import { parseGcOptions } from '../../src/steps/gc/gcOptions.js';
 import { waitForPushes } from '../../src/steps/gc/waitForPushes.js';
-import { newRunState } from '../../src/runner/facts.js';
+import { RunPushes } from '../../src/images/runPushes.js';
 
 describe('parseGcOptions', () => {
   it.each([
@@ -28,36 +28,49 @@ describe('parseGcOptions', () => {
   });
 });
 
+/** An upload on `pushes` that lasts until the returned function is called. */
+function upload(pushes: RunPushes): () => void {
+  let finish = (): void => undefined;
+  void pushes.upload(() => new Promise<void>((resolve) => (finish = resolve)));
+  return finish;
+}
+
 describe('waitForPushes', () => {
   it('returns at once when nothing is being pushed', async () => {
-    await expect(waitForPushes(newRunState(), { timeoutMs: 0 })).resolves.toBeUndefined();
+    await expect(waitForPushes(new RunPushes(), { timeoutMs: 0 })).resolves.toBeUndefined();
   });
 
-  it('waits until the pushes in flight finish', async () => {
-    const run = newRunState();
-    run.pushesInFlight = 2;
-    const seen: number[] = [];
-    setTimeout(() => seen.push((run.pushesInFlight = 1)), 20);
-    setTimeout(() => seen.push((run.pushesInFlight = 0)), 60);
-    await waitForPushes(run, { timeoutMs: 5000, pollMs: 10 });
-    // Ordered by what happened, not by the clock: both pushes had finished when the wait returned.
-    expect(seen).toEqual([1, 0]);
-    expect(run.pushesInFlight).toBe(0);
+  it('waits until the pushes in flight finish, however they end', async () => {
+    const pushes = new RunPushes();
+    const first = upload(pushes);
+    const failing = pushes.upload(() => new Promise((_, reject) => setTimeout(() => reject(new Error('refused')), 5)));
+    expect(pushes.pending).toBe(2);
+    let waited = false;
+    const wait = waitForPushes(pushes, { timeoutMs: 60_000 }).then(() => (waited = true));
+    await expect(failing).rejects.toThrow('refused');
+    expect(pushes.pending).toBe(1);
+    expect(waited).toBe(false);
+    first();
+    await wait;
+    expect(pushes.pending).toBe(0);
   });
 
   it('gives up after the bounded wait with push-in-flight', async () => {
-    const run = newRunState();
-    run.pushesInFlight = 1;
-    const error = await waitForPushes(run, { timeoutMs: 50, pollMs: 10 }).catch((e: unknown) => e);
+    const pushes = new RunPushes();
+    const finish = upload(pushes);
+    const error = await waitForPushes(pushes, { timeoutMs: 50 }).catch((e: unknown) => e);
+    finish();
     expect(error).toBeInstanceOf(GcRefusal);
     expect(error).toMatchObject({ code: 'push-in-flight', message: '1 push of this run still in flight after 0s; not sweeping' });
   });
 
   it('stops waiting when the run is interrupted', async () => {
-    const run = newRunState();
-    run.pushesInFlight = 1;
+    const pushes = new RunPushes();
+    const finish = upload(pushes);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 20);
-    await expect(waitForPushes(run, { timeoutMs: 5000, pollMs: 10, signal: controller.signal })).rejects.toMatchObject({ code: 'interrupted' });
+    const wait = waitForPushes(pushes, { timeoutMs: 60_000, signal: controller.signal });
+    controller.abort();
+    await expect(wait).rejects.toMatchObject({ code: 'interrupted' });
+    finish();
   });
 });

@@ -177,7 +177,7 @@ describe('runPlaybook', () => {
     const seen: unknown[] = [];
     const applied: string[] = [];
     const base = handlers(() => 'nothing', applied);
-    const writer: StepHandler = { ...base.discover, plan: async (ctx) => ((ctx.facts.images = []), 'nothing') };
+    const writer: StepHandler = { ...base.discover, planned: () => ({ images: [] }) };
     const reader: StepHandler = { ...base.rebuild, plan: async (ctx) => (seen.push(ctx.facts.images), 'nothing') };
     await runPlaybook(
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('discover') }), play({ hosts: 'web2', steps: steps('rebuild') })] },
@@ -321,9 +321,9 @@ describe('runPlaybook', () => {
     const parking: StepHandler<Behaviour> = {
       ...(base.stop as StepHandler<Behaviour>),
       async apply(ctx, plan) {
-        ctx.facts.stopped = [{ name: 'app', parkedAs: 'app.freshen-old', planned: false, wasRunning: true }];
         interrupt.abort();
-        return base.stop.apply(ctx, plan);
+        const stopped = [{ name: 'app', parkedAs: 'app.freshen-old', planned: false, wasRunning: true }];
+        return { ...(await base.stop.apply(ctx, plan)), facts: { stopped } };
       },
     };
     const report = await runPlaybook(

@@ -7,7 +7,7 @@ import { serviceOptions } from '../../src/steps/service/serviceOptions.js';
 import { failedTasks, taskError } from '../../src/steps/service/watchUpdate.js';
 import { serviceStep } from '../../src/steps/service/service.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { newRunState } from '../../src/runner/facts.js';
+import { newRunState } from '../../src/steps/facts.js';
 import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -162,7 +162,7 @@ describe('the service step after a push planned in the same check run', () => {
       }
     })();
     const run = newRunState();
-    run.pushed.set(`${registry.name}/team/api:prod`, { planned: true });
+    run.pushes.announce(`${registry.name}/team/api:prod`);
     const checked = await runStep(serviceStep, fakeContext({ engine, registry, host: 'mgr1', check: true, run }), {});
     expect(checked).toMatchObject({
       status: 'changed',

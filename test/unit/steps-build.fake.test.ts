@@ -4,13 +4,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { newRunState } from '../../src/runner/facts.js';
+import { newRunState } from '../../src/steps/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
-import type { HostFacts } from '../../src/runner/facts.js';
+import type { HostFacts } from '../../src/steps/facts.js';
 import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
 
 const REPO = 'team/api';

@@ -2,7 +2,7 @@
 // plan) and apply again (nothing left), beside the lab tests that run them against real dockerds.
 import { describe, expect, it } from 'vitest';
 import { runStep } from '../../src/runner/runStep.js';
-import { newRunState } from '../../src/runner/facts.js';
+import { newRunState } from '../../src/steps/facts.js';
 import { pruneStep } from '../../src/steps/prune/prune.js';
 import { pullStep } from '../../src/steps/pull/pull.js';
 import { startStep } from '../../src/steps/start/start.js';

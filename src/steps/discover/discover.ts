@@ -108,7 +108,7 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
 
   changes: () => [],
 
-  planned: (plan) => ({ host: { images: plan.images } }),
+  planned: (plan) => ({ images: plan.images }),
 
   notes: (plan) => plan.notes,
 

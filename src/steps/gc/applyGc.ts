@@ -28,8 +28,8 @@ export async function applyGc(ctx: StepContext, plan: GcPlan): Promise<StepResul
       }
     }
     if (plan.sweep) {
-      if (ctx.run.pushesInFlight > 0) ctx.progress('Waiting for this run’s pushes to finish before sweeping');
-      await waitForPushes(ctx.run, { timeoutMs: plan.options.pushWaitMs, signal: ctx.signal });
+      if (ctx.run.pushes.pending > 0) ctx.progress('Waiting for this run’s pushes to finish before sweeping');
+      await waitForPushes(ctx.run.pushes, { timeoutMs: plan.options.pushWaitMs, signal: ctx.signal });
       const outcome = await runSweep(await ctx.connections.ssh(), plan.sweep.settings, { progress: ctx.progress, signal: ctx.signal });
       if (outcome.afterRetried) notes.push(`registry_gc.after failed once on ${plan.host} (${outcome.afterRetried}); the second attempt worked`);
       ctx.progress(`Waiting for ${plan.registry} to answer again`);

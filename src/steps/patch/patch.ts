@@ -4,12 +4,11 @@ import { decodePackageList, LABEL_PACKAGE_LIST } from '../../images/packages.js'
 import { LABEL_PATCH_UPSTREAM, patchVerdict, type PatchReason } from '../../images/patch.js';
 import { LABEL_CREATED } from '../../images/provenance.js';
 import { packagesChangedNote, shownDigest } from '../../images/imageSentences.js';
-import { withBuilt } from '../../runner/facts.js';
 import { formatBytes } from '../../shared/bytes.js';
 import type { PackageProbeFacts } from '../../images/managedImage.js';
 import { formatDuration } from '../../model/duration.js';
 import { changed, failed, ok } from '../../model/results.js';
-import type { BuiltImage } from '../rebuild/builtImage.js';
+import type { BuiltImage } from '../../images/builtImage.js';
 import { chooseDatestampTag } from '../rebuild/datestampTags.js';
 import { probeProdImages } from '../discover/probeProd.js';
 import type { StepContext, StepHandler } from '../types.js';
@@ -122,7 +121,7 @@ export const patchStep: StepHandler<PatchPlan> = {
 
   // `sbom: ''`: a patch always has a package database, so push will attach an SBOM (its text is not known yet).
   planned: (plan) => ({
-    host: { built: plan.patches.filter((p) => p.stale).map((p) => ({ repository: p.to, ref: p.ref, dateRef: p.dateRef, planned: true, sbom: '' })) },
+    built: plan.patches.filter((p) => p.stale).map((p) => ({ repository: p.to, ref: p.ref, dateRef: p.dateRef, planned: true, sbom: '' })),
   }),
 
   async apply(ctx, plan) {
@@ -176,12 +175,8 @@ export const patchStep: StepHandler<PatchPlan> = {
       upstreams.close();
     }
     // In place of this step's announced patches (those that failed or came out identical are gone); a rebuild's stay.
-    ctx.facts.built = withBuilt(
-      ctx.facts.built,
-      built,
-      plan.patches.filter((p) => p.stale).map((p) => p.to),
-    );
-    if (failures.length > 0) return failed(failures.join('\n\n'), 'patch-failed', actions, notes);
-    return actions.length === 0 ? ok(notes) : changed(actions, notes);
+    const facts = { built, builtReplacing: plan.patches.filter((p) => p.stale).map((p) => p.to) };
+    if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'patch-failed', actions, notes), facts };
+    return { ...(actions.length === 0 ? ok(notes) : changed(actions, notes)), facts };
   },
 };

@@ -7,15 +7,8 @@ import { registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { isParkedName, managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
+import type { PulledImage } from '../../images/pulledImage.js';
 import type { StepContext, StepHandler } from '../types.js';
-
-/** A reference pulled (or, planned, to be pulled) on the host: the fact pull hands on to stop and start. */
-export interface PulledImage {
-  ref: string;
-  /** The image ID now local; undefined when only planned. */
-  imageId?: string;
-  planned: boolean;
-}
 
 /** One managed image reference that differs from what the registry serves (or that a planned push will change). */
 export interface PullItem {
@@ -79,8 +72,8 @@ export const pullStep: StepHandler<PullPlan> = {
       const local = await engine.localImage(ref);
       const localDigests = (local?.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.name}/${repository}@`));
       const was = localDigests[0]?.split('@')[1] ?? local?.Id;
-      after.set(ref, ctx.run.pushed.get(ref)?.planned === true ? undefined : (remoteDigest ?? was));
-      if (ctx.run.pushed.get(ref)?.planned === true) {
+      after.set(ref, ctx.run.pushes.isPlanned(ref) ? undefined : (remoteDigest ?? was));
+      if (ctx.run.pushes.isPlanned(ref)) {
         items.push({ ref, was });
       } else if (remoteDigest === undefined) {
         notes.push(`${ref} is not in the registry; its containers keep their image.`);
@@ -107,7 +100,7 @@ export const pullStep: StepHandler<PullPlan> = {
 
   changes: (plan) => plan.items.map(wouldPull),
 
-  planned: (plan) => ({ host: { pulled: plan.items.map((item) => ({ ref: item.ref, planned: true })) } }),
+  planned: (plan) => ({ pulled: plan.items.map((item) => ({ ref: item.ref, planned: true })) }),
 
   notes: (plan) => plan.notes,
 
@@ -115,19 +108,20 @@ export const pullStep: StepHandler<PullPlan> = {
     const engine = await ctx.connections.engine();
     const actions: string[] = [];
     const failures: string[] = [];
-    ctx.facts.pulled = [];
+    const pulled: PulledImage[] = [];
     for (const item of plan.items) {
       ctx.progress(`pulling ${item.ref}`);
       try {
         const digest = await engine.pullImage(item.ref, registryAuth(await withDockerCredentials(plan.registry)), ctx.signal);
         const local = await engine.localImage(item.ref);
-        ctx.facts.pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
+        pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
         actions.push(`Pulled ${item.ref}@${digest ?? item.remoteDigest ?? local?.Id} (was ${item.was ?? 'not present'})`);
       } catch (error) {
         failures.push(errorMessage(error));
       }
     }
-    return failures.length > 0 ? failed(failures.join('; '), 'pull-failed', actions, plan.notes) : changed(actions, plan.notes);
+    const result = failures.length > 0 ? failed(failures.join('; '), 'pull-failed', actions, plan.notes) : changed(actions, plan.notes);
+    return { ...result, facts: { pulled } };
   },
 };
 

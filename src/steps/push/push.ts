@@ -74,20 +74,17 @@ export const pushStep: StepHandler<PushPlan> = {
         continue;
       }
       const problems: string[] = [];
-      ctx.run.pushesInFlight += 1;
-      try {
+      await ctx.run.pushes.upload(async () => {
         for (const ref of push.refs) {
           ctx.progress(`Pushing ${ref}`);
           const outcome = await engine.pushImage(ref, auth, ctx.signal);
           if (outcome.error) problems.push(`pushing ${ref} failed: ${outcome.error}`);
         }
-      } finally {
-        ctx.run.pushesInFlight -= 1;
-      }
+      });
       if (problems.length === 0) {
         for (const ref of push.refs) {
           const served = await servedImage(registry, ref);
-          if (served?.configDigest === push.imageId) ctx.run.pushed.set(ref, { digest: served.manifestDigest, planned: false });
+          if (served?.configDigest === push.imageId) ctx.run.pushes.pushed(ref, served.manifestDigest);
           else
             problems.push(
               `after pushing, the registry serves ${served ? shownDigest(served.configDigest) : 'nothing'} as ${ref}, not ${shownDigest(push.imageId)}`,
@@ -96,7 +93,7 @@ export const pushStep: StepHandler<PushPlan> = {
       }
       if (problems.length > 0) failures.push(...problems);
       else {
-        const digest = ctx.run.pushed.get(push.refs[0]!)?.digest;
+        const digest = ctx.run.pushes.digestOf(push.refs[0]!);
         actions.push(`Pushed ${push.refs.join(' and ')} (${shownDigest(push.imageId)}${digest ? `, manifest ${shownDigest(digest)}` : ''})`);
         if (push.sbom !== undefined && digest !== undefined) {
           ctx.progress(`Attaching the SBOM of ${push.refs[0]}`);

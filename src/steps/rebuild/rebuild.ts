@@ -4,8 +4,7 @@ import { formatDuration } from '../../model/duration.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { ManagedImage } from '../../images/managedImage.js';
-import { withBuilt } from '../../runner/facts.js';
-import type { BuiltImage } from './builtImage.js';
+import type { BuiltImage } from '../../images/builtImage.js';
 import { buildOne } from './buildOne.js';
 import { chooseDatestampTag } from './datestampTags.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
@@ -54,7 +53,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
 
   // `sbom: ''`: every build gets an SBOM for push to attach (its text is not known yet).
   planned: (plan) => ({
-    host: { built: plan.builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true, sbom: '' })) },
+    built: plan.builds.map((b) => ({ repository: b.image.repository, ref: b.image.ref, dateRef: b.dateRef, planned: true, sbom: '' })),
   }),
 
   async apply(ctx, plan) {
@@ -142,16 +141,12 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
     }
 
     // In place of this step's announced builds (those it found identical are gone); a patch step's stay.
-    ctx.facts.built = withBuilt(
-      ctx.facts.built,
-      built,
-      plan.builds.map((b) => b.image.repository),
-    );
+    const facts = { built, builtReplacing: plan.builds.map((b) => b.image.repository) };
     const changes = Object.keys(packageChangesByRef).length > 0 ? { changes: packageChangesByRef } : {};
     const details = identical.length > 0 || 'changes' in changes ? { details: { ...(identical.length > 0 ? { identical } : {}), ...changes } } : {};
-    if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details };
+    if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details, facts };
     // Only identical rebuilds: nothing new exists anywhere, so the step is ok.
-    if (actions.length === 0) return { ...ok(notes), ...details };
-    return { ...changed(actions, notes), ...details };
+    if (actions.length === 0) return { ...ok(notes), ...details, facts };
+    return { ...changed(actions, notes), ...details, facts };
   },
 };

@@ -80,7 +80,7 @@ export const serviceStep: StepHandler<ServicePlan> = {
     const managed = managedServices(services, registry.name, rolloutTag(ctx.vars));
     if (managed.length === 0) notes.push(`No managed services (images ${registry.name}/…:${rolloutTag(ctx.vars)}).`);
     for (const service of managed) {
-      if (ctx.run.pushed.get(service.ref)?.planned === true) {
+      if (ctx.run.pushes.isPlanned(service.ref)) {
         // --check: a push step of this run would move the tag first, so the service would follow it.
         if (service.busy === undefined) updates.push({ service, digest: undefined });
         else notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);

@@ -178,13 +178,13 @@ export const startStep: StepHandler<StartPlan> = {
       if (outcome.rolledBack) rolledBack++;
       if (!parkedNow.has(item.parkedAs) && (!outcome.failure || outcome.rolledBack)) rescued++;
     }
-    // Every parked container is settled now; an interrupted run must not run start for them again.
-    ctx.facts.stopped = [];
     if (ctx.facts.guard !== undefined && guardLost(ctx.facts.guard)) {
       failures.push({ code: 'failed', reason: GUARD_LOST });
     }
     const counts = { ...(rolledBack > 0 ? { rolledBack } : {}), ...(rescued > 0 ? { rescued } : {}) };
-    if (failures.length === 0) return { ...changed(actions), ...counts };
-    return { ...failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions), ...counts };
+    // Every parked container is settled now; an interrupted run must not run start for them again.
+    const facts = { stopped: [] };
+    if (failures.length === 0) return { ...changed(actions), ...counts, facts };
+    return { ...failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions), ...counts, facts };
   },
 };

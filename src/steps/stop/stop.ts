@@ -6,23 +6,9 @@ import { changed } from '../../model/results.js';
 import { isManagedImage, isParkedName, originalName, parkedName, selectManagedContainers, spareName } from '../../containers/managed.js';
 import type { GuardedContainer } from '../../containers/guardScript.js';
 import { stopOptions, stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
-import type { ParkTarget } from '../../containers/parking.js';
+import type { ParkedContainer, ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
-
-/**
- * A container `stop` hands to `start` (or, in check mode, would hand): the fact stop passes on. `start` stops and parks it right
- * before its replacement starts, so each container is down only for its own stop and start.
- */
-export interface ParkedContainer {
-  name: string;
-  parkedAs: string;
-  planned: boolean;
-  /** False when the container was already stopped: `start` then creates its replacement without starting it. */
-  wasRunning?: boolean;
-  /** The container still under `name`, and how long it may take to stop. */
-  handed?: { id: string; timeoutSeconds: number };
-}
 
 /** A managed container whose image has a newer local version (or will have, after a planned pull). */
 export interface StopItem extends ParkTarget {
@@ -128,27 +114,28 @@ export const stopStep: StepHandler<StopPlan> = {
 
   changes: (plan) => [...plan.items.map(wouldHand), ...(plan.guarded.length > 0 && 'via' in plan.guard ? [guardSentence(plan)] : [])],
 
-  planned: (plan) => ({ host: { stopped: plan.items.map((item) => handedFact(item, true)) } }),
+  planned: (plan) => ({ stopped: plan.items.map((item) => handedFact(item, true)) }),
 
   notes: (plan) => plan.notes,
 
   // The guard outlives the steps that need it only until the host is finished.
   async finishHost(ctx) {
     const key = ctx.facts.guard;
-    if (key === undefined) return;
-    delete ctx.facts.guard;
+    if (key === undefined) return {};
     await releaseGuard(key);
+    return { guard: null };
   },
 
   async apply(ctx, plan) {
     const notes = [...plan.notes];
     const actions = plan.items.map((item) => `Handed ${item.name} to start (stop timeout ${item.timeoutSeconds}s)`);
+    let guard: string | undefined;
     if ('via' in plan.guard) {
       const key = guardKey(ctx.host.name, plan.guard);
       ctx.progress('placing the guard');
       const placed = await placeGuard(key, plan.guard, plan.guarded, plan.guardDeadlineMs / 1000);
       if (placed.placed) {
-        ctx.facts.guard = key;
+        guard = key;
         actions.push(
           `Placed the guard in ${placed.dir}: it puts back ${plan.guarded.map((i) => i.name).join(', ')} if freshen stops answering for ${formatDuration(plan.guardDeadlineMs)}`,
         );
@@ -156,8 +143,9 @@ export const stopStep: StepHandler<StopPlan> = {
         notes.push(noGuard(placed.why));
       }
     }
-    ctx.facts.stopped = plan.items.map((item) => handedFact(item, false));
-    return changed(actions, notes);
+    // Nothing after placing the guard can throw, so its key always reaches the facts finishHost releases it from.
+    const stopped = plan.items.map((item) => handedFact(item, false));
+    return { ...changed(actions, notes), facts: { stopped, ...(guard !== undefined ? { guard } : {}) } };
   },
 };
 

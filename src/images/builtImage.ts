@@ -1,6 +1,6 @@
-// What rebuild hands on to push (and, planned, to pull in check mode).
+// What a building step (rebuild, patch) hands on to push (and, planned, to pull in check mode): a fact of the images domain.
 
-/** An image that `rebuild` built (or, in check mode, would build). */
+/** An image that `rebuild` or `patch` built (or, in check mode, would build). */
 export interface BuiltImage {
   repository: string;
   ref: string;

@@ -1,0 +1,9 @@
+// What pull hands on to stop and start: a fact of the images domain.
+
+/** An image reference `pull` pulled (or, in check mode, would pull) on a host, for `stop` and `start` to compare against. */
+export interface PulledImage {
+  ref: string;
+  /** The image ID now local; undefined when only planned. */
+  imageId?: string;
+  planned: boolean;
+}

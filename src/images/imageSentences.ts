@@ -1,6 +1,7 @@
 import { packageChangeLines, type PackageChanges } from './packages.js';
 import { shortDigest } from '../model/imageRef.js';
 import type { ManagedImage } from './managedImage.js';
+import type { DiscoverDetails } from '../model/stepDetails.js';
 
 /** `sha256:0123456789ab…`, how results show an image ID or digest. */
 export const shownDigest = (digest: string): string => `sha256:${shortDigest(digest)}…`;
@@ -46,20 +47,8 @@ export function builtSentence(
   return `Built ${image.ref} (${shownDigest(imageId)}, also ${dateTag}) because ${becauseClause(image, rebuiltBases)}`;
 }
 
-/** One image's verdict for machines (the JSON report's `details.images`). */
-export interface ImageVerdictDetails {
-  repository: string;
-  ref: string;
-  stale: boolean;
-  reasons: ManagedImage['reasons'];
-  explanations: string[];
-  /** The final stage's base: the one a rebase is about. */
-  final_base?: string;
-  packages?: { manager: string; os?: string; outdated: number; list: string[] } | { problem: string };
-}
-
 /** discover's machine-readable verdicts, in build order. */
-export function discoverDetails(images: readonly ManagedImage[]): { images: ImageVerdictDetails[] } {
+export function discoverDetails(images: readonly ManagedImage[]): DiscoverDetails {
   return {
     images: images.map((image) => ({
       repository: image.repository,

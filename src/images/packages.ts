@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { visibleControls } from '../shared/terminalText.js';
 import { apkPackages, dpkgPackages, manifestLine } from './packageRecords.js';
+import type { PackageChanges } from '../model/stepDetails.js';
 
 // Pure knowledge of package managers: how to tell which one an image has, how to ask it for pending updates, how to read its
 // answer and its database. The I/O that runs these lives in probeRun.ts.
@@ -141,19 +142,7 @@ export function manifestDigest(lines: readonly string[] | undefined): string {
     .digest('hex')}`;
 }
 
-/** One package whose version moved between two builds. */
-export interface PackageUpgrade {
-  name: string;
-  from: string;
-  to: string;
-}
-
-/** What changed in the installed packages from one build to the next (`name` is `name:arch` only where the arch matters). */
-export interface PackageChanges {
-  changed: PackageUpgrade[];
-  added: Array<{ name: string; version: string }>;
-  removed: Array<{ name: string; version: string }>;
-}
+export type { PackageChanges, PackageUpgrade } from '../model/stepDetails.js';
 
 /** `name:arch version` → [name:arch, version]. */
 const splitLine = (line: string): [string, string] => {

@@ -1,4 +1,5 @@
 import type { FailureCode, UnreachableCode } from './failureCodes.js';
+import type { StepDetails } from './stepDetails.js';
 
 /** What one step did (or, in check mode, would do) on one host. The recap and the JSON report are built from these values alone. */
 export type StepStatus = StepResult['status'];
@@ -12,7 +13,7 @@ interface Outcome {
   /** What `--diff` shows: per container (or image reference) the image before and after, and whether it would be replaced. */
   diff?: ImageDiff[];
   /** Machine-readable findings of the step (e.g. discover's verdicts per image), copied to the JSON report as is. */
-  details?: Record<string, unknown>;
+  details?: StepDetails;
 }
 
 /** Counts of containers a rollout step put back or brought back. */

@@ -1,6 +1,7 @@
 // What a run's notification says, as a value: what was rebuilt and why, what changed inside, where it rolled out, what
 // failed or was rolled back and why. Built from the run's report alone. Pure.
 import { createHash } from 'node:crypto';
+import { rebuildFindingsIn, verdictsIn } from '../model/stepDetails.js';
 import type { RunReport, StepRecord } from '../runner/report.js';
 
 export interface RunSummary {
@@ -8,17 +9,6 @@ export interface RunSummary {
   rolled_out: Array<{ host: string; step: string; actions: string[] }>;
   failed: Array<{ host: string; step: string; status: string; code?: string; reason: string }>;
   recap: RunReport['recap'];
-}
-
-interface Verdict {
-  ref: string;
-  stale: boolean;
-  reasons: string[];
-}
-interface Changes {
-  changed: Array<{ name: string; from: string; to: string }>;
-  added: Array<{ name: string; version: string }>;
-  removed: Array<{ name: string; version: string }>;
 }
 
 const ROLLOUT_STEPS = new Set(['start', 'service', 'rollback']);
@@ -30,14 +20,13 @@ export function runSummary(report: RunReport, plays: ReadonlySet<string>): RunSu
   const steps: Array<{ host: string; record: StepRecord }> = report.plays
     .filter((play) => plays.has(play.name))
     .flatMap((play) => Object.entries(play.hosts).flatMap(([host, records]) => records.map((record) => ({ host, record }))));
-  const stale = new Map<string, Verdict>();
+  const stale = new Map<string, { ref: string; reasons: string[] }>();
   for (const { record } of steps.filter((s) => s.record.step === 'discover'))
-    for (const verdict of (record.details?.images as Verdict[] | undefined) ?? []) if (verdict.stale) stale.set(verdict.ref, verdict);
-  for (const { record } of steps.filter((s) => s.record.step === 'rebuild' && s.record.status !== 'ok')) {
-    const identical = new Set((record.details?.identical as string[] | undefined) ?? []);
-    const changes = (record.details?.changes as Record<string, Changes> | undefined) ?? {};
+    for (const verdict of verdictsIn(record.details)) if (verdict.stale) stale.set(verdict.ref, verdict);
+  for (const { record } of steps.filter((s) => s.record.step === 'rebuild')) {
+    const { rebuilt = [], changes = {} } = rebuildFindingsIn(record.details);
     for (const verdict of stale.values()) {
-      if (identical.has(verdict.ref) || !record.actions.some((a) => a.includes(verdict.ref))) continue;
+      if (!rebuilt.includes(verdict.ref)) continue;
       const c = changes[verdict.ref];
       const packages = c
         ? [

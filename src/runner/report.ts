@@ -1,5 +1,6 @@
 import { addToRecap, countsOf, emptyRecap, type HostRecap, type ImageDiff, type StepResult } from '../model/results.js';
 import type { StepKind } from '../model/playbook.js';
+import type { StepDetails } from '../model/stepDetails.js';
 import type { RunMoment } from './clock.js';
 
 /** One step's outcome on one host, as written to the JSON report. */
@@ -13,7 +14,7 @@ export interface StepRecord {
   rolled_back?: number;
   rescued?: number;
   /** The step's machine-readable findings (e.g. discover's verdicts), when it has any. */
-  details?: Record<string, unknown>;
+  details?: StepDetails;
   /** Under `--diff`: images before and after, per container. */
   diff?: ImageDiff[];
   /** When the step started (ISO 8601, whole milliseconds of the run's monotonic clock). */

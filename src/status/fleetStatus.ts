@@ -2,6 +2,7 @@
 // planning steps (discover, pull, service; see statusPlaybook) and the registry's datestamp tags, so status says exactly
 // what a run would find, and writes nothing by construction. Pure: the I/O is in src/cli/statusCommand.ts.
 import type { ImageDiff } from '../model/results.js';
+import { outdatedCount, pullFindingsIn, verdictsIn } from '../model/stepDetails.js';
 import type { RunReport, StepRecord } from '../runner/report.js';
 
 /** The builds the registry keeps of one image reference: the digest its rollout tag names, and each datestamp tag's. */
@@ -58,15 +59,6 @@ export interface FleetStatus {
   hosts: HostStatus[];
 }
 
-interface ImageVerdict {
-  repository: string;
-  ref: string;
-  stale: boolean;
-  reasons: string[];
-  explanations: string[];
-  packages?: { outdated?: number; problem?: string };
-}
-
 const DAY_MS = 86_400_000;
 
 /** Every step record of the report, with its host. */
@@ -77,7 +69,7 @@ const records = (report: RunReport): Array<{ host: string; record: StepRecord }>
 export function referencesOf(report: RunReport): string[] {
   const refs = new Set<string>();
   for (const { record } of records(report)) {
-    for (const image of (record.details?.images as ImageVerdict[] | undefined) ?? []) refs.add(image.ref);
+    for (const image of verdictsIn(record.details)) refs.add(image.ref);
     for (const diff of record.diff ?? []) refs.add(diff.ref);
   }
   return [...refs].sort();
@@ -108,7 +100,8 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     }
     // discover judges the built images, patch the patched ones: both list verdicts of the same shape.
     if (record.step === 'discover' || record.step === 'patch') {
-      for (const verdict of (record.details?.images as ImageVerdict[] | undefined) ?? []) {
+      for (const verdict of verdictsIn(record.details)) {
+        const outdated = outdatedCount(verdict);
         const known = builds.get(verdict.ref);
         const prodBuild = known?.prodDigest !== undefined ? known.builds.find((b) => b.digest === known.prodDigest) : undefined;
         images.set(verdict.ref, {
@@ -117,7 +110,7 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
           stale: verdict.stale,
           reasons: verdict.reasons,
           explanations: verdict.explanations,
-          ...(verdict.packages?.outdated !== undefined ? { pending_packages: verdict.packages.outdated } : {}),
+          ...(outdated !== undefined ? { pending_packages: outdated } : {}),
           ...(known?.prodDigest !== undefined
             ? {
                 prod: {
@@ -136,9 +129,10 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     const h = hostOf(host);
     const service = record.step === 'service';
     for (const diff of record.diff ?? []) (service ? h.services : h.containers).push(running(diff, builds.get(diff.ref), service));
-    h.notes.push(...record.notes.filter((note) => / is left alone: |parked|left behind/.test(note)));
-    for (const c of (record.details?.unmanaged as Array<{ name: string; image: string }> | undefined) ?? [])
-      h.notes.push(`${c.name} runs ${c.image}, not managed (not the rollout tag, or pinned by digest).`);
+    const found = pullFindingsIn(record.details);
+    for (const c of found.left_alone ?? []) h.notes.push(`${c.name} is left alone: ${c.reason}.`);
+    for (const name of found.parked ?? []) h.notes.push(`${name} is parked, left by an interrupted run; the next start settles it.`);
+    for (const c of found.unmanaged ?? []) h.notes.push(`${c.name} runs ${c.image}, not managed (not the rollout tag, or pinned by digest).`);
   }
   return { generated_at: new Date(now).toISOString(), images: [...images.values()], hosts: [...hosts.values()] };
 }

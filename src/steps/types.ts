@@ -2,6 +2,7 @@ import type { HostConnections } from '../adapters/types.js';
 import type { Host, Inventory } from '../model/inventory.js';
 import type { StepKind } from '../model/playbook.js';
 import type { ImageDiff, StepResult } from '../model/results.js';
+import type { StepDetails } from '../model/stepDetails.js';
 import type { FactUpdate, HostFacts, RunState } from './facts.js';
 
 /** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
@@ -37,7 +38,7 @@ export interface StepHandler<Plan = unknown> {
   /** Informative lines shown whether or not anything changes. */
   notes?(plan: Plan): string[];
   /** Machine-readable findings shown whether or not anything changes (the JSON report's `details`). */
-  details?(plan: Plan): Record<string, unknown> | undefined;
+  details?(plan: Plan): StepDetails | undefined;
   /** What `--diff` shows: images before and after, per container. */
   diff?(plan: Plan): ImageDiff[];
   /**

@@ -18,7 +18,7 @@ import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
 import { newRunState, type HostFacts } from '../../src/steps/facts.js';
 import type { ManagedImage } from '../../src/images/managedImage.js';
-import type { PackageChanges } from '../../src/images/packages.js';
+import { rebuildFindingsIn } from '../../src/model/stepDetails.js';
 import { notifyAfterRun } from '../../src/cli/notifyAfterRun.js';
 import type { Inventory } from '../../src/model/inventory.js';
 import type { Playbook } from '../../src/model/playbook.js';
@@ -233,7 +233,7 @@ describe('deb/base: pending upgrades found by the probe, then rebuilt away', () 
     expect(outdated.map((p) => p.name).sort()).toEqual([...upstreamPending].sort());
     // What changed inside, against the build it replaced (whose package list the seeding build recorded in its label):
     // exactly the upgrades the probe found, each to the version apt offered; nothing added or removed.
-    const changes = (rebuilt.details?.changes as Record<string, PackageChanges> | undefined)?.[BASE_REF];
+    const changes = rebuildFindingsIn(rebuilt.details).changes?.[BASE_REF];
     expect(changes?.changed.map((c) => `${c.name} ${c.from} → ${c.to}`).sort()).toEqual(
       outdated.map((p) => `${p.name} ${p.installed} → ${p.available}`).sort(),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Playbook } from '../../src/model/playbook.js';
-import type { RunReport } from '../../src/runner/report.js';
+import type { RunReport, StepRecord } from '../../src/runner/report.js';
 import { stepRecordOf } from '../support/stepRecords.js';
 import { fleetStatus, referencesOf, type RepositoryBuilds } from '../../src/status/fleetStatus.js';
 import { statusPlaybook } from '../../src/status/statusPlaybook.js';
@@ -24,7 +24,14 @@ const report: RunReport = {
             status: 'ok',
             details: {
               images: [
-                { repository: 'team/app', ref: APP, stale: true, reasons: ['packages-outdated'], explanations: ['3 updates'], packages: { outdated: 3 } },
+                {
+                  repository: 'team/app',
+                  ref: APP,
+                  stale: true,
+                  reasons: ['packages-outdated'],
+                  explanations: ['3 updates'],
+                  packages: { manager: 'apt', outdated: 3, list: ['a 1 → 2', 'b 1 → 2', 'c 1 → 2'] },
+                },
               ],
             },
           }),
@@ -39,8 +46,15 @@ const report: RunReport = {
             step: 'pull',
             status: 'changed',
             diff: [{ container: 'app', ref: APP, before: D('1'), after: D('2'), replace: true }],
-            notes: ['sidecar is left alone: labelled freshen.enable=false.'],
-            details: { unmanaged: [{ name: 'tool', image: 'reg:5000/team/tool@sha256:abc' }] },
+            // The sentences are for people: status lists what the details say.
+            notes: [
+              'sidecar is left alone: labelled freshen.enable=false.',
+              'old.freshen-old is parked, left by an interrupted run; the next start settles it.',
+            ],
+            details: {
+              unmanaged: [{ name: 'tool', image: 'reg:5000/team/tool@sha256:abc' }],
+              left_alone: [{ name: 'sidecar', reason: 'labelled freshen.enable=false' }],
+            },
           }),
         ],
         web2: [step({ step: 'pull', status: 'unreachable', reason: 'cannot reach the engine of web2: connect ECONNREFUSED\nmore' })],
@@ -105,6 +119,13 @@ describe('fleetStatus', () => {
       },
       { host: 'mgr1', state: 'ok', containers: [], services: [{ name: 'api', ref: APP, digest: D('2'), build: '20261130-0300', behind: false }], notes: [] },
     ]);
+  });
+
+  it("lists a host's parked leftovers from pull's details, whatever its notes say", () => {
+    const pulled = (details: StepRecord['details'], notes: string[] = []) =>
+      fleetStatus({ ...report, plays: [{ name: 'x', hosts: { web3: [step({ step: 'pull', status: 'ok', notes, details })] } }] }, builds, 0).hosts[0]!.notes;
+    expect(pulled({ parked: ['app.freshen-old'] })).toEqual(['app.freshen-old is parked, left by an interrupted run; the next start settles it.']);
+    expect(pulled(undefined, ['app.freshen-old is parked, left by an interrupted run; the next start settles it.'])).toEqual([]);
   });
 
   it('the table and the page say the same, and the page escapes what it shows', () => {

@@ -26,8 +26,8 @@ const report = (took: string): RunReport => ({
             status: 'ok',
             details: {
               images: [
-                { ref: APP, stale: true, reasons: ['packages-outdated'] },
-                { ref: 'reg:5000/x:prod', stale: false, reasons: [] },
+                { repository: 'team/app', ref: APP, stale: true, reasons: ['packages-outdated'], explanations: ['1 package has an update'] },
+                { repository: 'x', ref: 'reg:5000/x:prod', stale: false, reasons: [], explanations: [] },
               ],
             },
           }),
@@ -35,7 +35,11 @@ const report = (took: string): RunReport => ({
             step: 'rebuild',
             status: 'changed',
             actions: [`Built ${APP} as reg:5000/team/app:20261201-0300`],
-            details: { changes: { [APP]: { changed: [{ name: 'perl-base', from: '5.36.0-7+deb12u1', to: '5.36.0-7+deb12u2' }], added: [], removed: [] } } },
+            // What rebuild reports for machines; the summary reads these fields, never the sentences of actions or notes.
+            details: {
+              rebuilt: [APP],
+              changes: { [APP]: { changed: [{ name: 'perl-base', from: '5.36.0-7+deb12u1', to: '5.36.0-7+deb12u2' }], added: [], removed: [] } },
+            },
           }),
         ],
       },

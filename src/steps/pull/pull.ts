@@ -3,6 +3,7 @@ import { errorMessage } from '../../adapters/errors.js';
 import { parseImageRef, shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
 import { changed, failed, type ImageDiff } from '../../model/results.js';
+import type { PullDetails } from '../../model/stepDetails.js';
 import { registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { isParkedName, managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
@@ -27,8 +28,8 @@ export interface PullPlan {
   notes: string[];
   /** For `--diff`: every managed container's image now and after this pull, and whether `stop`/`start` will replace it. */
   diff?: ImageDiff[];
-  /** Containers of the registry's images that are not managed (another tag, or pinned by digest): `freshen status` lists them. */
-  unmanaged?: Array<{ name: string; image: string }>;
+  /** What `freshen status` lists of the host's other containers: unmanaged, left alone, parked. */
+  found?: PullDetails;
 }
 
 const wouldPull = (item: PullItem): string =>
@@ -61,8 +62,8 @@ export const pullStep: StepHandler<PullPlan> = {
     const { managed, ignored } = selectManagedContainers(containers, { registry: registry.name, tag });
     const notes = ignored.map((c) => `${c.name} is left alone: ${c.reason}.`);
     // Left by a run that was interrupted between stop and start; pull does not touch it, start settles it.
-    for (const name of containers.map(containerName).filter(isParkedName))
-      notes.push(`${name} is parked, left by an interrupted run; the next start settles it.`);
+    const parked = containers.map(containerName).filter(isParkedName);
+    for (const name of parked) notes.push(`${name} is parked, left by an interrupted run; the next start settles it.`);
     const items: PullItem[] = [];
     const after = new Map<string, string | undefined>();
     for (const ref of managedImageRefs(managed)) {
@@ -91,12 +92,17 @@ export const pullStep: StepHandler<PullPlan> = {
     const unmanaged = containers
       .filter((c) => c.Config.Image.startsWith(`${registry.name}/`) && !seen.has(containerName(c)) && !isParkedName(containerName(c)))
       .map((c) => ({ name: containerName(c), image: c.Config.Image }));
-    return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name), unmanaged };
+    const found: PullDetails = {
+      ...(unmanaged.length > 0 ? { unmanaged } : {}),
+      ...(ignored.length > 0 ? { left_alone: ignored.map(({ name, reason }) => ({ name, reason })) } : {}),
+      ...(parked.length > 0 ? { parked } : {}),
+    };
+    return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name), found };
   },
 
   diff: (plan) => plan.diff ?? [],
 
-  details: (plan) => (plan.unmanaged !== undefined && plan.unmanaged.length > 0 ? { unmanaged: plan.unmanaged } : undefined),
+  details: (plan) => (plan.found !== undefined && Object.keys(plan.found).length > 0 ? plan.found : undefined),
 
   changes: (plan) => plan.items.map(wouldPull),
 

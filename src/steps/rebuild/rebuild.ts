@@ -10,7 +10,7 @@ import { chooseDatestampTag } from './datestampTags.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
 import { builtSentence, identicalSentence, packagesChangedNote, plannedBuildSentence } from '../../images/imageSentences.js';
-import type { PackageChanges } from '../../images/packages.js';
+import type { PackageChanges, RebuildDetails } from '../../model/stepDetails.js';
 import type { StepContext, StepHandler } from '../types.js';
 
 /** One image rebuild would build, in build order. */
@@ -142,8 +142,12 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
 
     // In place of this step's announced builds (those it found identical are gone); a patch step's stay.
     const facts = { built, builtReplacing: plan.builds.map((b) => b.image.repository) };
-    const changes = Object.keys(packageChangesByRef).length > 0 ? { changes: packageChangesByRef } : {};
-    const details = identical.length > 0 || 'changes' in changes ? { details: { ...(identical.length > 0 ? { identical } : {}), ...changes } } : {};
+    const found: RebuildDetails = {
+      ...(built.length > 0 ? { rebuilt: built.map((image) => image.ref) } : {}),
+      ...(identical.length > 0 ? { identical } : {}),
+      ...(Object.keys(packageChangesByRef).length > 0 ? { changes: packageChangesByRef } : {}),
+    };
+    const details = Object.keys(found).length > 0 ? { details: found } : {};
     if (failures.length > 0) return { ...failed(failures.join('\n\n'), 'build-failed', actions, notes), ...details, facts };
     // Only identical rebuilds: nothing new exists anywhere, so the step is ok.
     if (actions.length === 0) return { ...ok(notes), ...details, facts };

@@ -47,6 +47,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Unit files run freshen against the same made-up host names side by side, so each needs its own run lock too.
+          setupFiles: ['test/support/fileIsolation.ts'],
           maxWorkers: WORKERS,
           // A guard against a hang, not a speed limit: beside the integration files and on a busy machine, a test that takes
           // 50 ms alone can take seconds (vitest's 5 s default timed one out).

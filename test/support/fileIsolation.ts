@@ -1,6 +1,7 @@
-// vitest setupFiles of the integration project, run before each test file: integration files run side by side, and what
-// freshen keeps per machine user would be shared between them. Each file gets its own, as two control machines would have:
-// - the run lock (FRESHEN_LOCK_DIR): a run in one file must not find another file's run holding a lab host;
+// vitest setupFiles of every project, run before each test file: files run side by side, and what freshen keeps per machine
+// user would be shared between them. Each file gets its own, as two control machines would have:
+// - the run lock (FRESHEN_LOCK_DIR): a run in one file must not find another file's run holding a host (two unit files ran
+//   `freshen run` on the same made-up hosts at once, and one exited 1, "another run holds the host");
 // - the guards of hosts on local sockets, kept under XDG_RUNTIME_DIR (src/containers/guardScript.ts): a guard is keyed by
 //   the host's name and endpoint, and placing one stops an earlier guard of the same key, so one file's run would stop the
 //   guard of another file's live run on the same lab host. (web1's guard runs over SSH, where the base is the sshd's: see

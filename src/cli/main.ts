@@ -1,7 +1,7 @@
 import { FRESHEN_VERSION } from '../shared/version.js';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
-import { parseDuration } from '../model/duration.js';
+import { checkDuration } from '../model/duration.js';
 import { EXIT } from './exitCodes.js';
 import { processOutput, redactingOutput, reportDiagnostics, type Output } from './output.js';
 // The loader (yaml, ajv, the schemas) and everything after it are imported by the commands that need them, so
@@ -19,9 +19,9 @@ const positiveInt = (value: string): number => {
 };
 
 const duration = (value: string): number => {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 5m or 1h.');
-  return ms;
+  const checked = checkDuration(value);
+  if ('problem' in checked) throw new InvalidArgumentError(`This ${checked.problem}.`);
+  return checked.ms;
 };
 
 /** Builds the CLI; every action stores its exit code in `result.code`. */

@@ -1,5 +1,4 @@
-import { parseDuration } from '../model/duration.js';
-import { OptionError } from '../steps/optionError.js';
+import { durationOption, OptionError } from '../steps/optionError.js';
 import { ORDER_OPTIONS, type OrderOption } from './startOrder.js';
 
 /** Options of `stop`: the stop timeout, when the playbook overrides each container's own, and the host guard's deadline. */
@@ -33,18 +32,10 @@ export const DEFAULT_DRAIN = '2s';
 /** Replacing a host's containers one after another would keep the last one down through every earlier one's health wait. */
 export const DEFAULT_PARALLEL = 4;
 
-function duration(options: Record<string, unknown>, key: string, fallback?: string): number | undefined {
-  const raw = options[key] ?? fallback;
-  if (raw === undefined) return undefined;
-  const ms = typeof raw === 'string' || typeof raw === 'number' ? parseDuration(raw) : undefined;
-  if (ms === undefined) throw new OptionError(`${key}: not a duration: ${JSON.stringify(raw)}`, [key]);
-  return ms;
-}
-
 export function stopOptions(options: Record<string, unknown>): StopOptions {
-  const guardDeadlineMs = duration(options, 'guard_deadline', DEFAULT_GUARD_DEADLINE)!;
-  if (guardDeadlineMs < 2000) throw new OptionError(`guard_deadline: at least 2s, not ${JSON.stringify(options.guard_deadline)}`, ['guard_deadline']);
-  return { timeoutMs: duration(options, 'timeout'), guardDeadlineMs };
+  const guardDeadlineMs = durationOption(options, ['guard_deadline'], { fallback: DEFAULT_GUARD_DEADLINE, minMs: 2000 });
+  const timeoutMs = durationOption(options, ['timeout']);
+  return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), guardDeadlineMs };
 }
 
 function orderOption(raw: unknown): OrderOption {
@@ -56,11 +47,11 @@ function orderOption(raw: unknown): OrderOption {
 export const startOptions = (options: Record<string, unknown>): StartOptions => {
   const probe = probeCommand(options.probe);
   return {
-    healthyTimeoutMs: duration(options, 'healthy_timeout', DEFAULT_HEALTHY_TIMEOUT)!,
-    settleMs: duration(options, 'settle', DEFAULT_SETTLE)!,
+    healthyTimeoutMs: durationOption(options, ['healthy_timeout'], { fallback: DEFAULT_HEALTHY_TIMEOUT }),
+    settleMs: durationOption(options, ['settle'], { fallback: DEFAULT_SETTLE }),
     parallel: typeof options.parallel === 'number' && Number.isInteger(options.parallel) && options.parallel >= 1 ? options.parallel : DEFAULT_PARALLEL,
     order: orderOption(options.order),
-    drainMs: duration(options, 'drain', DEFAULT_DRAIN)!,
+    drainMs: durationOption(options, ['drain'], { fallback: DEFAULT_DRAIN }),
     ...(probe === undefined ? {} : { probe }),
   };
 };

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { datestampFormatOf } from '../images/datestamp.js';
-import { MAX_WAIT_MS, parseDuration } from '../model/duration.js';
+import { checkDuration } from '../model/duration.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
 import { STEP_KINDS, type StepKind } from '../model/playbook.js';
@@ -103,35 +103,15 @@ export const stepKindRule: PlayRule = (context) =>
     .filter((step) => !isStepKind(step.kind))
     .map((step) => context.locator.diagnostic(step.kindPath, unknownStepMessage(step.kind), { at: step.kindAt }));
 
-/** Step options that hold durations. */
-const DURATION_OPTIONS: Partial<Record<StepKind, string[]>> = {
-  rebuild: ['timeout'],
-  stop: ['timeout', 'guard_deadline'],
-  start: ['healthy_timeout', 'settle', 'drain'],
-  gc: ['push_wait'],
-};
-
-function durationProblem(key: string, value: unknown): string | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined) return `"${key}" is not a duration: ${JSON.stringify(value)}; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)`;
-  if (ms > MAX_WAIT_MS) return `"${key}" is ${JSON.stringify(value)}, longer than the 24 days freshen can wait; use a shorter one`;
-  return undefined;
-}
-
-/** `pause` and the duration options of steps must parse as durations. */
+/**
+ * `pause` must be a duration freshen can wait. Steps' duration options are checked by their own parsers (stepOptionsRule),
+ * with the same check (checkDuration).
+ */
 export const durationRule: PlayRule = (context) => {
-  const diagnostics: Diagnostic[] = [];
-  const pauseProblem = durationProblem('pause', context.play.pause);
-  if (pauseProblem) diagnostics.push(context.locator.diagnostic([...context.path, 'pause'], pauseProblem));
-  for (const step of stepEntries(context)) {
-    if (!isStepKind(step.kind) || !isRecord(step.options)) continue;
-    for (const key of DURATION_OPTIONS[step.kind] ?? []) {
-      const problem = durationProblem(key, step.options[key]);
-      if (problem) diagnostics.push(context.locator.diagnostic([...step.optionsPath, key], problem));
-    }
-  }
-  return diagnostics;
+  const pause = context.play.pause;
+  if (typeof pause !== 'string' && typeof pause !== 'number') return []; // the schema reports the wrong type
+  const checked = checkDuration(pause);
+  return 'problem' in checked ? [context.locator.diagnostic([...context.path, 'pause'], `"pause" ${checked.problem}`)] : [];
 };
 
 /** A play's maintenance windows must name real times of day, days and time zones. */

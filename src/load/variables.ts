@@ -1,4 +1,4 @@
-import { MAX_WAIT_MS, parseDuration } from '../model/duration.js';
+import { checkDuration } from '../model/duration.js';
 import { runSecrets } from '../shared/secretText.js';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
@@ -131,9 +131,8 @@ function timeoutDiagnostics(vars: Record<string, unknown>, path: NodePath, conte
   if (!isRecord(vars.timeouts)) return [];
   return Object.entries(vars.timeouts).flatMap(([key, value]) => {
     if (typeof value !== 'string' && typeof value !== 'number') return []; // the schema reports the wrong type
-    const ms = parseDuration(value);
-    if (ms !== undefined && ms > 0 && ms <= MAX_WAIT_MS) return [];
-    return [context.locator.diagnostic([...path, 'timeouts', key], `"timeouts.${key}" must be a duration above zero and at most 24 days, such as 20s or 2m`)];
+    const checked = checkDuration(value, { positive: true });
+    return 'problem' in checked ? [context.locator.diagnostic([...path, 'timeouts', key], `"timeouts.${key}" ${checked.problem}`)] : [];
   });
 }
 

@@ -12,6 +12,30 @@ export function parseDuration(text: string | number): number | undefined {
 /** The longest wait a timer holds (setTimeout's limit, about 24.8 days): a longer one would fire at once. */
 export const MAX_WAIT_MS = 2_147_483_647;
 
+/**
+ * What a duration setting may be: above zero (`positive`), at least `minMs`. A wait is at most MAX_WAIT_MS; an `age` (max_age:
+ * compared with an image's age, never waited for) has no upper bound.
+ */
+export interface DurationLimits {
+  positive?: boolean;
+  minMs?: number;
+  age?: boolean;
+}
+
+/**
+ * The one check of a duration setting (step options, `pause`, `timeouts`, command-line options): its milliseconds, or what is
+ * wrong with it as the end of a sentence about the setting (`"timeout" ` + problem).
+ */
+export function checkDuration(value: unknown, limits: DurationLimits = {}): { ms: number } | { problem: string } {
+  const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+  const shown = JSON.stringify(value) ?? String(value);
+  if (ms === undefined) return { problem: `is not a duration: ${shown}; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)` };
+  if (ms > MAX_WAIT_MS && limits.age !== true) return { problem: `is ${shown}, longer than the 24 days freshen can wait; use a shorter one` };
+  if (limits.positive === true && ms <= 0) return { problem: `must be above zero, not ${shown}` };
+  if (limits.minMs !== undefined && ms < limits.minMs) return { problem: `must be at least ${formatDuration(limits.minMs)}, not ${shown}` };
+  return { ms };
+}
+
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;

@@ -1,7 +1,6 @@
 import { DEFAULT_DATE_FORMAT, dateFormatProblem } from '../images/datestamp.js';
-import { parseDuration } from '../model/duration.js';
 import { rolloutTag } from '../model/inventory.js';
-import { OptionError } from './optionError.js';
+import { durationOption, OptionError } from './optionError.js';
 
 /** `discover`'s options with defaults applied. */
 export interface DiscoverOptions {
@@ -63,15 +62,15 @@ export function discoverOptions(options: Record<string, unknown>, vars: Record<s
     force: force ?? false,
     includeUnpublished: options.include_unpublished === true,
     buildArgs: stringMap(options.build_args, 'discover'),
-    ...(options.max_age !== undefined ? { maxAgeMs: positiveDuration(options.max_age, 'discover "max_age"', ['max_age']) } : {}),
+    ...maxAge(options),
     ...probeOption(options.probe),
   };
 }
 
-export function positiveDuration(value: unknown, what: string, path: string[]): number {
-  const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
-  if (ms === undefined || ms <= 0) throw new OptionError(`${what} is not a duration: ${String(value)}`, path);
-  return ms;
+/** `max_age` (discover, patch): how old prod may get before it is rebuilt. */
+export function maxAge(options: Record<string, unknown>): { maxAgeMs?: number } {
+  const maxAgeMs = durationOption(options, ['max_age'], { positive: true, age: true });
+  return maxAgeMs === undefined ? {} : { maxAgeMs };
 }
 
 /** `probe: true` or `{ network, timeout, update, command }`; `command` is one script for every image or a map by repository. */
@@ -93,7 +92,7 @@ export function probeOption(value: unknown, step = 'discover'): { probe?: ProbeO
   return {
     probe: {
       network,
-      timeoutMs: given.timeout === undefined ? 120_000 : positiveDuration(given.timeout, `${step} "probe.timeout"`, ['probe', 'timeout']),
+      timeoutMs: durationOption({ probe: given }, ['probe', 'timeout'], { fallback: '2m', positive: true }),
       refresh: typeof given.update === 'boolean' ? given.update : network === 'host',
       commands,
       byLabel: Object.fromEntries(Object.entries(byLabel).map(([k, v]) => [k, String(v)])),
@@ -106,9 +105,7 @@ export function rebuildOptions(options: Record<string, unknown>, variableDateFor
   const dateFormat = typeof options.date_format === 'string' ? options.date_format : variableDateFormat;
   const problem = dateFormatProblem(dateFormat);
   if (problem) throw new OptionError(problem, ['date_format']);
-  const timeout = options.timeout as string | number | undefined;
-  const timeoutMs = timeout === undefined ? 30 * 60_000 : parseDuration(timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0) throw new OptionError(`rebuild "timeout" is not a duration: ${String(timeout)}`, ['timeout']);
+  const timeoutMs = durationOption(options, ['timeout'], { fallback: '30m', positive: true });
   const network = options.network;
   if (network !== undefined && !BUILD_NETWORKS.includes(network as BuildNetwork)) {
     throw new OptionError(`rebuild "network" must be one of ${BUILD_NETWORKS.join(', ')}, not ${String(network)}`, ['network']);

@@ -1,3 +1,5 @@
+import { checkDuration, type DurationLimits } from '../model/duration.js';
+
 /**
  * A step option the schema let through that still makes no sense (a duration that does not parse, a date format without a
  * token). `path` names the option below the step's options (`['probe', 'network']`), so the loader can point at it.
@@ -12,4 +14,28 @@ export class OptionError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The duration option at `path` of a step's options (`['probe', 'timeout']`), or `fallback` when it is not given (undefined
+ * when neither is): checked by the one duration check (src/model/duration.ts), so every option is refused alike, at its place.
+ */
+export function durationOption(options: Record<string, unknown>, path: readonly string[], limits: DurationLimits & { fallback: string | number }): number;
+export function durationOption(
+  options: Record<string, unknown>,
+  path: readonly string[],
+  limits?: DurationLimits & { fallback?: undefined },
+): number | undefined;
+export function durationOption(
+  options: Record<string, unknown>,
+  path: readonly string[],
+  limits: DurationLimits & { fallback?: string | number } = {},
+): number | undefined {
+  let value: unknown = options;
+  for (const key of path) value = typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined;
+  value ??= limits.fallback;
+  if (value === undefined) return undefined;
+  const checked = checkDuration(value, limits);
+  if ('problem' in checked) throw new OptionError(`"${path.join('.')}" ${checked.problem}`, path);
+  return checked.ms;
 }

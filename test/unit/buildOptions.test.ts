@@ -77,7 +77,10 @@ describe('discoverOptions', () => {
     { options: {}, error: 'discover needs a "root" directory' },
     { options: { root: 'i', force: 'yes' }, error: 'discover "force" must be true, false or a list of repositories' },
     { options: { root: 'i', build_args: ['A=1'] }, error: 'discover "build_args" must be a map' },
-    { options: { root: 'i', max_age: 'a month' }, error: 'discover "max_age" is not a duration: a month' },
+    {
+      options: { root: 'i', max_age: 'a month' },
+      error: '"max_age" is not a duration: "a month"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)',
+    },
     { options: { root: 'i', probe: { network: 'bridge' } }, error: 'discover "probe.network" must be "host" or "none"' },
     { options: { root: 'i', probe: { command: ['x'] } }, error: 'discover "probe.command" must be a script or a map of repository to script' },
   ])('rejects $options', ({ options, error }) => {
@@ -99,8 +102,9 @@ describe('rebuildOptions', () => {
 
   it.each([
     { options: { date_format: 'YYYY/MM' }, error: 'date_format "YYYY/MM" does not give a valid image tag' },
-    { options: { timeout: 'soon' }, error: 'rebuild "timeout" is not a duration: soon' },
-    { options: { timeout: 0 }, error: 'rebuild "timeout" is not a duration: 0' },
+    { options: { timeout: 'soon' }, error: '"timeout" is not a duration: "soon"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)' },
+    { options: { timeout: 0 }, error: '"timeout" must be above zero, not 0' },
+    { options: { timeout: '30d' }, error: '"timeout" is "30d", longer than the 24 days freshen can wait; use a shorter one' },
   ])('rejects $options', ({ options, error }) => {
     expect(() => rebuildOptions(options)).toThrow(error);
   });

@@ -318,7 +318,9 @@ describe('timeouts', () => {
     });
     const r = await freshen('validate', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'));
     expect(r.code).toBe(5);
-    expect(r.stderr).toContain(`${join(dir, 'inv.yml')}:3:22: error: "timeouts.ssh" must be a duration above zero and at most 24 days, such as 20s or 2m`);
-    expect(r.stderr).toContain('"timeouts.registry" must be a duration above zero');
+    expect(r.stderr).toContain(
+      `${join(dir, 'inv.yml')}:3:22: error: "timeouts.ssh" is not a duration: "soon"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)`,
+    );
+    expect(r.stderr).toContain('"timeouts.registry" must be above zero');
   });
 });

@@ -56,7 +56,9 @@ describe('options', () => {
   });
 
   it('rejects a malformed duration with its key', () => {
-    expect(() => startOptions({ settle: 'soon' })).toThrow('settle: not a duration: "soon"');
-    expect(() => stopOptions({ timeout: true })).toThrow('timeout: not a duration: true');
+    expect(() => startOptions({ settle: 'soon' })).toThrow('"settle" is not a duration: "soon"');
+    expect(() => stopOptions({ timeout: true })).toThrow('"timeout" is not a duration: true');
+    expect(() => stopOptions({ guard_deadline: '1s' })).toThrow('"guard_deadline" must be at least 2.0s, not "1s"');
+    expect(() => startOptions({ drain: '25d' })).toThrow('"drain" is "25d", longer than the 24 days freshen can wait');
   });
 });

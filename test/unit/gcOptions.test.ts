@@ -22,7 +22,8 @@ describe('parseGcOptions', () => {
     [{ keep: 1.5 }, 'gc: keep must be an integer ≥ 0, not 1.5'],
     [{ keep: '3' }, 'gc: keep must be an integer ≥ 0, not "3"'],
     [{ sweep: 'yes' }, 'gc: sweep must be true or false, not "yes"'],
-    [{ push_wait: 'soon' }, 'gc: push_wait must be a duration such as 90s or 10m, not "soon"'],
+    [{ push_wait: 'soon' }, '"push_wait" is not a duration: "soon"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)'],
+    [{ push_wait: '4w' }, '"push_wait" is "4w", longer than the 24 days freshen can wait; use a shorter one'],
   ])('%j is refused', (options, message) => {
     expect(() => parseGcOptions(options)).toThrow(message);
   });

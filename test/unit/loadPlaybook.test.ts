@@ -184,7 +184,7 @@ describe('loadPlaybook: invalid playbooks', () => {
         '',
       ].join('\n'),
       diagnostics: [
-        'playbook.yml:4:42: error: discover "max_age" is not a duration: soon\n  4 |     - discover: { root: images, max_age: soon, probe: { timeout: 0 } }\n    |                                          ^^^^',
+        'playbook.yml:4:42: error: "max_age" is not a duration: "soon"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)\n  4 |     - discover: { root: images, max_age: soon, probe: { timeout: 0 } }\n    |                                          ^^^^',
         'playbook.yml:7:11: error: discover needs a "root" directory\n  7 |   steps: [discover, rebuild]\n    |           ^^^^^^^^',
         'playbook.yml:10:30: error: "push_wait" is not a duration: "soon"; write it like 90s, 2m, 1h30m or 1500ms (a bare number is seconds)\n  10 |   steps: [{ gc: { push_wait: soon } }]\n     |                              ^^^^',
       ],

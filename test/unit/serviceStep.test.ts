@@ -62,7 +62,7 @@ describe('serviceOptions', () => {
     expect(() => serviceOptions({ parallelism: -1 })).toThrow(/^parallelism:/);
     expect(() => serviceOptions({ max_failure_ratio: 2 })).toThrow(/^max_failure_ratio:/);
     expect(() => serviceOptions({ order: 'random' })).toThrow(/^order: one of stop-first, start-first/);
-    expect(() => serviceOptions({ monitor: 'soon' })).toThrow(/^monitor: not a duration/);
+    expect(() => serviceOptions({ monitor: 'soon' })).toThrow(/^"monitor" is not a duration/);
   });
 });
 

@@ -1,5 +1,4 @@
-import { parseDuration } from '../../model/duration.js';
-import { OptionError } from '../optionError.js';
+import { durationOption, OptionError } from '../optionError.js';
 
 /** The gc step's options with defaults applied. */
 export interface GcOptions {
@@ -15,15 +14,10 @@ export const GC_DEFAULTS: GcOptions = { keep: 5, sweep: true, pushWaitMs: 10 * 6
 
 /** Applies defaults; throws on values the schema should have rejected, naming the option. */
 export function parseGcOptions(options: Record<string, unknown>): GcOptions {
-  const { keep = GC_DEFAULTS.keep, sweep = GC_DEFAULTS.sweep, push_wait: pushWait } = options;
+  const { keep = GC_DEFAULTS.keep, sweep = GC_DEFAULTS.sweep } = options;
   if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0)
     throw new OptionError(`gc: keep must be an integer ≥ 0, not ${JSON.stringify(keep)}`, ['keep']);
   if (typeof sweep !== 'boolean') throw new OptionError(`gc: sweep must be true or false, not ${JSON.stringify(sweep)}`, ['sweep']);
-  let pushWaitMs = GC_DEFAULTS.pushWaitMs;
-  if (pushWait !== undefined) {
-    const parsed = typeof pushWait === 'string' || typeof pushWait === 'number' ? parseDuration(pushWait) : undefined;
-    if (parsed === undefined) throw new OptionError(`gc: push_wait must be a duration such as 90s or 10m, not ${JSON.stringify(pushWait)}`, ['push_wait']);
-    pushWaitMs = parsed;
-  }
+  const pushWaitMs = durationOption(options, ['push_wait'], { fallback: GC_DEFAULTS.pushWaitMs / 1000 });
   return { keep, sweep, pushWaitMs };
 }

@@ -1,7 +1,8 @@
 import { parseImageRef } from '../../model/imageRef.js';
 import { rolloutTag } from '../../model/inventory.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
-import { OptionError, positiveDuration, probeOption, type ProbeOptions } from '../imageOptions.js';
+import { maxAge, OptionError, probeOption, type ProbeOptions } from '../imageOptions.js';
+import { durationOption } from '../optionError.js';
 
 /** One upstream image and the managed repository its patches go to. */
 export interface PatchTarget {
@@ -67,9 +68,9 @@ export function patchOptions(options: Record<string, unknown>, vars: Record<stri
     dateFormat: datestampFormatOf(vars).pattern,
     network,
     securityOnly: options.security_only === true,
-    ...(options.max_age !== undefined ? { maxAgeMs: positiveDuration(options.max_age, 'patch "max_age"', ['max_age']) } : {}),
+    ...maxAge(options),
     ...probe,
-    timeoutMs: options.timeout === undefined ? 30 * 60_000 : positiveDuration(options.timeout, 'patch "timeout"', ['timeout']),
+    timeoutMs: durationOption(options, ['timeout'], { fallback: '30m', positive: true }),
     skipIdentical: options.skip_identical !== false,
   };
 }

@@ -1,5 +1,4 @@
-import { parseDuration } from '../../model/duration.js';
-import { OptionError } from '../optionError.js';
+import { durationOption, OptionError } from '../optionError.js';
 
 /** Options of `service`: Swarm's update policy for each managed service, and how long freshen waits for one update. */
 export interface ServiceOptions {
@@ -10,13 +9,6 @@ export interface ServiceOptions {
   order: 'stop-first' | 'start-first';
   failureAction: 'rollback' | 'pause' | 'continue';
   timeoutMs: number;
-}
-
-function durationOf(options: Record<string, unknown>, key: string, fallback: string): number {
-  const raw = options[key] ?? fallback;
-  const ms = typeof raw === 'string' || typeof raw === 'number' ? parseDuration(raw) : undefined;
-  if (ms === undefined) throw new OptionError(`${key}: not a duration: ${JSON.stringify(raw)}`, [key]);
-  return ms;
 }
 
 function oneOf<T extends string>(options: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
@@ -40,11 +32,11 @@ export function serviceOptions(options: Record<string, unknown> | null | undefin
   }
   return {
     parallelism,
-    delayMs: durationOf(raw, 'delay', '0s'),
-    monitorMs: durationOf(raw, 'monitor', '5s'),
+    delayMs: durationOption(raw, ['delay'], { fallback: '0s' }),
+    monitorMs: durationOption(raw, ['monitor'], { fallback: '5s' }),
     maxFailureRatio: ratio,
     order: oneOf(raw, 'order', ['stop-first', 'start-first'] as const, 'stop-first'),
     failureAction: oneOf(raw, 'failure_action', ['rollback', 'pause', 'continue'] as const, 'rollback'),
-    timeoutMs: durationOf(raw, 'timeout', '10m'),
+    timeoutMs: durationOption(raw, ['timeout'], { fallback: '10m', positive: true }),
   };
 }

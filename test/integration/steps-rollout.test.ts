@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countsOf, reasonOf } from '../../src/model/results.js';
+import { recordFacts } from '../../src/runner/recordFacts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { parkedName } from '../../src/containers/managed.js';
 import { pullStep } from '../../src/steps/pull/pull.js';
@@ -208,8 +209,9 @@ describe(`rollout on ${HOST}`, () => {
     expect(deadline - Date.now() / 1000).toBeGreaterThan(50);
     expect(await containerState(web, APP)).toMatchObject({ running: true, image: v1 });
     expect(context.facts.stopped?.map((entry) => entry.handed?.timeoutSeconds)).toEqual([5, 5]);
-    // The runner releases the guard once the host is finished; the guard sees its directory gone and exits.
-    await stopStep.finishHost!(context);
+    // The runner releases the guard once the host is finished, and records the facts that changed by it (as here); the guard
+    // sees its directory gone and exits.
+    recordFacts(context.facts, context.run, await stopStep.finishHost!(context));
     expect(await pathExists(guardDir)).toBe(false);
     expect(context.facts.guard).toBeUndefined();
   });

@@ -17,7 +17,10 @@ export default tseslint.config(
     // The model, the loader and the domains import no adapter library; steps reach the engine through the Engine interface.
     files: ['src/model/**', 'src/load/**', 'src/images/**', 'src/containers/**', 'src/steps/**', 'src/runner/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })) },
+      ],
     },
   },
   {
@@ -29,6 +32,23 @@ export default tseslint.config(
         {
           paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })),
           patterns: [{ group: ['**/runner/*'], message: 'the runner depends on steps, not the other way round (facts are returned, the runner records them)' }],
+        },
+      ],
+    },
+  },
+  {
+    // A step kind's folder is its own: what two kinds share lives in src/steps/ itself or in a domain, never in another kind's
+    // folder. Last, because it replaces the rule above for these files (so it repeats that rule's patterns).
+    files: ['src/steps/*/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })),
+          patterns: [
+            { group: ['**/runner/*'], message: 'the runner depends on steps, not the other way round (facts are returned, the runner records them)' },
+            { group: ['../*/*', '!../../*'], message: "one step kind does not import another's folder: move what both use to src/steps/ or a domain" },
+          ],
         },
       ],
     },

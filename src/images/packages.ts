@@ -185,6 +185,9 @@ export function packageChangeLines(changes: PackageChanges): string[] {
   ].map(visibleControls);
 }
 
+/** The installed-package manifest digest of an image (sha256 of sorted `name:arch version` lines, or `none`). */
+export const LABEL_PACKAGES = 'org.freshen.packages';
+
 /** The label that holds a build's whole manifest (gzip, base64), so the next build, status and notifications can say
  * which packages changed without pulling it. */
 export const LABEL_PACKAGE_LIST = 'org.freshen.package-list';

@@ -14,7 +14,7 @@ import {
   parseOsRelease,
   probeScript,
 } from '../../src/images/packages.js';
-import { customProbe } from '../../src/steps/discover/probeProd.js';
+import { customProbe } from '../../src/steps/probeProd.js';
 import { firstTarEntry, resolveLink } from '../../src/images/tarEntry.js';
 import { demuxLogs } from '../../src/adapters/engineThrowaway.js';
 

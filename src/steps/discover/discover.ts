@@ -10,7 +10,7 @@ import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images
 import { readBuildContext } from '../../images/contextFiles.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { discoverOptions } from '../imageOptions.js';
-import { probeProdImages, type ProbeTarget } from './probeProd.js';
+import { probeProdImages, type ProbeTarget } from '../probeProd.js';
 import { LABEL_CREATED, readProvenance } from '../../images/provenance.js';
 import { discoverDetails } from '../../images/imageSentences.js';
 import { walkTree } from '../../images/tree.js';

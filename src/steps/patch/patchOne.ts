@@ -1,14 +1,13 @@
 import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
-import { LABEL_PACKAGE_LIST, encodePackageList, manifestDigest, packageChanges, type PackageChanges } from '../../images/packages.js';
+import { LABEL_PACKAGE_LIST, LABEL_PACKAGES, encodePackageList, manifestDigest, packageChanges, type PackageChanges } from '../../images/packages.js';
 import { manifestLine, type InstalledPackage } from '../../images/packageRecords.js';
 import { patchLabels, patchedConfig, upgradeScript } from '../../images/patch.js';
 import { packageRecords, type ImagePackages } from '../../images/probe.js';
 import { LABEL_SOURCE } from '../../images/provenance.js';
 import { imageSbom } from '../imageSbom.js';
 import type { LocalTagIndex } from '../../images/localTagIndex.js';
-import { LABEL_PACKAGES } from '../rebuild/identical.js';
-import { tagWithDatestamp } from '../rebuild/datestampTags.js';
+import { tagWithDatestamp } from '../datestampTags.js';
 import type { PatchOptions, PatchTarget } from './patchOptions.js';
 import type { UpstreamRegistries } from './upstream.js';
 

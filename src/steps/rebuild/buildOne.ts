@@ -4,7 +4,7 @@ import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import type { RegistrySettings } from '../../model/inventory.js';
 import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
-import { tagWithDatestamp } from './datestampTags.js';
+import { tagWithDatestamp } from '../datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.js';
 import { withDockerCredentials } from '../../adapters/dockerCredentials.js';

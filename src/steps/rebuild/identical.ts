@@ -8,11 +8,8 @@ import { packBuildContext, readBuildContext } from '../../images/contextFiles.js
 import { LABEL_PACKAGE_LIST, decodePackageList, encodePackageList, manifestDigest } from '../../images/packages.js';
 import { packageRecords, type ImagePackages } from '../../images/probe.js';
 import { manifestLine, type InstalledPackage } from '../../images/packageRecords.js';
-import type { PackageDatabase } from '../../images/packages.js';
+import { LABEL_PACKAGES, type PackageDatabase } from '../../images/packages.js';
 import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
-
-/** The installed-package manifest digest of an image (sha256 of sorted `name:arch version` lines, or `none`). */
-export const LABEL_PACKAGES = 'org.freshen.packages';
 
 /** An image's installed packages: the manifest lines (none without a package database), their digest, and the records. */
 export interface InstalledPackages {

@@ -6,7 +6,7 @@ import { changed, failed, ok } from '../../model/results.js';
 import type { ManagedImage } from '../../images/managedImage.js';
 import type { BuiltImage } from '../../images/builtImage.js';
 import { buildOne } from './buildOne.js';
-import { chooseDatestampTag } from './datestampTags.js';
+import { chooseDatestampTag } from '../datestampTags.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
 import { builtSentence, identicalSentence, packagesChangedNote, plannedBuildSentence } from '../../images/imageSentences.js';

@@ -1,12 +1,12 @@
-import { UnreachableError, errorMessage } from '../../adapters/errors.js';
-import { registrySettings } from '../../model/inventory.js';
-import type { PackageProbeFacts } from '../../images/managedImage.js';
-import { mapLimit } from '../../shared/mapLimit.js';
-import type { StepContext } from '../types.js';
-import { registryAuth } from '../../adapters/engineImages.js';
-import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
-import type { ProbeOptions } from '../imageOptions.js';
-import { probePackages } from '../../images/probe.js';
+import { UnreachableError, errorMessage } from '../adapters/errors.js';
+import { registrySettings } from '../model/inventory.js';
+import type { PackageProbeFacts } from '../images/managedImage.js';
+import { mapLimit } from '../shared/mapLimit.js';
+import type { StepContext } from './types.js';
+import { registryAuth } from '../adapters/engineImages.js';
+import { withDockerCredentials } from '../adapters/dockerCredentials.js';
+import type { ProbeOptions } from './imageOptions.js';
+import { probePackages } from '../images/probe.js';
 
 /** The label a Dockerfile sets to pick, by name, one of the probes the playbook defines in `probe.by_label`. */
 export const LABEL_PROBE = 'org.freshen.probe';

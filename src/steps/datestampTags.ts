@@ -1,7 +1,7 @@
-import type { Engine } from '../../adapters/engine.js';
-import type { RegistryClient } from '../../adapters/types.js';
-import type { LocalTagIndex } from '../../images/localTagIndex.js';
-import { formatDatestamp, freeDatestampTag } from '../../images/datestamp.js';
+import type { Engine } from '../adapters/engine.js';
+import type { RegistryClient } from '../adapters/types.js';
+import type { LocalTagIndex } from '../images/localTagIndex.js';
+import { formatDatestamp, freeDatestampTag } from '../images/datestamp.js';
 
 /**
  * Picks the datestamp tag for an image of `repository` built at `when`: looks at the tags the registry and the local engine

@@ -19,6 +19,12 @@ const playbook = schemas().playbook as {
   >;
 };
 const stepDef = playbook.$defs.step!;
+const report = JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8')) as {
+  $defs: Record<
+    string,
+    { properties: Record<string, { enum?: string[] }>; allOf: Array<{ if: { properties: { step: { const?: string; enum?: string[] } } } }> }
+  >;
+};
 const docs = readFileSync(new URL('../../docs/steps.md', import.meta.url), 'utf8');
 
 /** The option names in the table under `## kind` in docs/steps.md. */
@@ -37,6 +43,15 @@ describe('the step kinds', () => {
     expect(Object.keys(stepDef.else!.properties)).toEqual(expect.arrayContaining([...STEP_KINDS]));
     expect(Object.keys(stepDef.else!.properties)).toHaveLength(STEP_KINDS.length);
     for (const kind of STEP_KINDS) expect(handlers[kind]?.kind).toBe(kind);
+  });
+
+  it("are the report schema's: its step list, and the kinds its details shapes are keyed by", () => {
+    const reportStep = report.$defs.step!;
+    expect(reportStep.properties.step!.enum).toEqual([...STEP_KINDS]);
+    const keyed = reportStep.allOf.flatMap((rule) => (rule.if.properties.step.const !== undefined ? [rule.if.properties.step.const] : []));
+    expect(keyed).toEqual(['discover', 'patch', 'rebuild', 'pull']);
+    // The last rule refuses details on every other kind: it names the same kinds.
+    expect(reportStep.allOf.at(-1)!.if.properties.step.enum).toEqual(keyed);
   });
 
   it.each([...STEP_KINDS])('%s: documented options are the schema’s, and its schema node has words for messages', (kind) => {

@@ -2,14 +2,12 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import type { DockerEndpoint } from '../model/inventory.js';
 import { placeGuardCommand, releaseGuardCommand, renewGuardCommand, type GuardedContainer } from '../containers/guardScript.js';
+import type { GuardPlaced, GuardSite, HostGuard } from '../containers/hostGuardPort.js';
 import { shellQuote } from '../shared/shellQuote.js';
 import { DEFAULT_REMOTE_DOCKER_SOCKET, parseDockerHost, redactAddress } from './docker.js';
 import { errorMessage } from './errors.js';
 import { connectSsh } from './ssh.js';
 import type { ExecResult, SshSession } from './types.js';
-
-/** Where a host's guard runs: on this machine (the engine's socket is local) or on the host over the engine's SSH connection. */
-export type GuardSite = { via: 'local'; dockerHost: string } | { via: 'ssh'; dockerHost: string; endpoint: DockerEndpoint & { host: string } };
 
 /** Where the guard of a host with this `docker` endpoint can run, or why none can (it is then named in the output). */
 export function guardSite(endpoint: DockerEndpoint): GuardSite | { why: string } {
@@ -75,9 +73,6 @@ interface LiveGuard {
 }
 
 const live = new Map<string, LiveGuard>();
-
-/** What placing a guard gave: its directory on the host, or why it could not be placed. */
-export type GuardPlaced = { placed: true; dir: string } | { placed: false; why: string };
 
 /**
  * Places the guard for `containers` and renews its deadline every quarter of it until `releaseGuard`. The deadline counts on
@@ -146,3 +141,12 @@ export async function releaseGuard(key: string, options: { keepOnHost?: boolean 
 }
 
 const lastLine = (text: string): string => text.trim().split('\n').at(-1) ?? '';
+
+/** The host guard port (src/containers/hostGuardPort.ts) over a local shell or the host's SSH connection. */
+export const hostGuard: HostGuard = {
+  siteFor: guardSite,
+  keyFor: guardKey,
+  place: placeGuard,
+  lost: guardLost,
+  release: (key) => releaseGuard(key),
+};

@@ -12,6 +12,8 @@ import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
 import type { EmitEvent, RunEventBody } from './events.js';
 import { newRunState, type HostFacts, type RunState } from '../steps/facts.js';
 import { recordFacts } from './recordFacts.js';
+import { hostGuard } from '../adapters/hostGuard.js';
+import type { HostGuard } from '../containers/hostGuardPort.js';
 import { mapLimit } from '../shared/mapLimit.js';
 import { recapOf, stepRecord, type PlayRecord, type RunReport } from './report.js';
 import { runStep } from './runStep.js';
@@ -45,6 +47,8 @@ export interface RunDeps {
   clock?: RunClock;
   /** The wall clock maintenance windows are judged by (ms since the epoch); Date.now unless a test hands in its own. */
   now?: () => number;
+  /** The host guard stop places; the real one (a shell beside each host's engine) unless a test hands in its own. */
+  guard?: HostGuard;
 }
 
 /** Emits an event at a moment of the run (a new one unless given) and returns that moment. */
@@ -245,6 +249,7 @@ function stepContext(job: HostRun, progress: (message: string) => void): StepCon
     connectionsOf: (name) => deps.connectionsOf(name, resolveVariables(inventory.hosts.get(name), {}, options.extraVars)),
     facts,
     run: job.run,
+    guard: deps.guard ?? hostGuard,
     signal: job.options.signal,
     progress,
   };

@@ -4,6 +4,7 @@ import type { StepKind } from '../model/playbook.js';
 import type { ImageDiff, StepResult } from '../model/results.js';
 import type { StepDetails } from '../model/stepDetails.js';
 import type { FactUpdate, HostFacts, RunState } from './facts.js';
+import type { HostGuard } from '../containers/hostGuardPort.js';
 
 /** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
 export interface StepContext {
@@ -19,6 +20,8 @@ export interface StepContext {
   /** What earlier steps established on this host: read here, recorded only by the runner (see src/steps/facts.ts). */
   facts: HostFacts;
   run: RunState;
+  /** The host guard (stop places it, start asks whether it was lost, the runner's finishHost releases it). */
+  guard: HostGuard;
   signal: AbortSignal;
   progress(message: string): void;
 }

@@ -11,7 +11,9 @@ import type { ImageFiles, RunOutcome } from '../../src/adapters/engineThrowaway.
 import { Readable } from 'node:stream';
 import type { BlobStream, HostConnections, RegistryClient, RegistryImageConfig, RegistryManifest } from '../../src/adapters/types.js';
 import type { ContainerConfig, ContainerCreateOptions, ContainerInspect } from '../../src/containers/types.js';
-import type { Host } from '../../src/model/inventory.js';
+import type { DockerEndpoint, Host } from '../../src/model/inventory.js';
+import type { GuardedContainer } from '../../src/containers/guardScript.js';
+import type { GuardPlaced, GuardSite, HostGuard } from '../../src/containers/hostGuardPort.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
 
@@ -374,6 +376,38 @@ export class FakeRegistry implements RegistryClient {
   }
 }
 
+/**
+ * The host guard without a shell: a guard can run wherever the engine is on a unix:// or ssh:// address (as the real one
+ * decides), placing records what it would watch, `lose` makes a renewal find it gone, and release forgets it.
+ */
+export class FakeGuard implements HostGuard {
+  readonly placed = new Map<string, { site: GuardSite; containers: readonly GuardedContainer[]; deadlineSeconds: number }>();
+  readonly released: string[] = [];
+  private readonly gone = new Set<string>();
+
+  siteFor(endpoint: DockerEndpoint): GuardSite | { why: string } {
+    if (endpoint.host.startsWith('unix://')) return { via: 'local', dockerHost: endpoint.host };
+    if (endpoint.host.startsWith('ssh://')) return { via: 'ssh', dockerHost: 'unix:///var/run/docker.sock', endpoint };
+    return { why: `its engine is reached over ${endpoint.host}, and a guard needs a shell beside the engine (unix:// or ssh://)` };
+  }
+  keyFor(hostName: string): string {
+    return `guard-${hostName}`;
+  }
+  async place(key: string, site: GuardSite, containers: readonly GuardedContainer[], deadlineSeconds: number): Promise<GuardPlaced> {
+    this.placed.set(key, { site, containers, deadlineSeconds });
+    return { placed: true, dir: `/fake/guards/${key}` };
+  }
+  lose(key: string): void {
+    this.gone.add(key);
+  }
+  lost(key: string): boolean {
+    return this.gone.has(key);
+  }
+  async release(key: string): Promise<void> {
+    if (this.placed.delete(key)) this.released.push(key);
+  }
+}
+
 /** A StepContext over fakes: `host` with `vars`, its engine and registry; other hosts' engines through `others`. */
 export function fakeContext(options: {
   engine?: FakeEngine;
@@ -386,6 +420,7 @@ export function fakeContext(options: {
   /** Other inventory hosts, each with its own engine (gc asks every engine what it runs). */
   others?: Record<string, FakeEngine>;
   playbookDir?: string;
+  guard?: FakeGuard;
 }): StepContext & { progressLines: string[] } {
   const engine = options.engine ?? new FakeEngine();
   const registry = options.registry ?? new FakeRegistry();
@@ -412,6 +447,7 @@ export function fakeContext(options: {
     connectionsOf: (other) => connections(other === name ? engine : (options.others?.[other] ?? new FakeEngine())),
     facts: options.facts ?? {},
     run: options.run ?? newRunState(),
+    guard: options.guard ?? new FakeGuard(),
     signal: new AbortController().signal,
     progress: (line) => void progressLines.push(line),
     progressLines,

@@ -1,6 +1,7 @@
 // pull, stop, start and prune on a fake engine and registry: each step's check (plans, writes nothing), apply (does exactly the
 // plan) and apply again (nothing left), beside the lab tests that run them against real dockerds.
 import { describe, expect, it } from 'vitest';
+import { recordFacts } from '../../src/runner/recordFacts.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { newRunState } from '../../src/steps/facts.js';
 import { pruneStep } from '../../src/steps/prune/prune.js';
@@ -8,7 +9,7 @@ import { pullStep } from '../../src/steps/pull/pull.js';
 import { startStep } from '../../src/steps/start/start.js';
 import { stopStep } from '../../src/steps/stop/stop.js';
 import type { StepHandler } from '../../src/steps/types.js';
-import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
+import { FakeEngine, FakeGuard, FakeRegistry, fakeContext } from '../support/fakes.js';
 
 const REPO = 'app/web';
 const OLD = `sha256:${'0'.repeat(63)}1`;
@@ -86,6 +87,40 @@ describe('the rollout steps on a fake engine', () => {
     const web = await w.engine.inspectContainer('web');
     expect(web).toMatchObject({ Image: NEW, State: { Running: true }, Config: { Env: ['KEEP=me'], Cmd: ['serve'] } });
     expect((await w.engine.inspectAllContainers()).map((c) => c.Name).sort()).toEqual(['/sidecar', '/web']);
+  });
+
+  it('the guard: stop places it for what it hands over, start fails when a renewal lost it, and finishing the host releases it', async () => {
+    const w = world();
+    const guard = new FakeGuard();
+    const ctx = (check: boolean) => fakeContext({ engine: w.engine, registry: w.registry, check, facts: w.facts, run: w.run, guard });
+    await runStep(pullStep, ctx(false), {});
+    const checked = await runStep(stopStep, ctx(true), { guard_deadline: '1m' });
+    expect(checked.actions.at(-1)).toMatch(
+      /^Place a guard on the host \(on this machine, beside the engine\) that puts back web if freshen stops answering for 1m0s/,
+    );
+    expect(guard.placed.size).toBe(0);
+    const stop = await runStep(stopStep, ctx(false), { guard_deadline: '1m' });
+    expect(stop.actions).toEqual([
+      'Handed web to start (stop timeout 10s)',
+      'Placed the guard in /fake/guards/guard-web1: it puts back web if freshen stops answering for 1m0s',
+    ]);
+    expect(guard.placed.get('guard-web1')).toEqual({
+      site: { via: 'local', dockerHost: 'unix:///fake.sock' },
+      containers: [{ name: 'web', running: true }],
+      deadlineSeconds: 60,
+    });
+    expect(w.facts).toMatchObject({ guard: 'guard-web1' });
+    // The guard acted while the run still worked on the host (freshen could not renew it in time): start says so.
+    guard.lose('guard-web1');
+    const start = await runStep(startStep, ctx(false), { settle: '0s' });
+    expect(start).toMatchObject({
+      status: 'failed',
+      code: 'failed',
+      reason: expect.stringContaining("the host's guard was gone before the host was finished"),
+    });
+    recordFacts(w.facts, w.run, await stopStep.finishHost!(ctx(false)));
+    expect(guard.released).toEqual(['guard-web1']);
+    expect(w.facts).not.toHaveProperty('guard');
   });
 
   it('start-first: the replacement starts beside the old container and takes its name only after its gate', async () => {

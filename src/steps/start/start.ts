@@ -5,7 +5,6 @@ import { errorMessage } from '../../adapters/errors.js';
 import { isManagedImage, isParkedName, isSpareName, originalName, parkedName, spareName, spareOriginal } from '../../containers/managed.js';
 import { chooseOrder, startFirstObstacle, type OrderChoice } from '../../containers/startOrder.js';
 import { replaceStartFirst } from './startFirst.js';
-import { guardLost } from '../../adapters/hostGuard.js';
 
 const GUARD_LOST =
   "the host's guard was gone before the host was finished: freshen could not renew it within guard_deadline (or it was removed), so it may have put parked containers back meanwhile; see its log beside its directory, and run again";
@@ -178,7 +177,7 @@ export const startStep: StepHandler<StartPlan> = {
       if (outcome.rolledBack) rolledBack++;
       if (!parkedNow.has(item.parkedAs) && (!outcome.failure || outcome.rolledBack)) rescued++;
     }
-    if (ctx.facts.guard !== undefined && guardLost(ctx.facts.guard)) {
+    if (ctx.facts.guard !== undefined && ctx.guard.lost(ctx.facts.guard)) {
       failures.push({ code: 'failed', reason: GUARD_LOST });
     }
     const counts = { ...(rolledBack > 0 ? { rolledBack } : {}), ...(rescued > 0 ? { rescued } : {}) };

@@ -1,10 +1,10 @@
-import { guardKey, guardSite, placeGuard, releaseGuard, type GuardSite } from '../../adapters/hostGuard.js';
 import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type DockerEndpoint } from '../../model/inventory.js';
 import { changed } from '../../model/results.js';
 import { isManagedImage, isParkedName, originalName, parkedName, selectManagedContainers, spareName } from '../../containers/managed.js';
 import type { GuardedContainer } from '../../containers/guardScript.js';
+import type { GuardSite } from '../../containers/hostGuardPort.js';
 import { stopOptions, stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
 import type { ParkedContainer, ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
@@ -107,7 +107,7 @@ export const stopStep: StepHandler<StopPlan> = {
       .filter((c) => isParkedName(containerName(c)) && isManagedImage(c.Config.Image, target))
       .map((c) => ({ name: originalName(containerName(c)), running: true }));
     const guarded = [...items, ...leftovers.filter((l) => !items.some((i) => i.name === l.name))].map(({ name, running }) => ({ name, running }));
-    const guard = guarded.length === 0 ? { why: 'nothing to replace' } : guardSite(dockerEndpoint(ctx.vars));
+    const guard = guarded.length === 0 ? { why: 'nothing to replace' } : ctx.guard.siteFor(dockerEndpoint(ctx.vars));
     if (guarded.length > 0 && 'why' in guard) notes.push(noGuard(guard.why));
     return { items, notes, guard, guarded, guardDeadlineMs: stop.guardDeadlineMs };
   },
@@ -122,7 +122,7 @@ export const stopStep: StepHandler<StopPlan> = {
   async finishHost(ctx) {
     const key = ctx.facts.guard;
     if (key === undefined) return {};
-    await releaseGuard(key);
+    await ctx.guard.release(key);
     return { guard: null };
   },
 
@@ -131,9 +131,9 @@ export const stopStep: StepHandler<StopPlan> = {
     const actions = plan.items.map((item) => `Handed ${item.name} to start (stop timeout ${item.timeoutSeconds}s)`);
     let guard: string | undefined;
     if ('via' in plan.guard) {
-      const key = guardKey(ctx.host.name, plan.guard);
+      const key = ctx.guard.keyFor(ctx.host.name, plan.guard);
       ctx.progress('placing the guard');
-      const placed = await placeGuard(key, plan.guard, plan.guarded, plan.guardDeadlineMs / 1000);
+      const placed = await ctx.guard.place(key, plan.guard, plan.guarded, plan.guardDeadlineMs / 1000);
       if (placed.placed) {
         guard = key;
         actions.push(

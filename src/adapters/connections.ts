@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import { connectionTimeouts, registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
 import { closeDocker, connectDocker } from './docker.js';
 import { dockerodeEngine, type Engine } from './engine.js';
+import { registryAuth } from './engineImages.js';
+import { withDockerCredentials } from './dockerCredentials.js';
 import { createRegistryClient, type ClosableRegistryClient, type RegistryClientOptions } from './registry.js';
 import { Limiter } from '../shared/limiter.js';
 import { defaultCacheDir, diskConfigCache, type ConfigCache } from './configCache.js';
@@ -42,6 +44,10 @@ class LazyHostConnections implements HostConnections {
 
   async engine(): Promise<Engine> {
     return dockerodeEngine(await this.docker());
+  }
+
+  async engineAuth(): Promise<Docker.AuthConfig> {
+    return registryAuth(await withDockerCredentials(registrySettings(this.vars())));
   }
 
   docker(): Promise<Docker> {

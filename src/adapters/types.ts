@@ -85,5 +85,10 @@ export interface HostConnections {
   docker(): Promise<Docker>;
   ssh(): Promise<SshSession>;
   registry(): RegistryClient;
+  /**
+   * What the engine sends to the host's registry when it pulls or pushes: the inventory's `registry_auth`, else what Docker's
+   * credential store holds for that registry, else nothing. Read when asked, so a step that never pulls never reads the store.
+   */
+  engineAuth(): Promise<Docker.AuthConfig>;
   close(): Promise<void>;
 }

@@ -1,10 +1,7 @@
 import { UnreachableError, errorMessage } from '../adapters/errors.js';
-import { registrySettings } from '../model/inventory.js';
 import type { PackageProbeFacts } from '../images/managedImage.js';
 import { mapLimit } from '../shared/mapLimit.js';
 import type { StepContext } from './types.js';
-import { registryAuth } from '../adapters/engineImages.js';
-import { withDockerCredentials } from '../adapters/dockerCredentials.js';
 import type { ProbeOptions } from './imageOptions.js';
 import { probePackages } from '../images/probe.js';
 
@@ -52,7 +49,7 @@ export function customProbe(
 export async function probeProdImages(ctx: StepContext, targets: readonly ProbeTarget[], options: ProbeOptions): Promise<Map<string, PackageProbeFacts>> {
   if (targets.length === 0) return new Map();
   const engine = await ctx.connections.engine();
-  const auth = registryAuth(await withDockerCredentials(registrySettings(ctx.vars)));
+  const auth = await ctx.connections.engineAuth();
   const results = await mapLimit(targets, 2, async (target): Promise<PackageProbeFacts> => {
     const pinned = `${target.ref.slice(0, target.ref.lastIndexOf(':'))}@${target.manifestDigest}`;
     try {

@@ -3,7 +3,7 @@
 // check run wrote nothing and that apply did exactly what the plan said.
 import { createHash } from 'node:crypto';
 import type { SwarmNode, SwarmService, SwarmTask } from '../../src/adapters/engineServices.js';
-import type { ContainerSummary, Engine, ImageSummary } from '../../src/adapters/engine.js';
+import type { ContainerSummary, Engine, EngineAuth, ImageSummary } from '../../src/adapters/engine.js';
 import type { LocalImage } from '../../src/adapters/engineContainers.js';
 import type { BuildRequest } from '../../src/adapters/engineImages.js';
 import type { BuildOutcome } from '../../src/adapters/engineOutput.js';
@@ -11,7 +11,8 @@ import type { ImageFiles, RunOutcome } from '../../src/adapters/engineThrowaway.
 import { Readable } from 'node:stream';
 import type { BlobStream, HostConnections, RegistryClient, RegistryImageConfig, RegistryManifest } from '../../src/adapters/types.js';
 import type { ContainerConfig, ContainerCreateOptions, ContainerInspect } from '../../src/containers/types.js';
-import type { DockerEndpoint, Host } from '../../src/model/inventory.js';
+import { registrySettings, type DockerEndpoint, type Host } from '../../src/model/inventory.js';
+import { registryAuth } from '../../src/adapters/engineImages.js';
 import type { GuardedContainer } from '../../src/containers/guardScript.js';
 import type { GuardPlaced, GuardSite, HostGuard } from '../../src/containers/hostGuardPort.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
@@ -35,6 +36,8 @@ export interface FakeImage {
 export type FakeRemote = (ref: string) => { image: Omit<FakeImage, 'tags' | 'repoDigests' | 'created'>; digest: string } | undefined;
 
 export class FakeEngine implements Engine {
+  /** The credentials each pull was sent with. */
+  readonly pullAuths: Array<EngineAuth | undefined> = [];
   readonly containers = new Map<string, ContainerInspect>();
   readonly images = new Map<string, FakeImage>();
   /** Every call that changes something, in order: `pull REF`, `rename ID NAME`, `stop ID`, … */
@@ -195,7 +198,8 @@ export class FakeEngine implements Engine {
   async listImages(): Promise<ImageSummary[]> {
     return [...this.images.values()].map((i) => ({ Id: i.id, RepoTags: i.tags, RepoDigests: i.repoDigests, Size: i.size, Created: i.created }));
   }
-  async pullImage(ref: string): Promise<string | undefined> {
+  async pullImage(ref: string, auth?: EngineAuth): Promise<string | undefined> {
+    this.pullAuths.push(auth);
     const pulled = this.remote(ref);
     if (!pulled) throw new Error(`pulling ${ref} failed: manifest unknown`);
     this.writes.push(`pull ${ref}`);
@@ -434,6 +438,8 @@ export function fakeContext(options: {
     docker: () => Promise.reject(new Error('unit tests use the fake engine')),
     ssh: () => Promise.reject(new Error('no SSH in unit tests')),
     registry: () => registry,
+    // The inventory's registry_auth, as the real one sends it; Docker's credential store is not read in unit tests.
+    engineAuth: async () => registryAuth(registrySettings(vars)),
     close: async () => undefined,
   });
   const progressLines: string[] = [];

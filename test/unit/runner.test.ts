@@ -59,6 +59,7 @@ const noConnections = (): HostConnections => ({
   engine: unavailable,
   docker: unavailable,
   ssh: unavailable,
+  engineAuth: unavailable,
   registry: () => {
     throw new Error('no registry in unit tests');
   },

@@ -55,6 +55,13 @@ describe('the rollout steps on a fake engine', () => {
     expect(again.writes).toEqual([]);
   });
 
+  it("pull sends the engine the inventory's registry credentials, through the context's connections", async () => {
+    const w = world();
+    const vars = { registry_auth: { username: 'ci', password: 'pull-secret' } };
+    await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {});
+    expect(w.engine.pullAuths).toEqual([{ username: 'ci', password: 'pull-secret', serveraddress: w.registry.name }]);
+  });
+
   it('stop then start: stop hands the container over; start parks it, replaces it on the new image with its settings, removes the old one', async () => {
     const w = world();
     await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});

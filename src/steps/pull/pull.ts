@@ -4,8 +4,6 @@ import { parseImageRef, shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
 import { changed, failed, type ImageDiff } from '../../model/results.js';
 import type { PullDetails } from '../../model/stepDetails.js';
-import { registryAuth } from '../../adapters/engineImages.js';
-import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { isParkedName, managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { PulledImage } from '../../images/pulledImage.js';
@@ -118,7 +116,7 @@ export const pullStep: StepHandler<PullPlan> = {
     for (const item of plan.items) {
       ctx.progress(`pulling ${item.ref}`);
       try {
-        const digest = await engine.pullImage(item.ref, registryAuth(await withDockerCredentials(plan.registry)), ctx.signal);
+        const digest = await engine.pullImage(item.ref, await ctx.connections.engineAuth(), ctx.signal);
         const local = await engine.localImage(item.ref);
         pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
         actions.push(`Pulled ${item.ref}@${digest ?? item.remoteDigest ?? local?.Id} (was ${item.was ?? 'not present'})`);

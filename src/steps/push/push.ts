@@ -3,10 +3,7 @@ import { attachArtifact } from '../../adapters/referrers.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { SBOM_MEDIA_TYPE, sbomPackageCount } from '../../images/sbom.js';
 import { parseImageRef } from '../../model/imageRef.js';
-import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, type StepResult } from '../../model/results.js';
-import { registryAuth } from '../../adapters/engineImages.js';
-import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { shownDigest } from '../../images/imageSentences.js';
 import type { StepContext, StepHandler } from '../types.js';
 
@@ -65,7 +62,7 @@ export const pushStep: StepHandler<PushPlan> = {
   async apply(ctx, plan): Promise<StepResult> {
     const engine = await ctx.connections.engine();
     const registry = ctx.connections.registry();
-    const auth = registryAuth(await withDockerCredentials(registrySettings(ctx.vars)));
+    const auth = await ctx.connections.engineAuth();
     const actions: string[] = [];
     const failures: string[] = [];
     for (const push of plan.pushes) {

@@ -1,11 +1,9 @@
 import { errorMessage } from '../../adapters/errors.js';
-import { registryAuth } from '../../adapters/engineImages.js';
-import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
-import type { Engine } from '../../adapters/engine.js';
+import type { Engine, EngineAuth } from '../../adapters/engine.js';
 import type { SwarmService } from '../../adapters/engineServices.js';
 import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
-import { registrySettings, rolloutTag } from '../../model/inventory.js';
+import { rolloutTag } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { StepHandler } from '../types.js';
 import { managedServices, startFirstDeadlock, updateSentence, type ManagedService } from './managedServices.js';
@@ -125,7 +123,7 @@ export const serviceStep: StepHandler<ServicePlan> = {
 
   async apply(ctx, plan) {
     const engine = await ctx.connections.engine();
-    const auth = registryAuth(await withDockerCredentials(registrySettings(ctx.vars)));
+    const auth = await ctx.connections.engineAuth();
     const actions: string[] = [];
     const notes = [...plan.notes];
     const failures: string[] = [];
@@ -220,7 +218,7 @@ async function updateOne(
   engine: Engine,
   update: PlannedServiceUpdate & { digest: string },
   options: ServiceOptions,
-  auth: ReturnType<typeof registryAuth>,
+  auth: EngineAuth,
 ): Promise<string | undefined> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const current = await engine.inspectService(update.service.id);

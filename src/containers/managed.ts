@@ -8,6 +8,12 @@ export const parkedName = (name: string): string => `${name}${PARKED_SUFFIX}`;
 
 export const isParkedName = (name: string): boolean => name.endsWith(PARKED_SUFFIX) && name.length > PARKED_SUFFIX.length;
 
+/** What pull notes, and `freshen status` lists, of a container freshen leaves alone. */
+export const leftAloneNote = (name: string, reason: string): string => `${name} is left alone: ${reason}.`;
+
+/** What pull notes, and `freshen status` lists, of a parked container an interrupted run left. */
+export const parkedNote = (name: string): string => `${name} is parked, left by an interrupted run; the next start settles it.`;
+
 /** `web.freshen-old` → `web`. */
 export const originalName = (parked: string): string => parked.slice(0, -PARKED_SUFFIX.length);
 

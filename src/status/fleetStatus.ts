@@ -1,6 +1,7 @@
 // `freshen status`: the fleet's freshness as one value. It is shaped from a check-mode run of the playbook's read-only
 // planning steps (discover, pull, service; see statusPlaybook) and the registry's datestamp tags, so status says exactly
 // what a run would find, and writes nothing by construction. Pure: the I/O is in src/cli/statusCommand.ts.
+import { leftAloneNote, parkedNote } from '../containers/managed.js';
 import type { ImageDiff } from '../model/results.js';
 import { outdatedCount, pullFindingsIn, verdictsIn } from '../model/stepDetails.js';
 import type { RunReport, StepRecord } from '../runner/report.js';
@@ -130,8 +131,8 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     const service = record.step === 'service';
     for (const diff of record.diff ?? []) (service ? h.services : h.containers).push(running(diff, builds.get(diff.ref), service));
     const found = pullFindingsIn(record.details);
-    for (const c of found.left_alone ?? []) h.notes.push(`${c.name} is left alone: ${c.reason}.`);
-    for (const name of found.parked ?? []) h.notes.push(`${name} is parked, left by an interrupted run; the next start settles it.`);
+    for (const c of found.left_alone ?? []) h.notes.push(leftAloneNote(c.name, c.reason));
+    for (const name of found.parked ?? []) h.notes.push(parkedNote(name));
     for (const c of found.unmanaged ?? []) h.notes.push(`${c.name} runs ${c.image}, not managed (not the rollout tag, or pinned by digest).`);
   }
   return { generated_at: new Date(now).toISOString(), images: [...images.values()], hosts: [...hosts.values()] };

@@ -4,7 +4,7 @@ import { parseImageRef, shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
 import { changed, failed, type ImageDiff } from '../../model/results.js';
 import type { PullDetails } from '../../model/stepDetails.js';
-import { isParkedName, managedImageRefs, selectManagedContainers } from '../../containers/managed.js';
+import { isParkedName, leftAloneNote, managedImageRefs, parkedNote, selectManagedContainers } from '../../containers/managed.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { PulledImage } from '../../images/pulledImage.js';
 import type { StepContext, StepHandler } from '../types.js';
@@ -58,10 +58,10 @@ export const pullStep: StepHandler<PullPlan> = {
     const engine = await ctx.connections.engine();
     const containers = await engine.inspectAllContainers();
     const { managed, ignored } = selectManagedContainers(containers, { registry: registry.name, tag });
-    const notes = ignored.map((c) => `${c.name} is left alone: ${c.reason}.`);
+    const notes = ignored.map((c) => leftAloneNote(c.name, c.reason));
     // Left by a run that was interrupted between stop and start; pull does not touch it, start settles it.
     const parked = containers.map(containerName).filter(isParkedName);
-    for (const name of parked) notes.push(`${name} is parked, left by an interrupted run; the next start settles it.`);
+    notes.push(...parked.map(parkedNote));
     const items: PullItem[] = [];
     const after = new Map<string, string | undefined>();
     for (const ref of managedImageRefs(managed)) {

@@ -1,4 +1,5 @@
 import { shellQuote } from '../shared/shellQuote.js';
+import { GUARD_RULES, type GuardAction, type GuardRule, type NameState, type Role } from './replacementProtocol.js';
 
 // The host-side guard: a POSIX sh loop freshen leaves on a host before it parks any container there. It waits until a deadline
 // that freshen keeps pushing back while it works on the host; once the deadline passes (freshen died, or lost the host), it puts
@@ -18,6 +19,67 @@ const GUARD_BASE = '"${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/freshen-guard-$(id -u)"
 /** Docker container names are `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, so a name is one word of the names file and safe in the script. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** The shell variable each name of a replacement is in, inside `restore`. */
+const SHELL_VAR: Record<Role, string> = { name: '$name', parked: '$old', spare: '$new' };
+
+/** A log text in double quotes: the rules' texts are plain words, so nothing in them may expand but the names. */
+function shellText(text: string): string {
+  if (/["$`\\]/.test(text)) throw new Error(`a guard log text must not hold shell syntax: ${text}`);
+  return `"${text.replace(/\{(name|parked|spare)\}/g, (_, role: Role) => SHELL_VAR[role])}"`;
+}
+
+function shellCondition(role: Role, state: NameState | 'present'): string {
+  const who = `"${SHELL_VAR[role]}"`;
+  switch (state) {
+    case 'missing':
+      return `! exists ${who}`;
+    case 'present':
+      return `exists ${who}`;
+    case 'serves':
+      return `serves ${who}`;
+    case 'down':
+      return `{ exists ${who} && ! serves ${who}; }`;
+  }
+}
+
+function shellAction(action: GuardAction): string {
+  switch (action.do) {
+    case 'log':
+      return `log ${shellText(action.text)}`;
+    case 'stop': {
+      const stop = `docker stop${action.timeoutSeconds === undefined ? '' : ` -t ${action.timeoutSeconds}`} "${SHELL_VAR[action.who]}" >/dev/null 2>&1`;
+      return action.logged === undefined ? stop : `${stop} && log ${shellText(action.logged)}`;
+    }
+    case 'rename': {
+      const rename = `docker rename "${SHELL_VAR[action.from]}" "${SHELL_VAR[action.to]}" || { log ${shellText(action.failed)}; return 0; }`;
+      return action.logged === undefined ? rename : `${rename}\n    log ${shellText(action.logged)}`;
+    }
+    case 'start-if-it-ran':
+      return [
+        'if [ "$running" = 1 ]; then',
+        `      if docker start "$name" >/dev/null; then log "restored $name and started it"; else log "restored $name but it did not start"; fi`,
+        '    else',
+        '      log "restored $name (it was not running)"',
+        '    fi',
+      ].join('\n');
+  }
+}
+
+const shellRule = (rule: GuardRule): string => {
+  const conditions = (Object.entries(rule.when) as Array<[Role, NameState | 'present']>).map(([role, state]) => shellCondition(role, state));
+  return [
+    `  # ${rule.id}: ${rule.why}`,
+    `  if ${conditions.length === 0 ? 'true' : conditions.join(' && ')}; then`,
+    ...rule.then.map((action) => `    ${shellAction(action)}`),
+    '    return 0',
+    '  fi',
+  ].join('\n');
+};
+
+/** `restore NAME RUNNING`: GUARD_RULES in shell, first match wins (replacementProtocol.ts). */
+const restoreFunction = (): string =>
+  ['restore() {', '  name=$1 running=$2 old="$1.freshen-old" new="$1.freshen-new"', ...GUARD_RULES.map(shellRule), '}'].join('\n');
+
 /**
  * The guard itself, run as `sh guard.sh DIR`. `DIR/deadline` holds the host's epoch second after which it acts; `DIR/names`
  * one `NAME RUNNING` line per container. Removing `DIR` releases it. What it did goes to `KEY.log` beside `DIR` (`KEY.NONCE`),
@@ -33,32 +95,7 @@ serves() {
   esac
   return 1
 }
-restore() {
-  name=$1 running=$2 old="$1.freshen-old" new="$1.freshen-new"
-  if ! exists "$old"; then
-    # A start-first replacement that never got the name: the original still serves, so two instances would run.
-    if exists "$name" && exists "$new"; then docker stop "$new" >/dev/null 2>&1 && log "stopped $new: $name still serves"; fi
-    return 0
-  fi
-  if serves "$name"; then log "$name serves; $old is left for the next run"; return 0; fi
-  if ! exists "$name" && serves "$new"; then
-    docker rename "$new" "$name" && log "gave $name to its healthy replacement"
-    return 0
-  fi
-  if exists "$name"; then
-    if exists "$new"; then log "$name does not serve but $new exists: left for the next run"; return 0; fi
-    # It does not serve anyway; the old container should not wait long for it.
-    docker stop -t 5 "$name" >/dev/null 2>&1
-    docker rename "$name" "$new" || { log "could not move the replacement $name aside"; return 0; }
-    log "moved the replacement that does not serve aside as $new"
-  fi
-  docker rename "$old" "$name" || { log "could not rename $old to $name"; return 0; }
-  if [ "$running" = 1 ]; then
-    if docker start "$name" >/dev/null; then log "restored $name and started it"; else log "restored $name but it did not start"; fi
-  else
-    log "restored $name (it was not running)"
-  fi
-}
+${restoreFunction()}
 echo $$ > "$dir/pid"
 log "guarding $(tr "\\n" " " < "$dir/names")"
 while [ -d "$dir" ]; do

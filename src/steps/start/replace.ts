@@ -1,12 +1,11 @@
 import type { FailureCode } from '../../model/failureCodes.js';
 import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
-import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
 import { isNotFound } from '../../adapters/engineContainers.js';
 import { stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
 import { finishRejoin, rejoinDependents, restoreDependents } from './dependents.js';
-import { waitUntilHealthy } from './gate.js';
+import { attemptReplacement, logBlock, type ReplaceOutcome } from './attempt.js';
 import type { HealthGate } from '../../containers/health.js';
 import { joinNetworkOf, type NetworkDependent } from '../../containers/networkShare.js';
 import type { Rejoined } from './dependents.js';
@@ -44,19 +43,6 @@ export interface StartItem {
   /** Which instance goes first, and why. */
   order: OrderChoice;
 }
-
-/** What happened to one parked container; `failure` means it was rolled back (or could not be). */
-export interface ReplaceOutcome {
-  actions: string[];
-  failure?: { code: FailureCode; reason: string };
-  /** True when the parked container was put back under its name (after a failed gate, an error or an interruption). */
-  rolledBack?: boolean;
-}
-
-export const LOG_LINES = 20;
-
-export const logBlock = (lines: string[]): string =>
-  lines.length === 0 ? ' The new container wrote no log lines.' : ` Last log lines of the new container:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
 
 /**
  * Removes the failed replacement (if any) and puts the parked container back under its name, started if it was running; then the
@@ -156,9 +142,9 @@ export async function replaceParked(
     const reason = rollback.problem ?? `the run was interrupted before ${item.name} was replaced; the previous container runs again`;
     return { actions: rollback.actions, failure: { code: 'interrupted', reason: `${item.name}: ${reason}` }, rolledBack: rollback.problem === undefined };
   }
-  let newId: string | undefined;
   let rejoined: Rejoined[] = [];
-  const rollBackWith = async (code: FailureCode, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
+  let change = `${item.ref}: ${shortDigest(parked.Image)} → ?`;
+  const rollBackWith = async (newId: string | undefined, code: FailureCode, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
     const rollback = await rollBack(engine, newId, parked, item, rejoined);
     const outcome = rollback.problem ?? `rolled back to the previous container (${shortDigest(parked.Image)})`;
     return {
@@ -167,52 +153,60 @@ export async function replaceParked(
       rolledBack: rollback.problem === undefined,
     };
   };
-  try {
-    let restartCount = 0;
-    if (parked.State.Running) {
-      // A run killed between parking and stopping left it running: stop it before its replacement takes over.
-      await engine.stopContainer(parked.Id, stopTimeoutSeconds({}, parked.Config.StopTimeout));
-      actions.push(`Stopped ${item.parkedAs}, left running by an interrupted run`);
-    }
-    if (item.action === 'redo' && item.leftoverId !== undefined) {
-      await engine.removeContainer(item.leftoverId);
-      actions.push(`Removed the unfinished replacement ${item.name} left by an interrupted run`);
-    }
-    if (item.action === 'adopt' && item.leftoverId !== undefined) {
-      newId = item.leftoverId;
-      restartCount = (await engine.inspectContainer(newId))?.RestartCount ?? 0;
-    } else {
-      progress(`creating ${item.name}`);
-      const oldImage = await engine.localImage(parked.Image);
-      const spec = replacementSpec(parked, oldImage?.Config, parked.Config.Image);
-      if (item.networkParent !== undefined) spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(item.networkParent) };
-      newId = await engine.createContainer(spec, extraNetworkConnections(parked));
-    }
-    const created = await engine.inspectContainer(newId);
-    const change = `${item.ref}: ${shortDigest(parked.Image)} → ${shortDigest(created?.Image ?? '?')}`;
-    let healthy = 'left stopped like the original';
-    if (item.startAfter) {
-      await engine.startContainer(newId);
-      progress(`waiting for ${item.name} to become healthy`);
-      const verdict = await waitUntilHealthy(engine, newId, { ...gate, restartCount }, signal);
-      if (verdict.state === 'failed') {
-        const logs = await engine.tailLogs(newId, created?.Config.Tty ?? false, LOG_LINES);
-        return await rollBackWith(verdict.code, `the new container (${change}) ${verdict.detail}`, logs);
-      }
-      healthy = `healthy after ${formatDuration(verdict.elapsedMs)}`;
-    }
-    const dependents = await rejoinDependents(engine, item.dependents ?? [], item.name, item.startAfter, gate, signal, progress);
-    rejoined = dependents.rejoined;
-    if (dependents.failure) {
-      const { code, reason, logs } = dependents.failure;
-      return await rollBackWith(signal.aborted ? 'interrupted' : code, `the new container (${change}) passed, but ${reason}`, logs);
-    }
-    await finishRejoin(engine, rejoined);
-    await engine.removeContainer(parked.Id);
-    actions.push(`Replaced ${item.name} (${change}), ${healthy}; removed ${item.parkedAs}`, ...dependents.actions);
-    return { actions };
-  } catch (error) {
-    if (signal.aborted) return await rollBackWith('interrupted', 'interrupted while waiting for it to become healthy');
-    return await rollBackWith('replace-failed', errorMessage(error));
-  }
+  return attemptReplacement(
+    engine,
+    {
+      startsAfter: item.startAfter,
+      waiting: `waiting for ${item.name} to become healthy`,
+      async create() {
+        if (parked.State.Running) {
+          // A run killed between parking and stopping left it running: stop it before its replacement takes over.
+          await engine.stopContainer(parked.Id, stopTimeoutSeconds({}, parked.Config.StopTimeout));
+          actions.push(`Stopped ${item.parkedAs}, left running by an interrupted run`);
+        }
+        if (item.action === 'redo' && item.leftoverId !== undefined) {
+          await engine.removeContainer(item.leftoverId);
+          actions.push(`Removed the unfinished replacement ${item.name} left by an interrupted run`);
+        }
+        let id: string;
+        let restartCount = 0;
+        if (item.action === 'adopt' && item.leftoverId !== undefined) {
+          id = item.leftoverId;
+          restartCount = (await engine.inspectContainer(id))?.RestartCount ?? 0;
+        } else {
+          progress(`creating ${item.name}`);
+          const oldImage = await engine.localImage(parked.Image);
+          const spec = replacementSpec(parked, oldImage?.Config, parked.Config.Image);
+          if (item.networkParent !== undefined) spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(item.networkParent) };
+          id = await engine.createContainer(spec, extraNetworkConnections(parked));
+        }
+        const created = await engine.inspectContainer(id);
+        change = `${item.ref}: ${shortDigest(parked.Image)} → ${shortDigest(created?.Image ?? '?')}`;
+        return { id, restartCount, created };
+      },
+      async handOver(newId, healthy) {
+        const dependents = await rejoinDependents(engine, item.dependents ?? [], item.name, item.startAfter, gate, signal, progress);
+        rejoined = dependents.rejoined;
+        if (dependents.failure) {
+          const { code, reason, logs } = dependents.failure;
+          return await rollBackWith(newId, signal.aborted ? 'interrupted' : code, `the new container (${change}) passed, but ${reason}`, logs);
+        }
+        await finishRejoin(engine, rejoined);
+        await engine.removeContainer(parked.Id);
+        actions.push(`Replaced ${item.name} (${change}), ${healthy}; removed ${item.parkedAs}`, ...dependents.actions);
+        return { actions };
+      },
+      undo: (newId, failure) =>
+        rollBackWith(
+          newId,
+          failure.code,
+          failure.gated ? `the new container (${change}) ${failure.detail}` : (failure.detail ?? 'interrupted while waiting for it to become healthy'),
+          failure.logs,
+        ),
+    },
+    gate,
+    signal,
+    progress,
+  );
+
 }

@@ -11,7 +11,8 @@ const GUARD_LOST =
 import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import { startOptions, type StartOptions } from '../../containers/rolloutOptions.js';
-import { replaceParked, type ReplaceOutcome, type StartItem } from './replace.js';
+import { replaceParked, type StartItem } from './replace.js';
+import type { ReplaceOutcome } from './attempt.js';
 import { settleParked } from '../../containers/settle.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';

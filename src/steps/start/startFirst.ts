@@ -1,16 +1,14 @@
 import type { Engine } from '../../adapters/engine.js';
-import type { FailureCode } from '../../model/failureCodes.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { isNotFound } from '../../adapters/engineContainers.js';
 import type { HealthGate } from '../../containers/health.js';
 import { parkedName, spareName } from '../../containers/managed.js';
 import { extraNetworkConnections, replacementSpec } from '../../containers/replacement.js';
-import { containerName } from '../../containers/types.js';
+import { containerName, type ContainerCreateOptions } from '../../containers/types.js';
 import { aliasedEndpoints, withoutAliases } from '../../containers/spareNetworks.js';
-import { formatDuration } from '../../model/duration.js';
 import { shortDigest } from '../../model/imageRef.js';
-import { waitUntilHealthy } from './gate.js';
-import { LOG_LINES, logBlock, type ReplaceOutcome, type StartItem } from './replace.js';
+import type { StartItem } from './replace.js';
+import { attemptReplacement, logBlock, type ReplaceOutcome } from './attempt.js';
 
 /** Networks a container is reachable on by name or alias (`none` and `host` have no endpoint to take away). */
 const reachableOn = (networks: Record<string, unknown> | null | undefined): string[] => Object.keys(networks ?? {}).filter((n) => n !== 'none' && n !== 'host');
@@ -40,72 +38,81 @@ export async function replaceStartFirst(
     };
   }
   const spare = spareName(item.name);
-  let newId: string | undefined;
   let named = false;
   const change = (image: string | undefined): string => `${item.ref}: ${shortDigest(old.Image)} → ${shortDigest(image ?? '?')}`;
   let changeText = change(undefined);
-  /** Takes the replacement away and gives the old container its name back if it had given it up; the old one never stopped. */
-  const withdraw = async (code: FailureCode, detail: string, logs?: string[]): Promise<ReplaceOutcome> => {
-    let outcome = `removed it; ${item.name} kept serving throughout.`;
-    try {
-      if (containerName((await engine.inspectContainer(old.Id)) ?? old) !== item.name) await engine.renameContainer(old.Id, item.name);
-      if (newId !== undefined) await engine.removeContainer(newId).catch(ignoreNotFound);
-    } catch (error) {
-      outcome = `withdrawing it failed too (${errorMessage(error)}); the next run settles ${item.name}.`;
-    }
-    return {
-      actions: [`Rolled back ${item.name}: removed the new container; the old one kept serving`],
-      failure: { code, reason: `${item.name}: the new container (${changeText}) ${detail}; ${outcome}${logs === undefined ? '' : logBlock(logs)}` },
-      rolledBack: true,
-    };
-  };
-  try {
-    progress(`creating ${spare} beside ${item.name}`);
-    const oldImage = await engine.localImage(old.Image);
-    const spec = { ...replacementSpec(old, oldImage?.Config, old.Config.Image), name: spare };
-    const networks = extraNetworkConnections(old);
-    const bare = withoutAliases(spec, networks);
-    newId = await engine.createContainer(bare.spec, bare.networks);
-    const created = await engine.inspectContainer(newId);
-    changeText = change(created?.Image);
-    await engine.startContainer(newId);
-    progress(`waiting for ${spare} to become healthy while ${item.name} serves`);
-    const verdict = await waitUntilHealthy(engine, newId, { ...gate, restartCount: 0 }, signal);
-    if (verdict.state === 'failed') {
-      const logs = await engine.tailLogs(newId, created?.Config.Tty ?? false, LOG_LINES);
-      return await withdraw(verdict.code, verdict.detail, logs);
-    }
-    progress(`handing ${item.name} over`);
-    const aliased = aliasedEndpoints(spec, networks);
-    for (const { network, EndpointConfig } of aliased) {
-      await engine.disconnectNetwork(newId, network);
-      await engine.connectNetwork(newId, network, EndpointConfig);
-    }
-    // Both answer the aliases for a moment: the new endpoint warms up while the old one still takes its share.
-    if (aliased.length > 0) await sleep(gate.drainMs, signal);
-    await engine.renameContainer(old.Id, parkedName(item.name));
-    await engine.renameContainer(newId, item.name);
-    named = true;
-    for (const network of reachableOn(old.NetworkSettings?.Networks)) await engine.disconnectNetwork(old.Id, network).catch(ignoreNotFound);
-    await engine.stopContainer(old.Id, item.handed.timeoutSeconds);
-    await engine.removeContainer(old.Id);
-    return {
-      actions: [
-        `Replaced ${item.name} start-first (${changeText}): the new container was healthy after ${formatDuration(verdict.elapsedMs)} beside the old one, then took its name; stopped and removed the old one`,
-      ],
-    };
-  } catch (error) {
-    if (!named)
-      return await withdraw(signal.aborted ? 'interrupted' : 'replace-failed', signal.aborted ? 'was interrupted before it took over' : errorMessage(error));
-    // The replacement serves under the name; only the old one's removal failed.
-    return {
-      actions: [`Replaced ${item.name} start-first (${changeText})`],
-      failure: {
-        code: 'replace-failed',
-        reason: `${item.name}: the new container serves, but removing the old one failed (${errorMessage(error)}); the next run removes ${parkedName(item.name)}`,
+  const networks = extraNetworkConnections(old);
+  let spec: ContainerCreateOptions | undefined;
+  return attemptReplacement(
+    engine,
+    {
+      startsAfter: true,
+      waiting: `waiting for ${spare} to become healthy while ${item.name} serves`,
+      async create() {
+        progress(`creating ${spare} beside ${item.name}`);
+        spec = { ...replacementSpec(old, (await engine.localImage(old.Image))?.Config, old.Config.Image), name: spare };
+        const bare = withoutAliases(spec, networks);
+        const id = await engine.createContainer(bare.spec, bare.networks);
+        const created = await engine.inspectContainer(id);
+        changeText = change(created?.Image);
+        return { id, restartCount: 0, created };
       },
-    };
-  }
+      async handOver(newId, healthy) {
+        progress(`handing ${item.name} over`);
+        const aliased = spec === undefined ? [] : aliasedEndpoints(spec, networks);
+        for (const { network, EndpointConfig } of aliased) {
+          await engine.disconnectNetwork(newId, network);
+          await engine.connectNetwork(newId, network, EndpointConfig);
+        }
+        // Both answer the aliases for a moment: the new endpoint warms up while the old one still takes its share.
+        if (aliased.length > 0) await sleep(gate.drainMs, signal);
+        await engine.renameContainer(old.Id, parkedName(item.name));
+        await engine.renameContainer(newId, item.name);
+        named = true;
+        for (const network of reachableOn(old.NetworkSettings?.Networks)) await engine.disconnectNetwork(old.Id, network).catch(ignoreNotFound);
+        await engine.stopContainer(old.Id, item.handed.timeoutSeconds);
+        await engine.removeContainer(old.Id);
+        return {
+          actions: [
+            `Replaced ${item.name} start-first (${changeText}): the new container was ${healthy} beside the old one, then took its name; stopped and removed the old one`,
+          ],
+        };
+      },
+      // Takes the replacement away and gives the old container its name back if it had given it up; the old one never stopped.
+      async undo(newId, failure) {
+        const detail = failure.detail ?? 'was interrupted before it took over';
+        let outcome = `removed it; ${item.name} kept serving throughout.`;
+        try {
+          if (containerName((await engine.inspectContainer(old.Id)) ?? old) !== item.name) await engine.renameContainer(old.Id, item.name);
+          if (newId !== undefined) await engine.removeContainer(newId).catch(ignoreNotFound);
+        } catch (error) {
+          outcome = `withdrawing it failed too (${errorMessage(error)}); the next run settles ${item.name}.`;
+        }
+        return {
+          actions: [`Rolled back ${item.name}: removed the new container; the old one kept serving`],
+          failure: {
+            code: failure.code,
+            reason: `${item.name}: the new container (${changeText}) ${detail}; ${outcome}${failure.logs === undefined ? '' : logBlock(failure.logs)}`,
+          },
+          rolledBack: true,
+        };
+      },
+      // The replacement serves under the name; only the old one's removal failed.
+      pastUndoing: (error) =>
+        named
+          ? {
+              actions: [`Replaced ${item.name} start-first (${changeText})`],
+              failure: {
+                code: 'replace-failed',
+                reason: `${item.name}: the new container serves, but removing the old one failed (${errorMessage(error)}); the next run removes ${parkedName(item.name)}`,
+              },
+            }
+          : undefined,
+    },
+    gate,
+    signal,
+    progress,
+  );
 }
 
 /** Waits `ms`; an interruption cuts it short (the handover then goes on: both instances are healthy). */

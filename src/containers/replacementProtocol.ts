@@ -74,7 +74,13 @@ export const GUARD_RULES: readonly GuardRule[] = [
     then: [
       // It does not serve anyway; the original should not wait long for it.
       { do: 'stop', who: 'name', timeoutSeconds: 5 },
-      { do: 'rename', from: 'name', to: 'spare', logged: 'moved the replacement that does not serve aside as {spare}', failed: 'could not move the replacement {name} aside' },
+      {
+        do: 'rename',
+        from: 'name',
+        to: 'spare',
+        logged: 'moved the replacement that does not serve aside as {spare}',
+        failed: 'could not move the replacement {name} aside',
+      },
       { do: 'rename', from: 'parked', to: 'name', failed: 'could not rename {parked} to {name}' },
       { do: 'start-if-it-ran' },
     ],
@@ -83,10 +89,7 @@ export const GUARD_RULES: readonly GuardRule[] = [
     id: 'no-replacement',
     why: 'the original was parked and nothing took its name: it is put back',
     when: { name: 'missing' },
-    then: [
-      { do: 'rename', from: 'parked', to: 'name', failed: 'could not rename {parked} to {name}' },
-      { do: 'start-if-it-ran' },
-    ],
+    then: [{ do: 'rename', from: 'parked', to: 'name', failed: 'could not rename {parked} to {name}' }, { do: 'start-if-it-ran' }],
   },
 ];
 
@@ -110,8 +113,7 @@ export interface GuardOutcome {
 /** The names the rule's text stands for. */
 export const roleNames = (name: string): Record<Role, string> => ({ name, parked: `${name}.freshen-old`, spare: `${name}.freshen-new` });
 
-export const fillNames = (text: LogText, name: string): string =>
-  text.replace(/\{(name|parked|spare)\}/g, (_, role: Role) => roleNames(name)[role]);
+export const fillNames = (text: LogText, name: string): string => text.replace(/\{(name|parked|spare)\}/g, (_, role: Role) => roleNames(name)[role]);
 
 /**
  * The guard's decision in TypeScript, on a model of the host where every command succeeds unless it cannot (a rename onto a

@@ -42,7 +42,11 @@ function everyCase(): Case[] {
   return cases;
 }
 
-const stateIn = (files: Record<Role, string | undefined>): ReplacementState => ({ name: stateOf(files.name), parked: stateOf(files.parked), spare: stateOf(files.spare) });
+const stateIn = (files: Record<Role, string | undefined>): ReplacementState => ({
+  name: stateOf(files.name),
+  parked: stateOf(files.parked),
+  spare: stateOf(files.spare),
+});
 
 describe('the replacement protocol', () => {
   const cases = everyCase();
@@ -80,7 +84,10 @@ describe('the replacement protocol', () => {
       .trim()
       .split('\n')
       .map((line) => line.replace(/^\S+ /, ''));
-    expect(logged.slice(0, 2)).toEqual([`guarding ${cases.map((c) => `${c.container} ${c.ran ? 1 : 0}`).join(' ')} `, 'deadline passed: freshen did not come back']);
+    expect(logged.slice(0, 2)).toEqual([
+      `guarding ${cases.map((c) => `${c.container} ${c.ran ? 1 : 0}`).join(' ')} `,
+      'deadline passed: freshen did not come back',
+    ]);
     expect(logged.slice(2)).toEqual(expectedLog);
   }, 60_000);
 
@@ -121,7 +128,11 @@ function ruleRow(rule: (typeof GUARD_RULES)[number]): string {
 describe('docs/rollouts.md', () => {
   it("lists the guard's rules as they are, in their order", () => {
     const docs = readFileSync(new URL('../../docs/rollouts.md', import.meta.url), 'utf8');
-    const table = ['| rule | `NAME` | `NAME.freshen-old` | `NAME.freshen-new` | the guard | why |', '|---|---|---|---|---|---|', ...GUARD_RULES.map(ruleRow)].join('\n');
+    const table = [
+      '| rule | `NAME` | `NAME.freshen-old` | `NAME.freshen-new` | the guard | why |',
+      '|---|---|---|---|---|---|',
+      ...GUARD_RULES.map(ruleRow),
+    ].join('\n');
     expect(docs).toContain(table);
   });
 });

@@ -208,5 +208,4 @@ export async function replaceParked(
     signal,
     progress,
   );
-
 }

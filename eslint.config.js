@@ -4,6 +4,14 @@ import tseslint from 'typescript-eslint';
 
 const adapterLibraries = ['dockerode', 'ssh2', 'listr2'];
 
+// Steps and domains reach files, processes and HTTP through ports on the step context (src/steps/types.ts), implemented in
+// src/adapters/, so tests can hand in fakes and nothing does I/O behind the context's back.
+const ioModules = ['fs', 'fs/promises', 'child_process', 'http', 'https'].flatMap((name) => [name, `node:${name}`]);
+const ioPaths = ioModules.map((name) => ({
+  name,
+  message: 'steps and domains do I/O through the ports on their context (files, engine, registry, guard), implemented in src/adapters/',
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'lab/', 'bench/results/'] },
   js.configs.recommended,
@@ -30,7 +38,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })),
+          paths: [...adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })), ...ioPaths],
           patterns: [{ group: ['**/runner/*'], message: 'the runner depends on steps, not the other way round (facts are returned, the runner records them)' }],
         },
       ],
@@ -44,7 +52,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })),
+          paths: [...adapterLibraries.map((name) => ({ name, message: 'adapter libraries are imported only in src/adapters/ (and the UI)' })), ...ioPaths],
           patterns: [
             { group: ['**/runner/*'], message: 'the runner depends on steps, not the other way round (facts are returned, the runner records them)' },
             { group: ['../*/*', '!../../*'], message: "one step kind does not import another's folder: move what both use to src/steps/ or a domain" },

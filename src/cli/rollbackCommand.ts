@@ -1,4 +1,5 @@
 import { ConnectionPool } from '../adapters/connections.js';
+import { LOCAL_PORTS } from './localPorts.js';
 import { datestampFormatOf, type DatestampFormat } from '../images/datestamp.js';
 import { loadInventory, parseExtraVars } from '../load/index.js';
 import { registrySettings, rolloutTag, type Inventory, type RegistrySettings } from '../model/inventory.js';
@@ -91,6 +92,7 @@ export async function rollbackCommand(output: Output, image: string, tag: string
       {
         handlers: await loadStepHandlers(['rollback']),
         connectionsOf: (name, vars) => pool.of(name, vars),
+        ...LOCAL_PORTS,
         emit: (event) => void (event.type === 'step-end' && (result = event.result)),
       },
     );

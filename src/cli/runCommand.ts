@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
+import { LOCAL_PORTS } from './localPorts.js';
 import { dirname, resolve } from 'node:path';
 import { ConnectionPool } from '../adapters/connections.js';
 import type { Inventory } from '../model/inventory.js';
@@ -156,6 +157,7 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
       {
         handlers: await loadStepHandlers(playbook.plays.flatMap((play) => play.steps.map((step) => step.kind))),
         connectionsOf: (name, vars) => pool.of(name, vars),
+        ...LOCAL_PORTS,
         emit,
       },
     );

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { LOCAL_PORTS } from './localPorts.js';
 import { ConnectionPool } from '../adapters/connections.js';
 import type { RegistryClient } from '../adapters/types.js';
 import { datestampFormatOf } from '../images/datestamp.js';
@@ -61,6 +62,7 @@ export async function statusCommand(output: Output, playbookFile: string, flags:
       {
         handlers: await loadStepHandlers(derived.plays.flatMap((play) => play.steps.map((step) => step.kind))),
         connectionsOf: (name, vars) => pool.of(name, vars),
+        ...LOCAL_PORTS,
         emit: () => undefined,
       },
     );

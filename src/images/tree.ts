@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Files } from './files.js';
 
 /** A directory of the tree holding a Dockerfile. */
 export interface TreeImage {
@@ -28,19 +28,19 @@ export function repositoryProblem(path: string): string | undefined {
 const SKIPPED = new Set(['.git', 'node_modules']);
 
 /** Finds every `Dockerfile` below `root` (the root itself included), sorted by repository. */
-export async function walkTree(root: string): Promise<TreeWalk> {
+export async function walkTree(root: string, files: Pick<Files, 'list'>): Promise<TreeWalk> {
   const images: TreeImage[] = [];
   const rejected: string[] = [];
   const walk = async (relative: string): Promise<void> => {
     const dir = relative === '' ? root : join(root, relative);
-    const entries = await readdir(dir, { withFileTypes: true });
-    if (entries.some((e) => e.name === 'Dockerfile' && e.isFile())) {
+    const entries = await files.list(dir);
+    if (entries.some((e) => e.name === 'Dockerfile' && e.file)) {
       const problem = repositoryProblem(relative);
       if (problem) rejected.push(`${relative === '' ? '.' : relative}: ${problem}`);
       else images.push({ repository: relative, dir });
     }
     for (const entry of entries) {
-      if (entry.isDirectory() && !SKIPPED.has(entry.name)) await walk(relative === '' ? entry.name : `${relative}/${entry.name}`);
+      if (entry.directory && !SKIPPED.has(entry.name)) await walk(relative === '' ? entry.name : `${relative}/${entry.name}`);
     }
   };
   await walk('');

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { datestampFormatOf } from '../images/datestamp.js';
 import { checkDuration } from '../model/duration.js';
@@ -269,7 +269,12 @@ export const stepOptionsRule: PlayRule = (context) =>
     const vars = first !== undefined ? context.varsOf(first) : context.playVars;
     if (!schemas().validateVariables(vars)) return [];
     try {
-      STEP_KIND_SPECS[step.kind].parseOptions(step.options ?? {}, { vars, baseDir: context.playbookDir, env: context.env });
+      STEP_KIND_SPECS[step.kind].parseOptions(step.options ?? {}, {
+        vars,
+        baseDir: context.playbookDir,
+        env: context.env,
+        readText: (path) => readFileSync(path, 'utf8'),
+      });
       return [];
     } catch (error) {
       if (!(error instanceof OptionError)) throw error;

@@ -12,7 +12,7 @@ import { monotonicClock, type RunClock, type RunMoment } from './clock.js';
 import type { EmitEvent, RunEventBody } from './events.js';
 import { newRunState, type HostFacts, type RunState } from '../steps/facts.js';
 import { recordFacts } from './recordFacts.js';
-import { hostGuard } from '../adapters/hostGuard.js';
+import type { Files } from '../images/files.js';
 import type { HostGuard } from '../containers/hostGuardPort.js';
 import { mapLimit } from '../shared/mapLimit.js';
 import { recapOf, stepRecord, type PlayRecord, type RunReport } from './report.js';
@@ -47,8 +47,10 @@ export interface RunDeps {
   clock?: RunClock;
   /** The wall clock maintenance windows are judged by (ms since the epoch); Date.now unless a test hands in its own. */
   now?: () => number;
-  /** The host guard stop places; the real one (a shell beside each host's engine) unless a test hands in its own. */
-  guard?: HostGuard;
+  /** The host guard stop places (src/adapters/hostGuard.ts: a shell beside each host's engine). */
+  guard: HostGuard;
+  /** The control node's files steps read (src/adapters/localFiles.ts). */
+  files: Files;
 }
 
 /** Emits an event at a moment of the run (a new one unless given) and returns that moment. */
@@ -249,7 +251,8 @@ function stepContext(job: HostRun, progress: (message: string) => void): StepCon
     connectionsOf: (name) => deps.connectionsOf(name, resolveVariables(inventory.hosts.get(name), {}, options.extraVars)),
     facts,
     run: job.run,
-    guard: deps.guard ?? hostGuard,
+    guard: deps.guard,
+    files: deps.files,
     signal: job.options.signal,
     progress,
   };

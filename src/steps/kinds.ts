@@ -16,6 +16,8 @@ export interface OptionContext {
   vars: Variables;
   baseDir: string;
   env: NodeJS.ProcessEnv;
+  /** Reads a small file an option names (a password file): the files port's `readTextSync`. */
+  readText(path: string): string;
 }
 
 /** What a host must have for a step to run on it. */
@@ -87,7 +89,7 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
   backup: {
     kind: 'backup',
     needs: ['registry'],
-    parseOptions: (raw, { baseDir, env }) => parseBackupOptions(raw, baseDir, env),
+    parseOptions: (raw, reading) => parseBackupOptions(raw, reading),
     load: async () => handler((await import('./backup/backup.js')).backupStep),
   },
   rollback: {

@@ -5,6 +5,7 @@ import type { ImageDiff, StepResult } from '../model/results.js';
 import type { StepDetails } from '../model/stepDetails.js';
 import type { FactUpdate, HostFacts, RunState } from './facts.js';
 import type { HostGuard } from '../containers/hostGuardPort.js';
+import type { Files } from '../images/files.js';
 
 /** Everything a step may read or use on one host. Steps never print: they return results and report progress through `progress`. */
 export interface StepContext {
@@ -22,6 +23,8 @@ export interface StepContext {
   run: RunState;
   /** The host guard (stop places it, start asks whether it was lost, the runner's finishHost releases it). */
   guard: HostGuard;
+  /** The control node's files: the infra repo's image tree, Dockerfiles and build contexts, password files. */
+  files: Files;
   signal: AbortSignal;
   progress(message: string): void;
 }

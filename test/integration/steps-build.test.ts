@@ -13,7 +13,7 @@ import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import { runStep } from '../../src/runner/runStep.js';
-import { readBuildContext } from '../../src/images/contextFiles.js';
+import { readBuildContext } from '../../src/adapters/contextFiles.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { pushStep } from '../../src/steps/push/push.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';

@@ -17,6 +17,8 @@ import type { GuardedContainer } from '../../src/containers/guardScript.js';
 import type { GuardPlaced, GuardSite, HostGuard } from '../../src/containers/hostGuardPort.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
+import type { Files } from '../../src/images/files.js';
+import { localFiles } from '../../src/adapters/localFiles.js';
 
 const sha = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const notFound = (what: string): Error => Object.assign(new Error(`no such ${what}`), { statusCode: 404 });
@@ -425,6 +427,8 @@ export function fakeContext(options: {
   others?: Record<string, FakeEngine>;
   playbookDir?: string;
   guard?: FakeGuard;
+  /** The files steps read; this machine's unless a test hands in its own. */
+  files?: Files;
 }): StepContext & { progressLines: string[] } {
   const engine = options.engine ?? new FakeEngine();
   const registry = options.registry ?? new FakeRegistry();
@@ -454,6 +458,7 @@ export function fakeContext(options: {
     facts: options.facts ?? {},
     run: options.run ?? newRunState(),
     guard: options.guard ?? new FakeGuard(),
+    files: options.files ?? localFiles,
     signal: new AbortController().signal,
     progress: (line) => void progressLines.push(line),
     progressLines,

@@ -5,6 +5,7 @@ import type { Group, Host, Inventory } from '../../src/model/inventory.js';
 import { resolveVariables } from '../../src/model/variables.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
 import type { StepContext } from '../../src/steps/types.js';
+import { localFiles } from '../../src/adapters/localFiles.js';
 import { hostGuard } from '../../src/adapters/hostGuard.js';
 import { LAB_DIR, REGISTRY, REPO_ROOT, SSH, labSocket, web1SshSocket } from './lab.js';
 
@@ -106,6 +107,7 @@ export function makeStepContext(opts: StepContextOptions): { ctx: StepContext; p
     facts: opts.facts ?? {},
     run: opts.run ?? newRunState(),
     guard: hostGuard,
+    files: localFiles,
     signal: opts.signal ?? new AbortController().signal,
     progress: (message) => progress.push(message),
   };

@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chunksOf, contentRange, uploadStartPath, uploadUrl } from '../../src/adapters/registryBlobs.js';
 import { globMatcher, parseBackupOptions } from '../../src/steps/backup/backupOptions.js';
@@ -186,9 +183,19 @@ describe('sentences', () => {
   });
 });
 
+/** What the parser reads besides the options, with the files it may read (none unless given). */
+const reading = (baseDir: string, env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}) => ({
+  baseDir,
+  env,
+  readText: (path: string): string => {
+    if (path in files) return files[path]!;
+    throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+  },
+});
+
 describe('options', () => {
   it('resolves an OCI layout against the playbook directory', () => {
-    expect(parseBackupOptions({ to: { oci_layout: '../backups' }, repositories: ['t-*'] }, '/srv/playbooks')).toEqual({
+    expect(parseBackupOptions({ to: { oci_layout: '../backups' }, repositories: ['t-*'] }, reading('/srv/playbooks'))).toEqual({
       direction: 'to',
       other: { kind: 'oci_layout', dir: '/srv/backups' },
       repositories: ['t-*'],
@@ -198,22 +205,24 @@ describe('options', () => {
   });
 
   it('reads a mirror password from the environment', () => {
-    const options = parseBackupOptions({ from: { registry: 'mirror:5000', auth: { username: 'u', password_env: 'MIRROR_PW' } } }, '/p', { MIRROR_PW: 'pw' });
+    const options = parseBackupOptions(
+      { from: { registry: 'mirror:5000', auth: { username: 'u', password_env: 'MIRROR_PW' } } },
+      reading('/p', { MIRROR_PW: 'pw' }),
+    );
     expect(options.other).toEqual({
       kind: 'registry',
       settings: { name: 'mirror:5000', url: 'https://mirror:5000', auth: { username: 'u', password: 'pw' }, ca: undefined },
     });
   });
 
-  it('reads a password file relative to the playbook', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 't-backup-opts-'));
-    await writeFile(join(dir, 'pw'), 'secret\n');
-    const options = parseBackupOptions({ to: { registry: '127.0.0.1:5999', auth: { username: 'u', password_file: 'pw' } } }, dir);
+  it('reads a password file relative to the playbook, through the files port, and names one it cannot read without its content', () => {
+    const auth = (file: string) => ({ to: { registry: '127.0.0.1:5999', auth: { username: 'u', password_file: file } } });
+    const options = parseBackupOptions(auth('pw'), reading('/srv/p', {}, { '/srv/p/pw': 'secret\n' }));
     expect(options.other).toEqual({
       kind: 'registry',
       settings: { name: '127.0.0.1:5999', url: 'http://127.0.0.1:5999', auth: { username: 'u', password: 'secret' }, ca: undefined },
     });
-    await rm(dir, { recursive: true });
+    expect(() => parseBackupOptions(auth('../missing'), reading('/srv/p'))).toThrow('could not read the password file /srv/missing: ENOENT');
   });
 
   it.each([
@@ -223,7 +232,7 @@ describe('options', () => {
     [{ to: { registry: 'a:1', auth: { username: 'u', password_env: 'T_BACKUP_UNSET' } } }, 'backup: the environment variable T_BACKUP_UNSET'],
     [{ to: { oci_layout: 'a' }, chunk_size: 0 }, 'backup: chunk_size must be a whole number of bytes ≥ 1, not 0'],
   ])('refuses %o', (options, message) => {
-    expect(() => parseBackupOptions(options, '/p', {})).toThrow(message);
+    expect(() => parseBackupOptions(options, reading('/p'))).toThrow(message);
   });
 
   it('matches globs over whole names, slashes included', () => {

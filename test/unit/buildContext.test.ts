@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contextDigest, contextFilter, type ContextEntry } from '../../src/images/contextDigest.js';
-import { packBuildContext, readBuildContext } from '../../src/images/contextFiles.js';
+import { packBuildContext, readBuildContext } from '../../src/adapters/contextFiles.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 

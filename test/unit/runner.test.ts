@@ -11,6 +11,8 @@ import { runPlaybook, type RunOptions } from '../../src/runner/runner.js';
 import type { Weekday } from '../../src/model/window.js';
 import { startStep } from '../../src/steps/start/start.js';
 import type { StepContext, StepHandler } from '../../src/steps/types.js';
+import { localFiles } from '../../src/adapters/localFiles.js';
+import { FakeGuard } from '../support/fakes.js';
 
 // The runner is tested with in-memory steps: what is under test is ordering, batching, stopping and bookkeeping.
 function inventory(groups: Record<string, string[]>): Inventory {
@@ -66,6 +68,9 @@ const noConnections = (): HostConnections => ({
   close: async () => undefined,
 });
 
+/** The runner's other ports: these handlers place no guard and read no file. */
+const NO_PORTS = { guard: new FakeGuard(), files: localFiles };
+
 async function run(
   plays: Play[],
   inv: Inventory,
@@ -81,7 +86,14 @@ async function run(
     playbook,
     inv,
     { check: false, extraVars: {}, forks: 5, signal: new AbortController().signal, ...options },
-    { handlers: handlers(behaviour, applied), connectionsOf: noConnections, emit: (e) => events.push(e), ...(clock ? { clock } : {}), ...(now ? { now } : {}) },
+    {
+      handlers: handlers(behaviour, applied),
+      connectionsOf: noConnections,
+      ...NO_PORTS,
+      emit: (e) => events.push(e),
+      ...(clock ? { clock } : {}),
+      ...(now ? { now } : {}),
+    },
   );
   return { report, applied, events };
 }
@@ -166,7 +178,7 @@ describe('runPlaybook', () => {
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('pull', 'stop') }), play({ hosts: 'web3', steps: steps('pull') })] },
       inv,
       { check: false, extraVars: {}, forks: 1, signal: interrupt.signal },
-      { handlers: { ...base, pull: interrupting as StepHandler }, connectionsOf: noConnections, emit: () => undefined },
+      { handlers: { ...base, pull: interrupting as StepHandler }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
     );
     expect(applied).toEqual(['web2:pull']);
     expect(report.interrupted).toBe(true);
@@ -184,7 +196,7 @@ describe('runPlaybook', () => {
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('discover') }), play({ hosts: 'web2', steps: steps('rebuild') })] },
       inv,
       { check: false, extraVars: {}, forks: 1, signal: new AbortController().signal },
-      { handlers: { ...base, discover: writer, rebuild: reader }, connectionsOf: noConnections, emit: () => undefined },
+      { handlers: { ...base, discover: writer, rebuild: reader }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
     );
     expect(seen).toEqual([[]]);
   });
@@ -224,7 +236,7 @@ describe('runPlaybook', () => {
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('pull') })] },
       inv,
       { check: true, extraVars: {}, forks: 1, signal: new AbortController().signal },
-      { handlers: handlers(() => 'change', []), connectionsOf: noConnections, emit: () => undefined, clock },
+      { handlers: handlers(() => 'change', []), connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined, clock },
     );
     // run-start, play-start, batch-start, host-start, then step-start at 5010.1 + 0.4 and step-end 0.4 later.
     expect(report.plays[0]!.hosts.web2![0]).toMatchObject({
@@ -258,7 +270,7 @@ describe('runPlaybook', () => {
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('gc') })] },
       inv,
       { check: false, extraVars: {}, forks: 1, signal: new AbortController().signal },
-      { handlers: { ...base, gc: notHere as StepHandler }, connectionsOf: noConnections, emit: () => undefined },
+      { handlers: { ...base, gc: notHere as StepHandler }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
     );
     expect(report.plays[0]!.hosts.web2).toMatchObject([{ step: 'gc', status: 'skipped', reason: 'web2 has no registry_gc: not a registry host' }]);
     expect(report.recap.web2).toMatchObject({ skipped: 1, changed: 0, ok: 0 });
@@ -292,6 +304,7 @@ describe('runPlaybook', () => {
       {
         handlers: handlers(() => 'change', applied),
         connectionsOf: noConnections,
+        ...NO_PORTS,
         emit: (e) => {
           events.push(e);
           if (e.type === 'host-end') setTimeout(() => interrupt.abort(), 10);
@@ -308,7 +321,7 @@ describe('runPlaybook', () => {
       { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web', serial: [1], pause: '1h', steps: steps('pull') })] },
       inv,
       { check: true, extraVars: {}, forks: 1, signal: new AbortController().signal },
-      { handlers: handlers(() => 'change', []), connectionsOf: noConnections, emit: () => undefined },
+      { handlers: handlers(() => 'change', []), connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
     );
     // Three batches with an hour's pause between them: a run that waited would take two hours.
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -335,6 +348,7 @@ describe('runPlaybook', () => {
         // start declares that it settles parked containers (its real declaration), so the runner runs it after Ctrl-C.
         handlers: { ...base, stop: parking as StepHandler, start: { ...base.start, settlesLeftovers: startStep.settlesLeftovers } },
         connectionsOf: noConnections,
+        ...NO_PORTS,
         emit: () => undefined,
       },
     );
@@ -354,7 +368,7 @@ describe('runPlaybook', () => {
         { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('pull') })] },
         inv,
         { check: true, diff, extraVars: {}, forks: 1, signal: new AbortController().signal },
-        { handlers: { ...base, pull: diffing }, connectionsOf: noConnections, emit: () => undefined },
+        { handlers: { ...base, pull: diffing }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
       );
     const [plain, withDiff] = [await runWith(false), await runWith(true)];
     expect(plain.plays[0]!.hosts.web2![0]!.diff).toBeUndefined();

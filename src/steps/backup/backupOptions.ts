@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registrySettings, type RegistrySettings } from '../../model/inventory.js';
 import { runSecrets } from '../../shared/secretText.js';
@@ -33,7 +32,8 @@ function globList(value: unknown, name: string): string[] | undefined {
 }
 
 /** `password_env` and `password_file` are read here, when the step runs; the password never appears in a message. */
-function password(auth: Record<string, unknown>, key: 'to' | 'from', baseDir: string, env: NodeJS.ProcessEnv): string {
+function password(auth: Record<string, unknown>, key: 'to' | 'from', reading: Reading): string {
+  const { baseDir, env, readText } = reading;
   if (typeof auth.password === 'string') return auth.password;
   if (typeof auth.password_env === 'string') {
     const value = env[auth.password_env];
@@ -42,7 +42,7 @@ function password(auth: Record<string, unknown>, key: 'to' | 'from', baseDir: st
   if (typeof auth.password_file === 'string') {
     const file = resolve(baseDir, auth.password_file);
     try {
-      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      return readText(file).replace(/\r?\n$/, '');
     } catch (error) {
       return fail(`could not read the password file ${file}: ${(error as { code?: string }).code ?? 'error'}`, [key, 'auth', 'password_file']);
     }
@@ -50,12 +50,13 @@ function password(auth: Record<string, unknown>, key: 'to' | 'from', baseDir: st
   return fail('auth needs one of password, password_env or password_file', [key, 'auth']);
 }
 
-function endpoint(value: unknown, key: 'to' | 'from', baseDir: string, env: NodeJS.ProcessEnv): BackupEndpoint {
+function endpoint(value: unknown, key: 'to' | 'from', reading: Reading): BackupEndpoint {
+  const { baseDir } = reading;
   if (!isRecord(value)) return fail(`${key} must be { registry: host:port } or { oci_layout: PATH }`, [key]);
   if (typeof value.oci_layout === 'string' && value.registry === undefined) return { kind: 'oci_layout', dir: resolve(baseDir, value.oci_layout) };
   if (typeof value.registry !== 'string' || value.oci_layout !== undefined) return fail(`${key} must have exactly one of registry or oci_layout`, [key]);
   const auth = isRecord(value.auth)
-    ? { username: String(value.auth.username ?? fail(`${key}.auth needs a username`, [key, 'auth'])), password: password(value.auth, key, baseDir, env) }
+    ? { username: String(value.auth.username ?? fail(`${key}.auth needs a username`, [key, 'auth'])), password: password(value.auth, key, reading) }
     : undefined;
   if (auth) runSecrets.addCredentials(auth.username, auth.password);
   const settings = registrySettings({
@@ -69,8 +70,16 @@ function endpoint(value: unknown, key: 'to' | 'from', baseDir: string, env: Node
   return { kind: 'registry', settings: settings ?? fail(`${key}.registry must be host:port`, [key, 'registry']) };
 }
 
-/** Applies defaults; relative paths start at `baseDir` (the playbook's directory). Throws on values the schema should have rejected. */
-export function parseBackupOptions(options: Record<string, unknown>, baseDir: string, env: NodeJS.ProcessEnv = process.env): BackupOptions {
+/** What the parser reads besides the options: relative paths start at `baseDir` (the playbook's directory). */
+export interface Reading {
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Reads a password file (the files port's `readTextSync`). */
+  readText(path: string): string;
+}
+
+/** Applies defaults. Throws on values the schema should have rejected. */
+export function parseBackupOptions(options: Record<string, unknown>, reading: Reading): BackupOptions {
   const { to, from, repositories, tags, chunk_size: chunkSize } = options;
   if ((to === undefined) === (from === undefined)) fail('give exactly one of to (back up the host’s registry) or from (restore into it)');
   if (chunkSize !== undefined && (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1)) {
@@ -79,7 +88,7 @@ export function parseBackupOptions(options: Record<string, unknown>, baseDir: st
   const direction = to !== undefined ? 'to' : 'from';
   return {
     direction,
-    other: endpoint(direction === 'to' ? to : from, direction, baseDir, env),
+    other: endpoint(direction === 'to' ? to : from, direction, reading),
     repositories: globList(repositories, 'repositories'),
     tags: globList(tags, 'tags'),
     chunkSize: chunkSize as number | undefined,

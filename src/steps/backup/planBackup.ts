@@ -29,7 +29,7 @@ function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, signal
 
 /** Reads the source's selected tags and manifests (children of indexes too), then what the destination lacks; writes nothing. */
 export async function planBackup(ctx: StepContext, rawOptions: Record<string, unknown>): Promise<BackupPlan> {
-  const options = parseBackupOptions(rawOptions, ctx.playbookDir);
+  const options = parseBackupOptions(rawOptions, { baseDir: ctx.playbookDir, env: process.env, readText: ctx.files.readTextSync });
   const own = registryStore(ctx.connections.registry(), { chunkSize: options.chunkSize });
   const other = storeOf(options.other, options.chunkSize, ctx.signal);
   const [source, destination] = options.direction === 'to' ? [own, other.store] : [other.store, own];

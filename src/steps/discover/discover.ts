@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RegistryClient } from '../../adapters/types.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
@@ -7,7 +6,6 @@ import { ok } from '../../model/results.js';
 import { holdNote, readRollbackHolds } from '../../images/rollbackHold.js';
 import type { ManagedImage } from '../../images/managedImage.js';
 import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images/assess.js';
-import { readBuildContext } from '../../images/contextFiles.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { discoverOptions } from '../imageOptions.js';
 import { probeProdImages, type ProbeTarget } from '../probeProd.js';
@@ -29,10 +27,10 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
   async plan(ctx: StepContext, options: Record<string, unknown>): Promise<DiscoverPlan> {
     const opts = discoverOptions(options, ctx.vars);
     const root = resolve(ctx.playbookDir, opts.root);
-    if (!(await stat(root).catch(() => undefined))?.isDirectory()) throw new Error(`discover root ${root} is not a directory`);
+    if (!(await ctx.files.isDirectory(root))) throw new Error(`discover root ${root} is not a directory`);
     const registry = ctx.connections.registry();
     ctx.progress(`Walking ${root}`);
-    const walk = await walkTree(root);
+    const walk = await walkTree(root, ctx.files);
     const notes = walk.rejected.map((r) => `ignored ${r}`);
 
     ctx.progress(`Asking ${registry.name} which of ${walk.images.length} images carry :${opts.tag}`);
@@ -45,11 +43,11 @@ export const discoverStep: StepHandler<DiscoverPlan> = {
         notes.push(`${image.repository}: not published (the registry has no ${registry.name}/${image.repository}:${opts.tag}), not managed`);
         continue;
       }
-      const dockerfile = await readFile(join(image.dir, 'Dockerfile'), 'utf8');
+      const dockerfile = await ctx.files.readText(join(image.dir, 'Dockerfile'));
       const parsed = parseDockerfile(dockerfile, opts.buildArgs);
       if (!parsed.ok) throw new Error(`${join(image.dir, 'Dockerfile')}: ${parsed.error}`);
       ctx.progress(`Hashing the build context of ${image.repository}`);
-      const context = await readBuildContext(image.dir);
+      const context = await ctx.files.buildContext(image.dir);
       const labels = config?.config.config?.Labels ?? {};
       const created = labels[LABEL_CREATED] ?? config?.config.created;
       candidates.push({

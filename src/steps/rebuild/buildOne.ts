@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import type { RegistrySettings } from '../../model/inventory.js';
-import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
+import type { Files } from '../../images/files.js';
 import { tagWithDatestamp } from '../datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.js';
@@ -44,6 +43,7 @@ export interface BuildEnvironment {
   builtThisRun: ReadonlySet<string>;
   /** The build host's tags, listed once per step; a build adds its datestamp tag. */
   localTags: LocalTagIndex;
+  files: Files;
   signal: AbortSignal;
   progress(message: string): void;
 }
@@ -60,7 +60,7 @@ export type BuildResult =
  */
 export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<BuildResult> {
   const dockerfilePath = join(job.dir, 'Dockerfile');
-  const parsed = parseDockerfile(await readFile(dockerfilePath, 'utf8'), job.buildArgs);
+  const parsed = parseDockerfile(await env.files.readText(dockerfilePath), job.buildArgs);
   if (!parsed.ok) return { ok: false, reason: `${dockerfilePath}: ${parsed.error}` };
   const settings = await withDockerCredentials(env.settings);
   const auth = registryAuth(settings);
@@ -79,7 +79,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     baseIds[base] = id;
   }
 
-  const context = await readBuildContext(job.dir);
+  const context = await env.files.buildContext(job.dir);
   const created = new Date();
   const labels = provenanceLabels({
     baseIds,
@@ -90,7 +90,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   });
   const registryConfig = buildRegistryConfig(settings);
   const outcome = await env.engine.buildImage(
-    packBuildContext(context),
+    env.files.pack(context),
     {
       tag: job.ref,
       noCache: job.noCache,

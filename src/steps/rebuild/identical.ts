@@ -1,10 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import tarStream from 'tar-stream';
 import type { Engine, EngineAuth } from '../../adapters/engine.js';
 import type { RegistryClient } from '../../adapters/types.js';
 import { shortDigest } from '../../model/imageRef.js';
-import { packBuildContext, readBuildContext } from '../../images/contextFiles.js';
 import { LABEL_PACKAGE_LIST, decodePackageList, encodePackageList, manifestDigest } from '../../images/packages.js';
 import { packageRecords, type ImagePackages } from '../../images/probe.js';
 import { manifestLine, type InstalledPackage } from '../../images/packageRecords.js';
@@ -68,25 +65,28 @@ export async function labelPackages(
   packages: InstalledPackages,
   signal: AbortSignal,
 ): Promise<string | undefined> {
-  const dir = await mkdtemp(join(tmpdir(), 'freshen-label-'));
-  try {
-    await writeFile(join(dir, 'Dockerfile'), `FROM ${imageId}\n`);
-    const outcome = await engine.buildImage(
-      packBuildContext(await readBuildContext(dir)),
-      {
-        tag: ref,
-        noCache: true,
-        labels: { [LABEL_PACKAGES]: packages.digest, ...(packages.lines !== undefined ? { [LABEL_PACKAGE_LIST]: encodePackageList(packages.lines) } : {}) },
-        buildArgs: {},
-      },
-      signal,
-      () => {},
-    );
-    if (outcome.error !== undefined) return undefined;
-    return await engine.localImageId(ref);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const outcome = await engine.buildImage(
+    dockerfileOnly(`FROM ${imageId}\n`),
+    {
+      tag: ref,
+      noCache: true,
+      labels: { [LABEL_PACKAGES]: packages.digest, ...(packages.lines !== undefined ? { [LABEL_PACKAGE_LIST]: encodePackageList(packages.lines) } : {}) },
+      buildArgs: {},
+    },
+    signal,
+    () => {},
+  );
+  if (outcome.error !== undefined) return undefined;
+  return await engine.localImageId(ref);
+}
+
+/** A build context of one Dockerfile, made in memory: nothing is written to disk for a metadata-only build. */
+function dockerfileOnly(text: string): NodeJS.ReadableStream {
+  const pack = tarStream.pack();
+  pack.entry({ name: 'Dockerfile', mode: 0o644 }, text);
+  pack.finalize();
+  // tar-stream's Pack is a streamx Readable: it pipes like a Node stream, which is all dockerode asks of it.
+  return pack as unknown as NodeJS.ReadableStream;
 }
 
 /** What freshen knows of the build the rollout tag names now. */

@@ -103,6 +103,7 @@ export const rebuildStep: StepHandler<RebuildPlan> = {
             tree: new Set(plan.tree),
             builtThisRun: builtRepos,
             localTags,
+            files: ctx.files,
             signal,
             progress: ctx.progress,
           },

@@ -3,14 +3,8 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import tar from 'tar-fs';
-import { contextDigest, contextFilter, type ContextEntry } from './contextDigest.js';
-
-/** A build context as it would be sent: its entries (in walk order) and their digest. */
-export interface BuildContext {
-  dir: string;
-  entries: ContextEntry[];
-  digest: string;
-}
+import { contextDigest, contextFilter, type ContextEntry } from '../images/contextDigest.js';
+import type { BuildContext } from '../images/files.js';
 
 /** Walks a context directory honouring its `.dockerignore`, hashing every file that would be sent. */
 export async function readBuildContext(dir: string): Promise<BuildContext> {

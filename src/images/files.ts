@@ -1,0 +1,31 @@
+import type { ContextEntry } from './contextDigest.js';
+
+// The files port: what steps read of the control node's files (the infra repo's image tree, Dockerfiles and build contexts,
+// a secret named by its path). Declared here, beside the images domain that reads most of them; src/adapters/localFiles.ts
+// implements it on the file system, and tests can hand in their own.
+
+/** A build context as it would be sent: its entries (in walk order) and their digest. */
+export interface BuildContext {
+  dir: string;
+  entries: ContextEntry[];
+  digest: string;
+}
+
+/** One entry of a directory. */
+export interface DirectoryEntry {
+  name: string;
+  directory: boolean;
+  file: boolean;
+}
+
+export interface Files {
+  isDirectory(path: string): Promise<boolean>;
+  readText(path: string): Promise<string>;
+  /** For option parsers, which run at load time too and are synchronous: small files only (a password file). */
+  readTextSync(path: string): string;
+  list(dir: string): Promise<DirectoryEntry[]>;
+  /** Walks a context directory honouring its `.dockerignore`, hashing every file that would be sent. */
+  buildContext(dir: string): Promise<BuildContext>;
+  /** A tar stream of exactly the context's entries, as the Docker CLI sends them. */
+  pack(context: BuildContext): NodeJS.ReadableStream;
+}

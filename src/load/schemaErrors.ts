@@ -4,6 +4,8 @@ import type { Diagnostic } from './diagnostics.js';
 import { schemas, type ErrorObject, type SchemaNode } from './schemas.js';
 import { didYouMean } from './suggest.js';
 import type { Locator, NodePath } from './yamlSource.js';
+import { STEP_KIND_SPECS } from '../steps/kinds.js';
+import { optionsPhrases } from '../steps/stepSchema.js';
 
 /** How to word errors for one kind of file. */
 export interface SchemaErrorContext {
@@ -33,16 +35,8 @@ export const DEF_PHRASES: Record<string, string> = {
   buildArgs: 'a map of build argument names to values',
   'step.else': 'a step name such as pull, or a one-key map such as stop: {timeout: 30s}',
   noOptions: 'empty, because this step takes no options',
-  discover: 'a map of discover options with at least root',
-  rebuild: 'a map of rebuild options',
-  patch: 'a map of patch options with images, a list of { from, to }',
-  stop: 'a map of stop options',
-  start: 'a map of start options',
-  service: "a map of service options (Swarm's update policy)",
-  gc: 'a map of gc options',
-  prune: 'a map of prune options',
-  backup: 'a map of backup options with to or from',
-  rollback: 'a map with repository and tag',
+  // Each kind's options node, in the words its definition gives (src/steps/<kind>/definition.ts).
+  ...optionsPhrases(Object.values(STEP_KIND_SPECS)),
 };
 
 /** What a value should look like, by `parent.key` or `key`, for values whose schema is written inline. */

@@ -6,6 +6,7 @@ import { STEP_KINDS } from '../../src/model/playbook.js';
 import { DEF_PHRASES } from '../../src/load/schemaErrors.js';
 import { schemas } from '../../src/load/schemas.js';
 import { STEP_KIND_SPECS, loadStepHandlers } from '../../src/steps/kinds.js';
+import { stepSchemaDefs } from '../../src/steps/stepSchema.js';
 
 const playbook = schemas().playbook as {
   $defs: Record<
@@ -43,6 +44,12 @@ describe('the step kinds', () => {
     expect(Object.keys(stepDef.else!.properties)).toEqual(expect.arrayContaining([...STEP_KINDS]));
     expect(Object.keys(stepDef.else!.properties)).toHaveLength(STEP_KINDS.length);
     for (const kind of STEP_KINDS) expect(handlers[kind]?.kind).toBe(kind);
+  });
+
+  it('own the playbook schema’s step and options nodes: the committed file is what their definitions make (npm run schemas)', () => {
+    const generated = stepSchemaDefs(Object.values(STEP_KIND_SPECS));
+    expect(Object.keys(generated)).toEqual(expect.arrayContaining(['step', 'noOptions', 'discover', 'backupEndpoint']));
+    for (const [name, node] of Object.entries(generated)) expect(playbook.$defs[name as keyof typeof playbook.$defs], name).toEqual(node);
   });
 
   it("are the report schema's: its step list, and the kinds its details shapes are keyed by", () => {

@@ -41,14 +41,15 @@ export interface StepKindSpec {
   load(): Promise<StepHandler>;
 }
 
-type Definition<K extends StepKind, P> = Omit<StepKindSpec, 'kind' | 'parseOptions' | 'load'> & {
+/** A kind's definition: its handler takes the options its parser makes (`O`), so the two cannot drift apart. */
+type Definition<K extends StepKind, P, O> = Omit<StepKindSpec, 'kind' | 'parseOptions' | 'load'> & {
   kind: K;
-  parseOptions?: StepKindSpec['parseOptions'];
-  load(): Promise<StepHandler<P>>;
+  parseOptions?: (raw: Record<string, unknown>, context: OptionContext) => O;
+  load(): Promise<StepHandler<P, O>>;
 };
 
 /** A kind's definition, with the defaults of a kind that takes no options. */
-export function defineKind<K extends StepKind, P>(definition: Definition<K, P>): StepKindSpec & { kind: K } {
+export function defineKind<K extends StepKind, P, O = Record<string, never>>(definition: Definition<K, P, O>): StepKindSpec & { kind: K } {
   return { ...definition, parseOptions: definition.parseOptions ?? noOptions, load: definition.load as () => Promise<StepHandler> };
 }
 

@@ -36,9 +36,10 @@ export type Applied = StepResult & { facts?: FactUpdate };
  * One step kind. `plan` only reads (and records planned facts for later steps); `changes` turns a plan into the sentences that
  * check mode reports; `apply` does exactly what the plan said and returns the result.
  */
-export interface StepHandler<Plan = unknown> {
+export interface StepHandler<Plan = unknown, Options = unknown> {
   kind: StepKind;
-  plan(ctx: StepContext, options: Record<string, unknown>): Promise<Plan>;
+  /** `options` as the kind's parser made them (src/steps/<kind>/definition.ts), with the host's variables: typed, defaults applied. */
+  plan(ctx: StepContext, options: Options): Promise<Plan>;
   /** Plain sentences, one per change the plan would make; empty means the step is `ok`. */
   changes(plan: Plan): string[];
   /** Informative lines shown whether or not anything changes. */

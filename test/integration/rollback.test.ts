@@ -1,6 +1,7 @@
 // freshen rollback against the lab: two builds of t-rollback/app, containers on web2 and web3 running the newer one; rollback
 // points the rollout tag at the older build through the registry API, then a playbook of pull/stop/start carries it to both
 // hosts. Its own rollout tag (t-rollback-prod) keeps the lab's and other tests' containers out of the run.
+import { planStep } from '../../src/runner/runStep.js';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,12 +118,12 @@ describe('freshen rollback', () => {
     await writeFile(join(root, REPO, 'Dockerfile'), `FROM scratch\nLABEL changed=${Date.now()}\n`);
     const { ctx, close } = makeStepContext({ host: labHost('build1'), vars: { rollout_tag: ROLLOUT }, check: true });
     try {
-      const plan = await discoverStep.plan(ctx, { root, tag: ROLLOUT });
+      const plan = await planStep(discoverStep, ctx, { root, tag: ROLLOUT });
       expect(plan.images).toEqual([]);
       expect(plan.notes).toContain(
         `${REPO}: rolled back to ${OLD} (newest build ${NEW}); not rebuilding until a newer build is pushed, the rollout tag is moved forward, or discover is forced`,
       );
-      const forced = await discoverStep.plan(ctx, { root, tag: ROLLOUT, force: [REPO] });
+      const forced = await planStep(discoverStep, ctx, { root, tag: ROLLOUT, force: [REPO] });
       expect(forced.images.map((i) => [i.repository, i.stale])).toEqual([[REPO, true]]);
     } finally {
       await close();

@@ -9,7 +9,7 @@ import { reasonOf } from '../../src/model/results.js';
 import { loadInventory } from '../../src/load/index.js';
 import type { Host, Inventory } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
-import { runStep } from '../../src/runner/runStep.js';
+import { runStep, planStep } from '../../src/runner/runStep.js';
 import { gcStep } from '../../src/steps/gc/gc.js';
 import { LAB_DIR, LAB_INVENTORY, REGISTRY, REGISTRY_URL, buildBusyboxImage, labDocker, pushImage, removeContainers, runLabScript } from '../support/lab.js';
 import { makeStepContext } from '../support/stepContext.js';
@@ -168,7 +168,7 @@ describe('gc against the lab registry', () => {
 
     const { ctx, close } = makeStepContext({ host: registry1, inventory: withGhost, vars: { rollout_tag: ROLLOUT_TAG }, check: false });
     try {
-      await expect(gcStep.plan(ctx, OPTIONS)).rejects.toMatchObject({ code: 'in-use-unknown', message: expect.stringContaining('t-gc-ghost') });
+      await expect(planStep(gcStep, ctx, OPTIONS)).rejects.toMatchObject({ code: 'in-use-unknown', message: expect.stringContaining('t-gc-ghost') });
     } finally {
       await close();
     }
@@ -196,7 +196,7 @@ describe('gc against the lab registry', () => {
     const { ssh: _ssh, ...withoutSsh } = registry1.vars;
     const noSsh = makeStepContext({ host: { ...registry1, vars: withoutSsh }, inventory, vars: { rollout_tag: ROLLOUT_TAG } });
     try {
-      await expect(gcStep.plan(noSsh.ctx, OPTIONS)).rejects.toMatchObject({ code: 'no-ssh' });
+      await expect(planStep(gcStep, noSsh.ctx, OPTIONS)).rejects.toMatchObject({ code: 'no-ssh' });
     } finally {
       await noSsh.close();
     }

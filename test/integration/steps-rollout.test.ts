@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countsOf, reasonOf } from '../../src/model/results.js';
 import { recordFacts } from '../../src/runner/recordFacts.js';
-import { runStep } from '../../src/runner/runStep.js';
+import { runStep, planStep } from '../../src/runner/runStep.js';
 import { parkedName } from '../../src/containers/managed.js';
 import { pullStep } from '../../src/steps/pull/pull.js';
 import { startStep } from '../../src/steps/start/start.js';
@@ -163,7 +163,7 @@ describe(`rollout on ${HOST}`, () => {
   it('start puts a container back as it was when parking it fails', async () => {
     const context = await ctx(false);
     expect(await runStep(stopStep, context, {})).toMatchObject({ status: 'changed' });
-    const plan = await startStep.plan(context, START);
+    const plan = await planStep(startStep, context, START);
     expect(plan.items.map((item) => item.name)).toEqual([APP, IDLE]);
     // Only IDLE's turn: someone takes its parked name between start's plan and then.
     plan.items = plan.items.filter((item) => item.name === IDLE);

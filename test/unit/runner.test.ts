@@ -186,17 +186,52 @@ describe('runPlaybook', () => {
     expect(exitCodeOf(report)).toBe(130);
   });
 
+  it("hands each handler its options as its kind's parser makes them, with the host's variables; a bad one fails the step before plan", async () => {
+    const seen: unknown[] = [];
+    const applied: string[] = [];
+    const base = handlers(() => 'nothing', applied);
+    const recording = (kind: StepKind): StepHandler => ({ ...base[kind], plan: async (_ctx, options) => (seen.push([kind, options]), 'nothing') });
+    const report = await runPlaybook(
+      {
+        file: 'p.yml',
+        dir: '.',
+        plays: [
+          play({
+            hosts: 'web2',
+            vars: { rollout_tag: 'stage' },
+            steps: [
+              { kind: 'stop', options: { timeout: '30s' }, index: 0 },
+              { kind: 'rollback', options: { repository: 'app', tag: 'build-1' }, index: 1 },
+            ],
+          }),
+          play({ hosts: 'web3', steps: [{ kind: 'stop', options: { timeout: 'soon' }, index: 0 }] }),
+        ],
+      },
+      inv,
+      { check: false, extraVars: {}, forks: 1, signal: new AbortController().signal },
+      { handlers: { ...base, stop: recording('stop'), rollback: recording('rollback') }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
+    );
+    expect(seen).toEqual([
+      ['stop', { timeoutMs: 30_000, guardDeadlineMs: 120_000 }],
+      ['rollback', expect.objectContaining({ repository: 'app', tag: 'build-1' })],
+    ]);
+    const web3 = report.plays[1]!.hosts.web3![0]!;
+    expect(web3).toMatchObject({ status: 'failed' });
+    expect(web3.status === 'failed' && web3.reason).toContain('timeout');
+  });
+
   it('shares facts between the plays of one host', async () => {
     const seen: unknown[] = [];
     const applied: string[] = [];
     const base = handlers(() => 'nothing', applied);
-    const writer: StepHandler = { ...base.discover, planned: () => ({ images: [] }) };
-    const reader: StepHandler = { ...base.rebuild, plan: async (ctx) => (seen.push(ctx.facts.images), 'nothing') };
+    // Kinds without options: the runner parses each step's options with its kind's own parser before plan.
+    const writer: StepHandler = { ...base.push, planned: () => ({ images: [] }) };
+    const reader: StepHandler = { ...base.pull, plan: async (ctx) => (seen.push(ctx.facts.images), 'nothing') };
     await runPlaybook(
-      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('discover') }), play({ hosts: 'web2', steps: steps('rebuild') })] },
+      { file: 'p.yml', dir: '.', plays: [play({ hosts: 'web2', steps: steps('push') }), play({ hosts: 'web2', steps: steps('pull') })] },
       inv,
       { check: false, extraVars: {}, forks: 1, signal: new AbortController().signal },
-      { handlers: { ...base, discover: writer, rebuild: reader }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
+      { handlers: { ...base, push: writer, pull: reader }, connectionsOf: noConnections, ...NO_PORTS, emit: () => undefined },
     );
     expect(seen).toEqual([[]]);
   });

@@ -1,4 +1,5 @@
 import type { StepHandler } from '../types.js';
+import type { BackupOptions } from './backupOptions.js';
 import { applyBackup } from './applyBackup.js';
 import { planBackup, type BackupPlan } from './planBackup.js';
 import { tagSentence, totalsSentence } from './backupSentences.js';
@@ -8,7 +9,7 @@ import { tagSentence, totalsSentence } from './backupSentences.js';
  * layout by digest (or, with `from`, back into it): manifests byte for byte, blobs only where missing, verified as they
  * stream and read back after.
  */
-export const backupStep: StepHandler<BackupPlan> = {
+export const backupStep: StepHandler<BackupPlan, BackupOptions> = {
   kind: 'backup',
   plan: planBackup,
   changes: (plan) =>

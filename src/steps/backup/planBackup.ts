@@ -2,7 +2,7 @@ import { OciLayout } from '../../adapters/ociLayout.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
-import { globMatcher, parseBackupOptions, type BackupEndpoint, type BackupOptions } from './backupOptions.js';
+import { globMatcher, type BackupEndpoint, type BackupOptions } from './backupOptions.js';
 import { blobKey, changedTags, neededBlobs, neededManifests, planCopy, tagKey, type CopyPlan, type ManifestNode, type SourceTag } from './planCopy.js';
 import { upToDateSentence } from './backupSentences.js';
 import { layoutStore, registryStore, type ImageStore } from './stores.js';
@@ -28,8 +28,7 @@ function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, signal
 }
 
 /** Reads the source's selected tags and manifests (children of indexes too), then what the destination lacks; writes nothing. */
-export async function planBackup(ctx: StepContext, rawOptions: Record<string, unknown>): Promise<BackupPlan> {
-  const options = parseBackupOptions(rawOptions, { baseDir: ctx.playbookDir, env: process.env, readText: ctx.files.readTextSync });
+export async function planBackup(ctx: StepContext, options: BackupOptions): Promise<BackupPlan> {
   const own = registryStore(ctx.connections.registry(), { chunkSize: options.chunkSize });
   const other = storeOf(options.other, options.chunkSize, ctx.signal);
   const [source, destination] = options.direction === 'to' ? [own, other.store] : [other.store, own];

@@ -7,7 +7,7 @@ import { holdNote, readRollbackHolds } from '../../images/rollbackHold.js';
 import type { ManagedImage } from '../../images/managedImage.js';
 import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images/assess.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
-import { discoverOptions } from '../imageOptions.js';
+import type { DiscoverOptions } from '../imageOptions.js';
 import { probeProdImages, type ProbeTarget } from '../probeProd.js';
 import { LABEL_CREATED, readProvenance } from '../../images/provenance.js';
 import { discoverDetails } from '../../images/imageSentences.js';
@@ -21,11 +21,10 @@ export interface DiscoverPlan {
 }
 
 /** Reads the tree and the registry, decides which managed images are stale and records them for rebuild. Writes nothing. */
-export const discoverStep: StepHandler<DiscoverPlan> = {
+export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
   kind: 'discover',
 
-  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<DiscoverPlan> {
-    const opts = discoverOptions(options, ctx.vars);
+  async plan(ctx: StepContext, opts: DiscoverOptions): Promise<DiscoverPlan> {
     const root = resolve(ctx.playbookDir, opts.root);
     if (!(await ctx.files.isDirectory(root))) throw new Error(`discover root ${root} is not a directory`);
     const registry = ctx.connections.registry();

@@ -6,7 +6,7 @@ import type { StepContext } from '../types.js';
 import type { GcSettings } from './commands.js';
 import { bytesFreedByDeleting, manifestBlobs, type BlobRef } from './estimate.js';
 import { collectImagesInUse } from './inUse.js';
-import { parseGcOptions, type GcOptions } from './gcOptions.js';
+import type { GcOptions } from './gcOptions.js';
 import { GcRefusal } from './refusal.js';
 import { readManagedRepositories, type RepositoryTags } from './registryState.js';
 import { planRetention, type KeptManifest, type ManifestDeletion, type RepositoryRetention } from './retention.js';
@@ -32,8 +32,7 @@ export interface GcPlan {
 export const planNotes = (plan: GcPlan): string[] => [...plan.kept.map((k) => keptSentence(plan.registry, k)), ...plan.notes];
 
 /** Reads the registry, every Docker host's containers and the collector's dry run; changes nothing. */
-export async function planGc(ctx: StepContext, rawOptions: Record<string, unknown>): Promise<GcPlan> {
-  const options = parseGcOptions(rawOptions);
+export async function planGc(ctx: StepContext, options: GcOptions): Promise<GcPlan> {
   const host = ctx.host.name;
   const settings = ctx.vars.registry_gc as GcSettings | undefined;
   if (!settings) return { host, registry: '', options, deletions: [], kept: [], notes: [], skip: `${host} has no registry_gc: not a registry host` };

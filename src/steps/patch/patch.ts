@@ -12,7 +12,7 @@ import type { BuiltImage } from '../../images/builtImage.js';
 import { chooseDatestampTag } from '../datestampTags.js';
 import { probeProdImages } from '../probeProd.js';
 import type { StepContext, StepHandler } from '../types.js';
-import { patchOptions, type PatchOptions } from './patchOptions.js';
+import type { PatchOptions } from './patchOptions.js';
 import { patchOne, type PatchJob } from './patchOne.js';
 import { UpstreamRegistries } from './upstream.js';
 
@@ -38,11 +38,10 @@ export interface PatchPlan {
 const verdictLine = (p: PlannedPatch): string => (p.stale ? `${p.to}: stale (${p.reasons.join(', ')}): ${p.explanations.join('; ')}` : `${p.to}: fresh`);
 
 /** Patches upstream images in place: the distribution's upgrade on the original, one layer, the original's config kept. */
-export const patchStep: StepHandler<PatchPlan> = {
+export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
   kind: 'patch',
 
-  async plan(ctx: StepContext, raw: Record<string, unknown>): Promise<PatchPlan> {
-    const options = patchOptions(raw, ctx.vars);
+  async plan(ctx: StepContext, options: PatchOptions): Promise<PatchPlan> {
     const registry = ctx.connections.registry();
     const upstreams = new UpstreamRegistries(registry, ctx.vars, ctx.signal);
     const now = new Date();

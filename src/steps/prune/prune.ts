@@ -1,7 +1,7 @@
 import { changed, ok, type StepResult } from '../../model/results.js';
 import { rolloutTag } from '../../model/inventory.js';
 import type { StepContext, StepHandler } from '../types.js';
-import { parsePruneOptions } from './pruneOptions.js';
+import type { PruneOptions } from './pruneOptions.js';
 import { servicePins } from '../../containers/servicePins.js';
 import { planPrune, removalSentence, type HostContainer, type HostImage, type PrunePlan } from './planPrune.js';
 
@@ -11,11 +11,10 @@ const NO_NAME = '<none>';
  * prune: on a container host, remove the registry's images that no container uses (any state), keeping each managed
  * container's previous image for a rollback. Images of other registries, and unnamed build layers, are never touched.
  */
-export const pruneStep: StepHandler<PrunePlan> = {
+export const pruneStep: StepHandler<PrunePlan, PruneOptions> = {
   kind: 'prune',
 
-  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<PrunePlan> {
-    const opts = parsePruneOptions(options);
+  async plan(ctx: StepContext, opts: PruneOptions): Promise<PrunePlan> {
     const registry = typeof ctx.vars.registry === 'string' ? ctx.vars.registry : undefined;
     if (!registry) throw new Error(`${ctx.host.name} has no \`registry\` variable: prune only removes that registry's images`);
     const engine = await ctx.connections.engine();

@@ -1,5 +1,4 @@
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
-import { datestampFormatOf } from '../../images/datestamp.js';
 import { formatDuration } from '../../model/duration.js';
 import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
@@ -8,7 +7,7 @@ import type { BuiltImage } from '../../images/builtImage.js';
 import { buildOne } from './buildOne.js';
 import { chooseDatestampTag } from '../datestampTags.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
-import { rebuildOptions, type RebuildOptions } from '../imageOptions.js';
+import type { RebuildOptions } from '../imageOptions.js';
 import { builtSentence, identicalSentence, packagesChangedNote, plannedBuildSentence } from '../../images/imageSentences.js';
 import type { PackageChanges, RebuildDetails } from '../../model/stepDetails.js';
 import type { StepContext, StepHandler } from '../types.js';
@@ -28,11 +27,10 @@ export interface RebuildPlan {
 }
 
 /** Builds the images discover found stale, bases first, with no cache and provenance labels; tags each with a datestamp. */
-export const rebuildStep: StepHandler<RebuildPlan> = {
+export const rebuildStep: StepHandler<RebuildPlan, RebuildOptions> = {
   kind: 'rebuild',
 
-  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<RebuildPlan> {
-    const opts = rebuildOptions(options, datestampFormatOf(ctx.vars).pattern);
+  async plan(ctx: StepContext, opts: RebuildOptions): Promise<RebuildPlan> {
     const images = ctx.facts.images;
     if (!images) throw new Error('rebuild needs a discover step before it on this host');
     const registry = ctx.connections.registry();

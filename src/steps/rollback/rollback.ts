@@ -4,7 +4,7 @@ import { rolloutTag } from '../../model/inventory.js';
 import { changed, failed, type StepResult } from '../../model/results.js';
 import { OptionError } from '../optionError.js';
 import type { StepContext, StepHandler } from '../types.js';
-import { parseRollbackOptions } from './rollbackOptions.js';
+import type { RollbackOptions } from './rollbackOptions.js';
 
 /** What rollback would do on the host's registry, and the hint for the rollout that carries it to the hosts. */
 export interface RollbackStepPlan {
@@ -23,11 +23,10 @@ export const rolloutHint = (registry: string, repository: string, rollout: strin
  * rebuild, no pull). The plan reads the tags and the two digests; a tag that does not exist, or the rollout tag itself, is
  * refused as bad input. `freshen rollback` runs this step.
  */
-export const rollbackStep: StepHandler<RollbackStepPlan> = {
+export const rollbackStep: StepHandler<RollbackStepPlan, RollbackOptions> = {
   kind: 'rollback',
 
-  async plan(ctx: StepContext, options: Record<string, unknown>): Promise<RollbackStepPlan> {
-    const { repository, tag } = parseRollbackOptions(options);
+  async plan(ctx: StepContext, { repository, tag }: RollbackOptions): Promise<RollbackStepPlan> {
     const registry = ctx.connections.registry();
     const rollout = rolloutTag(ctx.vars);
     const tags = await registry.tags(repository);

@@ -7,7 +7,7 @@ import { rolloutTag } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { StepHandler } from '../types.js';
 import { managedServices, startFirstDeadlock, updateSentence, type ManagedService } from './managedServices.js';
-import { serviceOptions, type ServiceOptions } from './serviceOptions.js';
+import type { ServiceOptions } from './serviceOptions.js';
 import { OptionError } from '../optionError.js';
 import { failedTasks, taskError, watchUpdate } from './watchUpdate.js';
 import { visibleControls } from '../../shared/terminalText.js';
@@ -61,11 +61,10 @@ function pinnedSpec(spec: SwarmService['Spec'], ref: string, digest: string, opt
  * the one its tag names in the registry to that digest, through Swarm's own rolling update with the step's policy and the
  * registry's credentials, and waits until Swarm completes it, rolls it back or pauses it.
  */
-export const serviceStep: StepHandler<ServicePlan> = {
+export const serviceStep: StepHandler<ServicePlan, ServiceOptions> = {
   kind: 'service',
 
-  async plan(ctx, options) {
-    const opts = serviceOptions(options);
+  async plan(ctx, opts) {
     const registry = ctx.connections.registry();
     const engine = await ctx.connections.engine();
     const notes: string[] = [];

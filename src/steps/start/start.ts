@@ -10,7 +10,7 @@ const GUARD_LOST =
   "the host's guard was gone before the host was finished: freshen could not renew it within guard_deadline (or it was removed), so it may have put parked containers back meanwhile; see its log beside its directory, and run again";
 import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
 import { mapLimit } from '../../shared/mapLimit.js';
-import { startOptions, type StartOptions } from '../../containers/rolloutOptions.js';
+import type { StartOptions } from '../../containers/rolloutOptions.js';
 import { replaceParked, type StartItem } from './replace.js';
 import type { ReplaceOutcome } from './attempt.js';
 import { settleParked } from '../../containers/settle.js';
@@ -63,11 +63,10 @@ const wouldRemoveSpare = (spare: { name: string }): string => `Remove ${spare.na
  * created but not started: freshen updates what the user stopped without starting it. For a leftover of another run that fact
  * is gone, and the replacement is started, since managed containers are services meant to run.
  */
-export const startStep: StepHandler<StartPlan> = {
+export const startStep: StepHandler<StartPlan, StartOptions> = {
   kind: 'start',
 
-  async plan(ctx, options) {
-    const opts = startOptions(options);
+  async plan(ctx, opts) {
     const registry = registrySettings(ctx.vars);
     if (!registry) return { items: [], options: opts, spares: [], images: new Map() };
     const target = { registry: registry.name, tag: rolloutTag(ctx.vars) };

@@ -5,7 +5,7 @@ import { changed } from '../../model/results.js';
 import { isManagedImage, isParkedName, originalName, parkedName, selectManagedContainers, spareName } from '../../containers/managed.js';
 import type { GuardedContainer } from '../../containers/guardScript.js';
 import type { GuardSite } from '../../containers/hostGuardPort.js';
-import { stopOptions, stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
+import { stopTimeoutSeconds, type StopOptions } from '../../containers/rolloutOptions.js';
 import type { ParkedContainer, ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
@@ -52,11 +52,10 @@ const noGuard = (why: string): string =>
  * while the rest of the host is replaced. Before anything is parked, stop places the host's guard, which puts parked containers
  * back if freshen dies; the runner releases it once the host is finished.
  */
-export const stopStep: StepHandler<StopPlan> = {
+export const stopStep: StepHandler<StopPlan, StopOptions> = {
   kind: 'stop',
 
-  async plan(ctx, options) {
-    const stop = stopOptions(options);
+  async plan(ctx, stop) {
     const registry = registrySettings(ctx.vars);
     if (!registry) {
       return {

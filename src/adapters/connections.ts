@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { connectionTimeouts, registrySettings, type DockerEndpoint, type Inventory, type SshEndpoint } from '../model/inventory.js';
 import { closeDocker, connectDocker } from './docker.js';
 import { dockerodeEngine, type Engine } from './engine.js';
-import { registryAuth } from './engineImages.js';
+import { buildRegistryConfig, registryAuth } from './engineImages.js';
 import { withDockerCredentials } from './dockerCredentials.js';
 import { createRegistryClient, type ClosableRegistryClient, type RegistryClientOptions } from './registry.js';
 import { Limiter } from '../shared/limiter.js';
@@ -21,6 +21,12 @@ function endpointOf<T extends object>(value: unknown, hostName: string, variable
   return endpoint as T;
 }
 
+/** Variables naming another registry than the host's: its name only (Docker Hub's API lives at registry-1.docker.io). */
+const otherRegistryVars = (name: string): Record<string, unknown> => ({
+  registry: name,
+  ...(name === 'docker.io' ? { registry_url: 'https://registry-1.docker.io' } : {}),
+});
+
 /** Requests in flight to one registry at a time, unless `registry_concurrency` says otherwise. */
 export const DEFAULT_REGISTRY_CONCURRENCY = 8;
 
@@ -29,6 +35,8 @@ class LazyHostConnections implements HostConnections {
   private dockerClient?: Promise<Docker>;
   private sshSession?: Promise<Ssh2Session>;
   private registryClient?: ClosableRegistryClient;
+  /** Other registries' clients, by name or by settings: made once, closed with the rest. */
+  private readonly otherClients = new Map<string, Promise<ClosableRegistryClient> | ClosableRegistryClient>();
 
   constructor(
     private readonly hostName: string,
@@ -48,6 +56,34 @@ class LazyHostConnections implements HostConnections {
 
   async engineAuth(): Promise<Docker.AuthConfig> {
     return registryAuth(await withDockerCredentials(registrySettings(this.vars())));
+  }
+
+  otherRegistry(name: string): Promise<RegistryClient> {
+    let client = this.otherClients.get(`name\0${name}`);
+    if (client === undefined) {
+      client = withDockerCredentials(registrySettings(otherRegistryVars(name))).then((settings) =>
+        createRegistryClient(settings!, this.registryOptions(settings!)),
+      );
+      this.otherClients.set(`name\0${name}`, client);
+    }
+    return Promise.resolve(client);
+  }
+
+  async engineBuildConfig(): Promise<Docker.RegistryConfig | undefined> {
+    return buildRegistryConfig(await withDockerCredentials(registrySettings(this.vars())));
+  }
+
+  async otherEngineAuth(name: string): Promise<Docker.AuthConfig> {
+    return registryAuth(await withDockerCredentials(registrySettings(otherRegistryVars(name))));
+  }
+
+  registryWith(settings: RegistrySettings): RegistryClient {
+    const key = `settings\0${JSON.stringify(settings)}`;
+    const known = this.otherClients.get(key);
+    if (known !== undefined && !(known instanceof Promise)) return known;
+    const client = createRegistryClient(settings, this.registryOptions(settings));
+    this.otherClients.set(key, client);
+    return client;
   }
 
   docker(): Promise<Docker> {
@@ -105,6 +141,9 @@ class LazyHostConnections implements HostConnections {
     this.sshSession = undefined;
     this.registryClient?.close();
     this.registryClient = undefined;
+    const others = await Promise.all([...this.otherClients.values()].map((client) => Promise.resolve(client).catch(() => undefined)));
+    this.otherClients.clear();
+    for (const client of others) client?.close();
     await Promise.all([docker !== undefined ? closeDocker(docker) : undefined, ssh?.close()]);
   }
 }

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Engine } from './engine.js';
+import type { RegistrySettings } from '../model/inventory.js';
 
 /** Output of one command run over SSH. */
 export interface ExecResult {
@@ -90,5 +91,16 @@ export interface HostConnections {
    * credential store holds for that registry, else nothing. Read when asked, so a step that never pulls never reads the store.
    */
   engineAuth(): Promise<Docker.AuthConfig>;
+  /**
+   * Another registry than the host's, by name (a patch's upstream, `docker.io` included): one client per registry for the
+   * host's connections, with Docker's credentials for that registry alone and the run's limiter for its address.
+   */
+  otherRegistry(name: string): Promise<RegistryClient>;
+  /** What the engine sends when it pulls from another registry: Docker's credentials for that registry alone, else nothing. */
+  otherEngineAuth(name: string): Promise<Docker.AuthConfig>;
+  /** What a build sends so the engine can pull its bases from the host's registry (`X-Registry-Config`), if it needs any. */
+  engineBuildConfig(): Promise<Docker.RegistryConfig | undefined>;
+  /** A registry a step's options describe in full (backup's other end): its own client, closed with the host's connections. */
+  registryWith(settings: RegistrySettings): RegistryClient;
   close(): Promise<void>;
 }

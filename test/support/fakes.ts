@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { BlobStream, HostConnections, RegistryClient, RegistryImageConfig, RegistryManifest } from '../../src/adapters/types.js';
 import type { ContainerConfig, ContainerCreateOptions, ContainerInspect } from '../../src/containers/types.js';
 import { registrySettings, type DockerEndpoint, type Host } from '../../src/model/inventory.js';
-import { registryAuth } from '../../src/adapters/engineImages.js';
+import { buildRegistryConfig, registryAuth } from '../../src/adapters/engineImages.js';
 import type { GuardedContainer } from '../../src/containers/guardScript.js';
 import type { GuardPlaced, GuardSite, HostGuard } from '../../src/containers/hostGuardPort.js';
 import { newRunState, type HostFacts, type RunState } from '../../src/steps/facts.js';
@@ -418,6 +418,8 @@ export class FakeGuard implements HostGuard {
 export function fakeContext(options: {
   engine?: FakeEngine;
   registry?: FakeRegistry;
+  /** Other registries by name (an upstream, a backup's other end); asking for any other fails. */
+  registries?: Record<string, FakeRegistry>;
   vars?: Record<string, unknown>;
   check?: boolean;
   facts?: HostFacts;
@@ -437,6 +439,11 @@ export function fakeContext(options: {
   const hosts = new Map<string, Host>([[name, { name, groups: ['all'], vars }]]);
   for (const other of Object.keys(options.others ?? {}))
     hosts.set(other, { name: other, groups: ['all'], vars: { registry: registry.name, docker: { host: 'unix:///other.sock' } } });
+  const otherRegistry = (other: string): FakeRegistry => {
+    const found = options.registries?.[other];
+    if (found === undefined) throw new Error(`no fake registry ${other} in this test`);
+    return found;
+  };
   const connections = (own: FakeEngine): HostConnections => ({
     engine: async () => own,
     docker: () => Promise.reject(new Error('unit tests use the fake engine')),
@@ -444,6 +451,11 @@ export function fakeContext(options: {
     registry: () => registry,
     // The inventory's registry_auth, as the real one sends it; Docker's credential store is not read in unit tests.
     engineAuth: async () => registryAuth(registrySettings(vars)),
+    otherRegistry: async (other) => otherRegistry(other),
+    // Another registry's credentials come from Docker's store alone, which unit tests do not read: none.
+    otherEngineAuth: async () => ({}),
+    engineBuildConfig: async () => buildRegistryConfig(registrySettings(vars)),
+    registryWith: (settings) => otherRegistry(settings.name),
     close: async () => undefined,
   });
   const progressLines: string[] = [];

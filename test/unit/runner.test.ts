@@ -62,6 +62,12 @@ const noConnections = (): HostConnections => ({
   docker: unavailable,
   ssh: unavailable,
   engineAuth: unavailable,
+  otherRegistry: unavailable,
+  otherEngineAuth: unavailable,
+  engineBuildConfig: unavailable,
+  registryWith: () => {
+    throw new Error('no registry in unit tests');
+  },
   registry: () => {
     throw new Error('no registry in unit tests');
   },

@@ -139,3 +139,30 @@ describe('discover’s verdicts on a fake registry', () => {
     else expect(facts.images![0]!.reasons).toEqual([]);
   });
 });
+
+describe('a base from another registry', () => {
+  it("is pulled with that registry's credentials alone: the host registry's never go with it", async () => {
+    const tree = await mkdtemp(join(tmpdir(), 't-fake-base-'));
+    try {
+      await mkdir(join(tree, REPO), { recursive: true });
+      await writeFile(join(tree, REPO, 'Dockerfile'), 'FROM docker.io/library/busybox:1.36\nCOPY app /app\n');
+      await writeFile(join(tree, REPO, 'app'), 'v1\n');
+      const registry = new FakeRegistry();
+      registry.publish(REPO, 'prod', `sha256:${'0'.repeat(63)}2`);
+      const base = { image: { id: `sha256:${'b'.repeat(64)}`, config: {}, size: 10 }, digest: `sha256:${'c'.repeat(64)}` };
+      const engine = new FakeEngine((ref) => (ref === 'docker.io/library/busybox:1.36' ? base : undefined), registry);
+      const vars = { registry_auth: { username: 'ci', password: 'host-registry-secret' } };
+      const facts: HostFacts = {};
+      const step = (handler: StepHandler, options: Record<string, unknown> = {}) =>
+        runStep(handler, fakeContext({ engine, registry, vars, facts, run: newRunState(), host: 'build1' }), options);
+      await step(discoverStep, { root: tree });
+      const built = await step(rebuildStep, { pull: true });
+      expect(built.status, 'reason' in built ? built.reason : '').toBe('changed');
+      expect(engine.writes[0]).toBe('pull docker.io/library/busybox:1.36');
+      expect(engine.pullAuths[0]).toEqual({});
+      expect(JSON.stringify(engine.pullAuths)).not.toContain('host-registry-secret');
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+});

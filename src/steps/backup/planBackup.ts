@@ -1,5 +1,5 @@
 import { OciLayout } from '../../adapters/ociLayout.js';
-import { createRegistryClient } from '../../adapters/registry.js';
+import type { HostConnections } from '../../adapters/types.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
 import { globMatcher, type BackupEndpoint, type BackupOptions } from './backupOptions.js';
@@ -21,16 +21,16 @@ export interface BackupPlan {
   close(): void;
 }
 
-function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, signal: AbortSignal): { store: ImageStore; close(): void } {
+/** The other end: a layout on disk, or a registry through the host's connections (which own its client and close it). */
+function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, connections: HostConnections): { store: ImageStore; close(): void } {
   if (endpoint.kind === 'oci_layout') return { store: layoutStore(new OciLayout(endpoint.dir)), close: () => undefined };
-  const client = createRegistryClient(endpoint.settings, { signal });
-  return { store: registryStore(client, { chunkSize }), close: () => client.close() };
+  return { store: registryStore(connections.registryWith(endpoint.settings), { chunkSize }), close: () => undefined };
 }
 
 /** Reads the source's selected tags and manifests (children of indexes too), then what the destination lacks; writes nothing. */
 export async function planBackup(ctx: StepContext, options: BackupOptions): Promise<BackupPlan> {
   const own = registryStore(ctx.connections.registry(), { chunkSize: options.chunkSize });
-  const other = storeOf(options.other, options.chunkSize, ctx.signal);
+  const other = storeOf(options.other, options.chunkSize, ctx.connections);
   const [source, destination] = options.direction === 'to' ? [own, other.store] : [other.store, own];
   try {
     if (options.other.kind === 'oci_layout' && options.direction === 'from' && !(await new OciLayout(options.other.dir).exists())) {

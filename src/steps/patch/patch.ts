@@ -43,54 +43,50 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
 
   async plan(ctx: StepContext, options: PatchOptions): Promise<PatchPlan> {
     const registry = ctx.connections.registry();
-    const upstreams = new UpstreamRegistries(registry, ctx.vars, ctx.signal);
+    const upstreams = new UpstreamRegistries(ctx.connections);
     const now = new Date();
     const patches: PlannedPatch[] = [];
     const notes: string[] = [];
     const missing: string[] = [];
-    try {
-      for (const image of options.images) {
-        const ref = `${registry.name}/${image.to}:${options.tag}`;
-        const upstream = await upstreams.lookUp(image.from);
-        if (upstream === undefined) {
-          missing.push(image.from);
-          continue;
-        }
-        const prod = await registry.imageConfig(image.to, options.tag);
-        const labels = prod?.config.config?.Labels ?? undefined;
-        const probed =
-          prod !== undefined && options.probe
-            ? (await probeProdImages(ctx, [{ repository: image.to, ref, manifestDigest: prod.manifestDigest, labels: labels ?? {} }], options.probe)).get(
-                image.to,
-              )
-            : undefined;
-        const verdict = patchVerdict({
-          ref,
-          upstreamRef: image.from,
-          upstreamId: upstream.id,
-          ...(prod !== undefined ? { prodLabels: labels ?? {}, created: labels?.[LABEL_CREATED] ?? (prod.config.created as string | undefined) } : {}),
-          ...(probed ? { packages: probed } : {}),
-          ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
-          now,
-        });
-        notes.push(...verdict.notes.map((n) => `${image.to}: ${n}`));
-        const listed = labels?.[LABEL_PACKAGE_LIST] !== undefined ? decodePackageList(labels[LABEL_PACKAGE_LIST]) : undefined;
-        const tag = verdict.stale ? await chooseDatestampTag({ registry, repository: image.to, when: now, format: options.dateFormat }) : '';
-        patches.push({
-          ...image,
-          ref,
-          ...(listed ? { prodPackageList: listed } : {}),
-          ...(labels?.[LABEL_PATCH_UPSTREAM] ? { prodUpstreamId: labels[LABEL_PATCH_UPSTREAM] } : {}),
-          stale: verdict.stale,
-          reasons: verdict.reasons,
-          explanations: verdict.explanations,
-          upstreamId: upstream.id,
-          dateRef: `${registry.name}/${image.to}:${tag}`,
-          ...(probed ? { probe: probed } : {}),
-        });
+    for (const image of options.images) {
+      const ref = `${registry.name}/${image.to}:${options.tag}`;
+      const upstream = await upstreams.lookUp(image.from);
+      if (upstream === undefined) {
+        missing.push(image.from);
+        continue;
       }
-    } finally {
-      upstreams.close();
+      const prod = await registry.imageConfig(image.to, options.tag);
+      const labels = prod?.config.config?.Labels ?? undefined;
+      const probed =
+        prod !== undefined && options.probe
+          ? (await probeProdImages(ctx, [{ repository: image.to, ref, manifestDigest: prod.manifestDigest, labels: labels ?? {} }], options.probe)).get(
+              image.to,
+            )
+          : undefined;
+      const verdict = patchVerdict({
+        ref,
+        upstreamRef: image.from,
+        upstreamId: upstream.id,
+        ...(prod !== undefined ? { prodLabels: labels ?? {}, created: labels?.[LABEL_CREATED] ?? (prod.config.created as string | undefined) } : {}),
+        ...(probed ? { packages: probed } : {}),
+        ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+        now,
+      });
+      notes.push(...verdict.notes.map((n) => `${image.to}: ${n}`));
+      const listed = labels?.[LABEL_PACKAGE_LIST] !== undefined ? decodePackageList(labels[LABEL_PACKAGE_LIST]) : undefined;
+      const tag = verdict.stale ? await chooseDatestampTag({ registry, repository: image.to, when: now, format: options.dateFormat }) : '';
+      patches.push({
+        ...image,
+        ref,
+        ...(listed ? { prodPackageList: listed } : {}),
+        ...(labels?.[LABEL_PATCH_UPSTREAM] ? { prodUpstreamId: labels[LABEL_PATCH_UPSTREAM] } : {}),
+        stale: verdict.stale,
+        reasons: verdict.reasons,
+        explanations: verdict.explanations,
+        upstreamId: upstream.id,
+        dateRef: `${registry.name}/${image.to}:${tag}`,
+        ...(probed ? { probe: probed } : {}),
+      });
     }
     // In check mode too: a run that cannot find its upstream must not look fine.
     if (missing.length > 0) throw new Error(missing.map((m) => `${m} is not in its registry: nothing to patch from`).join('; '));
@@ -126,52 +122,44 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
   async apply(ctx, plan) {
     const engine = await ctx.connections.engine();
     const registry = ctx.connections.registry();
-    const upstreams = new UpstreamRegistries(registry, ctx.vars, ctx.signal);
+    const upstreams = new UpstreamRegistries(ctx.connections);
     const localTags = new LocalTagIndex(plan.patches.some((p) => p.stale) ? await engine.listImages() : []);
     const built: BuiltImage[] = [];
     const actions: string[] = [];
     const notes: string[] = [...plan.notes];
     const failures: string[] = [];
-    try {
-      for (const job of plan.patches.filter((p) => p.stale)) {
-        const timeout = AbortSignal.timeout(plan.options.timeoutMs);
-        const signal = AbortSignal.any([ctx.signal, timeout]);
-        ctx.progress(`Patching ${job.ref} from ${job.from} (${job.reasons.join(', ')})`);
-        let result;
-        try {
-          result = await patchOne(job, { engine, registry, upstreams, localTags, options: plan.options, signal, progress: ctx.progress });
-        } catch (error) {
-          if (error instanceof UnreachableError) throw error;
-          const reason = timeout.aborted
-            ? `timed out after ${formatDuration(plan.options.timeoutMs)}`
-            : ctx.signal.aborted
-              ? 'interrupted'
-              : errorMessage(error);
-          result = { ok: false as const, reason };
-        }
-        if (!result.ok) {
-          failures.push(`Patching ${job.ref} failed: ${result.reason}`);
-          continue;
-        }
-        if (result.identical) {
-          notes.push(`${job.ref}: patched again, the same packages as prod on the same upstream; not pushed`);
-          continue;
-        }
-        actions.push(
-          `Patched ${job.ref} (${shownDigest(result.imageId)}, also ${result.dateRef.slice(result.dateRef.lastIndexOf(':'))}) from ${job.from} (${shownDigest(result.upstreamId)}): one layer of ${formatBytes(result.layerBytes)} because ${job.explanations.join('; ')}`,
-        );
-        notes.push(packagesChangedNote(`${job.ref} against ${job.from}`, result.changes));
-        built.push({
-          repository: job.to,
-          ref: job.ref,
-          dateRef: result.dateRef,
-          imageId: result.imageId,
-          planned: false,
-          ...(result.sbom ? { sbom: result.sbom } : {}),
-        });
+    for (const job of plan.patches.filter((p) => p.stale)) {
+      const timeout = AbortSignal.timeout(plan.options.timeoutMs);
+      const signal = AbortSignal.any([ctx.signal, timeout]);
+      ctx.progress(`Patching ${job.ref} from ${job.from} (${job.reasons.join(', ')})`);
+      let result;
+      try {
+        result = await patchOne(job, { engine, registry, upstreams, localTags, options: plan.options, signal, progress: ctx.progress });
+      } catch (error) {
+        if (error instanceof UnreachableError) throw error;
+        const reason = timeout.aborted ? `timed out after ${formatDuration(plan.options.timeoutMs)}` : ctx.signal.aborted ? 'interrupted' : errorMessage(error);
+        result = { ok: false as const, reason };
       }
-    } finally {
-      upstreams.close();
+      if (!result.ok) {
+        failures.push(`Patching ${job.ref} failed: ${result.reason}`);
+        continue;
+      }
+      if (result.identical) {
+        notes.push(`${job.ref}: patched again, the same packages as prod on the same upstream; not pushed`);
+        continue;
+      }
+      actions.push(
+        `Patched ${job.ref} (${shownDigest(result.imageId)}, also ${result.dateRef.slice(result.dateRef.lastIndexOf(':'))}) from ${job.from} (${shownDigest(result.upstreamId)}): one layer of ${formatBytes(result.layerBytes)} because ${job.explanations.join('; ')}`,
+      );
+      notes.push(packagesChangedNote(`${job.ref} against ${job.from}`, result.changes));
+      built.push({
+        repository: job.to,
+        ref: job.ref,
+        dateRef: result.dateRef,
+        imageId: result.imageId,
+        planned: false,
+        ...(result.sbom ? { sbom: result.sbom } : {}),
+      });
     }
     // In place of this step's announced patches (those that failed or came out identical are gone); a rebuild's stay.
     const facts = { built, builtReplacing: plan.patches.filter((p) => p.stale).map((p) => p.to) };

@@ -1,14 +1,10 @@
-import { createRegistryClient, type ClosableRegistryClient } from '../../adapters/registry.js';
-import { registryAuth } from '../../adapters/engineImages.js';
-import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import type { EngineAuth } from '../../adapters/engine.js';
-import type { RegistryClient } from '../../adapters/types.js';
+import type { HostConnections, RegistryClient } from '../../adapters/types.js';
 import { readBlob } from '../../adapters/referrers.js';
 import { parseImageRef } from '../../model/imageRef.js';
-import { registrySettings } from '../../model/inventory.js';
 
-// Where an upstream image lives: the host's own registry (its settings and credentials), or another one, reached with
-// Docker's credentials for that registry alone.
+// Where an upstream image lives: the host's own registry (its settings and credentials), or another one, reached through the
+// host's connections with Docker's credentials for that registry alone.
 
 /** What an upstream reference names now. */
 export interface UpstreamImage {
@@ -22,30 +18,13 @@ export interface UpstreamImage {
 
 const MAX_CONFIG_BYTES = 8 << 20;
 
-/** Registry settings of another registry than the host's: its name only (Docker Hub's API lives at registry-1.docker.io). */
-const otherSettings = (name: string): Record<string, unknown> => ({
-  registry: name,
-  ...(name === 'docker.io' ? { registry_url: 'https://registry-1.docker.io' } : {}),
-});
-
-/** Clients for upstream registries, one per registry, closed together. */
+/** Clients for upstream registries: the host's own, or another through the host's connections (one client per registry). */
 export class UpstreamRegistries {
-  private readonly others = new Map<string, ClosableRegistryClient>();
+  constructor(private readonly connections: HostConnections) {}
 
-  constructor(
-    private readonly own: RegistryClient,
-    private readonly vars: Record<string, unknown>,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  private async client(name: string): Promise<RegistryClient> {
-    if (name === this.own.name) return this.own;
-    const known = this.others.get(name);
-    if (known) return known;
-    const settings = await withDockerCredentials(registrySettings(otherSettings(name)));
-    const client = createRegistryClient(settings!, { signal: this.signal });
-    this.others.set(name, client);
-    return client;
+  private client(name: string): Promise<RegistryClient> {
+    const own = this.connections.registry();
+    return name === own.name ? Promise.resolve(own) : this.connections.otherRegistry(name);
   }
 
   /** What `ref` names now in its registry; undefined when the registry does not serve it. */
@@ -65,12 +44,8 @@ export class UpstreamRegistries {
   }
 
   /** The `X-Registry-Auth` for pulling `ref`: the host's registry credentials for its own registry, Docker's for another. */
-  async pullAuth(ref: string): Promise<EngineAuth> {
+  pullAuth(ref: string): Promise<EngineAuth> {
     const name = parseImageRef(ref).registry;
-    return registryAuth(await withDockerCredentials(registrySettings(name === this.own.name ? this.vars : otherSettings(name))));
-  }
-
-  close(): void {
-    for (const client of this.others.values()) client.close();
+    return name === this.connections.registry().name ? this.connections.engineAuth() : this.connections.otherEngineAuth(name);
   }
 }

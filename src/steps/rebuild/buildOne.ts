@@ -1,12 +1,10 @@
 import { join } from 'node:path';
-import type { Engine } from '../../adapters/engine.js';
-import type { RegistryClient } from '../../adapters/types.js';
-import type { RegistrySettings } from '../../model/inventory.js';
+import type { Engine, EngineAuth } from '../../adapters/engine.js';
+import type { HostConnections, RegistryClient } from '../../adapters/types.js';
+import { parseImageRef } from '../../model/imageRef.js';
 import type { Files } from '../../images/files.js';
 import { tagWithDatestamp } from '../datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
-import { buildRegistryConfig, registryAuth } from '../../adapters/engineImages.js';
-import { withDockerCredentials } from '../../adapters/dockerCredentials.js';
 import { failureTail } from '../../adapters/engineOutput.js';
 import { treeDependencies } from '../../images/graph.js';
 import { baseDifferences, contentDifferences, discardIdenticalBuild, labelPackages, packagesOf, prodContent } from './identical.js';
@@ -36,7 +34,8 @@ export interface BuildJob {
 export interface BuildEnvironment {
   engine: Engine;
   registry: RegistryClient;
-  settings: RegistrySettings | undefined;
+  /** The engine's credentials: the host registry's for its own images, Docker's for another registry's alone. */
+  connections: Pick<HostConnections, 'engineAuth' | 'otherEngineAuth' | 'engineBuildConfig'>;
   /** Managed repositories of the tree. */
   tree: ReadonlySet<string>;
   /** Repositories built in this run: their local image is the one to build on. */
@@ -62,8 +61,12 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   const dockerfilePath = join(job.dir, 'Dockerfile');
   const parsed = parseDockerfile(await env.files.readText(dockerfilePath), job.buildArgs);
   if (!parsed.ok) return { ok: false, reason: `${dockerfilePath}: ${parsed.error}` };
-  const settings = await withDockerCredentials(env.settings);
-  const auth = registryAuth(settings);
+  const auth = await env.connections.engineAuth();
+  // A base from another registry is pulled with that registry's credentials alone: the host registry's never go elsewhere.
+  const pullAuth = (ref: string): Promise<EngineAuth> => {
+    const registry = parseImageRef(ref).registry;
+    return registry === env.registry.name ? Promise.resolve(auth) : env.connections.otherEngineAuth(registry);
+  };
 
   const baseIds: Record<string, string> = {};
   for (const base of parsed.value.bases) {
@@ -72,7 +75,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     const mustPull = !useLocal && (dep !== undefined || job.pull || (await env.engine.localImageId(base)) === undefined);
     if (mustPull) {
       env.progress(`Pulling ${base}`);
-      await env.engine.pullImage(base, auth, env.signal);
+      await env.engine.pullImage(base, await pullAuth(base), env.signal);
     }
     const id = await env.engine.localImageId(base);
     if (id === undefined) return { ok: false, reason: `base ${base} is not available on the build host` };
@@ -88,7 +91,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     finalBase: parsed.value.finalBase,
     created,
   });
-  const registryConfig = buildRegistryConfig(settings);
+  const registryConfig = await env.connections.engineBuildConfig();
   const outcome = await env.engine.buildImage(
     env.files.pack(context),
     {

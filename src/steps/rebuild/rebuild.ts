@@ -1,6 +1,5 @@
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { formatDuration } from '../../model/duration.js';
-import { registrySettings } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { ManagedImage } from '../../images/managedImage.js';
 import type { BuiltImage } from '../../images/builtImage.js';
@@ -97,7 +96,7 @@ export const rebuildStep: StepHandler<RebuildPlan, RebuildOptions> = {
           {
             engine,
             registry,
-            settings: registrySettings(ctx.vars),
+            connections: ctx.connections,
             tree: new Set(plan.tree),
             builtThisRun: builtRepos,
             localTags,

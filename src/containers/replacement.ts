@@ -31,9 +31,12 @@ function keysNotIn(a: Record<string, object> | null | undefined, b: Record<strin
 
 const asSet = (keys: string[]): Record<string, object> | undefined => (keys.length === 0 ? undefined : Object.fromEntries(keys.sort().map((key) => [key, {}])));
 
-/** Container environment entries the old image did not provide. */
-export function ownEnv(env: string[] | null | undefined, imageEnv: string[] | null | undefined): string[] | undefined {
-  const own = (env ?? []).filter((entry) => !(imageEnv ?? []).includes(entry));
+/**
+ * Container environment entries the old image did not provide. `HOSTNAME=` the container's own hostname is what the runtime
+ * sets in every container (Podman also reports it in `Config.Env`): kept, it would give the replacement the old one's name.
+ */
+export function ownEnv(env: string[] | null | undefined, imageEnv: string[] | null | undefined, hostname?: string): string[] | undefined {
+  const own = (env ?? []).filter((entry) => !(imageEnv ?? []).includes(entry) && !(hostname !== undefined && entry === `HOSTNAME=${hostname}`));
   return own.length === 0 ? undefined : own;
 }
 
@@ -88,11 +91,15 @@ export const createLink = (link: string): string => {
   return `${target.replace(/^\//, '')}:${alias.slice(alias.lastIndexOf('/') + 1)}`;
 };
 
+/** A ulimit's name as create takes it: Podman reports `RLIMIT_NOFILE` in inspect and refuses that name on create. */
+export const ulimitName = (name: string): string => name.replace(/^RLIMIT_/i, '').toLowerCase();
+
 /** The copy of HostConfig the replacement is created with: everything kept, volumes by name, links in create syntax. */
 export function replacementHostConfig(old: ContainerInspect): HostConfigInfo {
   const host = old.HostConfig;
   const anonymous = anonymousVolumeBinds(old.Mounts, host);
   const copy: HostConfigInfo = { ...host };
+  if (Array.isArray(host.Ulimits)) copy.Ulimits = (host.Ulimits as Array<{ Name: string }>).map((limit) => ({ ...limit, Name: ulimitName(limit.Name) }));
   if (anonymous.length > 0) copy.Binds = [...(host.Binds ?? []), ...anonymous];
   if (host.Mounts) copy.Mounts = namedMounts(host, old.Mounts);
   if (host.Links) copy.Links = host.Links.map(createLink);
@@ -162,7 +169,7 @@ export function replacementSpec(old: ContainerInspect, oldImage: ContainerConfig
     Tty: config.Tty ?? false,
     OpenStdin: config.OpenStdin ?? false,
     StdinOnce: config.StdinOnce ?? false,
-    Env: ownEnv(config.Env, img.Env),
+    Env: ownEnv(config.Env, img.Env, config.Hostname),
     // A user-set entrypoint discards the image's Cmd, so the container's Cmd is then the user's own.
     Entrypoint: defaultEntrypoint ? undefined : (config.Entrypoint ?? undefined),
     Cmd: (defaultEntrypoint && sameList(config.Cmd, img.Cmd)) || isEmpty(config.Cmd) ? undefined : config.Cmd!,
@@ -171,6 +178,8 @@ export function replacementSpec(old: ContainerInspect, oldImage: ContainerConfig
     WorkingDir: unlessDefault(config.WorkingDir, img.WorkingDir),
     ExposedPorts: asSet([...new Set(exposed)]),
     StopSignal: unlessDefault(config.StopSignal, img.StopSignal),
+    // Set through the API only (or the Dockerfile's SHELL, which the new image's own then replaces).
+    Shell: isEmpty(config.Shell) || sameList(config.Shell, img.Shell) ? undefined : config.Shell!,
     StopTimeout: typeof config.StopTimeout === 'number' ? config.StopTimeout : undefined,
     Healthcheck: ownHealthcheck(config.Healthcheck, img.Healthcheck),
     MacAddress: unlessDefault(config.MacAddress, undefined),

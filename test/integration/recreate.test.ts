@@ -66,6 +66,8 @@ const ROWS: Row[] = [
   { setting: 'entrypoint and command', create: { Entrypoint: ['/bin/sh', '-c'], Cmd: [`echo started; ${LOOP}`] }, same: ['Config.Entrypoint', 'Config.Cmd'] },
   { setting: 'user', create: { User: '1234:1234' }, same: ['Config.User'] },
   { setting: 'working dir', create: { WorkingDir: '/tmp' }, same: ['Config.WorkingDir'] },
+  // Docker's CLI has no flag for it; the API and Compose's SDK users set it.
+  { setting: 'shell (set through the API)', create: { Shell: ['/bin/sh', '-e', '-c'] }, same: ['Config.Shell'] },
   { setting: 'hostname and domain name', create: { Hostname: 'custom', Domainname: 'example.internal' }, same: ['Config.Hostname', 'Config.Domainname'] },
   { setting: 'labels', create: { Labels: { team: 'frontend', 'com.example.tier': 'web' } }, same: ['Config.Labels.team'] },
   { setting: 'tmpfs', create: {}, host: { Tmpfs: { '/scratch': 'size=1m,mode=1777' } }, same: ['HostConfig.Tmpfs'] },

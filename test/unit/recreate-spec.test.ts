@@ -121,6 +121,35 @@ function oldContainer(
 }
 
 describe('replacementSpec', () => {
+  it("comes back from Podman's inspect as Podman creates it: ulimit names as create takes them, no HOSTNAME of the old container", () => {
+    // Podman 4.3's compat API reports ulimits as RLIMIT_* and the HOSTNAME it sets in Config.Env; create refuses the first
+    // (podman#22151), and the second would name the replacement after the container it replaces.
+    const podman = oldContainer(
+      { Env: ['GREETING=hello', PATH, 'MODE=production', `HOSTNAME=${ID.slice(0, 12)}`] },
+      {
+        Ulimits: [
+          { Name: 'RLIMIT_NOFILE', Soft: 1024, Hard: 2048 },
+          { Name: 'RLIMIT_NPROC', Soft: 64, Hard: 64 },
+        ],
+      },
+    );
+    const spec = replacementSpec(podman, oldImage, REF);
+    expect(spec.HostConfig?.Ulimits).toEqual([
+      { Name: 'nofile', Soft: 1024, Hard: 2048 },
+      { Name: 'nproc', Soft: 64, Hard: 64 },
+    ]);
+    expect(spec.Env).toEqual(['GREETING=hello']);
+    // A HOSTNAME the user gave that is not the container's own hostname is theirs, and kept.
+    const own = replacementSpec(oldContainer({ Env: ['HOSTNAME=proxy', PATH] }), oldImage, REF);
+    expect(own.Env).toEqual(['HOSTNAME=proxy']);
+  });
+
+  it('keeps a Shell set through the API, and lets the image give its own when the container had the image’s', () => {
+    expect(replacementSpec(oldContainer({ Shell: ['/bin/ash', '-eo', 'pipefail', '-c'] }), oldImage, REF).Shell).toEqual(['/bin/ash', '-eo', 'pipefail', '-c']);
+    expect(replacementSpec(oldContainer({ Shell: ['/bin/sh', '-c'] }), { ...oldImage, Shell: ['/bin/sh', '-c'] }, REF).Shell).toBeUndefined();
+    expect(replacementSpec(oldContainer(), oldImage, REF).Shell).toBeUndefined();
+  });
+
   it('keeps what the user set, drops the old image defaults, and reattaches the anonymous volume by name', () => {
     expect(replacementSpec(oldContainer(), oldImage, REF)).toEqual({
       name: 'web',

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The freshen lab: everything freshen needs, on 127.0.0.1 under ${FRESHEN_LAB_DIR:-/tmp/freshen-lab}.
 #   four isolated dockerds (build1 web1 web2 web3), a three-node swarm (swarm1..3, in network namespaces), a current engine (docker.io from Debian unstable, in a chroot),
-#   a registry on 127.0.0.1:5055, an sshd on 127.0.0.1:2222,
+#   a registry on 127.0.0.1:5055, an sshd on 127.0.0.1:2222, Podman's Docker-compatible API,
 #   the upstream OS image, the seeded lab/* images, containers on web1..web3, and inventories/lab.yml.
 # Used by the demo, the integration tests (vitest globalSetup) and CI. Safe to run twice; `up` calls serialize.
 set -euo pipefail
@@ -21,6 +21,7 @@ source "$HERE/lab/inventory.sh"
 source "$HERE/lab/debian.sh"
 source "$HERE/lab/current.sh"
 source "$HERE/lab/swarm.sh"
+source "$HERE/lab/podman.sh"
 
 usage() {
   cat <<'USAGE'
@@ -73,7 +74,9 @@ cmd_up() {
   current_start
   (with_lock registry && registry_start)
   sshd_start
+  podman_start
   for h in "${LAB_HOSTS[@]}"; do wait_dockerd "$h"; done
+  podman_wait
   swarm_wait
   current_wait
   write_inventory
@@ -102,6 +105,8 @@ cmd_status() {
   else printf '%-16s off   http://%s/debian (scripts/lab.sh debian starts it)\n' "debian mirror" "$MIRROR_ADDR"; fi
   if registry_answers; then printf '%-16s up    http://%s/v2/\n' registry "$REGISTRY_ADDR"
   else printf '%-16s DOWN  http://%s/v2/\n' registry "$REGISTRY_ADDR"; down=1; fi
+  if podman_answers; then printf '%-16s up    unix://%s\n' podman "$PODMAN_SOCKET"
+  else printf '%-16s DOWN  unix://%s\n' podman "$PODMAN_SOCKET"; down=1; fi
   if [[ -f $SSH_KEY ]] && sshd_answers 2>/dev/null; then printf '%-16s up    root@127.0.0.1:%s\n' sshd "$SSH_PORT"
   else printf '%-16s DOWN  root@127.0.0.1:%s\n' sshd "$SSH_PORT"; down=1; fi
   return "$down"
@@ -115,6 +120,7 @@ cmd_down() {
   current_stop &
   swarm_stop &
   mirror_stop &
+  podman_stop &
   wait
   (with_lock registry && registry_stop)
   sshd_stop

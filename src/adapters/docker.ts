@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type Docker from 'dockerode';
 import type { DockerEndpoint } from '../model/inventory.js';
-import { negotiateApiVersion, type EngineVersionInfo } from './engineApi.js';
+import { isPodmanVersion, negotiateApiVersion, type EngineVersionInfo } from './engineApi.js';
+import { markPodmanEngine } from './engineKind.js';
 import { DEFAULT_TIMEOUTS } from '../model/inventory.js';
 import { formatDuration } from '../model/duration.js';
 import { InterruptedError, UnreachableError, errorMessage, isConnectionError } from './errors.js';
@@ -91,7 +92,9 @@ export async function connectDocker(endpoint: DockerEndpoint, options: EngineCon
   try {
     // Unversioned, as every engine answers it; every later request carries the version chosen here.
     const versionOf = docker.version.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<EngineVersionInfo>;
-    const outcome = negotiateApiVersion(await versionOf({ abortSignal: deadline() }));
+    const version = await versionOf({ abortSignal: deadline() });
+    if (isPodmanVersion(version)) markPodmanEngine(docker);
+    const outcome = negotiateApiVersion(version);
     if ('problem' in outcome) throw new UnreachableError(`${engineName(endpoint)} cannot be used: ${outcome.problem}`, 'api-mismatch');
     (docker as unknown as { modem: { version?: string } }).modem.version = `v${outcome.version}`;
     negotiated.set(docker, outcome.version);

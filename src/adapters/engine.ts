@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import type { ProbeAttempt } from '../containers/health.js';
 import type { ContainerCreateOptions, ContainerInspect, EndpointSpec, NetworkConnection } from '../containers/types.js';
+import { fromPodmanInspect } from '../containers/podman.js';
+import { isPodmanEngine } from './engineKind.js';
 import {
   createContainer,
   execProbe,
@@ -117,9 +119,15 @@ export interface Platform {
 export function dockerodeEngine(docker: Docker): Engine {
   // One policy for every call: a connection failure is UnreachableError.
   const call = engineCall;
+  // Podman's inspect is read as Docker's (containers/podman.ts); Docker's is taken as it is.
+  const asDocker = isPodmanEngine(docker) ? fromPodmanInspect : (container: ContainerInspect) => container;
   return {
-    inspectAllContainers: () => call('listing containers', () => inspectAllContainers(docker)),
-    inspectContainer: (idOrName) => call(`inspecting ${idOrName}`, () => inspectContainer(docker, idOrName)),
+    inspectAllContainers: () => call('listing containers', async () => (await inspectAllContainers(docker)).map(asDocker)),
+    inspectContainer: (idOrName) =>
+      call(`inspecting ${idOrName}`, async () => {
+        const found = await inspectContainer(docker, idOrName);
+        return found && asDocker(found);
+      }),
     listContainers: () => call('listing containers', () => docker.listContainers({ all: true }) as Promise<ContainerSummary[]>),
     createContainer: (spec, networks) => call(`creating ${spec.name ?? 'a container'}`, () => createContainer(docker, spec, networks)),
     startContainer: (id) => call(`starting ${id}`, () => startContainer(docker, id)),

@@ -14,7 +14,13 @@ export interface EngineVersionInfo {
   ApiVersion?: unknown;
   MinAPIVersion?: unknown;
   Version?: unknown;
+  Components?: unknown;
 }
+
+/** Whether the engine is Podman's Docker-compatible API (its version names a `Podman Engine` component). */
+export const isPodmanVersion = (info: EngineVersionInfo): boolean =>
+  Array.isArray(info.Components) &&
+  info.Components.some((c) => typeof (c as { Name?: unknown })?.Name === 'string' && /podman/i.test((c as { Name: string }).Name));
 
 /** `1.41` < `1.5` < `1.51`: versions compare by number, part by part. */
 export function compareApiVersions(a: string, b: string): number {

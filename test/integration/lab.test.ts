@@ -172,7 +172,7 @@ describe('lab services', () => {
   it('reports every service as up', async () => {
     const { code, stdout } = await runLabScript(['status']);
     expect(code).toBe(0);
-    for (const name of [...LAB_HOSTS.map((host) => `dockerd ${host}`), 'registry', 'sshd']) {
+    for (const name of [...LAB_HOSTS.map((host) => `dockerd ${host}`), 'registry', 'sshd', 'podman']) {
       expect(stdout).toMatch(new RegExp(`^${name} +up `, 'm'));
     }
   });

@@ -76,6 +76,9 @@ export function labContainers(host: LabHost): LabContainer[] {
  */
 export const TEST_SUBNETS = { startFirst: '10.231.1.0/24', recreate: '10.231.2.0/24' } as const;
 
+/** Podman's Docker-compatible API (scripts/lab/podman.sh): an engine for the Podman tests, not an inventory host. */
+export const PODMAN_SOCKET = join(LAB_DIR, 'podman/podman.sock');
+
 /** The lab's current Docker Engine (docker.io from Debian unstable, in a chroot; refuses API < 1.44 as Engine 29 does). */
 export const CURRENT_ENGINE_SOCKET = join(LAB_DIR, 'current/root/run/lab/docker.sock');
 /**

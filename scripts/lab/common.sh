@@ -104,3 +104,4 @@ wait_for() {
   log "timed out after ${seconds}s waiting for $what"
   return 1
 }
+

@@ -69,13 +69,10 @@ current_start() {
 }
 
 current_wait() {
-  local i
-  for ((i = 0; i < 300; i++)); do
-    current_answers && return 0
-    sleep 0.2
-  done
-  tail -n 20 "$CURRENT_DIR/dockerd.log" >&2
-  die "the current engine did not answer within 60s; see $CURRENT_DIR/dockerd.log"
+  wait_for 60 "the current engine" current_answers || {
+    tail -n 20 "$CURRENT_DIR/dockerd.log" >&2
+    die "the current engine did not answer within 60s; see $CURRENT_DIR/dockerd.log"
+  }
 }
 
 current_stop() {

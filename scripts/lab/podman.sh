@@ -45,13 +45,10 @@ podman_start() {
 }
 
 podman_wait() {
-  local i
-  for ((i = 0; i < 150; i++)); do
-    podman_answers && return 0
-    sleep 0.2
-  done
-  tail -n 20 "$PODMAN_DIR/podman.log" >&2
-  die "podman's API did not answer on unix://$PODMAN_SOCKET within 30s; see $PODMAN_DIR/podman.log"
+  wait_for 30 "podman's API on unix://$PODMAN_SOCKET" podman_answers || {
+    tail -n 20 "$PODMAN_DIR/podman.log" >&2
+    die "podman's API did not answer on unix://$PODMAN_SOCKET within 30s; see $PODMAN_DIR/podman.log"
+  }
 }
 
 podman_stop() { stop_pid "$PODMAN_PID" "system service" 10; }

@@ -104,4 +104,3 @@ wait_for() {
   log "timed out after ${seconds}s waiting for $what"
   return 1
 }
-

@@ -1,6 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { datestampFormatOf } from '../images/datestamp.js';
 import { checkDuration } from '../model/duration.js';
 import { unknownPatternTerms } from '../model/hostPattern.js';
 import type { Inventory } from '../model/inventory.js';
@@ -12,6 +10,7 @@ import { STEP_KIND_SPECS } from '../steps/kinds.js';
 import { OptionError } from '../steps/optionError.js';
 import { stepOptionsSchema, schemas } from './schemas.js';
 import { didYouMean } from './suggest.js';
+import { hostsAsSubject } from '../shared/hostList.js';
 import { isRecord } from './variables.js';
 import type { Locator, NodePath } from './yamlSource.js';
 
@@ -67,13 +66,6 @@ const isStepKind = (kind: string): kind is StepKind => (STEP_KINDS as readonly s
 
 const playName = (context: PlayRuleContext): string =>
   typeof context.play.name === 'string' ? `Play "${context.play.name}"` : `Play ${Number(context.path.at(-1)) + 1}`;
-
-/** `web1`, `web1 and web2`, `web1, web2, web3, web4 and 3 more`. */
-export function hostList(hosts: readonly string[]): string {
-  if (hosts.length <= 1) return hosts.join('');
-  const shown = hosts.length > 5 ? [...hosts.slice(0, 4), `${hosts.length - 4} more`] : [...hosts];
-  return `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
-}
 
 /** The play's `hosts` pattern names a group or host the inventory lacks (or matches no host at all). */
 export const hostPatternRule: PlayRule = (context) => {
@@ -151,27 +143,10 @@ export const notifyRule: PlayRule = (context) => {
   });
 };
 
-/** `discover`'s `root` must be an existing directory (relative to the playbook). */
-export const discoverRootRule: PlayRule = (context) =>
-  stepEntries(context).flatMap((step) => {
-    if (step.kind !== 'discover' || !isRecord(step.options) || typeof step.options.root !== 'string' || step.options.root === '') return [];
-    const root = step.options.root;
-    const absolute = path.resolve(context.playbookDir, root);
-    const stat = statSync(absolute, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) return [];
-    const problem = stat ? `is not a directory (${absolute})` : `does not exist (looked for ${absolute})`;
-    return [
-      context.locator.diagnostic(
-        [...step.optionsPath, 'root'],
-        `The discover root "${root}" ${problem}; point root at the directory holding one directory per image, relative to the playbook`,
-      ),
-    ];
-  });
-
 const has = (vars: Record<string, unknown>, name: string): boolean =>
   name === 'registry' ? typeof vars.registry === 'string' && vars.registry !== '' : isRecord(vars[name]);
 
-/** Steps on hosts that lack what the step needs: a Docker engine, a registry, and for gc's sweep SSH and `registry_gc`. */
+/** Steps on hosts that lack what the kind needs (its definition's `needs`): a Docker engine, a registry. */
 export const stepRequirementsRule: PlayRule = (context) => {
   const diagnostics: Diagnostic[] = [];
   for (const step of stepEntries(context)) {
@@ -182,77 +157,22 @@ export const stepRequirementsRule: PlayRule = (context) => {
       const hosts = lacking(name);
       if (hosts.length > 0) diagnostics.push(context.locator.diagnostic(step.kindPath, message(hosts), { at: step.kindAt }));
     };
-    const they = (hosts: string[]): { list: string; have: string; them: string } =>
-      hosts.length === 1 ? { list: hosts[0]!, have: 'has', them: 'it' } : { list: hostList(hosts), have: 'have', them: 'them' };
     const needs = STEP_KIND_SPECS[kind].needs;
     if (needs.includes('docker')) {
       report('docker', (hosts) => {
-        const t = they(hosts);
+        const t = hostsAsSubject(hosts);
         return `The ${kind} step uses each host's Docker engine, but ${t.list} ${t.have} no "docker" variable; give ${t.them} one in the inventory, for example docker: {host: unix:///var/run/docker.sock}`;
       });
     }
     if (needs.includes('registry')) {
       report('registry', (hosts) => {
-        const t = they(hosts);
+        const t = hostsAsSubject(hosts);
         return `The ${kind} step needs the "registry" variable (the image name prefix, host:port), but ${t.list} ${t.have} none; set it in the inventory (for example under all.vars) or in this play's vars`;
-      });
-    }
-    if (kind === 'gc' && !(isRecord(step.options) && step.options.sweep === false)) {
-      report('ssh', (hosts) => {
-        const t = they(hosts);
-        return `The gc step sweeps the registry over SSH, but ${t.list} ${t.have} no "ssh" variable; give ${t.them} one, for example ssh: {host: registry.example.org, user: admin}, or set sweep: false`;
-      });
-      report('registry_gc', (hosts) => {
-        const t = they(hosts);
-        return `The gc step sweeps the registry with the "registry_gc" commands, but ${t.list} ${t.have} none; give ${t.them} registry_gc: {command: …}, or set sweep: false`;
       });
     }
   }
   return diagnostics;
 };
-
-/** `backup` takes `to` or `from`, not both, and each end is a registry or an OCI layout, not both (the schema's oneOf is silent on "both"). */
-export const backupEndsRule: PlayRule = (context) =>
-  stepEntries(context).flatMap((step) => {
-    if (step.kind !== 'backup' || !isRecord(step.options)) return [];
-    const options = step.options;
-    if (options.to !== undefined && options.from !== undefined) {
-      return [
-        context.locator.diagnostic(
-          [...step.optionsPath, 'from'],
-          'The backup step takes one of "to" (copy the host\'s registry out) or "from" (copy into it), not both',
-        ),
-      ];
-    }
-    const key = options.to !== undefined ? 'to' : 'from';
-    const end = options[key];
-    if (!isRecord(end) || end.registry === undefined || end.oci_layout === undefined) return [];
-    return [
-      context.locator.diagnostic(
-        [...step.optionsPath, key, 'oci_layout'],
-        `The backup step's "${key}" is a registry or an OCI layout, not both: keep "registry" or "oci_layout"`,
-      ),
-    ];
-  });
-
-/**
- * rebuild's `date_format` option must agree with the variable `date_format` on every host of the play: gc's retention, discover's
- * rollback hold and `freshen rollback` read the variable, and would not recognise tags written in another format.
- */
-export const dateFormatRule: PlayRule = (context) =>
-  stepEntries(context).flatMap((step) => {
-    if (step.kind !== 'rebuild' || !isRecord(step.options) || typeof step.options.date_format !== 'string') return [];
-    const option = step.options.date_format;
-    const differing = context.hosts.filter((host) => datestampFormatOf(context.varsOf(host)).pattern !== option);
-    if (differing.length === 0) return [];
-    const variable = datestampFormatOf(context.varsOf(differing[0]!)).pattern;
-    return [
-      context.locator.diagnostic(
-        [...step.optionsPath, 'date_format'],
-        `rebuild's date_format "${option}" differs from the variable date_format ("${variable}" on ${hostList(differing)}), which gc, discover and rollback read to recognise datestamp tags; set date_format: "${option}" in the inventory (or this play's vars) and drop this option`,
-      ),
-    ];
-  });
 
 /**
  * Each step's options, parsed at load time by the step kind's own parser (the one it runs when it plans), so a value the
@@ -284,38 +204,39 @@ export const stepOptionsRule: PlayRule = (context) =>
   });
 
 /**
- * `stop` hands its containers to the `start` right after it, which stops each one right before its own replacement: a step in
- * between, or no start, would leave nothing to stop them.
+ * Each kind's own load checks (src/steps/<kind>/definition.ts: discover's root, backup's ends, rebuild's date format, gc's
+ * sweep, stop before start), reported at the option they name, or at the step.
  */
-export const stopThenStartRule: PlayRule = (context) => {
+export const stepKindChecksRule: PlayRule = (context) => {
   const list = context.play.steps;
   // A malformed list (two steps in one item, a number) is reported as such; what follows what is not known then.
-  if (!Array.isArray(list) || !list.every((step) => typeof step === 'string' || (isRecord(step) && Object.keys(step).length === 1))) return [];
+  const ordered = Array.isArray(list) && list.every((step) => typeof step === 'string' || (isRecord(step) && Object.keys(step).length === 1));
   const steps = stepEntries(context);
   return steps.flatMap((step, index) => {
-    if (step.kind !== 'stop' || steps[index + 1]?.kind === 'start') return [];
-    const next = steps[index + 1];
-    const what = next === undefined ? "it is the play's last step" : `${next.kind} follows it`;
-    return [
-      context.locator.diagnostic(
-        step.kindPath,
-        `stop hands its containers to start, which stops each right before its replacement starts, but ${what}; put start right after stop`,
-        { at: step.kindAt },
-      ),
-    ];
+    if (!isStepKind(step.kind)) return [];
+    const check = STEP_KIND_SPECS[step.kind].loadChecks;
+    if (check === undefined) return [];
+    const problems = check({
+      options: isRecord(step.options) ? step.options : {},
+      playbookDir: context.playbookDir,
+      hosts: context.hosts,
+      varsOf: context.varsOf,
+      ...(ordered ? { next: { kind: steps[index + 1]?.kind } } : {}),
+      pathKind,
+    });
+    return problems.map((problem) =>
+      problem.at === undefined
+        ? context.locator.diagnostic(step.kindPath, problem.message, { at: step.kindAt })
+        : context.locator.diagnostic([...step.optionsPath, ...problem.at], problem.message),
+    );
   });
 };
 
+/** What a path of this machine is, for the kinds' checks (steps read no file system themselves). */
+function pathKind(path: string): 'directory' | 'other' | 'missing' {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat === undefined ? 'missing' : stat.isDirectory() ? 'directory' : 'other';
+}
+
 /** Every play rule, in the order their findings are usually read. */
-export const PLAY_RULES: readonly PlayRule[] = [
-  hostPatternRule,
-  stepKindRule,
-  durationRule,
-  windowRule,
-  notifyRule,
-  discoverRootRule,
-  stepRequirementsRule,
-  backupEndsRule,
-  dateFormatRule,
-  stopThenStartRule,
-];
+export const PLAY_RULES: readonly PlayRule[] = [hostPatternRule, stepKindRule, durationRule, windowRule, notifyRule, stepRequirementsRule, stepKindChecksRule];

@@ -14,6 +14,24 @@ export interface OptionContext {
   readText(path: string): string;
 }
 
+/** What a kind's load checks see of its step in a play: the options as written, the play's hosts and their variables. */
+export interface StepLoadContext {
+  options: Record<string, unknown>;
+  playbookDir: string;
+  hosts: readonly string[];
+  varsOf(host: string): Variables;
+  /** The play's next step (`kind` undefined: this is the last); undefined when the play's step list is malformed. */
+  next?: { kind?: string };
+  /** What a path of this machine is: the loader looks, since steps read no file system. */
+  pathKind(path: string): 'directory' | 'other' | 'missing';
+}
+
+/** A problem a kind finds at load time: at a path below its options (`at`), or at the step's name without one. */
+export interface StepLoadProblem {
+  at?: readonly string[];
+  message: string;
+}
+
 /** What a host must have for a step to run on it. */
 export type StepNeed = 'docker' | 'registry';
 
@@ -37,6 +55,8 @@ export interface StepKindSpec {
   optionsPhrase?: string;
   /** Typed options with defaults applied; throws an OptionError naming the option. */
   parseOptions(raw: Record<string, unknown>, context: OptionContext): unknown;
+  /** What the loader checks of the step in its play beyond its parser (the play's other steps, every host's variables, paths). */
+  loadChecks?(context: StepLoadContext): StepLoadProblem[];
   /** The step's plan and apply, loaded only when a run uses the kind (so validate loads no Docker, SSH or HTTP code). */
   load(): Promise<StepHandler>;
 }

@@ -162,5 +162,15 @@ export const backupKind = defineKind({
   },
   optionsPhrase: 'a map of backup options with to or from',
   parseOptions: (raw, reading) => parseBackupOptions(raw, reading),
+  // The schema's oneOf says nothing useful about "both".
+  loadChecks: ({ options }) => {
+    if (options.to !== undefined && options.from !== undefined) {
+      return [{ at: ['from'], message: 'The backup step takes one of "to" (copy the host\'s registry out) or "from" (copy into it), not both' }];
+    }
+    const key = options.to !== undefined ? 'to' : 'from';
+    const end = options[key] as Record<string, unknown> | null | undefined;
+    if (typeof end !== 'object' || end === null || Array.isArray(end) || end.registry === undefined || end.oci_layout === undefined) return [];
+    return [{ at: [key, 'oci_layout'], message: `The backup step's "${key}" is a registry or an OCI layout, not both: keep "registry" or "oci_layout"` }];
+  },
   load: async () => (await import('./backup.js')).backupStep,
 });

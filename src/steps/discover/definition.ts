@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineKind } from '../stepKind.js';
 import { discoverOptions } from '../imageOptions.js';
 
@@ -90,5 +91,19 @@ export const discoverKind = defineKind({
   },
   optionsPhrase: 'a map of discover options with at least root',
   parseOptions: (raw, { vars }) => discoverOptions(raw, vars),
+  loadChecks: ({ options, playbookDir, pathKind }) => {
+    const root = options.root;
+    if (typeof root !== 'string' || root === '') return [];
+    const absolute = resolve(playbookDir, root);
+    const found = pathKind(absolute);
+    if (found === 'directory') return [];
+    const problem = found === 'other' ? `is not a directory (${absolute})` : `does not exist (looked for ${absolute})`;
+    return [
+      {
+        at: ['root'],
+        message: `The discover root "${root}" ${problem}; point root at the directory holding one directory per image, relative to the playbook`,
+      },
+    ];
+  },
   load: async () => (await import('./discover.js')).discoverStep,
 });

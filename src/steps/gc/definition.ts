@@ -1,3 +1,4 @@
+import { hostsAsSubject } from '../../shared/hostList.js';
 import { defineKind } from '../stepKind.js';
 import { parseGcOptions } from './gcOptions.js';
 
@@ -29,5 +30,30 @@ export const gcKind = defineKind({
   },
   optionsPhrase: 'a map of gc options',
   parseOptions: (raw) => parseGcOptions(raw),
+  // The sweep runs the registry's own garbage-collect over SSH.
+  loadChecks: ({ options, hosts, varsOf }) => {
+    if (options.sweep === false) return [];
+    const lacking = (name: string): string[] =>
+      hosts.filter((host) => {
+        const value = varsOf(host)[name];
+        return typeof value !== 'object' || value === null || Array.isArray(value);
+      });
+    const problems = [];
+    const noSsh = lacking('ssh');
+    if (noSsh.length > 0) {
+      const t = hostsAsSubject(noSsh);
+      problems.push({
+        message: `The gc step sweeps the registry over SSH, but ${t.list} ${t.have} no "ssh" variable; give ${t.them} one, for example ssh: {host: registry.example.org, user: admin}, or set sweep: false`,
+      });
+    }
+    const noCommand = lacking('registry_gc');
+    if (noCommand.length > 0) {
+      const t = hostsAsSubject(noCommand);
+      problems.push({
+        message: `The gc step sweeps the registry with the "registry_gc" commands, but ${t.list} ${t.have} none; give ${t.them} registry_gc: {command: …}, or set sweep: false`,
+      });
+    }
+    return problems;
+  },
   load: async () => (await import('./gc.js')).gcStep,
 });

@@ -1,3 +1,4 @@
+import { hostList } from '../../shared/hostList.js';
 import { defineKind } from '../stepKind.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
 import { rebuildOptions } from '../imageOptions.js';
@@ -49,5 +50,19 @@ export const rebuildKind = defineKind({
   },
   optionsPhrase: 'a map of rebuild options',
   parseOptions: (raw, { vars }) => rebuildOptions(raw, datestampFormatOf(vars).pattern),
+  // gc's retention, discover's rollback hold and `freshen rollback` read the variable: tags in another format would be strangers.
+  loadChecks: ({ options, hosts, varsOf }) => {
+    const option = options.date_format;
+    if (typeof option !== 'string') return [];
+    const differing = hosts.filter((host) => datestampFormatOf(varsOf(host)).pattern !== option);
+    if (differing.length === 0) return [];
+    const variable = datestampFormatOf(varsOf(differing[0]!)).pattern;
+    return [
+      {
+        at: ['date_format'],
+        message: `rebuild's date_format "${option}" differs from the variable date_format ("${variable}" on ${hostList(differing)}), which gc, discover and rollback read to recognise datestamp tags; set date_format: "${option}" in the inventory (or this play's vars) and drop this option`,
+      },
+    ];
+  },
   load: async () => (await import('./rebuild.js')).rebuildStep,
 });

@@ -26,5 +26,11 @@ export const stopKind = defineKind({
   },
   optionsPhrase: 'a map of stop options',
   parseOptions: (raw) => stopOptions(raw),
+  // stop hands its containers to the start right after it, which stops each right before its own replacement.
+  loadChecks: ({ next }) => {
+    if (next === undefined || next.kind === 'start') return [];
+    const what = next.kind === undefined ? "it is the play's last step" : `${next.kind} follows it`;
+    return [{ message: `stop hands its containers to start, which stops each right before its replacement starts, but ${what}; put start right after stop` }];
+  },
   load: async () => (await import('./stop.js')).stopStep,
 });

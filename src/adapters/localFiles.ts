@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import type { Files } from '../images/files.js';
 import { packBuildContext, readBuildContext } from './contextFiles.js';
+import { OciLayout } from './ociLayout.js';
 
 /** The files port on this machine's file system. */
 export const localFiles: Files = {
@@ -12,4 +13,5 @@ export const localFiles: Files = {
     (await readdir(dir, { withFileTypes: true })).map((entry) => ({ name: entry.name, directory: entry.isDirectory(), file: entry.isFile() })),
   buildContext: readBuildContext,
   pack: packBuildContext,
+  ociLayout: (dir) => new OciLayout(dir),
 };

@@ -1,3 +1,6 @@
+import type { Readable } from 'node:stream';
+import type { LayoutIndex, LayoutRef } from '../adapters/ociLayoutIndex.js';
+import type { BlobStream } from '../adapters/types.js';
 import type { ContextEntry } from './contextDigest.js';
 
 // The files port: what steps read of the control node's files (the infra repo's image tree, Dockerfiles and build contexts,
@@ -28,4 +31,22 @@ export interface Files {
   buildContext(dir: string): Promise<BuildContext>;
   /** A tar stream of exactly the context's entries, as the Docker CLI sends them. */
   pack(context: BuildContext): NodeJS.ReadableStream;
+  /** An OCI image layout in a directory (backup's other end): read and written through these methods only. */
+  ociLayout(dir: string): OciLayoutFiles;
+}
+
+/** What backup does with an OCI image layout on disk (src/adapters/ociLayout.ts writes it as the OCI image spec says). */
+export interface OciLayoutFiles {
+  readonly dir: string;
+  /** Whether the directory holds a layout (its `oci-layout` file). */
+  exists(): Promise<boolean>;
+  readIndex(): Promise<LayoutIndex>;
+  blobSize(digest: string): Promise<number | undefined>;
+  openBlob(digest: string): Promise<BlobStream>;
+  readBlob(digest: string): Promise<Buffer>;
+  /** Writes a blob from a stream, checked against its digest (and size, when known) before it is kept. */
+  writeBlob(digest: string, size: number | undefined, content: Readable): Promise<void>;
+  writeBlobBytes(digest: string, bytes: Buffer): Promise<void>;
+  /** Adds (or moves) tags in `index.json`. */
+  writeRefs(refs: LayoutRef[]): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { OciLayout } from '../../adapters/ociLayout.js';
+import type { Files } from '../../images/files.js';
 import type { HostConnections } from '../../adapters/types.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StepContext } from '../types.js';
@@ -22,18 +22,18 @@ export interface BackupPlan {
 }
 
 /** The other end: a layout on disk, or a registry through the host's connections (which own its client and close it). */
-function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, connections: HostConnections): { store: ImageStore; close(): void } {
-  if (endpoint.kind === 'oci_layout') return { store: layoutStore(new OciLayout(endpoint.dir)), close: () => undefined };
+function storeOf(endpoint: BackupEndpoint, chunkSize: number | undefined, connections: HostConnections, files: Files): { store: ImageStore; close(): void } {
+  if (endpoint.kind === 'oci_layout') return { store: layoutStore(files.ociLayout(endpoint.dir)), close: () => undefined };
   return { store: registryStore(connections.registryWith(endpoint.settings), { chunkSize }), close: () => undefined };
 }
 
 /** Reads the source's selected tags and manifests (children of indexes too), then what the destination lacks; writes nothing. */
 export async function planBackup(ctx: StepContext, options: BackupOptions): Promise<BackupPlan> {
   const own = registryStore(ctx.connections.registry(), { chunkSize: options.chunkSize });
-  const other = storeOf(options.other, options.chunkSize, ctx.connections);
+  const other = storeOf(options.other, options.chunkSize, ctx.connections, ctx.files);
   const [source, destination] = options.direction === 'to' ? [own, other.store] : [other.store, own];
   try {
-    if (options.other.kind === 'oci_layout' && options.direction === 'from' && !(await new OciLayout(options.other.dir).exists())) {
+    if (options.other.kind === 'oci_layout' && options.direction === 'from' && !(await ctx.files.ociLayout(options.other.dir).exists())) {
       throw new Error(`backup: ${options.other.dir} is not an OCI image layout (no oci-layout file)`);
     }
     ctx.progress(`Reading repositories and tags from ${source.label}`);

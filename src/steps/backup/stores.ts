@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { OciLayout } from '../../adapters/ociLayout.js';
+import type { OciLayoutFiles } from '../../images/files.js';
 import { layoutRefs, type LayoutRef } from '../../adapters/ociLayoutIndex.js';
 import { manifestMediaType, sha256Digest } from '../../adapters/registryFormats.js';
 import type { BlobStream, RegistryClient } from '../../adapters/types.js';
@@ -80,7 +80,7 @@ export function registryStore(registry: RegistryClient, options: { chunkSize?: n
 }
 
 /** An OCI image-layout directory; tags are `repository:tag` names in `index.json`. */
-export function layoutStore(layout: OciLayout): ImageStore {
+export function layoutStore(layout: OciLayoutFiles): ImageStore {
   let refs: Promise<LayoutRef[]> | undefined;
   const pending: LayoutRef[] = [];
   const currentRefs = (): Promise<LayoutRef[]> => (refs ??= layout.readIndex().then(layoutRefs));

@@ -7,6 +7,7 @@ import {
   createContainer,
   execProbe,
   inspectAllContainers,
+  podmanPods,
   inspectContainer,
   isNotFound,
   localImage,
@@ -120,9 +121,16 @@ export function dockerodeEngine(docker: Docker): Engine {
   // One policy for every call: a connection failure is UnreachableError.
   const call = engineCall;
   // Podman's inspect is read as Docker's (containers/podman.ts); Docker's is taken as it is.
-  const asDocker = isPodmanEngine(docker) ? fromPodmanInspect : (container: ContainerInspect) => container;
+  const podman = isPodmanEngine(docker);
+  const asDocker = podman ? fromPodmanInspect : (container: ContainerInspect) => container;
   return {
-    inspectAllContainers: () => call('listing containers', async () => (await inspectAllContainers(docker)).map(asDocker)),
+    inspectAllContainers: () =>
+      call('listing containers', async () => {
+        const all = (await inspectAllContainers(docker)).map(asDocker);
+        if (!podman) return all;
+        const pods = await podmanPods(docker);
+        return all.map((container) => (pods.has(container.Id) ? { ...container, PodmanPod: pods.get(container.Id)! } : container));
+      }),
     inspectContainer: (idOrName) =>
       call(`inspecting ${idOrName}`, async () => {
         const found = await inspectContainer(docker, idOrName);

@@ -26,6 +26,24 @@ export async function inspectAllContainers(docker: Docker): Promise<ContainerIns
   return inspected.filter((inspect): inspect is ContainerInspect => inspect !== undefined);
 }
 
+/**
+ * On Podman: each container's pod, by container ID (pod members only), from Podman's own list (`/libpod/containers/json`),
+ * since its Docker-compatible inspect does not say.
+ */
+export async function podmanPods(docker: Docker): Promise<Map<string, string>> {
+  const list = await new Promise<unknown>((resolve, reject) =>
+    docker.modem.dial({ path: '/libpod/containers/json?', method: 'GET', statusCodes: { 200: true }, options: { all: true } }, (error, data) =>
+      error ? reject(error) : resolve(data),
+    ),
+  );
+  const pods = new Map<string, string>();
+  for (const entry of Array.isArray(list) ? list : []) {
+    const { Id, Pod, PodName } = entry as { Id?: unknown; Pod?: unknown; PodName?: unknown };
+    if (typeof Id === 'string' && typeof Pod === 'string' && Pod !== '') pods.set(Id, typeof PodName === 'string' && PodName !== '' ? PodName : Pod);
+  }
+  return pods;
+}
+
 /** Inspects a container by ID or name; undefined when there is none. */
 export async function inspectContainer(docker: Docker, idOrName: string): Promise<ContainerInspect | undefined> {
   try {

@@ -10,6 +10,13 @@ import type { ContainerInspect } from './types.js';
  * one; taken as given, every stop would kill at once and every replacement would keep that. (Ulimit names and the injected
  * `HOSTNAME` are handled where the replacement is made, replacement.ts, since they are harmless on Docker too.)
  */
+/**
+ * Why a pod member is left alone: Podman's Docker-compatible API cannot put a new container into a pod, so a replacement
+ * would fail and be rolled back (a short outage for nothing).
+ */
+export const podMemberNote = (name: string, pod: string): string =>
+  `${name} is left alone: it is in the Podman pod ${pod}, and Podman's Docker-compatible API cannot recreate a pod's member; update the pod with Podman itself (podman auto-update, or podman kube play --replace)`;
+
 export function fromPodmanInspect(container: ContainerInspect): ContainerInspect {
   if (container.Config.StopTimeout !== 0) return container;
   return { ...container, Config: { ...container.Config, StopTimeout: null } };

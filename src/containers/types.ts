@@ -98,6 +98,8 @@ export interface ContainerInspect {
   HostConfig: HostConfigInfo;
   Mounts?: MountPoint[] | null;
   NetworkSettings?: { Networks?: Record<string, EndpointInfo> | null } | null;
+  /** On Podman: the pod the container belongs to, by name (Podman's own API says; its Docker-compatible inspect does not). */
+  PodmanPod?: string;
 }
 
 /** The body of `POST /containers/create` (plus `name`), structurally what dockerode's `createContainer` takes. */

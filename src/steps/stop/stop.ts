@@ -8,6 +8,7 @@ import type { GuardSite } from '../../containers/hostGuardPort.js';
 import { stopTimeoutSeconds, type StopOptions } from '../../containers/rolloutOptions.js';
 import type { ParkedContainer, ParkTarget } from '../../containers/parking.js';
 import { containerName } from '../../containers/types.js';
+import { podMemberNote } from '../../containers/podman.js';
 import type { StepHandler } from '../types.js';
 
 /** A managed container whose image has a newer local version (or will have, after a planned pull). */
@@ -85,6 +86,10 @@ export const stopStep: StepHandler<StopPlan, StopOptions> = {
         continue;
       }
       if (current === container.Image && !planned) continue;
+      if (container.PodmanPod !== undefined) {
+        notes.push(`${podMemberNote(name, container.PodmanPod)}.`);
+        continue;
+      }
       if (names.has(parkedName(name))) {
         notes.push(`${name} is left running: ${parkedName(name)} already exists (an interrupted run); start resolves it first.`);
         continue;

@@ -96,6 +96,31 @@ describe('the rollout steps on a fake engine', () => {
     expect((await w.engine.inspectAllContainers()).map((c) => c.Name).sort()).toEqual(['/sidecar', '/web']);
   });
 
+  it('a replacement that fails right after it was created (before it was even inspected) is removed, and the original put back', async () => {
+    const w = world();
+    await runStep(pullStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run }), {});
+    const vars = { rollout_tag: 'prod', docker: { host: 'tcp://127.0.0.1:1' } };
+    await runStep(stopStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), {});
+    // The engine answers the create, then fails the first look at what it created.
+    const created = new Set<string>();
+    const create = w.engine.createContainer.bind(w.engine);
+    const inspect = w.engine.inspectContainer.bind(w.engine);
+    w.engine.createContainer = async (spec, networks) => {
+      const id = await create(spec, networks);
+      created.add(id);
+      return id;
+    };
+    w.engine.inspectContainer = async (idOrName) => {
+      if (created.delete(idOrName)) throw new Error('the engine went away for a moment');
+      return inspect(idOrName);
+    };
+    const start = await runStep(startStep, fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, vars }), { settle: '0s' });
+    expect(start).toMatchObject({ status: 'failed', code: 'replace-failed', rolledBack: 1 });
+    const after = await w.engine.inspectAllContainers();
+    expect(after.map((c) => c.Name).sort()).toEqual(['/sidecar', '/web']);
+    expect(after.find((c) => c.Name === '/web')).toMatchObject({ Image: OLD, State: { Running: true } });
+  });
+
   it('the guard: stop places it for what it hands over, start fails when a renewal lost it, and finishing the host releases it', async () => {
     const w = world();
     const guard = new FakeGuard();

@@ -35,8 +35,11 @@ export interface AttemptFailure {
 
 /** One way of replacing a container, as the steps the attempt runs. */
 export interface ReplacementWay {
-  /** Creates the replacement (or takes over the one an interrupted run left) and returns it with its restart count now. */
-  create(): Promise<{ id: string; restartCount: number; created: ContainerInspect | undefined }>;
+  /**
+   * Creates the replacement (or takes over the one an interrupted run left) and returns it with its restart count now. It
+   * calls `made` as soon as the container exists, so a failure later in `create` still undoes it.
+   */
+  create(made: (id: string) => void): Promise<{ id: string; restartCount: number; created: ContainerInspect | undefined }>;
   /** False when the original was not running: the replacement is left stopped like it, and not gated. */
   startsAfter: boolean;
   /** The progress line while the gate waits. */
@@ -58,7 +61,9 @@ export async function attemptReplacement(
 ): Promise<ReplaceOutcome> {
   let newId: string | undefined;
   try {
-    const { id, restartCount, created } = await way.create();
+    const { id, restartCount, created } = await way.create((made) => {
+      newId = made;
+    });
     newId = id;
     let healthy = 'left stopped like the original';
     if (way.startsAfter) {

@@ -158,7 +158,7 @@ export async function replaceParked(
     {
       startsAfter: item.startAfter,
       waiting: `waiting for ${item.name} to become healthy`,
-      async create() {
+      async create(made) {
         if (parked.State.Running) {
           // A run killed between parking and stopping left it running: stop it before its replacement takes over.
           await engine.stopContainer(parked.Id, stopTimeoutSeconds({}, parked.Config.StopTimeout));
@@ -172,6 +172,7 @@ export async function replaceParked(
         let restartCount = 0;
         if (item.action === 'adopt' && item.leftoverId !== undefined) {
           id = item.leftoverId;
+          made(id);
           restartCount = (await engine.inspectContainer(id))?.RestartCount ?? 0;
         } else {
           progress(`creating ${item.name}`);
@@ -179,6 +180,7 @@ export async function replaceParked(
           const spec = replacementSpec(parked, oldImage?.Config, parked.Config.Image);
           if (item.networkParent !== undefined) spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(item.networkParent) };
           id = await engine.createContainer(spec, extraNetworkConnections(parked));
+          made(id);
         }
         const created = await engine.inspectContainer(id);
         change = `${item.ref}: ${shortDigest(parked.Image)} → ${shortDigest(created?.Image ?? '?')}`;

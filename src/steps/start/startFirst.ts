@@ -48,11 +48,12 @@ export async function replaceStartFirst(
     {
       startsAfter: true,
       waiting: `waiting for ${spare} to become healthy while ${item.name} serves`,
-      async create() {
+      async create(made) {
         progress(`creating ${spare} beside ${item.name}`);
         spec = { ...replacementSpec(old, (await engine.localImage(old.Image))?.Config, old.Config.Image), name: spare };
         const bare = withoutAliases(spec, networks);
         const id = await engine.createContainer(bare.spec, bare.networks);
+        made(id);
         const created = await engine.inspectContainer(id);
         changeText = change(created?.Image);
         return { id, restartCount: 0, created };

@@ -105,8 +105,8 @@ describe('the rollout steps on a fake engine', () => {
     const created = new Set<string>();
     const create = w.engine.createContainer.bind(w.engine);
     const inspect = w.engine.inspectContainer.bind(w.engine);
-    w.engine.createContainer = async (spec, networks) => {
-      const id = await create(spec, networks);
+    w.engine.createContainer = async (spec) => {
+      const id = await create(spec);
       created.add(id);
       return id;
     };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { dockerEndpoint, sshEndpoint, type Host } from '../model/inventory.js';
@@ -98,15 +98,29 @@ export function tryLockHosts(hosts: Host[], command: string, dir = lockDirectory
   return { ok: true, locks: { release } };
 }
 
+/**
+ * Creates the lock file exclusively, whole: written aside first, then linked into place (a link fails if the name exists).
+ * Created empty and then written, another run could read it empty in between, take it for a stale lock and clear it, and both
+ * runs would go on (a CI run's reader saw it empty).
+ */
+function createWhole(path: string, me: LockHolder): boolean {
+  const written = `${path}.new-${me.pid}`;
+  writeFileSync(written, JSON.stringify(me));
+  try {
+    linkSync(written, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    unlinkSync(written);
+  }
+}
+
 /** Creates the lock file exclusively; returns the live holder when another run has it. */
 function takeOrReadHolder(path: string, me: LockHolder): LockHolder | undefined {
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(path, JSON.stringify(me), { flag: 'wx' });
-      return undefined;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (createWhole(path, me)) return undefined;
     const holder = readHolder(path);
     if (!isStale(holder)) return holder;
     // Rename before deleting, so two runs clearing the same stale lock cannot delete a fresh one.

@@ -35,8 +35,9 @@ class LazyHostConnections implements HostConnections {
   private dockerClient?: Promise<Docker>;
   private sshSession?: Promise<Ssh2Session>;
   private registryClient?: ClosableRegistryClient;
-  /** Other registries' clients, by name or by settings: made once, closed with the rest. */
-  private readonly otherClients = new Map<string, Promise<ClosableRegistryClient> | ClosableRegistryClient>();
+  /** Other registries' clients (by name, and by the settings a step gave): made once, closed with the rest. */
+  private readonly named = new Map<string, Promise<ClosableRegistryClient>>();
+  private readonly given = new Map<string, ClosableRegistryClient>();
 
   constructor(
     private readonly hostName: string,
@@ -59,14 +60,14 @@ class LazyHostConnections implements HostConnections {
   }
 
   otherRegistry(name: string): Promise<RegistryClient> {
-    let client = this.otherClients.get(`name\0${name}`);
+    let client = this.named.get(name);
     if (client === undefined) {
       client = withDockerCredentials(registrySettings(otherRegistryVars(name))).then((settings) =>
         createRegistryClient(settings!, this.registryOptions(settings!)),
       );
-      this.otherClients.set(`name\0${name}`, client);
+      this.named.set(name, client);
     }
-    return Promise.resolve(client);
+    return client;
   }
 
   async engineBuildConfig(): Promise<Docker.RegistryConfig | undefined> {
@@ -78,11 +79,12 @@ class LazyHostConnections implements HostConnections {
   }
 
   registryWith(settings: RegistrySettings): RegistryClient {
-    const key = `settings\0${JSON.stringify(settings)}`;
-    const known = this.otherClients.get(key);
-    if (known !== undefined && !(known instanceof Promise)) return known;
-    const client = createRegistryClient(settings, this.registryOptions(settings));
-    this.otherClients.set(key, client);
+    const key = JSON.stringify(settings);
+    let client = this.given.get(key);
+    if (client === undefined) {
+      client = createRegistryClient(settings, this.registryOptions(settings));
+      this.given.set(key, client);
+    }
     return client;
   }
 
@@ -141,9 +143,10 @@ class LazyHostConnections implements HostConnections {
     this.sshSession = undefined;
     this.registryClient?.close();
     this.registryClient = undefined;
-    const others = await Promise.all([...this.otherClients.values()].map((client) => Promise.resolve(client).catch(() => undefined)));
-    this.otherClients.clear();
-    for (const client of others) client?.close();
+    const named = await Promise.all([...this.named.values()].map((client) => client.catch(() => undefined)));
+    for (const client of [...named, ...this.given.values()]) client?.close();
+    this.named.clear();
+    this.given.clear();
     await Promise.all([docker !== undefined ? closeDocker(docker) : undefined, ssh?.close()]);
   }
 }

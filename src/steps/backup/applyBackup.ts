@@ -64,7 +64,5 @@ export async function applyBackup(ctx: StepContext, plan: BackupPlan): Promise<S
     // Nothing written yet: the runner reports the host as it should (unreachable, failed). Otherwise keep what was done.
     if (actions.length === 0) throw error;
     return failed(errorMessage(error), error instanceof UnreachableError ? error.code : 'error', actions, notes);
-  } finally {
-    plan.close();
   }
 }

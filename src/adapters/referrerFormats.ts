@@ -18,6 +18,8 @@ export const EMPTY_CONFIG: Descriptor = { mediaType: 'application/vnd.oci.empty.
 
 /** The annotation that dates an artifact (OCI's own). */
 export const CREATED_ANNOTATION = 'org.opencontainers.image.created';
+/** The file name a blob is saved as (`oras pull` and `oras push` use it). */
+export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
 
 /** The referrers fallback tag of a subject digest: `sha256:abc…` → `sha256-abc…`. */
 export const referrersTag = (digest: string): string => digest.replace(':', '-');

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   CREATED_ANNOTATION,
+  TITLE_ANNOTATION,
   EMPTY_CONFIG,
   EMPTY_CONFIG_BYTES,
   artifactManifest,
@@ -28,11 +29,24 @@ export async function attachArtifact(
   registry: RegistryClient,
   repository: string,
   subjectDigest: string,
-  artifact: { artifactType: string; content: Buffer; created: Date; /** Tags the artifact `sha256-<subject hex>.<suffix>` too. */ tagSuffix: string },
+  artifact: {
+    artifactType: string;
+    content: Buffer;
+    created: Date;
+    /** Tags the artifact `sha256-<subject hex>.<suffix>` too. */
+    tagSuffix: string;
+    /** The blob's file name (`org.opencontainers.image.title`): `oras pull` saves a layer only when it has one. */
+    title: string;
+  },
 ): Promise<{ digest: string; via: ReferrersVia }> {
   const subject = await registry.manifest(repository, subjectDigest);
   if (subject === undefined) throw new Error(`${registry.name}/${repository}@${subjectDigest} is not in the registry`);
-  const blob: Descriptor = { mediaType: artifact.artifactType, digest: sha256Digest(artifact.content), size: artifact.content.length };
+  const blob: Descriptor = {
+    mediaType: artifact.artifactType,
+    digest: sha256Digest(artifact.content),
+    size: artifact.content.length,
+    annotations: { [TITLE_ANNOTATION]: artifact.title },
+  };
   await uploadIfMissing(registry, repository, EMPTY_CONFIG.digest, EMPTY_CONFIG_BYTES);
   await uploadIfMissing(registry, repository, blob.digest, artifact.content);
   const annotations = { [CREATED_ANNOTATION]: artifact.created.toISOString() };

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { PackageProbeFacts } from './managedImage.js';
 import { APT_UPDATE, type PackageChanges, type PackageDatabase } from './packages.js';
-import { LABEL_BASE_NAME, LABEL_CREATED } from './provenance.js';
+import { LABEL_BASE_DIGEST, LABEL_BASE_NAME, LABEL_CREATED } from './provenance.js';
 import { outdatedSentence, shownAge } from './staleness.js';
 import { shortDigest } from '../model/imageRef.js';
 
@@ -11,8 +11,6 @@ import { shortDigest } from '../model/imageRef.js';
 export const LABEL_PATCH_UPSTREAM = 'org.freshen.patch.upstream';
 /** What the patch changed against the original, as gzip+base64 JSON of PackageChanges. */
 export const LABEL_PATCH_CHANGES = 'org.freshen.patch.changes';
-/** OCI's label for the base's manifest digest (`org.opencontainers.image.base.name` names it). */
-export const LABEL_BASE_DIGEST = 'org.opencontainers.image.base.digest';
 
 /** The upgrade, as a POSIX shell script run as root; the index and caches it fetches are removed so the layer holds packages only. */
 export function upgradeScript(database: PackageDatabase, securityOnly: boolean): string {
@@ -97,7 +95,8 @@ export function patchLabels(input: {
     [LABEL_PATCH_UPSTREAM]: input.upstreamId,
     [LABEL_PATCH_CHANGES]: gzipSync(Buffer.from(JSON.stringify(input.changes)), { level: 9 }).toString('base64'),
     [LABEL_BASE_NAME]: input.upstreamRef,
-    ...(input.upstreamDigest ? { [LABEL_BASE_DIGEST]: input.upstreamDigest } : {}),
+    // Empty when unknown, never the original's own inherited value (that names the original's base, not the original).
+    [LABEL_BASE_DIGEST]: input.upstreamDigest ?? '',
     [LABEL_CREATED]: input.created.toISOString(),
   };
 }

@@ -4,6 +4,8 @@ export const LABEL_CONTEXT = 'org.freshen.context';
 export const LABEL_SOURCE = 'org.freshen.source';
 export const LABEL_CREATED = 'org.opencontainers.image.created';
 export const LABEL_BASE_NAME = 'org.opencontainers.image.base.name';
+/** OCI's label for the base's manifest digest (`org.opencontainers.image.base.name` names it). */
+export const LABEL_BASE_DIGEST = 'org.opencontainers.image.base.digest';
 
 /** What an image records about how it was built. */
 export interface Provenance {
@@ -39,6 +41,8 @@ export interface ProvenanceInput {
   source: string;
   /** The final stage's base (`scratch` included). */
   finalBase: string;
+  /** Its manifest digest, when known. */
+  finalBaseDigest?: string;
   created: Date;
 }
 
@@ -51,5 +55,7 @@ export function provenanceLabels(input: ProvenanceInput): Record<string, string>
     [LABEL_SOURCE]: input.source,
     [LABEL_CREATED]: input.created.toISOString(),
     [LABEL_BASE_NAME]: input.finalBase,
+    // Always written, empty when unknown: a build inherits its base's labels, and the base's own base digest names another image.
+    [LABEL_BASE_DIGEST]: input.finalBaseDigest ?? '',
   };
 }

@@ -6,4 +6,6 @@ export interface PulledImage {
   /** The image ID now local; undefined when only planned. */
   imageId?: string;
   planned: boolean;
+  /** The registry's manifest digest a planned pull fetches; undefined when only this run's planned push makes it new. */
+  digest?: string;
 }

@@ -61,6 +61,29 @@ export function cycloneDxSbom(input: SbomInput): string {
       properties,
     };
   });
+  // The OS as a component of its own, its packages depending on it, as scanners expect (Trivy reads OS packages only under an
+  // `operating-system` component; without one it ignores them).
+  const osRef = input.osId === undefined ? undefined : `os:${input.osId}${input.osVersion ? `@${input.osVersion}` : ''}`;
+  const osComponent =
+    osRef === undefined
+      ? []
+      : [
+          {
+            type: 'operating-system',
+            'bom-ref': osRef,
+            name: input.osId!,
+            ...(input.osVersion ? { version: input.osVersion } : {}),
+            ...(input.os ? { description: input.os } : {}),
+          },
+        ];
+  const packageRefs = components.map((component) => component['bom-ref']);
+  const dependencies =
+    osRef === undefined
+      ? [{ ref: input.imageId, dependsOn: packageRefs }]
+      : [
+          { ref: input.imageId, dependsOn: [osRef] },
+          { ref: osRef, dependsOn: packageRefs },
+        ];
   const document = {
     $schema: 'http://cyclonedx.org/schema/bom-1.5.schema.json',
     bomFormat: 'CycloneDX',
@@ -79,16 +102,21 @@ export function cycloneDxSbom(input: SbomInput): string {
       },
       properties: [{ name: 'freshen:package-database', value: input.database ?? 'none' }],
     },
-    components,
+    components: [...osComponent, ...components],
+    dependencies,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-/** How many packages an SBOM document lists; undefined when the text is not a CycloneDX document (it may come from a peer). */
+/**
+ * How many packages an SBOM document lists (the operating system's own component is not one); undefined when the text is not a
+ * CycloneDX document (it may come from a peer).
+ */
 export function sbomPackageCount(text: string): number | undefined {
   try {
     const doc = JSON.parse(text) as { bomFormat?: unknown; components?: unknown };
-    return doc.bomFormat === 'CycloneDX' && Array.isArray(doc.components) ? doc.components.length : undefined;
+    if (doc.bomFormat !== 'CycloneDX' || !Array.isArray(doc.components)) return undefined;
+    return (doc.components as unknown[]).filter((c) => (c as { type?: unknown } | null)?.type !== 'operating-system').length;
   } catch {
     return undefined;
   }

@@ -41,3 +41,14 @@ export function formatImageRef(ref: ImageRef): string {
 export function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);
 }
+
+/**
+ * The manifest digest an engine's `RepoDigests` record for `ref`'s repository (`REGISTRY/REPO@sha256:…`, or Docker Hub's short
+ * `debian@sha256:…`); undefined when the engine never pulled or pushed it by that name.
+ */
+export function repoDigestOf(repoDigests: readonly string[] | undefined, ref: string): string | undefined {
+  const { registry, repository } = parseImageRef(ref);
+  const name = formatImageRef({ registry, repository });
+  const names = new Set([name, `${registry}/${repository}`]);
+  return (repoDigests ?? []).map((entry) => entry.split('@')).find(([repo]) => names.has(repo!))?.[1];
+}

@@ -158,13 +158,21 @@ describe('patch', () => {
     expect(found.via).toBe('referrers tag');
     expect(found.referrers).toHaveLength(1);
     expect(await client.tags(REPO)).toEqual(expect.arrayContaining([digest.replace(':', '-'), `${digest.replace(':', '-')}.sbom`]));
+    // Its one layer has a file name, so `oras pull` saves it.
+    const artifact = (await client.manifest(REPO, found.referrers[0]!.digest))!.body as { layers: Array<{ annotations?: Record<string, string> }> };
+    expect(artifact.layers[0]!.annotations).toEqual({ 'org.opencontainers.image.title': 'sbom.cdx.json' });
     const printed = await freshen(['sbom', `${own.name}/${REPO}:prod`], join(work, 'locks'));
     expect(printed.code, printed.stderr).toBe(0);
     const sbom = JSON.parse(printed.stdout) as {
-      components: Array<{ name: string; version: string; purl: string }>;
+      components: Array<{ name: string; version: string; purl: string; type: string }>;
+      dependencies: Array<{ ref: string; dependsOn: string[] }>;
       metadata: { component: { version: string } };
     };
     expect(cycloneDxErrors(sbom)).toEqual([]);
+    // The OS from the image's own os-release, every package depending on it.
+    const osRelease = await docker('web2', ['exec', APP, 'sh', '-c', '. /etc/os-release; echo "$ID $VERSION_ID"']);
+    expect(sbom.components[0]).toMatchObject({ type: 'operating-system', name: osRelease.split(' ')[0], version: osRelease.split(' ')[1] });
+    expect(sbom.dependencies[1]!.dependsOn).toHaveLength(sbom.components.length - 1);
     const perl = sbom.components.find((c) => c.name === 'perl-base')!;
     expect(perl.version).toBe(await docker('web2', ['exec', APP, 'dpkg-query', '-W', '-f', '${Version}', 'perl-base']));
     expect(perl.purl).toMatch(/^pkg:deb\/debian\/perl-base@.+\?arch=amd64&distro=debian-12&upstream=perl$/);

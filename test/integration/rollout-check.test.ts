@@ -91,6 +91,11 @@ describe('freshen run --check --diff', () => {
     expect(report.check).toBe(true);
     expect(report.plays[0]!.hosts.web2![0]!.diff).toEqual([{ container: APP, ref: REF, before: v1Digest, after: v2Digest, replace: true }]);
     expect(report.plays[0]!.hosts.web3![0]!.diff).toEqual([{ container: APP, ref: REF, before: v2Digest, after: v2Digest, replace: false }]);
+    // start names the digest the planned pull fetches: nothing in this play pushes.
+    expect(report.plays[0]!.hosts.web2![2]!.diff).toEqual([
+      { container: APP, ref: REF, before: v1Digest, after: v2Digest, replace: true, order: 'stop-first', why: 'order: stop-first' },
+    ]);
+    expect(result.stdout).not.toContain('the build this run pushes');
     expect(report.plays[0]!.hosts.web2!.map((r) => r.status)).toEqual(['changed', 'changed', 'changed']);
     expect(report.plays[0]!.hosts.web3!.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
     expect(await snapshot()).toEqual(before);

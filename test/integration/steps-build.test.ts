@@ -164,6 +164,10 @@ describe('discover → rebuild → push', () => {
     expect(appLabels['org.freshen.source']).toBe(APP);
     expect(appLabels['org.opencontainers.image.base.name']).toBe(BASE_REF);
     expect(JSON.parse((await labelsOf(BASE_REF))['org.freshen.bases']!)).toEqual({ [OS_REF]: await servedId(OS, 'stable') });
+    // OCI's base pair: the digest where the base came from the registry; empty (not the base's own, inherited) for a base built
+    // in this run, not pushed yet.
+    expect((await labelsOf(BASE_REF))['org.opencontainers.image.base.digest']).toBe(await registry.manifestDigest(OS, 'stable'));
+    expect(appLabels['org.opencontainers.image.base.digest']).toBe('');
 
     const pushed = await run(pushStep, {}, p);
     expect(pushed.status).toBe('changed');

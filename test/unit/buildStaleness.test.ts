@@ -154,6 +154,7 @@ describe('readProvenance', () => {
       contextDigest: CTX,
       source: 'lab/web',
       finalBase: OS,
+      finalBaseDigest: `sha256:${'d'.repeat(64)}`,
       created: new Date(Date.UTC(2026, 10, 28, 3, 1, 9)),
     });
     expect(labels).toEqual({
@@ -163,8 +164,12 @@ describe('readProvenance', () => {
       'org.freshen.source': 'lab/web',
       'org.opencontainers.image.created': '2026-11-28T03:01:09.000Z',
       'org.opencontainers.image.base.name': OS,
+      'org.opencontainers.image.base.digest': `sha256:${'d'.repeat(64)}`,
     });
     expect(readProvenance(labels)).toEqual({ ok: true, value: { bases: { [OS]: id('1'), 'a:1': id('2') }, contextDigest: CTX } });
+    // Unknown, it is still written, empty: otherwise the base's own label (naming the base's base) would be inherited.
+    const unknown = provenanceLabels({ baseIds: {}, contextDigest: CTX, source: 'lab/web', finalBase: OS, created: new Date(0) });
+    expect(unknown['org.opencontainers.image.base.digest']).toBe('');
   });
 });
 

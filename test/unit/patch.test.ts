@@ -194,6 +194,7 @@ describe('referrers', () => {
         content: Buffer.from('{"bomFormat":"CycloneDX"}'),
         created: new Date(0),
         tagSuffix: 'sbom',
+        title: 'sbom.cdx.json',
       });
       const tags = await registry.tags('v/x');
       expect(tags).toContain(`${referrersTag(image)}.sbom`);

@@ -63,7 +63,20 @@ describe('CycloneDX SBOM', () => {
     const doc = JSON.parse(text);
     expect(cycloneDxErrors(doc)).toEqual([]);
     expect(sbomPackageCount(text)).toBe(3);
-    expect(doc.components.map((c: { purl: string }) => c.purl)).toEqual([
+    // The OS first, as a component of its own that every package depends on (what Trivy needs to read OS packages).
+    expect(doc.components[0]).toEqual({
+      type: 'operating-system',
+      'bom-ref': 'os:debian@12',
+      name: 'debian',
+      version: '12',
+      description: 'Debian GNU/Linux 12 (bookworm)',
+    });
+    const packages = doc.components.slice(1);
+    expect(doc.dependencies).toEqual([
+      { ref: base.imageId, dependsOn: ['os:debian@12'] },
+      { ref: 'os:debian@12', dependsOn: packages.map((c: Record<string, string>) => c['bom-ref']) },
+    ]);
+    expect(packages.map((c: { purl: string }) => c.purl)).toEqual([
       'pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc',
       'pkg:deb/debian/perl-base@5.36.0-7%2Bdeb12u1?arch=amd64&distro=debian-12&upstream=perl',
       'pkg:deb/debian/tzdata@2024a-0%2Bdeb12u1?arch=all&distro=debian-12',
@@ -79,6 +92,9 @@ describe('CycloneDX SBOM', () => {
     const doc = JSON.parse(cycloneDxSbom({ ...base, database: 'apk', packages, serial: '3e671687-395b-41f5-a30f-a58921a69b79' }));
     expect(cycloneDxErrors(doc)).toEqual([]);
     expect(new Set(doc.components.map((c: Record<string, string>) => c['bom-ref'])).size).toBe(2);
+    // Without os-release there is no OS component: the packages hang off the image itself.
+    expect(doc.components.some((c: Record<string, string>) => c.type === 'operating-system')).toBe(false);
+    expect(doc.dependencies).toEqual([{ ref: base.imageId, dependsOn: doc.components.map((c: Record<string, string>) => c['bom-ref']) }]);
     expect(doc.components[0].licenses).toEqual([{ license: { name: 'MIT' } }]);
   });
 
@@ -92,6 +108,9 @@ describe('CycloneDX SBOM', () => {
   it('is refused by the schema when broken (the check can fail)', () => {
     const doc = JSON.parse(cycloneDxSbom({ ...base, database: 'dpkg', packages: [], serial: 'not-a-uuid' }));
     expect(cycloneDxErrors(doc).join('\n')).toMatch(/serialNumber/);
+    const dangling = JSON.parse(cycloneDxSbom({ ...base, database: 'dpkg', packages: [], osId: 'debian', serial: '3e671687-395b-41f5-a30f-a58921a69b79' }));
+    dangling.components[0].type = 'operating-systems';
+    expect(cycloneDxErrors(dangling).join('\n')).toMatch(/type/);
   });
 
   it('encodes names and versions in package URLs', () => {

@@ -1,6 +1,6 @@
 import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
-import { parseImageRef, shortDigest } from '../../model/imageRef.js';
+import { parseImageRef, repoDigestOf, shortDigest } from '../../model/imageRef.js';
 import { registrySettings, rolloutTag, type RegistrySettings } from '../../model/inventory.js';
 import { changed, failed, type ImageDiff } from '../../model/results.js';
 import type { PullDetails } from '../../model/stepDetails.js';
@@ -95,7 +95,7 @@ export const pullStep: StepHandler<PullPlan> = {
       ...(ignored.length > 0 ? { left_alone: ignored.map(({ name, reason }) => ({ name, reason })) } : {}),
       ...(parked.length > 0 ? { parked } : {}),
     };
-    return { registry, items, notes, diff: await containerDiffs(engine, managed, after, registry.name), found };
+    return { registry, items, notes, diff: await containerDiffs(engine, managed, after), found };
   },
 
   diff: (plan) => plan.diff ?? [],
@@ -104,7 +104,9 @@ export const pullStep: StepHandler<PullPlan> = {
 
   changes: (plan) => plan.items.map(wouldPull),
 
-  planned: (plan) => ({ pulled: plan.items.map((item) => ({ ref: item.ref, planned: true })) }),
+  planned: (plan) => ({
+    pulled: plan.items.map((item) => ({ ref: item.ref, planned: true, ...(item.remoteDigest === undefined ? {} : { digest: item.remoteDigest }) })),
+  }),
 
   notes: (plan) => plan.notes,
 
@@ -130,14 +132,14 @@ export const pullStep: StepHandler<PullPlan> = {
 };
 
 /** Each managed container's image (manifest digest when the engine knows it, else image ID) now and after the pull. */
-async function containerDiffs(engine: Engine, managed: ContainerInspect[], after: Map<string, string | undefined>, registry: string): Promise<ImageDiff[]> {
+async function containerDiffs(engine: Engine, managed: ContainerInspect[], after: Map<string, string | undefined>): Promise<ImageDiff[]> {
   const digestOf = new Map<string, string>();
   const diffs: ImageDiff[] = [];
   for (const container of managed) {
     const ref = container.Config.Image;
     if (!digestOf.has(container.Image)) {
-      const repoDigest = (await engine.localImage(container.Image))?.RepoDigests.find((d) => d.startsWith(`${registry}/${parseImageRef(ref).repository}@`));
-      digestOf.set(container.Image, repoDigest?.split('@')[1] ?? container.Image);
+      const repoDigest = repoDigestOf((await engine.localImage(container.Image))?.RepoDigests, ref);
+      digestOf.set(container.Image, repoDigest ?? container.Image);
     }
     const before = digestOf.get(container.Image)!;
     const next = after.get(ref);

@@ -100,6 +100,7 @@ export const pushStep: StepHandler<PushPlan> = {
               content: Buffer.from(push.sbom),
               created: new Date(),
               tagSuffix: 'sbom',
+              title: 'sbom.cdx.json',
             });
             actions.push(
               `Attached its SBOM (CycloneDX, ${sbomPackageCount(push.sbom) ?? 0} packages) as ${shownDigest(attached.digest)}, found through the ${attached.via}`,

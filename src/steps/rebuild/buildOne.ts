@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Engine, EngineAuth } from '../../adapters/engine.js';
 import type { HostConnections, RegistryClient } from '../../adapters/types.js';
-import { parseImageRef } from '../../model/imageRef.js';
+import { parseImageRef, repoDigestOf } from '../../model/imageRef.js';
 import type { Files } from '../../images/files.js';
 import { tagWithDatestamp } from '../datestampTags.js';
 import { parseDockerfile } from '../../images/dockerfile.js';
@@ -69,9 +69,11 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
   };
 
   const baseIds: Record<string, string> = {};
+  const builtHere = new Set<string>();
   for (const base of parsed.value.bases) {
     const [dep] = treeDependencies([base], env.registry.name, job.tag, env.tree);
     const useLocal = dep !== undefined && env.builtThisRun.has(dep);
+    if (useLocal) builtHere.add(base);
     const mustPull = !useLocal && (dep !== undefined || job.pull || (await env.engine.localImageId(base)) === undefined);
     if (mustPull) {
       env.progress(`Pulling ${base}`);
@@ -84,11 +86,17 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
 
   const context = await env.files.buildContext(job.dir);
   const created = new Date();
+  const { finalBase } = parsed.value;
+  // The final base's manifest digest, where it came from a registry. A base rebuilt earlier in this run is not pushed yet: a
+  // repo digest the engine remembers for the same content from an earlier push is not what the registry serves now.
+  const finalBaseDigest =
+    finalBase === 'scratch' || builtHere.has(finalBase) ? undefined : repoDigestOf((await env.engine.localImage(finalBase))?.RepoDigests, finalBase);
   const labels = provenanceLabels({
     baseIds,
     contextDigest: context.digest,
     source: job.repository,
-    finalBase: parsed.value.finalBase,
+    finalBase,
+    ...(finalBaseDigest === undefined ? {} : { finalBaseDigest }),
     created,
   });
   const registryConfig = await env.connections.engineBuildConfig();

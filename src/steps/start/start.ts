@@ -9,6 +9,7 @@ import { replaceStartFirst } from './startFirst.js';
 const GUARD_LOST =
   "the host's guard was gone before the host was finished: freshen could not renew it within guard_deadline (or it was removed), so it may have put parked containers back meanwhile; see its log beside its directory, and run again";
 import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
+import { repoDigestOf } from '../../model/imageRef.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StartOptions } from '../../containers/rolloutOptions.js';
 import { replaceParked, type StartItem } from './replace.js';
@@ -128,8 +129,14 @@ export const startStep: StepHandler<StartPlan, StartOptions> = {
     const diffImages = new Map<string, { before: string; after?: string }>();
     for (const item of items) {
       const old = replaced.get(item.name)!;
-      const after = (ctx.facts.pulled ?? []).some((pull) => pull.planned && pull.ref === item.ref) ? undefined : await imageOf(item.ref);
-      diffImages.set(item.name, { before: old.Image, ...(after === undefined ? {} : { after }) });
+      const pull = (ctx.facts.pulled ?? []).find((entry) => entry.planned && entry.ref === item.ref);
+      if (pull === undefined) {
+        diffImages.set(item.name, { before: old.Image, after: await imageOf(item.ref) });
+      } else {
+        // A planned pull knows the registry's manifest digest (unless only this run's push makes it new): compare digests.
+        const before = repoDigestOf((await engine.localImage(old.Image))?.RepoDigests, item.ref);
+        diffImages.set(item.name, { before: before ?? old.Image, ...(pull.digest === undefined ? {} : { after: pull.digest }) });
+      }
     }
     return { items: parentsFirst(items, (item) => item.networkParent), options: opts, spares, images: diffImages };
   },

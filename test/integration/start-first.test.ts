@@ -183,8 +183,11 @@ describe('start-first on web3', () => {
       // its image and state: something still answers v1 after the handover (seen three times, cause not known yet).
       const resolved = await execIn(CLIENT, ['perl', '-e', `print join(" ", map { join(".", unpack("C4", $_)) } (gethostbyname("${ALIAS}"))[4 .. 9])`]);
       const everyone = (await web.listContainers({ all: true })).map((c) => `${c.Names[0]} ${c.ImageID.slice(7, 19)} ${c.State}`);
+      // Each line with its log timestamp (seconds.ms): a replayed or reordered log would show here as time going backwards.
+      const polls = await clientPolls();
+      const last = polls.slice(-12).map((poll) => `${new Date(poll.at).toISOString().slice(17, 23)} ${poll.line}`);
       throw new Error(
-        `${String(error)}; the client's last lines: ${(await clientLines()).slice(-12).join(' | ')}; on ${NETWORK}: ${members.join('; ')}; ${ALIAS} resolves to: ${resolved}; on web3: ${everyone.join(', ')}`,
+        `${String(error)}; ${polls.length} lines, the client's last: ${last.join(' | ')}; on ${NETWORK}: ${members.join('; ')}; ${ALIAS} resolves to: ${resolved}; on web3: ${everyone.join(', ')}`,
       );
     });
     const polls = await clientPolls();

@@ -1,8 +1,9 @@
 # Debian packages the lab runs on. Sourced by scripts/lab.sh.
 
 # systemd only for systemd-analyze, which checks the example units (it is not started); chromium renders status pages;
-# ansible-core for ansible-inventory, the oracle of the Ansible inventory tests; podman for its Docker-compatible API.
-LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd chromium ansible-core podman curl)
+# ansible-core for ansible-inventory, the oracle of the Ansible inventory tests; podman for its Docker-compatible API; skopeo
+# and umoci must read what `backup` writes to an OCI layout.
+LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd chromium ansible-core podman curl skopeo umoci)
 
 # package_missing PACKAGE: true when the Debian package (or, without dpkg, the program it provides) is absent.
 package_missing() {
@@ -21,6 +22,8 @@ package_missing() {
     ansible-core) program=ansible-inventory ;;
     podman) program=podman ;;
     curl) program=curl ;;
+    skopeo) program=skopeo ;;
+    umoci) program=umoci ;;
   esac
   ! command -v "$program" >/dev/null && [[ ! -x /usr/sbin/$program ]]
 }

@@ -5,16 +5,24 @@ import { MEDIA_TYPES } from './registryFormats.js';
 /** The annotation that names a tagged manifest in `index.json`; freshen writes `repository:tag` so one layout holds many repositories. */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 
+/**
+ * On an `index.json` entry that points at an OCI twin (ociTwin.ts): the digest and media type of the manifest the source
+ * served, which the layout keeps too, so a restore writes the original bytes under their original digest.
+ */
+export const ORIGINAL_DIGEST_ANNOTATION = 'org.freshen.original.digest';
+export const ORIGINAL_MEDIA_TYPE_ANNOTATION = 'org.freshen.original.media-type';
+
 /** Content of the `oci-layout` file. */
 export const OCI_LAYOUT_MARKER = { imageLayoutVersion: '1.0.0' } as const;
 
-/** A tag held in a layout: which manifest it names. */
+/** A tag held in a layout: which manifest it names (the source's own), and the twin `index.json` points at instead, if any. */
 export interface LayoutRef {
   repository: string;
   tag: string;
   digest: string;
   mediaType: string;
   size: number;
+  twin?: { digest: string; mediaType: string; size: number };
 }
 
 /** `index.json` as read: only the fields freshen uses are typed; everything else is kept as it was. */
@@ -49,7 +57,11 @@ export function layoutRefs(index: LayoutIndex): LayoutRef[] {
   return index.manifests.flatMap((entry) => {
     const name = parseRefName(entry.annotations?.[REF_NAME_ANNOTATION]);
     if (name === undefined || typeof entry.digest !== 'string') return [];
-    return [{ ...name, digest: entry.digest, mediaType: entry.mediaType ?? MEDIA_TYPES.ociManifest, size: entry.size ?? 0 }];
+    const listed = { digest: entry.digest, mediaType: entry.mediaType ?? MEDIA_TYPES.ociManifest, size: entry.size ?? 0 };
+    const original = entry.annotations?.[ORIGINAL_DIGEST_ANNOTATION];
+    if (original === undefined || !/^sha256:[0-9a-f]{64}$/.test(original)) return [{ ...name, ...listed }];
+    const mediaType = entry.annotations?.[ORIGINAL_MEDIA_TYPE_ANNOTATION] ?? MEDIA_TYPES.dockerManifest;
+    return [{ ...name, digest: original, mediaType, size: 0, twin: listed }];
   });
 }
 
@@ -59,18 +71,24 @@ export function layoutRefs(index: LayoutIndex): LayoutRef[] {
  */
 export function mergeLayoutIndex(index: LayoutIndex, refs: LayoutRef[]): LayoutIndex {
   const entryOf = (ref: LayoutRef) => ({
-    mediaType: ref.mediaType,
-    digest: ref.digest,
-    size: ref.size,
-    annotations: { [REF_NAME_ANNOTATION]: refName(ref) },
+    mediaType: (ref.twin ?? ref).mediaType,
+    digest: (ref.twin ?? ref).digest,
+    size: (ref.twin ?? ref).size,
+    annotations: {
+      [REF_NAME_ANNOTATION]: refName(ref),
+      ...(ref.twin === undefined ? {} : { [ORIGINAL_DIGEST_ANNOTATION]: ref.digest, [ORIGINAL_MEDIA_TYPE_ANNOTATION]: ref.mediaType }),
+    },
   });
+  const othersOf = (annotations: Record<string, string> | undefined): Record<string, string> =>
+    Object.fromEntries(Object.entries(annotations ?? {}).filter(([key]) => key !== ORIGINAL_DIGEST_ANNOTATION && key !== ORIGINAL_MEDIA_TYPE_ANNOTATION));
   const byName = new Map(refs.map((ref) => [refName(ref), ref]));
   const manifests = index.manifests.map((entry) => {
     const name = entry.annotations?.[REF_NAME_ANNOTATION];
     const ref = name === undefined ? undefined : byName.get(name);
     if (ref === undefined) return entry;
     byName.delete(name!);
-    return { ...entry, ...entryOf(ref), annotations: { ...entry.annotations, [REF_NAME_ANNOTATION]: refName(ref) } };
+    const fresh = entryOf(ref);
+    return { ...entry, ...fresh, annotations: { ...othersOf(entry.annotations), ...fresh.annotations } };
   });
   return { ...index, mediaType: index.mediaType ?? MEDIA_TYPES.ociIndex, manifests: [...manifests, ...[...byName.values()].map(entryOf)] };
 }

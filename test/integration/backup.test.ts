@@ -1,6 +1,7 @@
 // backup against the lab: t-backup/* repositories of the lab registry (127.0.0.1:5055) are backed up to an OCI layout in a
 // temp dir, restored from it into an empty registry of this test's own, pulled from there on build1, and mirrored registry →
 // registry into a second own registry. Three passes each: check (would change, nothing written), apply, apply again (ok).
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,15 @@ const REPOS = ['t-backup/one', 't-backup/two'];
 const NONCE = randomBytes(4).toString('hex');
 const build1 = labDocker('build1');
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** Runs a peer tool (skopeo, umoci) and returns its standard output as bytes; a failure carries its standard error. */
+function run(tool: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    execFile(tool, args, { encoding: 'buffer', maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${tool} ${args.join(' ')}: ${error.message}\n${stderr.toString()}`)) : resolve(stdout),
+    ),
+  );
+}
 
 let work: string;
 let restored: OwnRegistry;
@@ -103,9 +113,19 @@ describe('backup to an OCI layout, then restore', () => {
     expect(result.actions.at(-1)).toBe(`Verified 4 tags at oci-layout:${join(work, 'layout')}: each serves the source's manifest digest`);
     const dir = join(work, 'layout');
     expect(JSON.parse(await readFile(join(dir, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
-    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; annotations: Record<string, string> }> };
-    const refs = Object.fromEntries(index.manifests.map((m) => [m.annotations['org.opencontainers.image.ref.name'], m.digest]));
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string; mediaType: string; annotations: Record<string, string> }>;
+    };
+    // index.json names OCI twins (what skopeo and umoci accept); each records the source's manifest, kept beside it.
+    const refs = Object.fromEntries(
+      index.manifests.map((m) => [m.annotations['org.opencontainers.image.ref.name'], m.annotations['org.freshen.original.digest']]),
+    );
     expect(refs).toEqual(source);
+    for (const entry of index.manifests) {
+      expect(entry.mediaType).toMatch(/^application\/vnd\.oci\.image\.(manifest|index)\.v1\+json$/);
+      expect(entry.digest).not.toBe(entry.annotations['org.freshen.original.digest']);
+      await stat(join(dir, 'blobs', entry.annotations['org.freshen.original.digest']!.replace(':', '/')));
+    }
     // Every blob file is the content its name says, and nothing half-written is left.
     const files = await readdir(join(dir, 'blobs/sha256'));
     expect(files.filter((f) => !/^[a-f0-9]{64}$/.test(f))).toEqual([]);
@@ -116,6 +136,28 @@ describe('backup to an OCI layout, then restore', () => {
     const result = await backup(toLayout);
     expect(result.status).toBe('ok');
     expect(result.notes).toContain(`4 tags already up to date at oci-layout:${join(work, 'layout')}`);
+  });
+
+  it('skopeo and umoci read every tag of the layout, with the original image IDs', async () => {
+    const dir = join(work, 'layout');
+    const idOf: Record<string, string> = { ...imageIds, 't-backup/one:multi': imageIds['t-backup/one:prod']! };
+    for (const ref of Object.keys(source)) {
+      // The config's bytes are the original's: its digest is the image ID Docker built.
+      const config = await run('skopeo', ['inspect', '--config', '--raw', `oci:${dir}:${ref}`]);
+      expect(sha256(config), ref).toBe(idOf[ref]);
+    }
+    // skopeo copies out of the layout into a registry, as a user restoring with other tools would.
+    await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${dir}:t-backup/two:prod`, `docker://${scratch.name}/t-backup/skopeo:prod`]);
+    const copied = await run('skopeo', ['inspect', '--tls-verify=false', '--config', '--raw', `docker://${scratch.name}/t-backup/skopeo:prod`]);
+    expect(sha256(copied)).toBe(imageIds['t-backup/two:prod']);
+    // umoci unpacks the image's filesystem (from the index too: its child is a twin).
+    for (const ref of ['t-backup/one:prod', 't-backup/one:multi']) {
+      const bundle = join(work, `bundle-${ref.replace(/[/:]/g, '-')}`);
+      await run('umoci', ['unpack', '--rootless', '--image', `${dir}:${ref}`, bundle]);
+      expect(await readFile(join(bundle, 'rootfs/content'), 'utf8')).toBe(`one-${NONCE}\n`);
+    }
+    // Reading wrote nothing: the next backup still finds every tag up to date.
+    expect((await backup(toLayout)).status).toBe('ok');
   });
 
   it('a restore from a layout with a corrupted layer fails on the digest and writes no tag', async () => {

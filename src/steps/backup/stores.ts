@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { OciLayoutFiles } from '../../images/files.js';
 import { layoutRefs, type LayoutRef } from '../../adapters/ociLayoutIndex.js';
-import { manifestMediaType, sha256Digest } from '../../adapters/registryFormats.js';
+import { manifestMediaType, MEDIA_TYPES, sha256Digest } from '../../adapters/registryFormats.js';
+import { isDockerManifestType, ociTwin, type TwinDescriptor } from '../../adapters/ociTwin.js';
 import type { BlobStream, RegistryClient } from '../../adapters/types.js';
 import { manifestReferences, type ManifestNode } from './planCopy.js';
 
@@ -85,6 +86,19 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
   const pending: LayoutRef[] = [];
   const currentRefs = (): Promise<LayoutRef[]> => (refs ??= layout.readIndex().then(layoutRefs));
   const refOf = async (repository: string, tag: string) => (await currentRefs()).filter((r) => r.repository === repository && r.tag === tag).pop();
+  // OCI twins of Docker-typed manifests (children first), written beside the originals; `index.json` names the twins.
+  const twins = new Map<string, TwinDescriptor | undefined>();
+  const twinOf = async (digest: string, mediaType: string): Promise<TwinDescriptor | undefined> => {
+    if (twins.has(digest)) return twins.get(digest);
+    if ((await layout.blobSize(digest)) === undefined) return undefined;
+    const body = JSON.parse((await layout.readBlob(digest)).toString('utf8')) as Record<string, unknown>;
+    const children = Array.isArray(body.manifests) ? indexChildren(body.manifests) : [];
+    for (const child of children) await twinOf(child.digest, child.mediaType);
+    const twin = ociTwin(body, mediaType, (child) => twins.get(child));
+    if (twin !== undefined) await layout.writeBlobBytes(twin.descriptor.digest, twin.raw);
+    twins.set(digest, twin?.descriptor);
+    return twin?.descriptor;
+  };
   const digestOf = async (repository: string, reference: string) =>
     reference.startsWith('sha256:') ? { digest: reference, mediaType: undefined } : await refOf(repository, reference);
   return {
@@ -92,7 +106,11 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
     sharedBlobs: true,
     repositories: async () => [...new Set((await currentRefs()).map((r) => r.repository))].sort(),
     tags: async (repository) => (await currentRefs()).filter((r) => r.repository === repository).map((r) => r.tag),
-    tagDigest: async (repository, tag) => (await refOf(repository, tag))?.digest,
+    async tagDigest(repository, tag) {
+      const ref = await refOf(repository, tag);
+      // Stored in Docker's media types without a twin (by an earlier freshen): not up to date, so a backup adds the twin.
+      return ref === undefined || (ref.twin === undefined && isDockerManifestType(ref.mediaType)) ? undefined : ref.digest;
+    },
     async manifest(repository, reference, mediaType) {
       const found = await digestOf(repository, reference);
       if (found === undefined || (await layout.blobSize(found.digest)) === undefined) return undefined;
@@ -107,7 +125,8 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
     putManifest: (_repository, manifest) => layout.writeBlobBytes(manifest.digest, manifest.raw),
     async putTag(repository, tag, manifest) {
       await layout.writeBlobBytes(manifest.digest, manifest.raw);
-      pending.push({ repository, tag, digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.raw.length });
+      const twin = await twinOf(manifest.digest, manifest.mediaType);
+      pending.push({ repository, tag, digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.raw.length, ...(twin ? { twin } : {}) });
     },
     async commit() {
       if (pending.length === 0) return;
@@ -122,4 +141,12 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
       return sha256Digest(await layout.readBlob(found.digest));
     },
   };
+}
+
+/** An index's child manifests that a twin may replace (well-formed entries only: the index comes from a peer). */
+function indexChildren(manifests: unknown[]): Array<{ digest: string; mediaType: string }> {
+  return manifests.flatMap((child) => {
+    const { digest, mediaType } = (child ?? {}) as { digest?: unknown; mediaType?: unknown };
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? [{ digest, mediaType: typeof mediaType === 'string' ? mediaType : MEDIA_TYPES.ociManifest }] : [];
+  });
 }

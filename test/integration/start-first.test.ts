@@ -35,15 +35,18 @@ const service = (version: number, readyAfter: number): string[] => [
 ];
 
 /**
- * Polls the alias every 20 ms, a new connection (and name lookup) each time, giving up on a connect after 250 ms: one line per
- * request, `ok vN` or `fail …`.
+ * Polls the alias every 20 ms, a new connection (and name lookup) each time, giving up on a connect after 250 ms and on an
+ * answer after a second: one line per request, `ok vN` or `fail …`.
  */
 const POLLER = [
   // A server that goes away mid-request must cost a failed request, not the client (SIGPIPE).
   '$| = 1; $SIG{PIPE} = "IGNORE";',
   'while (1) {',
   `  my $c = IO::Socket::INET->new(PeerAddr => "${ALIAS}:80", Timeout => 0.25);`,
-  '  if ($c) { print $c "GET / HTTP/1.0\\r\\n\\r\\n"; local $/; my $r = <$c>; print "ok ", ($r =~ /(v\\d+)/)[0] // "empty", "\\n" }',
+  // A request in flight when the old container leaves its network never gets an answer, nor a reset: without a read
+  // timeout the client hung there for good (seen in CI as a log that stopped mid-handover).
+  '  if ($c) { print $c "GET / HTTP/1.0\\r\\n\\r\\n"; my $r = eval { local $SIG{ALRM} = sub { die "read timeout\\n" }; alarm 1; local $/; my $got = <$c>; alarm 0; $got // "" };',
+  '    if (defined $r) { print "ok ", ($r =~ /(v\\d+)/)[0] // "empty", "\\n" } else { print "fail ", $@ || "no answer\\n" } }',
   '  else { print "fail $@\\n" }',
   '  select(undef, undef, undef, 0.02);',
   '}',

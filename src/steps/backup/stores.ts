@@ -147,6 +147,8 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
 function indexChildren(manifests: unknown[]): Array<{ digest: string; mediaType: string }> {
   return manifests.flatMap((child) => {
     const { digest, mediaType } = (child ?? {}) as { digest?: unknown; mediaType?: unknown };
-    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? [{ digest, mediaType: typeof mediaType === 'string' ? mediaType : MEDIA_TYPES.ociManifest }] : [];
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest)
+      ? [{ digest, mediaType: typeof mediaType === 'string' ? mediaType : MEDIA_TYPES.ociManifest }]
+      : [];
   });
 }

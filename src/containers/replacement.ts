@@ -68,10 +68,10 @@ const bindDestination = (bind: string): string => bind.split(':')[1] ?? bind;
  * Volumes mounted without a name the user chose (image `VOLUME`s, `-v /path`, `--mount type=volume` without source): Docker
  * would create fresh empty ones for a new container, so they are passed by the name Docker gave them, and reused.
  */
-export function anonymousVolumeBinds(mounts: MountPoint[] | null | undefined, host: HostConfigInfo): string[] {
+export function anonymousVolumeBinds(mounts: MountPoint[] | null | undefined, host: HostConfigInfo, inherited: ReadonlySet<string> = new Set()): string[] {
   const taken = new Set([...(host.Binds ?? []).map(bindDestination), ...(host.Mounts ?? []).map((mount) => mount.Target)]);
   return (mounts ?? [])
-    .filter((mount) => mount.Type === 'volume' && mount.Name && !taken.has(mount.Destination))
+    .filter((mount) => mount.Type === 'volume' && mount.Name && !taken.has(mount.Destination) && !inherited.has(mount.Name))
     .map((mount) => `${mount.Name}:${mount.Destination}${mount.RW === false ? ':ro' : ''}`);
 }
 
@@ -85,19 +85,24 @@ function namedMounts(host: HostConfigInfo, mounts: MountPoint[] | null | undefin
   });
 }
 
-/** Inspect shows links as `/other:/self/alias`; create takes `other:alias`. */
+/**
+ * Inspect shows legacy links as `/other:/self/alias`, a user network's endpoint links as `other:alias` or, given without an
+ * alias, `other`; create takes `other:alias` or `other` (an empty alias, `other:`, is refused).
+ */
 export const createLink = (link: string): string => {
-  const [target = '', alias = ''] = link.split(':');
-  return `${target.replace(/^\//, '')}:${alias.slice(alias.lastIndexOf('/') + 1)}`;
+  const [target = '', alias] = link.split(':');
+  const name = target.replace(/^\//, '');
+  const shortAlias = alias?.slice(alias.lastIndexOf('/') + 1);
+  return shortAlias ? `${name}:${shortAlias}` : name;
 };
 
 /** A ulimit's name as create takes it: Podman reports `RLIMIT_NOFILE` in inspect and refuses that name on create. */
 export const ulimitName = (name: string): string => name.replace(/^RLIMIT_/i, '').toLowerCase();
 
 /** The copy of HostConfig the replacement is created with: everything kept, volumes by name, links in create syntax. */
-export function replacementHostConfig(old: ContainerInspect): HostConfigInfo {
+export function replacementHostConfig(old: ContainerInspect, inherited: ReadonlySet<string> = new Set()): HostConfigInfo {
   const host = old.HostConfig;
-  const anonymous = anonymousVolumeBinds(old.Mounts, host);
+  const anonymous = anonymousVolumeBinds(old.Mounts, host, inherited);
   const copy: HostConfigInfo = { ...host };
   if (Array.isArray(host.Ulimits)) copy.Ulimits = (host.Ulimits as Array<{ Name: string }>).map((limit) => ({ ...limit, Name: ulimitName(limit.Name) }));
   if (anonymous.length > 0) copy.Binds = [...(host.Binds ?? []), ...anonymous];
@@ -148,7 +153,13 @@ const unlessDefault = (value: string | undefined, imageValue: string | undefined
  * new image), minus the values the old image supplied (`oldImage`, the old image's `Config`). Hostname and domain name are kept
  * only when the user set them (Docker's default hostname is the short container ID; `container:` network mode allows neither).
  */
-export function replacementSpec(old: ContainerInspect, oldImage: ContainerConfig | null | undefined, image: string): ContainerCreateOptions {
+export function replacementSpec(
+  old: ContainerInspect,
+  oldImage: ContainerConfig | null | undefined,
+  image: string,
+  /** Volumes it mounts through `--volumes-from`: kept by that reference, not copied into its binds. */
+  inherited: ReadonlySet<string> = new Set(),
+): ContainerCreateOptions {
   const config = old.Config;
   const img = oldImage ?? {};
   const networkMode = old.HostConfig.NetworkMode;
@@ -184,7 +195,7 @@ export function replacementSpec(old: ContainerInspect, oldImage: ContainerConfig
     Healthcheck: ownHealthcheck(config.Healthcheck, img.Healthcheck),
     MacAddress: unlessDefault(config.MacAddress, undefined),
     NetworkDisabled: config.NetworkDisabled === true ? true : undefined,
-    HostConfig: replacementHostConfig(old),
+    HostConfig: replacementHostConfig(old, inherited),
     NetworkingConfig: isUserNetwork(networkMode) && primary ? { EndpointsConfig: { [networkMode]: endpointSpec(primary, old.Id) } } : undefined,
   });
 }

@@ -1,4 +1,4 @@
-import { networkParentOf, type NetworkDependent } from './networkShare.js';
+import { namespacePhrase, networkParentOf, type NamespaceDependent } from './namespaceShare.js';
 import type { ContainerInspect } from './types.js';
 
 /** How `start` replaces a container: the old one stops first, or the new one starts (and passes its gate) first. */
@@ -49,7 +49,7 @@ const devicesOf = (container: ContainerInspect): string[] =>
  * Why two instances of the container cannot run side by side, or undefined when they can. Only what Docker's own configuration
  * says is looked at: shared volumes and application locks are the user's call, which is why start-first is opted into.
  */
-export function startFirstObstacle(container: ContainerInspect, dependents: readonly NetworkDependent[]): string | undefined {
+export function startFirstObstacle(container: ContainerInspect, dependents: readonly NamespaceDependent[]): string | undefined {
   const ports = publishedPorts(container);
   if (ports.length > 0 || container.HostConfig.PublishAllPorts === true) {
     return ports.length > 0 ? `it publishes host port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}` : 'it publishes all its ports (-P)';
@@ -58,7 +58,10 @@ export function startFirstObstacle(container: ContainerInspect, dependents: read
   if (mode === 'host') return "it uses the host's network, where both instances would listen on the same ports";
   const parent = networkParentOf(mode);
   if (parent !== undefined) return `it shares the network namespace of ${parent}, where both instances would listen on the same ports`;
-  if (dependents.length > 0) return `${dependents.map((d) => d.name).join(', ')} share${dependents.length > 1 ? '' : 's'} its network namespace`;
+  if (dependents.length > 0) {
+    const shares = [...new Set(dependents.flatMap((d) => d.shares))];
+    return `${dependents.map((d) => d.name).join(', ')} share${dependents.length > 1 ? '' : 's'} its ${namespacePhrase(shares)}`;
+  }
   const devices = devicesOf(container);
   if (devices.length > 0) return `it has the device${devices.length > 1 ? 's' : ''} ${devices.join(', ')}, which one container holds at a time`;
   const addresses = fixedAddresses(container);

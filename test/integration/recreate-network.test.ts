@@ -64,7 +64,9 @@ describe('a dependent that fails once recreated', () => {
     const start = await runStep(startStep, context, { healthy_timeout: '10s', settle: '1s' });
     expect(start).toMatchObject({ status: 'failed', code: 'exited', rolledBack: 1 });
     expect(reasonOf(start)).toMatch(
-      new RegExp(`^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network of the new ${PARENT}, exited with code 5`),
+      new RegExp(
+        `^${PARENT}: the new container \\(.+\\) passed, but ${ONCE_SIDECAR}, recreated to share the network namespace of the new ${PARENT}, exited with code 5`,
+      ),
     );
     expect(start.actions).toEqual([
       expect.stringMatching(new RegExp(`^Stopped ${PARENT} \\(timeout \\d+s\\) and parked it`)),

@@ -24,8 +24,9 @@ export function aliasesOf(inspect: Inspect, network: string): string[] {
   return (networks?.[network]?.Aliases ?? []).filter((alias) => alias !== id).sort();
 }
 
-/** The network namespace a running container's PID 1 is in (`net:[4026…]`), read inside the container. */
-export const netNamespace = async (docker: Docker, name: string): Promise<string> => (await execIn(docker, name, ['readlink', '/proc/1/ns/net'])).trim();
+/** The namespace (network unless asked) a running container's PID 1 is in (`net:[4026…]`), read inside the container. */
+export const netNamespace = async (docker: Docker, name: string, kind: 'net' | 'pid' | 'ipc' = 'net'): Promise<string> =>
+  (await execIn(docker, name, ['readlink', `/proc/1/ns/${kind}`])).trim();
 
 /** Inspects a container as a plain object. */
 export const inspectOf = async (docker: Docker, name: string): Promise<Inspect> => (await docker.getContainer(name).inspect()) as unknown as Inspect;

@@ -132,7 +132,15 @@ const MOUNTS = `${P}mounts`;
 const PARENT = `${P}parent`;
 const CHILD = `${P}child`;
 const SIDECAR = `${P}sidecar`;
+// Sharing other namespaces of PARENT, and another container's volumes; a link without an alias.
+const PID_CHILD = `${P}pid-child`;
+const IPC_SIDECAR = `${P}ipc-sidecar`;
+const VOL_SOURCE = `${P}vol-source`;
+const VOL_CONSUMER = `${P}vol-consumer`;
+const LINK_TARGET = `${P}link-target`;
+const LINKED = `${P}linked`;
 const before = new Map<string, Inspect>();
+const SHARING = [MOUNTS, PARENT, CHILD, SIDECAR, PID_CHILD, IPC_SIDECAR, VOL_SOURCE, VOL_CONSUMER, LINK_TARGET, LINKED];
 
 async function createRunning(name: string, image: string, config: Record<string, unknown>, host: Record<string, unknown>): Promise<void> {
   const { NetworkingConfig, ...rest } = config;
@@ -181,10 +189,17 @@ beforeAll(async () => {
   );
   const files = ['/bind', '/named', '/anon', '/image-vol', '/mount-anon', '/mount-named'].map((dir) => `echo ${dir} > ${dir}/data.txt`);
   await execIn(web, MOUNTS, ['/bin/sh', '-c', files.join(' && ')]);
-  await createRunning(PARENT, NET, {}, { NetworkMode: 'none' });
+  await createRunning(PARENT, NET, {}, { NetworkMode: 'none', IpcMode: 'shareable' });
   await createRunning(CHILD, NET, {}, { NetworkMode: `container:${PARENT}` });
   await createRunning(SIDECAR, SIDE, {}, { NetworkMode: `container:${PARENT}` });
-  for (const name of [...ROWS.map(rowName), MOUNTS, PARENT, CHILD, SIDECAR]) before.set(name, await inspectOf(web, name));
+  await createRunning(PID_CHILD, APP, {}, { PidMode: `container:${PARENT}` });
+  await createRunning(IPC_SIDECAR, SIDE, {}, { IpcMode: `container:${PARENT}` });
+  await createRunning(VOL_SOURCE, APP, {}, {});
+  await execIn(web, VOL_SOURCE, ['/bin/sh', '-c', 'echo shared > /image-vol/data.txt']);
+  await createRunning(VOL_CONSUMER, APP, {}, { VolumesFrom: [VOL_SOURCE] });
+  await createRunning(LINK_TARGET, SIDE, {}, { NetworkMode: NETWORK });
+  await createRunning(LINKED, APP, { NetworkingConfig: { EndpointsConfig: { [NETWORK]: { Links: [LINK_TARGET] } } } }, { NetworkMode: NETWORK });
+  for (const name of [...ROWS.map(rowName), ...SHARING]) before.set(name, await inspectOf(web, name));
 
   v2 = { app: await publish(APP, version(2), pushed[APP_REPO]!), net: await publish(NET, version(2), pushed[NET_REPO]!) };
   // By hand, before freshen runs: APP is pulled already (its tag names v2, its containers still run v1); NET's tag is moved to
@@ -227,11 +242,15 @@ describe(`faithful recreation on ${HOST}`, () => {
     const start = await runStep(startStep, context, START);
     expect({ status: start.status, reason: reasonOf(start) }).toEqual({ status: 'changed', reason: undefined });
     const replacedNames = start.actions.filter((a) => a.startsWith('Replaced ')).map((a) => a.split(' ')[1]);
-    expect(replacedNames.sort()).toEqual([...ROWS.map(rowName), MOUNTS, PARENT, CHILD].sort());
-    // The parent is replaced before the child that shares its network, and the unmanaged sidecar is recreated right after it.
+    expect(replacedNames.sort()).toEqual([...ROWS.map(rowName), MOUNTS, PARENT, CHILD, PID_CHILD, VOL_SOURCE, VOL_CONSUMER, LINKED].sort());
+    // A parent is replaced before the children that share its namespaces or mount its volumes, and the unmanaged sidecars are
+    // recreated right after it, each in what it shares.
     const order = start.actions.map((a) => a.split(' ')[1]);
     expect(order.indexOf(PARENT)).toBeLessThan(order.indexOf(CHILD));
+    expect(order.indexOf(PARENT)).toBeLessThan(order.indexOf(PID_CHILD));
+    expect(order.indexOf(VOL_SOURCE)).toBeLessThan(order.indexOf(VOL_CONSUMER));
     expect(start.actions).toContain(`Recreated ${SIDECAR} in the network namespace of the new ${PARENT}`);
+    expect(start.actions).toContain(`Recreated ${IPC_SIDECAR} in the IPC namespace of the new ${PARENT}`);
     console.info(`stop + start of ${replacedNames.length + 1} containers: ${Date.now() - started}ms`);
 
     expect(await runStep(stopStep, ctx(), {})).toMatchObject({ status: 'ok' });
@@ -283,6 +302,40 @@ describe(`faithful recreation on ${HOST}`, () => {
     expect(at(await inspectOf(web, SIDECAR), 'Config.Image')).toBe(SIDE);
   });
 
+  it('containers sharing a replaced parent’s PID or IPC namespace share the new parent’s, and can start again', async () => {
+    const parent = await inspectOf(web, PARENT);
+    expect(at(parent, 'HostConfig.IpcMode')).toBe('shareable');
+    const pidChild = await inspectOf(web, PID_CHILD);
+    expect(pidChild.Image).toBe(v2.app);
+    expect(at(pidChild, 'HostConfig.PidMode')).toBe(`container:${String(parent.Id)}`);
+    expect(await netNamespace(web, PID_CHILD, 'pid')).toBe(await netNamespace(web, PARENT, 'pid'));
+    const ipcSidecar = await inspectOf(web, IPC_SIDECAR);
+    expect(ipcSidecar.Id).not.toBe(before.get(IPC_SIDECAR)!.Id);
+    expect(at(ipcSidecar, 'HostConfig.IpcMode')).toBe(`container:${String(parent.Id)}`);
+    expect(await netNamespace(web, IPC_SIDECAR, 'ipc')).toBe(await netNamespace(web, PARENT, 'ipc'));
+    // What the issue saw: a PID child left naming the removed parent could never start again.
+    for (const name of [PID_CHILD, IPC_SIDECAR]) {
+      await web.getContainer(name).restart({ t: 1 });
+      expect(at(await inspectOf(web, name), 'State.Running'), name).toBe(true);
+    }
+  });
+
+  it('a --volumes-from consumer keeps the reference and its source’s volumes, mode and data; a link without an alias stays one', async () => {
+    const consumerBefore = before.get(VOL_CONSUMER)!;
+    const consumer = await inspectOf(web, VOL_CONSUMER);
+    expect(consumer.Image).toBe(v2.app);
+    expect(at(consumer, 'HostConfig.VolumesFrom')).toEqual([VOL_SOURCE]);
+    expect(at(consumer, 'HostConfig.Binds')).toEqual(at(consumerBefore, 'HostConfig.Binds'));
+    expect(mountsOf(consumer)).toEqual(mountsOf(consumerBefore));
+    expect(mountsOf(consumer)).toEqual(mountsOf(await inspectOf(web, VOL_SOURCE)));
+    const modes = (inspect: Inspect) => ((inspect.Mounts ?? []) as Array<{ Destination: string; Mode: string }>).map((m) => `${m.Destination} ${m.Mode}`);
+    expect(modes(consumer)).toEqual(modes(consumerBefore));
+    expect(await execIn(web, VOL_CONSUMER, ['cat', '/image-vol/data.txt'])).toBe('shared\n');
+    const linked = await inspectOf(web, LINKED);
+    expect(linked.Image).toBe(v2.app);
+    expect(at(linked, `NetworkSettings.Networks.${NETWORK}.Links`)).toEqual([LINK_TARGET]);
+  });
+
   it('a parent whose new image fails its gate is rolled back, and its dependents rejoin the restored parent', async () => {
     const parentBefore = await inspectOf(web, PARENT);
     await publish(NET, UNHEALTHY(3), pushed[NET_REPO]!);
@@ -294,7 +347,7 @@ describe(`faithful recreation on ${HOST}`, () => {
     });
     const start = await runStep(startStep, context, START);
     expect(start).toMatchObject({ status: 'failed', code: 'unhealthy', rolledBack: 2 });
-    expect(start.actions).toContain(`Restarted ${SIDECAR} in the network namespace of the restored ${PARENT}`);
+    expect(start.actions).toContain(`Restarted ${IPC_SIDECAR}, ${PID_CHILD}, ${SIDECAR} in the network, PID and IPC namespaces of the restored ${PARENT}`);
     expect(reasonOf(start)).toContain(`${PARENT}: the new container (${NET}: ${v2.net.slice(7, 19)} →`);
 
     const parent = await inspectOf(web, PARENT);
@@ -302,5 +355,7 @@ describe(`faithful recreation on ${HOST}`, () => {
     const namespace = await netNamespace(web, PARENT);
     expect(await netNamespace(web, CHILD)).toBe(namespace);
     expect(await netNamespace(web, SIDECAR)).toBe(namespace);
+    expect(await netNamespace(web, PID_CHILD, 'pid')).toBe(await netNamespace(web, PARENT, 'pid'));
+    expect(await netNamespace(web, IPC_SIDECAR, 'ipc')).toBe(await netNamespace(web, PARENT, 'ipc'));
   }, 60_000);
 });

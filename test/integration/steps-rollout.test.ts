@@ -116,7 +116,8 @@ describe(`rollout on ${HOST}`, () => {
   it('check mode across steps: stop and start predict from the pull planned before them, and nothing changes', async () => {
     const run = await ctx(true);
     expect(await runStep(pullStep, run, {})).toMatchObject({ status: 'changed' });
-    expect(run.facts.pulled).toEqual([{ ref: REF, planned: true }]);
+    // The planned pull names the digest it would fetch: the registry's newest push.
+    expect(run.facts.pulled).toEqual([{ ref: REF, planned: true, digest: pushed.at(-1) }]);
     const stop = await runStep(stopStep, run, {});
     expect(stop).toMatchObject({
       status: 'changed',

@@ -387,9 +387,20 @@ describe('image-default helpers', () => {
     expect(anonymousVolumeBinds(mounts, { Binds: ['named:/data:rw'], Mounts: [{ Type: 'volume', Target: '/mounted' }] })).toEqual(['a1:/cache', 'a2:/seed:ro']);
   });
 
+  it('leaves the volumes a container mounts through --volumes-from to that reference', () => {
+    const mounts = [
+      { Type: 'volume', Name: 'own', Destination: '/cache', RW: true },
+      { Type: 'volume', Name: 'lent', Destination: '/shared', RW: true },
+    ];
+    expect(anonymousVolumeBinds(mounts, {}, new Set(['lent']))).toEqual(['own:/cache']);
+    expect(anonymousVolumeBinds(mounts, {})).toEqual(['own:/cache', 'lent:/shared']);
+  });
+
   it.each([
     { link: '/db:/web/db', create: 'db:db' },
     { link: '/db:/web/database', create: 'db:database' },
+    { link: 'db:database', create: 'db:database' },
+    { link: 'db', create: 'db' },
   ])('createLink $link → $create', ({ link, create }) => {
     expect(createLink(link)).toBe(create);
   });

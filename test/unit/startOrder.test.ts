@@ -40,7 +40,21 @@ describe('startFirstObstacle', () => {
       dependents: [],
       expected: 'it shares the network namespace of db, where both instances would listen on the same ports',
     },
-    { name: 'dependents', c: container(), dependents: [{ id: 'x', name: 'sidecar', running: true }], expected: 'sidecar shares its network namespace' },
+    {
+      name: 'dependents',
+      c: container(),
+      dependents: [{ id: 'x', name: 'sidecar', running: true, shares: ['network' as const] }],
+      expected: 'sidecar shares its network namespace',
+    },
+    {
+      name: 'dependents of other namespaces',
+      c: container(),
+      dependents: [
+        { id: 'x', name: 'tracer', running: true, shares: ['pid' as const] },
+        { id: 'y', name: 'shm', running: true, shares: ['ipc' as const, 'pid' as const] },
+      ],
+      expected: 'tracer, shm share its PID and IPC namespaces',
+    },
     {
       name: 'devices',
       c: container({ Devices: [{ PathOnHost: '/dev/ttyUSB0' }] }),

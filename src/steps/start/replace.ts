@@ -1,4 +1,5 @@
 import type { FailureCode } from '../../model/failureCodes.js';
+import { inheritedVolumes } from './inheritedVolumes.js';
 import type { Engine } from '../../adapters/engine.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { shortDigest } from '../../model/imageRef.js';
@@ -7,7 +8,7 @@ import { stopTimeoutSeconds } from '../../containers/rolloutOptions.js';
 import { finishRejoin, rejoinDependents, restoreDependents } from './dependents.js';
 import { attemptReplacement, logBlock, type ReplaceOutcome } from './attempt.js';
 import type { HealthGate } from '../../containers/health.js';
-import { joinNetworkOf, type NetworkDependent } from '../../containers/networkShare.js';
+import { joinedModes, namespacePhrase, type NamespaceDependent, type SharedNamespace } from '../../containers/namespaceShare.js';
 import type { Rejoined } from './dependents.js';
 import { unpark } from '../../containers/parking.js';
 import { parkedName } from '../../containers/managed.js';
@@ -34,10 +35,15 @@ export interface StartItem {
   parkedId?: string;
   /** The container already named `name` (adopt, redo). */
   leftoverId?: string;
-  /** When the parked container shares the network namespace of another parked one: that one's name, replaced first. */
-  networkParent?: string;
-  /** Containers (not replaced themselves) sharing the parked container's network namespace: recreated to join the replacement. */
-  dependents?: NetworkDependent[];
+  /** When the parked container shares namespaces of another parked one: that one's name (replaced first), and what it shares. */
+  namespaceParent?: { name: string; shares: SharedNamespace[] };
+  /**
+   * When it mounts the volumes of another parked one (`--volumes-from`, by name): that one's name. Replaced first, so that the
+   * name exists again when this one is created.
+   */
+  volumesParent?: string;
+  /** Containers (not replaced themselves) sharing the parked container's namespaces: recreated to join the replacement. */
+  dependents?: NamespaceDependent[];
   /** A container `stop` handed over still under `name`: start parks it itself, right before its replacement (or after, start-first). */
   handed?: { id: string; timeoutSeconds: number };
   /** Which instance goes first, and why. */
@@ -67,7 +73,8 @@ async function rollBack(
   if (dependents.length === 0 || !item.startAfter) return { actions };
   const problems = await restoreDependents(engine, dependents, rejoined);
   if (problems.length > 0) return { actions, problem: problems.join('; ') };
-  actions.push(`Restarted ${dependents.map((d) => d.name).join(', ')} in the network namespace of the restored ${item.name}`);
+  const shared = namespacePhrase([...new Set(dependents.flatMap((d) => d.shares))]);
+  actions.push(`Restarted ${dependents.map((d) => d.name).join(', ')} in the ${shared} of the restored ${item.name}`);
   return { actions };
 }
 
@@ -177,8 +184,9 @@ export async function replaceParked(
         } else {
           progress(`creating ${item.name}`);
           const oldImage = await engine.localImage(parked.Image);
-          const spec = replacementSpec(parked, oldImage?.Config, parked.Config.Image);
-          if (item.networkParent !== undefined) spec.HostConfig = { ...spec.HostConfig, NetworkMode: joinNetworkOf(item.networkParent) };
+          const spec = replacementSpec(parked, oldImage?.Config, parked.Config.Image, await inheritedVolumes(engine, parked));
+          const parent = item.namespaceParent;
+          if (parent !== undefined) spec.HostConfig = { ...spec.HostConfig, ...joinedModes(parent.shares, parent.name) };
           id = await engine.createContainer(spec, extraNetworkConnections(parked));
           made(id);
         }

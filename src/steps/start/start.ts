@@ -8,7 +8,16 @@ import { replaceStartFirst } from './startFirst.js';
 
 const GUARD_LOST =
   "the host's guard was gone before the host was finished: freshen could not renew it within guard_deadline (or it was removed), so it may have put parked containers back meanwhile; see its log beside its directory, and run again";
-import { networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../containers/networkShare.js';
+import {
+  namespaceDependents,
+  namespaceParentsOf,
+  volumesParentsOf,
+  namespacePhrase,
+  parentsFirst,
+  refersTo,
+  replacementWaves,
+  sharedWith,
+} from '../../containers/namespaceShare.js';
 import { repoDigestOf } from '../../model/imageRef.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { StartOptions } from '../../containers/rolloutOptions.js';
@@ -33,8 +42,12 @@ const orderText = (item: StartItem): string => `${item.order.order}: ${item.orde
 const wouldStart = (item: StartItem): string => {
   const then = item.startAfter ? 'start it and wait until it is healthy' : 'leave it stopped like the original';
   const dependents = item.dependents ?? [];
-  const rejoin = dependents.length === 0 ? '' : `, recreate ${dependents.map((d) => d.name).join(', ')} in its network namespace`;
-  const join = item.networkParent === undefined ? '' : ` in the network namespace of the new ${item.networkParent}`;
+  const rejoin =
+    dependents.length === 0
+      ? ''
+      : `, recreate ${dependents.map((d) => d.name).join(', ')} in its ${namespacePhrase([...new Set(dependents.flatMap((d) => d.shares))])}`;
+  const parent = item.namespaceParent;
+  const join = parent === undefined ? '' : ` in the ${namespacePhrase(parent.shares)} of the new ${parent.name}`;
   if (item.handed !== undefined && item.order.order === 'start-first') {
     return `Create ${spareName(item.name)} from ${item.ref} with the configuration of ${item.name}, start it and wait until it is healthy while ${item.name} serves, then give it the name and stop (timeout ${item.handed.timeoutSeconds}s) and remove the old ${item.name} (${orderText(item)})`;
   }
@@ -94,13 +107,26 @@ export const startStep: StepHandler<StartPlan, StartOptions> = {
     for (const parked of parkedOnes) replaced.set(originalName(containerName(parked)), parked);
     const handed = stopped.filter((e) => e.handed !== undefined && byName.get(e.name)?.Id === e.handed.id && !byName.has(e.parkedAs));
     for (const entry of handed) replaced.set(entry.name, byName.get(entry.name)!);
-    const shared = (name: string): Pick<StartItem, 'networkParent' | 'dependents'> => {
+    // By ID (namespace modes hold the parent's ID) or by its original name (`--volumes-from` keeps the name given).
+    const replacedOf = (ref: string) => [...replaced].find(([name, c]) => name === ref || refersTo(ref, c));
+    const shared = (name: string): Pick<StartItem, 'namespaceParent' | 'volumesParent' | 'dependents'> => {
       const old = replaced.get(name)!;
-      const parentRef = networkParentOf(old.HostConfig.NetworkMode);
-      const parent = parentRef === undefined ? undefined : [...replaced].find(([, c]) => refersTo(parentRef, c))?.[0];
+      // The first replaced container whose namespaces it joins (network first); it is replaced in an earlier wave. One that
+      // joins namespaces of two replaced containers follows only the first (see docs/rollouts.md).
+      const parentEntry = namespaceParentsOf(old.HostConfig)
+        .map(replacedOf)
+        .find((entry) => entry !== undefined);
+      const namespaceParent = parentEntry && { name: parentEntry[0], shares: sharedWith(old.HostConfig, parentEntry[1]) };
+      const volumesParent = volumesParentsOf(old.HostConfig)
+        .map(replacedOf)
+        .find((entry) => entry !== undefined)?.[0];
       // Replaced containers and the unfinished replacements of parked ones are handled as items of their own.
-      const dependents = networkDependents(containers, old, new Set([...replaced.keys()].flatMap((n) => [n, parkedName(n), spareName(n)])));
-      return { ...(parent === undefined ? {} : { networkParent: parent }), ...(dependents.length === 0 ? {} : { dependents }) };
+      const dependents = namespaceDependents(containers, old, new Set([...replaced.keys()].flatMap((n) => [n, parkedName(n), spareName(n)])));
+      return {
+        ...(namespaceParent === undefined ? {} : { namespaceParent }),
+        ...(volumesParent === undefined ? {} : { volumesParent }),
+        ...(dependents.length === 0 ? {} : { dependents }),
+      };
     };
     for (const parked of parkedOnes) {
       const name = originalName(containerName(parked));
@@ -138,7 +164,7 @@ export const startStep: StepHandler<StartPlan, StartOptions> = {
         diffImages.set(item.name, { before: before ?? old.Image, ...(pull.digest === undefined ? {} : { after: pull.digest }) });
       }
     }
-    return { items: parentsFirst(items, (item) => item.networkParent), options: opts, spares, images: diffImages };
+    return { items: parentsFirst(items, replacedBefore), options: opts, spares, images: diffImages };
   },
 
   changes: (plan) => [...plan.spares.map(wouldRemoveSpare), ...plan.items.map(wouldStart)],
@@ -169,7 +195,7 @@ export const startStep: StepHandler<StartPlan, StartOptions> = {
     let rolledBack = 0;
     let rescued = 0;
     const outcomes = new Map<StartItem, ReplaceOutcome>();
-    for (const wave of replacementWaves(plan.items, (item) => item.networkParent)) {
+    for (const wave of replacementWaves(plan.items, replacedBefore)) {
       const results = await mapLimit(wave, plan.options.parallel, (item) =>
         item.handed !== undefined && item.order.order === 'start-first'
           ? replaceStartFirst(engine, { ...item, handed: item.handed }, plan.options, ctx.signal, ctx.progress)
@@ -194,3 +220,6 @@ export const startStep: StepHandler<StartPlan, StartOptions> = {
     return { ...failed(failures.map((f) => f.reason).join('\n'), failures[0]!.code, actions), ...counts, facts };
   },
 };
+
+/** The replaced container an item must wait for: the one whose namespaces it joins, else the one whose volumes it mounts. */
+const replacedBefore = (item: StartItem): string | undefined => item.namespaceParent?.name ?? item.volumesParent;

@@ -1,4 +1,5 @@
 import type { Engine } from '../../adapters/engine.js';
+import { inheritedVolumes } from './inheritedVolumes.js';
 import { errorMessage } from '../../adapters/errors.js';
 import { isNotFound } from '../../adapters/engineContainers.js';
 import type { HealthGate } from '../../containers/health.js';
@@ -50,7 +51,7 @@ export async function replaceStartFirst(
       waiting: `waiting for ${spare} to become healthy while ${item.name} serves`,
       async create(made) {
         progress(`creating ${spare} beside ${item.name}`);
-        spec = { ...replacementSpec(old, (await engine.localImage(old.Image))?.Config, old.Config.Image), name: spare };
+        spec = { ...replacementSpec(old, (await engine.localImage(old.Image))?.Config, old.Config.Image, await inheritedVolumes(engine, old)), name: spare };
         const bare = withoutAliases(spec, networks);
         const id = await engine.createContainer(bare.spec, bare.networks);
         made(id);

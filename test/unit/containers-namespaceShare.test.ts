@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { joinNetworkOf, networkDependents, networkParentOf, parentsFirst, refersTo, replacementWaves } from '../../src/containers/networkShare.js';
+import {
+  joinedModes,
+  namespaceDependents,
+  namespacePhrase,
+  networkParentOf,
+  parentsFirst,
+  refersTo,
+  replacementWaves,
+  sharedWith,
+  volumesParentsOf,
+} from '../../src/containers/namespaceShare.js';
 import type { ContainerInspect } from '../../src/containers/types.js';
 
 const id = (c: string): string => c.repeat(64);
@@ -42,8 +52,12 @@ describe('refersTo', () => {
   });
 });
 
-describe('networkDependents', () => {
+describe('namespaceDependents', () => {
   const parent = container('web.freshen-old', 'a', 'none', false);
+  const withModes = (name: string, idChar: string, modes: Record<string, string>): ContainerInspect => {
+    const c = container(name, idChar, 'default');
+    return { ...c, HostConfig: { ...c.HostConfig, ...modes } };
+  };
   const containers = [
     parent,
     container('sidecar', 'b', `container:${id('a')}`),
@@ -52,13 +66,33 @@ describe('networkDependents', () => {
     container('hosted', 'f', 'host'),
     container('proxy', 'g', 'container:web.freshen-old'),
     container('web-api', 'h', `container:${id('a')}`),
+    withModes('tracer', 'i', { PidMode: `container:${id('a')}` }),
+    withModes('shm', 'j', { IpcMode: 'container:web.freshen-old', PidMode: 'host' }),
+    withModes('all', 'k', { NetworkMode: `container:${id('a')}`, PidMode: `container:${id('a')}`, IpcMode: `container:${id('a')}` }),
+    withModes('elsewhere', 'l', { PidMode: `container:${id('e')}`, IpcMode: 'shareable' }),
   ];
-  it('finds the containers joined to the parent by ID or name, sorted, minus the excluded', () => {
-    expect(networkDependents(containers, parent, new Set(['web-api']))).toEqual([
-      { id: id('c'), name: 'metrics', running: false },
-      { id: id('g'), name: 'proxy', running: true },
-      { id: id('b'), name: 'sidecar', running: true },
+  it('finds the containers joined to any namespace of the parent by ID or name, with what they share, sorted, minus the excluded', () => {
+    expect(namespaceDependents(containers, parent, new Set(['web-api']))).toEqual([
+      { id: id('k'), name: 'all', running: true, shares: ['network', 'pid', 'ipc'] },
+      { id: id('c'), name: 'metrics', running: false, shares: ['network'] },
+      { id: id('g'), name: 'proxy', running: true, shares: ['network'] },
+      { id: id('j'), name: 'shm', running: true, shares: ['ipc'] },
+      { id: id('b'), name: 'sidecar', running: true, shares: ['network'] },
+      { id: id('i'), name: 'tracer', running: true, shares: ['pid'] },
     ]);
+  });
+  it('re-points exactly what is shared, by name, and names it', () => {
+    const tracer = containers.find((c) => c.Name === '/tracer')!;
+    expect(sharedWith(tracer.HostConfig, parent)).toEqual(['pid']);
+    expect(joinedModes(['pid', 'ipc'], 'web')).toEqual({ PidMode: 'container:web', IpcMode: 'container:web' });
+    expect(joinedModes(['network'], 'web')).toEqual({ NetworkMode: 'container:web' });
+    expect(namespacePhrase(['network'])).toBe('network namespace');
+    expect(namespacePhrase(['pid'])).toBe('PID namespace');
+    expect(namespacePhrase(['network', 'pid', 'ipc'])).toBe('network, PID and IPC namespaces');
+  });
+  it('reads --volumes-from sources without their mode, skipping what is not a name', () => {
+    expect(volumesParentsOf({ VolumesFrom: ['data:ro', 'logs', `${id('a')}:rw`, '', 7] })).toEqual(['data', 'logs', id('a')]);
+    expect(volumesParentsOf({})).toEqual([]);
   });
 });
 
@@ -69,9 +103,6 @@ describe('parentsFirst', () => {
   });
   it('ignores a parent that is not an item', () => {
     expect(parentsFirst([{ name: 'x', parent: 'gone' }, { name: 'a' }], (item) => item.parent).map((item) => item.name)).toEqual(['x', 'a']);
-  });
-  it('joins by name', () => {
-    expect(joinNetworkOf('web')).toBe('container:web');
   });
 });
 

@@ -58,8 +58,11 @@ function publish() {
   rmSync(context, { recursive: true, force: true });
 }
 
+// A read gives up after a second: a request in flight when the old container leaves its network gets no answer and no reset,
+// and without a limit the client would hang there and stop polling.
 const POLLER = `$| = 1; $SIG{PIPE} = "IGNORE"; while (1) { my $c = IO::Socket::INET->new(PeerAddr => "${alias}:80", Timeout => 0.25);
-  if ($c) { print $c "GET / HTTP/1.0\\r\\n\\r\\n"; local $/; my $r = <$c>; print(($r =~ /(v\\d+)/) ? "ok\\n" : "fail empty\\n") } else { print "fail\\n" }
+  if ($c) { print $c "GET / HTTP/1.0\\r\\n\\r\\n"; my $r = eval { local $SIG{ALRM} = sub { die "timeout\\n" }; alarm 1; local $/; my $got = <$c>; alarm 0; $got // "" };
+    print((defined $r && $r =~ /(v\\d+)/) ? "ok\\n" : "fail empty\\n") } else { print "fail\\n" }
   select(undef, undef, undef, 0.01) }`;
 
 /** The client's lines since `since` (RFC 3339), with the engine's nanosecond timestamps: failed requests and the longest gap. */

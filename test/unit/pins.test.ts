@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { pinnedRef } from '../../src/pins/pinTargets.js';
+import { applyEdits, lineAt } from '../../src/pins/textEdits.js';
+import { pinYaml } from '../../src/pins/yamlPins.js';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const targets = new Map([
+  ['reg.example:5000/team/api', D1],
+  ['docker.io/library/redis', D2],
+]);
+
+describe('pinnedRef', () => {
+  it('adds the digest beside the tag, replaces an old one, and leaves other repositories and current pins alone', () => {
+    expect(pinnedRef('reg.example:5000/team/api:prod', targets)).toBe(`reg.example:5000/team/api:prod@${D1}`);
+    expect(pinnedRef(`reg.example:5000/team/api:prod@${D2}`, targets)).toBe(`reg.example:5000/team/api:prod@${D1}`);
+    expect(pinnedRef(`reg.example:5000/team/api:prod@${D1}`, targets)).toBeUndefined();
+    expect(pinnedRef('redis:7', targets)).toBe(`redis:7@${D2}`);
+    expect(pinnedRef('reg.example:5000/team/web:prod', targets)).toBeUndefined();
+  });
+});
+
+describe('Compose files', () => {
+  it('pins managed services in their own quoting, keeps every comment and every other service', () => {
+    const text = [
+      '# the stack',
+      'services:',
+      '  api:',
+      '    image: reg.example:5000/team/api:prod   # pinned by freshen',
+      '    ports: ["8080:80"]',
+      '  cache:',
+      "    image: 'redis:7'",
+      '  web:',
+      '    image: "reg.example:5000/team/web:prod"',
+      '',
+    ].join('\n');
+    const result = pinYaml(text, 'compose', targets);
+    expect(result.text).toBe(text.replace('team/api:prod ', `team/api:prod@${D1} `).replace("'redis:7'", `'redis:7@${D2}'`));
+    expect(result.changes).toEqual([
+      { line: 4, from: 'reg.example:5000/team/api:prod', to: `reg.example:5000/team/api:prod@${D1}` },
+      { line: 7, from: 'redis:7', to: `redis:7@${D2}` },
+    ]);
+    expect(result.problems).toEqual([]);
+    expect(pinYaml(result.text, 'compose', targets)).toEqual({ text: result.text, changes: [], problems: [] });
+  });
+
+  it('leaves a reference built from variables, and a file that is not YAML, as they are, saying where', () => {
+    const variables = 'services:\n  api:\n    image: ${REGISTRY:-reg.example:5000}/team/api:prod\n';
+    expect(pinYaml(variables, 'compose', targets)).toMatchObject({ text: variables, changes: [], problems: [{ line: 3 }] });
+    expect(pinYaml(variables.replace('team/api', 'team/web'), 'compose', targets).problems).toEqual([]);
+    const broken = 'services:\n  api:\n    image: [unclosed\n';
+    expect(pinYaml(broken, 'compose', targets)).toMatchObject({ text: broken, changes: [], problems: [{ message: expect.stringMatching(/^not valid YAML/) }] });
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  it('pins containers and init containers of every workload kind in a multi-document file, nothing else', () => {
+    const text = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      initContainers:',
+      '        - name: migrate',
+      '          image: reg.example:5000/team/api:prod',
+      '      containers:',
+      '        - {name: api, image: "reg.example:5000/team/api:prod"}',
+      '---',
+      'kind: CronJob',
+      'spec:',
+      '  jobTemplate:',
+      '    spec:',
+      '      template:',
+      '        spec:',
+      '          containers:',
+      '            - image: redis:7',
+      '---',
+      'kind: ConfigMap',
+      'data:',
+      '  image: reg.example:5000/team/api:prod',
+      '',
+    ].join('\n');
+    const result = pinYaml(text, 'kubernetes', targets);
+    expect(result.changes.map((c) => c.line)).toEqual([8, 10, 19]);
+    expect(result.text).toContain(`          image: reg.example:5000/team/api:prod@${D1}\n`);
+    expect(result.text).toContain(`image: "reg.example:5000/team/api:prod@${D1}"}`);
+    expect(result.text).toContain(`- image: redis:7@${D2}\n`);
+    expect(result.text).toContain('  image: reg.example:5000/team/api:prod\n'); // the ConfigMap's data is not an image
+    expect(parseAllDocuments(result.text).every((doc) => doc.errors.length === 0)).toBe(true);
+  });
+});
+
+describe('kustomizations', () => {
+  it('sets the digest of a managed images entry: replaced where it has one, added in its indentation where not', () => {
+    const text = [
+      'resources: [deployment.yaml]',
+      'images:',
+      '  - name: reg.example:5000/team/api',
+      '    newTag: prod # the rollout tag',
+      '  - name: cache',
+      '    newName: redis',
+      `    digest: ${D1}`,
+      '  - name: other',
+      '',
+    ].join('\n');
+    const result = pinYaml(text, 'kustomize', targets);
+    expect(result.text).toBe(
+      [
+        'resources: [deployment.yaml]',
+        'images:',
+        '  - name: reg.example:5000/team/api',
+        '    newTag: prod # the rollout tag',
+        `    digest: ${D1}`,
+        '  - name: cache',
+        '    newName: redis',
+        `    digest: ${D2}`,
+        '  - name: other',
+        '',
+      ].join('\n'),
+    );
+    expect(result.changes.map((c) => c.to)).toEqual([`reg.example:5000/team/api@${D1}`, `redis@${D2}`]);
+    expect(pinYaml(result.text, 'kustomize', targets).changes).toEqual([]);
+  });
+});
+
+describe('edits by offset', () => {
+  it('keep every byte outside the pinned scalars, whatever surrounds them', () => {
+    // Top-level keys must differ before and after: a duplicate key makes the file invalid, and it is then left whole.
+    const filler = (key: string) => fc.constantFrom('', '# a comment\n', '\n', `${key}: "keep: me"\n`, '# image: reg.example:5000/team/api:prod\n');
+    const style = fc.constantFrom(
+      (r: string) => r,
+      (r: string) => `"${r}"`,
+      (r: string) => `'${r}'`,
+    );
+    const service = fc.record({ name: fc.stringMatching(/^[a-z]{1,8}$/), managed: fc.boolean(), style, comment: fc.boolean() });
+    fc.assert(
+      fc.property(
+        filler('x-head'),
+        fc.uniqueArray(service, { selector: (s) => s.name, minLength: 1, maxLength: 5 }),
+        filler('x-tail'),
+        (head, services, tail) => {
+          const lines = services.map((s) => {
+            const ref = s.managed ? 'reg.example:5000/team/api:prod' : `reg.example:5000/team/${s.name}:prod`;
+            return `  ${s.name}:\n    image: ${s.style(ref)}${s.comment ? ' # note' : ''}\n`;
+          });
+          const text = `${head}services:\n${lines.join('')}${tail}`;
+          const result = pinYaml(text, 'compose', targets);
+          expect(result.changes).toHaveLength(services.filter((s) => s.managed).length);
+          // Taking the digests out again gives back the original, byte for byte.
+          expect(result.text.replaceAll(`@${D1}`, '')).toBe(text);
+        },
+      ),
+    );
+  });
+
+  it('apply in any order, refuse overlaps, and count lines from 1', () => {
+    expect(
+      applyEdits('abcdef', [
+        { start: 4, end: 5, text: 'E' },
+        { start: 0, end: 1, text: 'A' },
+      ]),
+    ).toBe('AbcdEf');
+    expect(() =>
+      applyEdits('abcdef', [
+        { start: 0, end: 3, text: '' },
+        { start: 2, end: 4, text: '' },
+      ]),
+    ).toThrow(/overlapping/);
+    expect([lineAt('a\nb\nc', 0), lineAt('a\nb\nc', 2), lineAt('a\nb\nc', 4)]).toEqual([1, 2, 3]);
+  });
+});

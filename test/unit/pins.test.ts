@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { pinnedRef } from '../../src/pins/pinTargets.js';
 import { applyEdits, lineAt } from '../../src/pins/textEdits.js';
+import { pinMarkedLines } from '../../src/pins/markerPins.js';
 import { pinYaml } from '../../src/pins/yamlPins.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -170,5 +171,30 @@ describe('edits by offset', () => {
       ]),
     ).toThrow(/overlapping/);
     expect([lineAt('a\nb\nc', 0), lineAt('a\nb\nc', 2), lineAt('a\nb\nc', 4)]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('lines marked # freshen: REPO', () => {
+  it('pins every reference to the marked repository on that line, and says where a marked line holds none', () => {
+    const text = [
+      'API_IMAGE=reg.example:5000/team/api:prod  # freshen: reg.example:5000/team/api',
+      'OTHER=reg.example:5000/team/api:prod',
+      `ARGS="--from redis:7@${D1} --to redis:7" # freshen: redis`,
+      'NOTHING=here # freshen: redis',
+      'UNMANAGED=reg.example:5000/team/web:prod # freshen: reg.example:5000/team/web',
+      '',
+    ].join('\n');
+    const result = pinMarkedLines(text, targets);
+    expect(result.text.split('\n')).toEqual([
+      `API_IMAGE=reg.example:5000/team/api:prod@${D1}  # freshen: reg.example:5000/team/api`,
+      'OTHER=reg.example:5000/team/api:prod',
+      `ARGS="--from redis:7@${D2} --to redis:7@${D2}" # freshen: redis`,
+      'NOTHING=here # freshen: redis',
+      'UNMANAGED=reg.example:5000/team/web:prod # freshen: reg.example:5000/team/web',
+      '',
+    ]);
+    expect(result.changes.map((c) => c.line)).toEqual([1, 3, 3]);
+    expect(result.problems).toEqual([{ line: 4, message: 'marked for redis, but the line holds no reference to it; left as it is' }]);
+    expect(pinMarkedLines(result.text, targets).changes).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { pinnedRef } from '../../src/pins/pinTargets.js';
 import { applyEdits, lineAt } from '../../src/pins/textEdits.js';
+import { pinCommitMessage } from '../../src/pins/commitMessage.js';
 import { pinMarkedLines } from '../../src/pins/markerPins.js';
 import { pinYaml } from '../../src/pins/yamlPins.js';
 
@@ -196,5 +197,34 @@ describe('lines marked # freshen: REPO', () => {
     expect(result.changes.map((c) => c.line)).toEqual([1, 3, 3]);
     expect(result.problems).toEqual([{ line: 4, message: 'marked for redis, but the line holds no reference to it; left as it is' }]);
     expect(pinMarkedLines(result.text, targets).changes).toEqual([]);
+  });
+});
+
+describe('the commit message', () => {
+  it('names each repository with old and new digest, why, the packages, the SBOM, where it runs and the files', () => {
+    const packages = Array.from({ length: 32 }, (_, i) => `pkg${i} 1.${i} → 1.${i + 1}`);
+    const message = pinCommitMessage([
+      {
+        repository: 'reg.example:5000/team/api',
+        from: D2,
+        to: D1,
+        dateTag: 'reg.example:5000/team/api:20261207-0300',
+        reasons: ['base changed (debian:12)', '3 packages outdated'],
+        packages,
+        sbom: `sha256:${'3'.repeat(64)}`,
+        rolledOutTo: ['web1', 'web2'],
+        files: ['compose.yml:4', 'k8s/api.yaml:19'],
+      },
+      { repository: 'docker.io/library/redis', to: D2, reasons: [], packages: [], rolledOutTo: [], files: ['compose.yml:7'] },
+    ]);
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('Pin 2 images: team/api, library/redis');
+    expect(lines[1]).toBe('');
+    expect(message).toContain(
+      `reg.example:5000/team/api: ${'2'.repeat(12)} → ${'1'.repeat(12)} (reg.example:5000/team/api:20261207-0300)\n  why: base changed (debian:12); 3 packages outdated\n  packages (32):\n    pkg0 1.0 → 1.1\n`,
+    );
+    expect(message).toContain('    pkg29 1.29 → 1.30\n    … and 2 more (see the SBOM)\n');
+    expect(message).toContain('  runs on: web1, web2\n  files: compose.yml:4, k8s/api.yaml:19\n');
+    expect(message).toContain(`docker.io/library/redis: by tag → ${'2'.repeat(12)}\n  runs on: no host yet\n  files: compose.yml:7\n`);
   });
 });

@@ -92,8 +92,7 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
     if (twins.has(digest)) return twins.get(digest);
     if ((await layout.blobSize(digest)) === undefined) return undefined;
     const body = JSON.parse((await layout.readBlob(digest)).toString('utf8')) as Record<string, unknown>;
-    const children = Array.isArray(body.manifests) ? indexChildren(body.manifests) : [];
-    for (const child of children) await twinOf(child.digest, child.mediaType);
+    for (const child of manifestReferences(body).children) await twinOf(child.digest, child.mediaType ?? MEDIA_TYPES.ociManifest);
     const twin = ociTwin(body, mediaType, (child) => twins.get(child));
     if (twin !== undefined) await layout.writeBlobBytes(twin.descriptor.digest, twin.raw);
     twins.set(digest, twin?.descriptor);
@@ -141,14 +140,4 @@ export function layoutStore(layout: OciLayoutFiles): ImageStore {
       return sha256Digest(await layout.readBlob(found.digest));
     },
   };
-}
-
-/** An index's child manifests that a twin may replace (well-formed entries only: the index comes from a peer). */
-function indexChildren(manifests: unknown[]): Array<{ digest: string; mediaType: string }> {
-  return manifests.flatMap((child) => {
-    const { digest, mediaType } = (child ?? {}) as { digest?: unknown; mediaType?: unknown };
-    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest)
-      ? [{ digest, mediaType: typeof mediaType === 'string' ? mediaType : MEDIA_TYPES.ociManifest }]
-      : [];
-  });
 }

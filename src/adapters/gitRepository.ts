@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GitAuthor, GitRepo } from '../pins/gitPort.js';
 
 // A git repository as `pin` uses it, through git's plumbing: it reads files at a revision and makes a commit on top of one
 // without a checkout, so the user's working tree, index and checked-out branch are never touched. Only `fetch`, `commitFiles`
@@ -20,12 +21,7 @@ export class GitError extends Error {
   }
 }
 
-export interface GitAuthor {
-  name: string;
-  email: string;
-}
-
-export class GitRepository {
+export class GitRepository implements GitRepo {
   constructor(
     readonly dir: string,
     /** Extra environment for every git run (`GIT_SSH_COMMAND` with the run's known-hosts file and key). */
@@ -45,6 +41,18 @@ export class GitRepository {
     });
   }
 
+  async topLevel(): Promise<string> {
+    return (await this.run(['rev-parse', '--show-toplevel'])).trim();
+  }
+
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    return (await this.run(['remote', 'get-url', remote]).catch(() => '')).trim() || undefined;
+  }
+
+  async currentBranch(): Promise<string | undefined> {
+    return (await this.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || undefined;
+  }
+
   /** The commit a revision names; undefined when it names none. */
   async commitOf(revision: string): Promise<string | undefined> {
     return (await this.run(['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(() => ''))?.trim() || undefined;
@@ -52,7 +60,8 @@ export class GitRepository {
 
   /** Paths changed in the working tree or index (what `git status --porcelain` lists). */
   async dirtyPaths(): Promise<string[]> {
-    return (await this.run(['status', '--porcelain', '-z']))
+    // --no-optional-locks: status would otherwise refresh the index, a write a check run must not make.
+    return (await this.run(['--no-optional-locks', 'status', '--porcelain', '-z']))
       .split('\0')
       .filter(Boolean)
       .map((entry) => entry.slice(3));

@@ -27,8 +27,9 @@ const MAX_PACKAGES = 30;
 
 /** `Pin 2 images: team/api, team/web` and a section per repository. */
 export function pinCommitMessage(records: readonly PinRecord[]): string {
-  const names = records.map((record) => record.repository.slice(record.repository.indexOf('/') + 1));
-  const subject = `Pin ${records.length === 1 ? names[0] : `${records.length} images: ${names.join(', ')}`}`;
+  // One name per repository: two tags of one repository (stages) can name two builds.
+  const names = [...new Set(records.map((record) => record.repository.slice(record.repository.indexOf('/') + 1)))];
+  const subject = `Pin ${names.length === 1 ? names[0] : `${names.length} images: ${names.join(', ')}`}`;
   const sections = records.map((record) => {
     const lines = [
       `${record.repository}: ${record.from ? shortDigest(record.from) : 'by tag'} → ${shortDigest(record.to)}${record.dateTag ? ` (${record.dateTag})` : ''}`,

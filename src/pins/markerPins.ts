@@ -1,4 +1,5 @@
-import { pinnedRef, repositoryKey, type PinChange, type PinProblem, type PinResult, type PinTargets } from './pinTargets.js';
+import { parseImageRef } from '../model/imageRef.js';
+import { pinnedRef, type PinChange, type PinProblem, type PinResult, type PinTargets } from './pinTargets.js';
 
 // Pinning in any other text file, where a line says so: `API_IMAGE=reg.example:5000/team/api:prod  # freshen: reg.example:5000/team/api`.
 // The marker names the repository as the line writes it; every reference to it on that line is pinned. Pure.
@@ -13,7 +14,8 @@ export function pinMarkedLines(text: string, targets: PinTargets): PinResult {
   const lines = text.split('\n').map((line, index) => {
     const marked = MARKER.exec(line)?.[1];
     if (marked === undefined) return line;
-    if (!targets.has(repositoryKey(marked))) return line;
+    const { registry, repository } = parseImageRef(marked);
+    if (!targets.manages(registry, repository)) return line;
     // The reference: the repository as written, a tag, and maybe a digest, before the marker.
     const code = line.slice(0, line.indexOf('#', line.search(MARKER)));
     const reference = new RegExp(`${escape(marked)}(?::[\\w][\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?(?![\\w./:-])`, 'g');

@@ -1,9 +1,20 @@
 import { parseImageRef } from '../model/imageRef.js';
 
-// What `pin` writes: for each managed repository, the digest its rollout tag names now. Pure.
+// What `pin` writes: for a managed repository and the tag a reference follows, the digest that tag names now. Pure.
 
-/** `REGISTRY/REPOSITORY` (as `parseImageRef` names it) → the manifest digest to pin. */
-export type PinTargets = ReadonlyMap<string, string>;
+/** Which references `pin` changes, and to what. */
+export interface PinTargets {
+  /**
+   * Whether freshen manages `repository` (`registry/repository`, as `parseImageRef` names it); with the registry unknown (a
+   * reference built from variables), whether it manages that repository path in any registry.
+   */
+  manages(registry: string | undefined, repository: string): boolean;
+  /**
+   * The digest a reference of `repository` that follows `tag` is pinned to; undefined leaves it. `tag` is undefined for a
+   * reference by digest alone, or a kustomization entry without `newTag`.
+   */
+  digestFor(repository: string, tag: string | undefined): string | undefined;
+}
 
 /** One reference a file holds, pinned: where it was (1-based line) and what it becomes. */
 export interface PinChange {
@@ -16,6 +27,8 @@ export interface PinChange {
 export interface PinProblem {
   line: number;
   message: string;
+  /** True when the whole file was left as it is (it could not be read), marked lines included. */
+  wholeFile?: true;
 }
 
 /** What pinning one file gives: its new text (the same text when nothing changed), the changes, and what it left alone. */
@@ -31,13 +44,40 @@ export function repositoryKey(ref: string): string {
   return `${registry}/${repository}`;
 }
 
+/** `registry/repository` split at its first slash. */
+const split = (key: string): [string, string] => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+
 /**
- * The reference pinned to its repository's digest, keeping how it was written (a tag stays beside the digest, so a reader still
- * sees which tag it followed); undefined when the repository is not a target or the reference already holds that digest.
+ * Targets from a table of `registry/repository:tag` → digest (a key without a tag stands for every tag). A reference that
+ * follows no tag gets its repository's digest when the table holds exactly one for it.
+ */
+export function tableTargets(table: ReadonlyMap<string, string>): PinTargets {
+  const entries = [...table].map(([key, digest]) => {
+    const colon = key.lastIndexOf(':');
+    const tagged = colon > key.lastIndexOf('/');
+    return { repository: tagged ? key.slice(0, colon) : key, tag: tagged ? key.slice(colon + 1) : undefined, digest };
+  });
+  return {
+    manages: (registry, repository) =>
+      entries.some((e) => (registry === undefined ? split(e.repository)[1] === repository : e.repository === `${registry}/${repository}`)),
+    digestFor: (repository, tag) => {
+      const own = entries.filter((e) => e.repository === repository);
+      const exact = own.find((e) => e.tag === tag) ?? own.find((e) => e.tag === undefined);
+      if (exact !== undefined) return exact.digest;
+      const digests = new Set(own.map((e) => e.digest));
+      return tag === undefined && digests.size === 1 ? [...digests][0] : undefined;
+    },
+  };
+}
+
+/**
+ * The reference pinned to the digest its tag names, keeping how it was written (a tag stays beside the digest, so a reader
+ * still sees which tag it follows); undefined when it is not a target or already holds that digest.
  */
 export function pinnedRef(ref: string, targets: PinTargets): string | undefined {
   const parsed = parseImageRef(ref);
-  const digest = targets.get(`${parsed.registry}/${parsed.repository}`);
+  if (!targets.manages(parsed.registry, parsed.repository)) return undefined;
+  const digest = targets.digestFor(`${parsed.registry}/${parsed.repository}`, parsed.tag);
   if (digest === undefined || parsed.digest === digest) return undefined;
   // As written (Docker Hub's short form stays short), only the digest added or replaced.
   const name = ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : ref;

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Scalar, type YAMLMap } from 'yaml';
-import { pinnedRef, repositoryKey, type PinChange, type PinProblem, type PinResult, type PinTargets } from './pinTargets.js';
+import { parseImageRef } from '../model/imageRef.js';
+import { pinnedRef, type PinChange, type PinProblem, type PinResult, type PinTargets } from './pinTargets.js';
 import { applyEdits, lineAt, type TextEdit } from './textEdits.js';
 
 // Pinning image references in YAML files: Compose files, Kubernetes manifests, kustomizations. The yaml library finds the
@@ -25,7 +26,7 @@ export function pinYaml(text: string, kind: YamlPinKind, targets: PinTargets): P
   const errors = documents.flatMap((doc) => doc.errors);
   if (errors.length > 0) {
     const [first] = errors;
-    return { text, changes: [], problems: [{ line: lineAt(text, first!.pos[0]), message: `not valid YAML (${first!.code}); left as it is` }] };
+    return { text, changes: [], problems: [{ line: lineAt(text, first!.pos[0]), message: `not valid YAML (${first!.code}); left as it is`, wholeFile: true }] };
   }
   const edits: TextEdit[] = [];
   const changes: PinChange[] = [];
@@ -78,10 +79,16 @@ function kustomizeImages(text: string, doc: Document, targets: PinTargets, edits
     if (!isMap(entry)) continue;
     const name = entry.get('newName') ?? entry.get('name');
     if (typeof name !== 'string') continue;
-    const digest = targets.get(repositoryKey(name));
-    if (digest === undefined) continue;
-    const current = entry.get('digest', true);
+    const { registry, repository } = parseImageRef(name);
+    if (!targets.manages(registry, repository)) continue;
+    const newTag = entry.get('newTag');
+    const digest = targets.digestFor(`${registry}/${repository}`, typeof newTag === 'string' ? newTag : undefined);
     const line = lineAt(text, (entry.range ?? [0])[0]);
+    if (digest === undefined) {
+      problems.push({ line, message: `the images entry of ${name} names no tag freshen pins (give it newTag); left as it is` });
+      continue;
+    }
+    const current = entry.get('digest', true);
     if (isScalar(current)) {
       if (current.value === digest) continue;
       const rendered = renderLike(current, digest);
@@ -126,8 +133,11 @@ function scalarEdit(text: string, node: unknown, targets: PinTargets): ScalarEdi
   const line = lineAt(text, start);
   if (ref.includes('$')) {
     // Which registry the variables name is not known here: say so when the rest could be a target's repository.
-    const repository = ref.split('@')[0]!.replace(/:[^/:]*$/, '');
-    const mayBeTarget = [...targets.keys()].some((key) => repository.endsWith(`/${key.slice(key.indexOf('/') + 1)}`));
+    const parts = ref
+      .split('@')[0]!
+      .replace(/:[^/:]*$/, '')
+      .split('/');
+    const mayBeTarget = parts.some((_, i) => i > 0 && targets.manages(undefined, parts.slice(i).join('/')));
     return mayBeTarget ? { problem: { line, message: `${ref} is built from variables; left as it is` } } : undefined;
   }
   const pinned = pinnedRef(ref, targets);

@@ -1,18 +1,21 @@
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { pinnedRef } from '../../src/pins/pinTargets.js';
+import { pinnedRef, tableTargets } from '../../src/pins/pinTargets.js';
 import { applyEdits, lineAt } from '../../src/pins/textEdits.js';
 import { pinCommitMessage } from '../../src/pins/commitMessage.js';
 import { pinMarkedLines } from '../../src/pins/markerPins.js';
 import { pinYaml } from '../../src/pins/yamlPins.js';
+import { pinFile, pinFileKind } from '../../src/pins/pinFile.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
-const targets = new Map([
-  ['reg.example:5000/team/api', D1],
-  ['docker.io/library/redis', D2],
-]);
+const targets = tableTargets(
+  new Map([
+    ['reg.example:5000/team/api', D1],
+    ['docker.io/library/redis', D2],
+  ]),
+);
 
 describe('pinnedRef', () => {
   it('adds the digest beside the tag, replaces an old one, and leaves other repositories and current pins alone', () => {
@@ -226,5 +229,55 @@ describe('the commit message', () => {
     expect(message).toContain('    pkg29 1.29 → 1.30\n    … and 2 more (see the SBOM)\n');
     expect(message).toContain('  runs on: web1, web2\n  files: compose.yml:4, k8s/api.yaml:19\n');
     expect(message).toContain(`docker.io/library/redis: by tag → ${'2'.repeat(12)}\n  runs on: no host yet\n  files: compose.yml:7\n`);
+  });
+});
+
+describe('targets by tag', () => {
+  const staged = tableTargets(
+    new Map([
+      ['reg.example:5000/team/api:prod', D1],
+      ['reg.example:5000/team/api:canary', D2],
+    ]),
+  );
+
+  it('pin each reference to the build its own tag names; one that follows no tag only when its repository has one build', () => {
+    expect(pinnedRef('reg.example:5000/team/api:prod', staged)).toBe(`reg.example:5000/team/api:prod@${D1}`);
+    expect(pinnedRef(`reg.example:5000/team/api:canary@${D1}`, staged)).toBe(`reg.example:5000/team/api:canary@${D2}`);
+    expect(pinnedRef(`reg.example:5000/team/api@${D1}`, staged)).toBeUndefined();
+    expect(pinnedRef('reg.example:5000/team/api:old', staged)).toBeUndefined();
+    expect(pinnedRef(`reg.example:5000/team/api@${D2}`, tableTargets(new Map([['reg.example:5000/team/api:prod', D1]])))).toBe(
+      `reg.example:5000/team/api@${D1}`,
+    );
+  });
+
+  it('say where a kustomization entry follows no tag they can tell', () => {
+    const text = 'images:\n  - name: reg.example:5000/team/api\n';
+    expect(pinYaml(text, 'kustomize', staged)).toEqual({
+      text,
+      changes: [],
+      problems: [{ line: 2, message: 'the images entry of reg.example:5000/team/api names no tag freshen pins (give it newTag); left as it is' }],
+    });
+  });
+});
+
+describe('which reading a file gets', () => {
+  it.each([
+    ['k8s/kustomization.yaml', 'kustomize'],
+    ['compose.yaml', 'compose'],
+    ['deploy/docker-compose.prod.yml', 'compose'],
+    ['compose.override.yml', 'compose'],
+    ['k8s/api.yaml', 'kubernetes'],
+    ['.env', 'marked'],
+    ['Dockerfile', 'marked'],
+  ])('%s: %s', (path, kind) => {
+    expect(pinFileKind(path)).toBe(kind);
+  });
+
+  it('a YAML file that does not parse is left whole, its marked lines too', () => {
+    const text = `services: [unclosed\nAPI=reg.example:5000/team/api:prod # freshen: reg.example:5000/team/api\n`;
+    const result = pinFile('compose.yaml', text, targets);
+    expect(result.text).toBe(text);
+    expect(result.problems).toMatchObject([{ line: 2, wholeFile: true }]);
+    expect(pinFile('app.env', text, targets).changes).toHaveLength(1);
   });
 });

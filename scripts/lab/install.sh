@@ -2,12 +2,14 @@
 
 # systemd only for systemd-analyze, which checks the example units (it is not started); chromium renders status pages;
 # ansible-core for ansible-inventory, the oracle of the Ansible inventory tests; podman for its Docker-compatible API; skopeo
-# and umoci must read what `backup` writes to an OCI layout.
-LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd chromium ansible-core podman curl skopeo umoci)
+# and umoci must read what `backup` writes to an OCI layout; git and kubectl (Debian's kubernetes-client) for pin's tests.
+LAB_PACKAGES=(docker.io docker-registry openssh-server busybox-static debootstrap docker-compose systemd chromium ansible-core podman curl skopeo umoci git kubernetes-client)
 
 # package_missing PACKAGE: true when the Debian package (or, without dpkg, the program it provides) is absent.
 package_missing() {
   local pkg=$1 program
+  # kubectl may come with the machine image (a newer one than Debian's): Debian's kubernetes-client only where there is none.
+  if [[ $pkg == kubernetes-client ]] && command -v kubectl >/dev/null; then return 1; fi
   if command -v dpkg-query >/dev/null; then
     [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) != installed ]]
     return
@@ -24,6 +26,8 @@ package_missing() {
     curl) program=curl ;;
     skopeo) program=skopeo ;;
     umoci) program=umoci ;;
+    git) program=git ;;
+    kubernetes-client) program=kubectl ;;
   esac
   ! command -v "$program" >/dev/null && [[ ! -x /usr/sbin/$program ]]
 }

@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import type { Files } from '../images/files.js';
 import { packBuildContext, readBuildContext } from './contextFiles.js';
 import { OciLayout } from './ociLayout.js';
+import { GitRepository } from './gitRepository.js';
 
 /** The files port on this machine's file system. */
 export const localFiles: Files = {
@@ -14,4 +15,5 @@ export const localFiles: Files = {
   buildContext: readBuildContext,
   pack: packBuildContext,
   ociLayout: (dir) => new OciLayout(dir),
+  gitRepository: (dir) => new GitRepository(dir),
 };

@@ -39,7 +39,7 @@ function program(output: Output, result: { code: number }): Command {
     .argument('<playbook>', 'playbook file (YAML)')
     .requiredOption(INVENTORY_FLAG, INVENTORY_HELP, collectFirst)
     .option('-C, --check', 'plan and report what would change; change nothing', false)
-    .option('-D, --diff', 'show, per host and container, the image before and after and whether it is replaced', false)
+    .option('-D, --diff', 'show, per host and container, the image before and after and whether it is replaced; and the diff of every file pin changes', false)
     .option('-l, --limit <pattern>', 'further limit the hosts with a host pattern')
     .option('--ignore-window', "run plays outside their maintenance windows (a play's window:)", false)
     .option('-e, --extra-vars <key=value>', 'set a variable, overriding the inventory and playbook (repeatable)', collect, [])

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { LayoutIndex, LayoutRef } from '../adapters/ociLayoutIndex.js';
 import type { BlobStream } from '../adapters/types.js';
 import type { ContextEntry } from './contextDigest.js';
+import type { GitRepo } from '../pins/gitPort.js';
 
 // The files port: what steps read of the control node's files (the infra repo's image tree, Dockerfiles and build contexts,
 // a secret named by its path). Declared here, beside the images domain that reads most of them; src/adapters/localFiles.ts
@@ -33,6 +34,8 @@ export interface Files {
   pack(context: BuildContext): NodeJS.ReadableStream;
   /** An OCI image layout in a directory (backup's other end): read and written through these methods only. */
   ociLayout(dir: string): OciLayoutFiles;
+  /** The git repository `dir` lies in (pin's), read and written through git only. */
+  gitRepository(dir: string): GitRepo;
 }
 
 /** What backup does with an OCI image layout on disk (src/adapters/ociLayout.ts writes it as the OCI image spec says). */

@@ -35,6 +35,8 @@ export const FAILURE_CODES = {
   'registry-down': 'the registry did not answer after the sweep',
   'service-rolled-back': "Swarm rolled a service's update back (its failure action); the reason has Swarm's message and the failed tasks' errors",
   'service-paused': "Swarm paused a service's update (failure_action: pause, or its rollback failed); it waits for someone",
+  'pin-dirty': 'a file pin would change has uncommitted changes in the working tree (allow_dirty: true commits anyway); nothing was committed',
+  'pin-push-failed': 'the pin commit could not be pushed: the remote refused it, or its branch moved under three tries in a row; nothing was forced',
   'service-timeout': 'a service was still updating when the step gave up waiting; Swarm goes on with it',
 } as const;
 

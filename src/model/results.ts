@@ -12,6 +12,8 @@ interface Outcome {
   notes: string[];
   /** What `--diff` shows: per container (or image reference) the image before and after, and whether it would be replaced. */
   diff?: ImageDiff[];
+  /** What `--diff` shows of files a step edits (pin's): a unified diff per file. */
+  fileDiffs?: FileDiff[];
   /** Machine-readable findings of the step (e.g. discover's verdicts per image), copied to the JSON report as is. */
   details?: StepDetails;
 }
@@ -37,6 +39,12 @@ export type StepResult =
   | (Outcome & { status: 'unreachable'; actions: []; reason: string; code: UnreachableCode });
 
 /** One line of `--diff`: a container's image (or, without `container`, an image reference) before and after the step. */
+/** A file a step changes (or would), as a unified diff: `--- a/PATH`, `+++ b/PATH` and its hunks, one line each. */
+export interface FileDiff {
+  file: string;
+  lines: string[];
+}
+
 export interface ImageDiff {
   /** The container; absent for an image reference no container is named for. */
   container?: string;

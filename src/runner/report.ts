@@ -1,4 +1,4 @@
-import { addToRecap, countsOf, emptyRecap, type HostRecap, type ImageDiff, type StepResult } from '../model/results.js';
+import { addToRecap, countsOf, emptyRecap, type HostRecap, type FileDiff, type ImageDiff, type StepResult } from '../model/results.js';
 import type { StepKind } from '../model/playbook.js';
 import type { StepDetails } from '../model/stepDetails.js';
 import type { RunMoment } from './clock.js';
@@ -17,6 +17,8 @@ export interface StepRecord {
   details?: StepDetails;
   /** Under `--diff`: images before and after, per container. */
   diff?: ImageDiff[];
+  /** Under `--diff`: the files the step edits, a unified diff each. */
+  file_diffs?: FileDiff[];
   /** When the step started (ISO 8601, whole milliseconds of the run's monotonic clock). */
   started_at: string;
   /** When it ended, from the same clock: never before `started_at`, nor before any earlier step's end. */
@@ -75,6 +77,7 @@ export function stepRecord(step: StepKind, result: StepResult, started: RunMomen
     ...(countsOf(result).rescued ? { rescued: countsOf(result).rescued } : {}),
     ...(result.details !== undefined ? { details: result.details } : {}),
     ...(result.diff && result.diff.length > 0 ? { diff: result.diff } : {}),
+    ...(result.fileDiffs && result.fileDiffs.length > 0 ? { file_diffs: result.fileDiffs } : {}),
     started_at: new Date(started.ms).toISOString(),
     ended_at: new Date(ended.ms).toISOString(),
     duration_ms: ended.ms - started.ms,

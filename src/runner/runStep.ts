@@ -35,10 +35,11 @@ export async function runStep(handler: StepHandler, ctx: StepContext, rawOptions
     const changes = handler.changes(plan);
     const notes = handler.notes?.(plan) ?? [];
     const diff = handler.diff?.(plan) ?? [];
+    const fileDiffs = handler.fileDiffs?.(plan) ?? [];
     const details = handler.details?.(plan);
     const withDiff = (result: StepResult): StepResult => {
       const withDetails = details === undefined || result.details !== undefined ? result : { ...result, details };
-      return diff.length > 0 ? { ...withDetails, diff } : withDetails;
+      return { ...withDetails, ...(diff.length > 0 ? { diff } : {}), ...(fileDiffs.length > 0 ? { fileDiffs } : {}) };
     };
     const skip = handler.skipped?.(plan);
     if (skip !== undefined) return withDiff(skipped(skip, notes));

@@ -232,7 +232,7 @@ function skipHost(job: Pick<HostRun, 'play' | 'playIndex' | 'host' | 'emit' | 'c
   emit({ type: 'host-end', playIndex, host, status: 'skipped' });
 }
 
-const withoutDiff = ({ diff: _diff, ...result }: StepResult): StepResult => result;
+const withoutDiff = ({ diff: _diff, fileDiffs: _files, ...result }: StepResult): StepResult => result;
 
 function stepContext(job: HostRun, progress: (message: string) => void): StepContext {
   const { inventory, play, options, deps } = job;

@@ -11,6 +11,7 @@ import { gcKind } from './gc/definition.js';
 import { pruneKind } from './prune/definition.js';
 import { backupKind } from './backup/definition.js';
 import { rollbackKind } from './rollback/definition.js';
+import { pinKind } from './pin/definition.js';
 import type { StepKindSpec } from './stepKind.js';
 import type { StepHandler } from './types.js';
 
@@ -34,6 +35,7 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
   prune: pruneKind,
   backup: backupKind,
   rollback: rollbackKind,
+  pin: pinKind,
 };
 
 /** The handlers of the kinds a run uses (every kind when none are named), loaded once each. */

@@ -1,7 +1,7 @@
 import type { HostConnections } from '../adapters/types.js';
 import type { Host, Inventory } from '../model/inventory.js';
 import type { StepKind } from '../model/playbook.js';
-import type { ImageDiff, StepResult } from '../model/results.js';
+import type { FileDiff, ImageDiff, StepResult } from '../model/results.js';
 import type { StepDetails } from '../model/stepDetails.js';
 import type { FactUpdate, HostFacts, RunState } from './facts.js';
 import type { HostGuard } from '../containers/hostGuardPort.js';
@@ -48,6 +48,8 @@ export interface StepHandler<Plan = unknown, Options = unknown> {
   details?(plan: Plan): StepDetails | undefined;
   /** What `--diff` shows: images before and after, per container. */
   diff?(plan: Plan): ImageDiff[];
+  /** What `--diff` shows of the files the step edits: a unified diff per file. */
+  fileDiffs?(plan: Plan): FileDiff[];
   /**
    * The facts this plan announces to later steps (discover's images, rebuild's builds, …), as a value: the runner records them,
    * so a plan itself writes no shared state. `check` tells whether the run only plans (push announces its pushes only then).

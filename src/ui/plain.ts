@@ -21,7 +21,7 @@ export function plainLines(event: RunEvent, options: { verbose: boolean; diff?: 
       const head = `${result.status}: [${event.host}] ${event.step.kind} (${formatDuration(event.durationMs)})`;
       const why = reasonOf(result);
       const reason = why ? [`      ${why.split('\n').join('\n      ')}`] : [];
-      const diff = options.diff ? diffLines(result.diff ?? []).map((line) => `    ${line}`) : [];
+      const diff = options.diff ? [...diffLines(result.diff ?? []), ...(result.fileDiffs ?? []).flatMap((f) => f.lines)].map((line) => `    ${line}`) : [];
       return [head, ...result.actions.map((a) => `    - ${a}`), ...result.notes.map((n) => `    · ${n}`), ...diff, ...reason];
     }
     case 'play-end':

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chunksOf, contentRange, uploadStartPath, uploadUrl } from '../../src/adapters/registryBlobs.js';
-import { globMatcher, parseBackupOptions } from '../../src/steps/backup/backupOptions.js';
+import { parseBackupOptions } from '../../src/steps/backup/backupOptions.js';
+import { globMatcher } from '../../src/shared/glob.js';
 import { changedTags, manifestReferences, neededManifests, planCopy, type ManifestNode } from '../../src/steps/backup/planCopy.js';
 import { tagSentence, totalsSentence } from '../../src/steps/backup/backupSentences.js';
 

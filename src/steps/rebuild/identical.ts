@@ -7,6 +7,9 @@ import { packageRecords, type ImagePackages } from '../../images/probe.js';
 import { manifestLine, type InstalledPackage } from '../../images/packageRecords.js';
 import { LABEL_PACKAGES, type PackageDatabase } from '../../images/packages.js';
 import { LABEL_BASES, LABEL_CONTEXT, readProvenance } from '../../images/provenance.js';
+import { baseDifferences } from '../../images/buildChanges.js';
+
+const short = (digest: string): string => (digest.startsWith('sha256:') ? `${shortDigest(digest)}…` : digest);
 
 /** An image's installed packages: the manifest lines (none without a package database), their digest, and the records. */
 export interface InstalledPackages {
@@ -23,16 +26,6 @@ export interface ImageContent {
   contextDigest: string;
   /** `org.freshen.packages`; undefined when it could not be read. */
   packages?: string;
-}
-
-const short = (digest: string): string => (digest.startsWith('sha256:') ? `${shortDigest(digest)}…` : digest);
-
-/** `base REF: 1a2b… → 3c4d…` for each base whose image differs between two builds (or is used by one only). */
-export function baseDifferences(built: Readonly<Record<string, string>>, prod: Readonly<Record<string, string>>): string[] {
-  return [...new Set([...Object.keys(built), ...Object.keys(prod)])]
-    .sort()
-    .filter((base) => built[base] !== prod[base])
-    .map((base) => `base ${base}: ${prod[base] ? short(prod[base]) : 'not used'} → ${built[base] ? short(built[base]) : 'not used'}`);
 }
 
 /** How a new build differs from prod, one phrase per difference; empty means identical content. */

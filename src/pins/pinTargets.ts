@@ -71,6 +71,18 @@ export function tableTargets(table: ReadonlyMap<string, string>): PinTargets {
 }
 
 /**
+ * Whether a reference built from variables (`${REGISTRY}/team/api:prod`) may name a target: which registry the variables name
+ * is not known, so any managed repository path at its end counts (it is then reported, never edited).
+ */
+export function mayBeTarget(ref: string, targets: PinTargets): boolean {
+  const parts = ref
+    .split('@')[0]!
+    .replace(/:[^/:]*$/, '')
+    .split('/');
+  return parts.some((_, i) => i > 0 && targets.manages(undefined, parts.slice(i).join('/')));
+}
+
+/**
  * The reference pinned to the digest its tag names, keeping how it was written (a tag stays beside the digest, so a reader
  * still sees which tag it follows); undefined when it is not a target or already holds that digest.
  */

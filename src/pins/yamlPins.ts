@@ -1,13 +1,13 @@
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { parseImageRef } from '../model/imageRef.js';
-import { pinnedRef, type PinChange, type PinProblem, type PinResult, type PinTargets } from './pinTargets.js';
+import { mayBeTarget, pinnedRef, type PinChange, type PinProblem, type PinResult, type PinTargets } from './pinTargets.js';
 import { applyEdits, lineAt, type TextEdit } from './textEdits.js';
 
 // Pinning image references in YAML files: Compose files, Kubernetes manifests, kustomizations. The yaml library finds the
 // nodes; the file is then edited at those nodes' source offsets only, so comments, quoting, indentation and every other byte
 // stay as they were (re-serialising a document would reformat it). Pure.
 
-export type YamlPinKind = 'compose' | 'kubernetes' | 'kustomize';
+export type YamlPinKind = 'compose' | 'kubernetes' | 'kustomize' | 'helm';
 
 /** The pod spec's path in each workload kind freshen edits. */
 const POD_SPEC: Readonly<Record<string, readonly string[]>> = {
@@ -21,16 +21,15 @@ const POD_SPEC: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Pins every reference to a target repository in a YAML file of `kind`; a file that does not parse is left whole. */
-export function pinYaml(text: string, kind: YamlPinKind, targets: PinTargets): PinResult {
+export function pinYaml(text: string, kind: YamlPinKind, targets: PinTargets, helmPaths: readonly string[] = []): PinResult {
   const documents = parseAllDocuments(text);
   const errors = documents.flatMap((doc) => doc.errors);
   if (errors.length > 0) {
     const [first] = errors;
     return { text, changes: [], problems: [{ line: lineAt(text, first!.pos[0]), message: `not valid YAML (${first!.code}); left as it is`, wholeFile: true }] };
   }
-  const edits: TextEdit[] = [];
-  const changes: PinChange[] = [];
-  const problems: PinProblem[] = [];
+  const out: Collected = { edits: [], changes: [], problems: [] };
+  const { edits, changes, problems } = out;
   const pinScalar = (node: unknown): void => {
     const edit = scalarEdit(text, node, targets);
     if (edit === undefined) return;
@@ -43,7 +42,8 @@ export function pinYaml(text: string, kind: YamlPinKind, targets: PinTargets): P
   for (const doc of documents) {
     if (kind === 'compose') composeImages(doc).forEach(pinScalar);
     else if (kind === 'kubernetes') workloadImages(doc).forEach(pinScalar);
-    else kustomizeImages(text, doc, targets, edits, changes, problems);
+    else if (kind === 'kustomize') kustomizeImages(text, doc, targets, out);
+    else helmImages(text, doc, helmPaths, targets, out);
   }
   return { text: edits.length === 0 ? text : applyEdits(text, edits), changes, problems };
 }
@@ -68,43 +68,105 @@ function workloadImages(doc: Document): unknown[] {
   });
 }
 
+/** Where a YAML reading collects its edits, changes and problems. */
+interface Collected {
+  edits: TextEdit[];
+  changes: PinChange[];
+  problems: PinProblem[];
+}
+
 /**
  * A kustomization's `images:` entries for target repositories (by `newName`, else `name`) get a `digest:`: replaced where it
  * has one, added as the entry's last key otherwise, in the entry's own indentation.
  */
-function kustomizeImages(text: string, doc: Document, targets: PinTargets, edits: TextEdit[], changes: PinChange[], problems: PinProblem[]): void {
+function kustomizeImages(text: string, doc: Document, targets: PinTargets, out: Collected): void {
   const images = doc.get('images', true);
   if (!isSeq(images)) return;
   for (const entry of images.items) {
     if (!isMap(entry)) continue;
     const name = entry.get('newName') ?? entry.get('name');
     if (typeof name !== 'string') continue;
-    const { registry, repository } = parseImageRef(name);
-    if (!targets.manages(registry, repository)) continue;
     const newTag = entry.get('newTag');
-    const digest = targets.digestFor(`${registry}/${repository}`, typeof newTag === 'string' ? newTag : undefined);
-    const line = lineAt(text, (entry.range ?? [0])[0]);
-    if (digest === undefined) {
-      problems.push({ line, message: `the images entry of ${name} names no tag freshen pins (give it newTag); left as it is` });
+    pinDigestKey(
+      text,
+      entry,
+      { name, tag: typeof newTag === 'string' ? newTag : undefined, what: `the images entry of ${name}`, hint: 'give it newTag' },
+      targets,
+      out,
+    );
+  }
+}
+
+/**
+ * Helm values: the image maps at `paths` (dotted, `image` or `worker.image`), each `{registry?, repository, tag, digest?}` as
+ * most charts write them, get their `digest:` set. A chart's templates must use it (`@{{ .Values.image.digest }}`).
+ */
+function helmImages(text: string, doc: Document, paths: readonly string[], targets: PinTargets, out: Collected): void {
+  for (const path of paths) {
+    const node = doc.getIn(path.split('.'), true);
+    const repository = isMap(node) ? node.get('repository') : undefined;
+    if (!isMap(node) || typeof repository !== 'string') {
+      out.problems.push({
+        line: lineAt(text, ((node as { range?: number[] } | undefined)?.range ?? [0])[0]!),
+        message: `no image map with a repository at ${path}; left as it is`,
+      });
       continue;
     }
-    const current = entry.get('digest', true);
-    if (isScalar(current)) {
-      if (current.value === digest) continue;
-      const rendered = renderLike(current, digest);
-      if (rendered === undefined) problems.push({ line, message: `the digest of ${name} is a block scalar; left as it is` });
-      else {
-        edits.push({ start: current.range![0], end: current.range![1], text: rendered });
-        changes.push({ line: lineAt(text, current.range![0]), from: `${name}@${String(current.value)}`, to: `${name}@${digest}` });
-      }
-      continue;
-    }
-    const insertion = appendKey(text, entry, `digest: ${digest}`);
-    if (insertion === undefined) problems.push({ line, message: `the images entry of ${name} is a flow mapping; left as it is` });
+    const registry = node.get('registry');
+    const tag = node.get('tag');
+    const name = typeof registry === 'string' && registry !== '' ? `${registry}/${repository}` : repository;
+    pinDigestKey(
+      text,
+      node,
+      { name, tag: typeof tag === 'string' ? tag : undefined, what: `the image at ${path} (${name})`, hint: 'give it a tag' },
+      targets,
+      out,
+    );
+  }
+}
+
+/** Sets the `digest:` key of an image map to the digest of the tag it follows (replaced, or added as its last key). */
+function pinDigestKey(
+  text: string,
+  map: YAMLMap,
+  image: { name: string; tag: string | undefined; what: string; hint: string },
+  targets: PinTargets,
+  out: Collected,
+): void {
+  const { registry, repository } = parseImageRef(image.name);
+  if (!targets.manages(registry, repository)) return;
+  const digest = targets.digestFor(`${registry}/${repository}`, image.tag);
+  const line = lineAt(text, (map.range ?? [0])[0]);
+  if (digest === undefined) {
+    out.problems.push({ line, message: `${image.what} names no tag freshen pins (${image.hint}); left as it is` });
+    return;
+  }
+  const current = map.get('digest', true);
+  if (isScalar(current) && current.value !== null && current.value !== '') {
+    if (current.value === digest) return;
+    const rendered = renderLike(current, digest);
+    if (rendered === undefined) out.problems.push({ line, message: `the digest of ${image.what} is a block scalar; left as it is` });
     else {
-      edits.push(insertion);
-      changes.push({ line, from: name, to: `${name}@${digest}` });
+      out.edits.push({ start: current.range![0], end: current.range![1], text: rendered });
+      out.changes.push({ line: lineAt(text, current.range![0]), from: `${image.name}@${String(current.value)}`, to: `${image.name}@${digest}` });
     }
+    return;
+  }
+  if (isScalar(current)) {
+    // An empty `digest: ""` (a chart's default) is filled in place, in its own quoting.
+    const rendered = renderLike(current, digest);
+    const at = current.range!;
+    if (rendered !== undefined) {
+      out.edits.push({ start: at[0], end: at[1], text: rendered });
+      out.changes.push({ line: lineAt(text, at[0]), from: image.name, to: `${image.name}@${digest}` });
+      return;
+    }
+  }
+  const insertion = appendKey(text, map, `digest: ${digest}`);
+  if (insertion === undefined) out.problems.push({ line, message: `${image.what} is a flow mapping; left as it is` });
+  else {
+    out.edits.push(insertion);
+    out.changes.push({ line, from: image.name, to: `${image.name}@${digest}` });
   }
 }
 
@@ -131,15 +193,7 @@ function scalarEdit(text: string, node: unknown, targets: PinTargets): ScalarEdi
   const ref = node.value;
   const [start, end] = node.range;
   const line = lineAt(text, start);
-  if (ref.includes('$')) {
-    // Which registry the variables name is not known here: say so when the rest could be a target's repository.
-    const parts = ref
-      .split('@')[0]!
-      .replace(/:[^/:]*$/, '')
-      .split('/');
-    const mayBeTarget = parts.some((_, i) => i > 0 && targets.manages(undefined, parts.slice(i).join('/')));
-    return mayBeTarget ? { problem: { line, message: `${ref} is built from variables; left as it is` } } : undefined;
-  }
+  if (ref.includes('$')) return mayBeTarget(ref, targets) ? { problem: { line, message: `${ref} is built from variables; left as it is` } } : undefined;
   const pinned = pinnedRef(ref, targets);
   if (pinned === undefined) return undefined;
   const rendered = renderLike(node, pinned);

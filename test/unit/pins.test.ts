@@ -7,6 +7,7 @@ import { pinCommitMessage } from '../../src/pins/commitMessage.js';
 import { pinMarkedLines } from '../../src/pins/markerPins.js';
 import { pinYaml } from '../../src/pins/yamlPins.js';
 import { pinFile, pinFileKind } from '../../src/pins/pinFile.js';
+import { pinDockerfile } from '../../src/pins/dockerfilePins.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -268,7 +269,11 @@ describe('which reading a file gets', () => {
     ['compose.override.yml', 'compose'],
     ['k8s/api.yaml', 'kubernetes'],
     ['.env', 'marked'],
-    ['Dockerfile', 'marked'],
+    ['images/team/api/Dockerfile', 'dockerfile'],
+    ['Dockerfile.dev', 'dockerfile'],
+    ['api.Dockerfile', 'dockerfile'],
+    ['Containerfile', 'dockerfile'],
+    ['Dockerfile-notes.txt', 'marked'],
   ])('%s: %s', (path, kind) => {
     expect(pinFileKind(path)).toBe(kind);
   });
@@ -279,5 +284,80 @@ describe('which reading a file gets', () => {
     expect(result.text).toBe(text);
     expect(result.problems).toMatchObject([{ line: 2, wholeFile: true }]);
     expect(pinFile('app.env', text, targets).changes).toHaveLength(1);
+  });
+});
+
+describe('Dockerfiles', () => {
+  it('pin each FROM of a target beside its tag, keep flags and stage names, and report one built from build arguments', () => {
+    const text = [
+      '# syntax=docker/dockerfile:1',
+      'ARG REGISTRY=reg.example:5000',
+      'FROM --platform=linux/amd64 reg.example:5000/team/api:prod AS build',
+      'FROM ${REGISTRY}/team/api:prod',
+      `FROM redis:7@${D1}`,
+      'FROM reg.example:5000/team/web:prod',
+      'RUN echo FROM reg.example:5000/team/api:prod',
+      '',
+    ].join('\n');
+    const result = pinDockerfile(text, targets);
+    expect(result.text.split('\n')).toEqual([
+      '# syntax=docker/dockerfile:1',
+      'ARG REGISTRY=reg.example:5000',
+      `FROM --platform=linux/amd64 reg.example:5000/team/api:prod@${D1} AS build`,
+      'FROM ${REGISTRY}/team/api:prod',
+      `FROM redis:7@${D2}`,
+      'FROM reg.example:5000/team/web:prod',
+      'RUN echo FROM reg.example:5000/team/api:prod',
+      '',
+    ]);
+    expect(result.changes.map((c) => c.line)).toEqual([3, 5]);
+    expect(result.problems).toEqual([{ line: 4, message: 'FROM ${REGISTRY}/team/api:prod is built from build arguments; left as it is' }]);
+    expect(pinDockerfile(result.text, targets).changes).toEqual([]);
+  });
+});
+
+describe('Helm values', () => {
+  it('set the digest of the image maps at the paths named: filled, added in their indentation, or left with a reason', () => {
+    const text = [
+      'image:',
+      '  repository: reg.example:5000/team/api',
+      '  tag: prod',
+      '  digest: "" # set by freshen',
+      'worker:',
+      '  image:',
+      '    registry: reg.example:5000',
+      '    repository: team/api',
+      '    tag: prod',
+      '    pullPolicy: IfNotPresent',
+      'cache:',
+      '  image: { repository: redis, tag: "7" }',
+      '',
+    ].join('\n');
+    const result = pinYaml(text, 'helm', targets, ['image', 'worker.image', 'cache.image', 'missing']);
+    expect(result.text.split('\n')).toEqual([
+      'image:',
+      '  repository: reg.example:5000/team/api',
+      '  tag: prod',
+      `  digest: "${D1}" # set by freshen`,
+      'worker:',
+      '  image:',
+      '    registry: reg.example:5000',
+      '    repository: team/api',
+      '    tag: prod',
+      '    pullPolicy: IfNotPresent',
+      `    digest: ${D1}`,
+      'cache:',
+      '  image: { repository: redis, tag: "7" }',
+      '',
+    ]);
+    expect(result.changes.map((c) => [c.line, c.to])).toEqual([
+      [4, `reg.example:5000/team/api@${D1}`],
+      [7, `reg.example:5000/team/api@${D1}`],
+    ]);
+    expect(result.problems).toEqual([
+      { line: 12, message: 'the image at cache.image (redis) is a flow mapping; left as it is' },
+      { line: 1, message: 'no image map with a repository at missing; left as it is' },
+    ]);
+    expect(pinYaml(result.text, 'helm', targets, ['image', 'worker.image']).changes).toEqual([]);
   });
 });

@@ -3,11 +3,13 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import tar from 'tar-fs';
+import { Readable } from 'node:stream';
 import { contextDigest, contextFilter, type ContextEntry } from '../images/contextDigest.js';
-import type { BuildContext } from '../images/files.js';
+import { followPinnedBases } from '../images/dockerfile.js';
+import type { BuildContext, BuildContextOptions } from '../images/files.js';
 
 /** Walks a context directory honouring its `.dockerignore`, hashing every file that would be sent. */
-export async function readBuildContext(dir: string): Promise<BuildContext> {
+export async function readBuildContext(dir: string, options: BuildContextOptions = {}): Promise<BuildContext> {
   const dockerignore = await readFile(join(dir, '.dockerignore'), 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
@@ -37,7 +39,17 @@ export async function readBuildContext(dir: string): Promise<BuildContext> {
     }
   };
   await walk('');
-  return { dir, entries, digest: contextDigest(entries) };
+  const replaced = new Map<string, Buffer>();
+  const dockerfile = entries.find((e) => e.path === 'Dockerfile' && e.type === 'file');
+  if (options.followPinnedBases && dockerfile !== undefined) {
+    const text = await readFile(join(dir, 'Dockerfile'), 'utf8');
+    const followed = followPinnedBases(text);
+    if (followed !== text) {
+      replaced.set('Dockerfile', Buffer.from(followed));
+      dockerfile.contentHash = sha256(followed);
+    }
+  }
+  return { dir, entries, digest: contextDigest(entries), ...(replaced.size > 0 ? { replaced } : {}) };
 }
 
 /** A tar stream of exactly the context's entries, owned by root as the Docker CLI sends them. */
@@ -48,7 +60,18 @@ export function packBuildContext(context: BuildContext): NodeJS.ReadableStream {
     ignore: () => true,
     // Modes as on disk (the digest hashes them), not masked by this process's umask.
     umask: 0,
-    map: (header) => ({ ...header, uid: 0, gid: 0 }),
+    map: (header) => {
+      const bytes = context.replaced?.get(header.name);
+      return { ...header, uid: 0, gid: 0, ...(bytes !== undefined ? { size: bytes.length } : {}) };
+    },
+    // A replaced entry is sent from memory, and the file's own stream closed unread.
+    mapStream: (stream, header) => {
+      const bytes = context.replaced?.get(header.name);
+      if (bytes === undefined) return stream;
+      stream.destroy();
+      // tar-fs's types ask for a file stream; it only pipes what it gets.
+      return Readable.from([bytes]) as unknown as typeof stream;
+    },
   };
   // tar-stream's Pack is a streamx Readable: it pipes like a Node stream, which is all dockerode asks of it.
   return tar.pack(context.dir, options) as unknown as NodeJS.ReadableStream;

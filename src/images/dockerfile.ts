@@ -170,3 +170,13 @@ function basesInOrder(stages: DockerfileStage[], copyFrom: Array<{ ref: string; 
   for (const use of uses) lastUse.set(use.ref, Math.max(lastUse.get(use.ref) ?? -Infinity, use.order));
   return [...lastUse.entries()].sort((a, b) => a[1] - b[1]).map(([ref]) => ref);
 }
+
+/** A `FROM` whose reference names both a tag and a digest: `FROM [--flag…] NAME:TAG@sha256:…`. */
+const PINNED_FROM = /^(\s*FROM\s+(?:--\S+\s+)*\S+:[^\s/@]+)@sha256:[0-9a-f]{64}(?=\s|$)/gim;
+
+/**
+ * The Dockerfile as a build that follows pinned bases reads it (discover's `pinned_bases: follow`): each `FROM NAME:TAG@DIGEST`
+ * becomes `FROM NAME:TAG`, so the build starts from what the tag names now, and the digest `pin` wrote records only what the
+ * last build started from (changing it changes neither the verdict nor the context digest).
+ */
+export const followPinnedBases = (text: string): string => text.replace(PINNED_FROM, '$1');

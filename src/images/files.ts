@@ -13,6 +13,13 @@ export interface BuildContext {
   dir: string;
   entries: ContextEntry[];
   digest: string;
+  /** Entries sent with other bytes than the file on disk holds (the Dockerfile, when pinned bases are followed). */
+  replaced?: ReadonlyMap<string, Buffer>;
+}
+
+/** How a context is read: `followPinnedBases` sends (and hashes) the Dockerfile as `followPinnedBases` rewrites it. */
+export interface BuildContextOptions {
+  followPinnedBases?: boolean;
 }
 
 /** One entry of a directory. */
@@ -29,7 +36,7 @@ export interface Files {
   readTextSync(path: string): string;
   list(dir: string): Promise<DirectoryEntry[]>;
   /** Walks a context directory honouring its `.dockerignore`, hashing every file that would be sent. */
-  buildContext(dir: string): Promise<BuildContext>;
+  buildContext(dir: string, options?: BuildContextOptions): Promise<BuildContext>;
   /** A tar stream of exactly the context's entries, as the Docker CLI sends them. */
   pack(context: BuildContext): NodeJS.ReadableStream;
   /** An OCI image layout in a directory (backup's other end): read and written through these methods only. */

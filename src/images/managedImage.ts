@@ -29,6 +29,8 @@ export interface ManagedImage {
   buildArgs?: Record<string, string>;
   /** The final stage's base (`scratch` included): the one a rebase question is about. */
   finalBase?: string;
+  /** discover's `pinned_bases: follow`: a `FROM NAME:TAG@DIGEST` follows its tag (rebuild reads the Dockerfile so too). */
+  followsPinnedBases?: true;
   /** The probe's finding, when discover probed the prod image. */
   packages?: PackageProbeFacts;
 }

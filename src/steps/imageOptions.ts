@@ -10,6 +10,8 @@ export interface DiscoverOptions {
   /** true: every image; a list: those repositories. */
   force: boolean | string[];
   includeUnpublished: boolean;
+  /** `pinned_bases`: `hold` builds a `FROM NAME:TAG@DIGEST` on that digest (Docker's reading); `follow` on what the tag names. */
+  pinnedBases: 'hold' | 'follow';
   buildArgs: Record<string, string>;
   /** `max_age`: an image built longer ago than this is stale. */
   maxAgeMs?: number;
@@ -61,6 +63,7 @@ export function discoverOptions(options: Record<string, unknown>, vars: Record<s
     tag: typeof options.tag === 'string' && options.tag !== '' ? options.tag : rolloutTag(vars),
     force: force ?? false,
     includeUnpublished: options.include_unpublished === true,
+    pinnedBases: pinnedBasesOption(options.pinned_bases),
     buildArgs: stringMap(options.build_args, 'discover'),
     ...maxAge(options),
     ...probeOption(options.probe),
@@ -128,4 +131,10 @@ function stringMap(value: unknown, step: string): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new OptionError(`${step} "build_args" must be a map`, ['build_args']);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
+/** discover's `pinned_bases`: how a `FROM` that names a tag and a digest is read. */
+function pinnedBasesOption(value: unknown): 'hold' | 'follow' {
+  if (value === undefined || value === 'hold' || value === 'follow') return value ?? 'hold';
+  throw new OptionError(`discover "pinned_bases" must be hold or follow, not ${JSON.stringify(value)}`, ['pinned_bases']);
 }

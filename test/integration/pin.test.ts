@@ -61,6 +61,12 @@ async function gitDirState(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** Merges the pins into the infra clone's main, as a reviewer would (fast-forward): its Dockerfiles then name their bases' digests. */
+async function mergePins(): Promise<void> {
+  await git(infra, 'fetch', '--quiet', 'origin');
+  await git(infra, 'merge', '--quiet', '--ff-only', 'origin/freshen/pins');
+}
+
 const remoteTip = async (): Promise<string> => (await git(bare, 'rev-parse', 'refs/heads/freshen/pins').catch(() => '')).trim();
 const digestOf = async (repository: string, tag: string): Promise<string> => (await registry.manifestDigest(repository, tag))!;
 
@@ -112,6 +118,11 @@ beforeAll(async () => {
     join(infra, 'deploy/k8s/kustomization.yaml'),
     ['resources: [deployment.yaml]', 'images:', '  - name: app', `    newName: ${REGISTRY}/${APP}`, `    newTag: ${TAG}`, ''].join('\n'),
   );
+  await mkdir(join(infra, 'charts/app'), { recursive: true });
+  await writeFile(
+    join(infra, 'charts/app/values.yaml'),
+    ['image:', `  repository: ${REGISTRY}/${APP}`, `  tag: ${TAG}`, '  pullPolicy: IfNotPresent', ''].join('\n'),
+  );
   await writeFile(join(infra, 'deploy/app.env'), `APP_IMAGE=${APP_REF} # freshen: ${REGISTRY}/${APP}\n`);
   await writeFile(
     join(infra, 'inventory.yml'),
@@ -133,7 +144,7 @@ beforeAll(async () => {
       '- name: Build',
       '  hosts: build1',
       '  steps:',
-      '    - discover: { root: images, include_unpublished: true }',
+      '    - discover: { root: images, include_unpublished: true, pinned_bases: follow }',
       '    - rebuild',
       '    - push',
       '- name: Roll out',
@@ -142,7 +153,7 @@ beforeAll(async () => {
       '- name: Pin',
       '  hosts: registry1',
       '  steps:',
-      '    - pin: { files: [deploy] }',
+      '    - pin: { files: [deploy, images], helm_values: { charts/app/values.yaml: [image] } }',
       '',
     ].join('\n'),
   );
@@ -191,7 +202,7 @@ describe('pin', () => {
     expect(result.stdout).toContain(`    -    image: "${OS_REF}" # upstream, mirrored\n    +    image: "${OS_REF}@${osDigest}" # upstream, mirrored\n`);
     expect(result.stdout).toContain(`Pin the references to ${APP_REF} to the build this run pushes`);
     expect(result.stdout).toContain(
-      `Commit deploy/compose.yaml on top of HEAD (main), as origin has no branch freshen/pins yet; push it to origin freshen/pins`,
+      `Commit deploy/compose.yaml, images/${APP}/Dockerfile on top of HEAD (main), as origin has no branch freshen/pins yet; push it to origin freshen/pins`,
     );
     expect(await gitDirState(infra)).toEqual(before.state);
     expect(await git(bare, 'for-each-ref')).toBe(before.remote);
@@ -206,11 +217,15 @@ describe('pin', () => {
     expect(await git(bare, 'rev-list', '--count', 'main..freshen/pins')).toBe('1\n');
     expect(await git(bare, 'show', 'freshen/pins:deploy/app.env')).toBe(`APP_IMAGE=${APP_REF}@${appDigest} # freshen: ${REGISTRY}/${APP}\n`);
     expect(await git(bare, 'show', 'freshen/pins:deploy/compose.yaml')).toContain(`    image: ${APP_REF}@${appDigest}\n`);
+    expect(await git(bare, 'show', 'freshen/pins:charts/app/values.yaml')).toBe(
+      ['image:', `  repository: ${REGISTRY}/${APP}`, `  tag: ${TAG}`, '  pullPolicy: IfNotPresent', `  digest: ${appDigest}`, ''].join('\n'),
+    );
     // The working tree and checked-out branch are left alone.
     expect(await readFile(join(infra, 'deploy/app.env'), 'utf8')).toBe(`APP_IMAGE=${APP_REF} # freshen: ${REGISTRY}/${APP}\n`);
     expect((await git(infra, 'symbolic-ref', '--short', 'HEAD')).trim()).toBe('main');
     expect(await git(bare, 'log', '-1', '--format=%s', 'freshen/pins')).toBe(`Pin 2 images: ${APP}, ${OS}\n`);
-    expect(osDigest).toMatch(/^sha256:/);
+    expect(await git(bare, 'show', `freshen/pins:images/${APP}/Dockerfile`)).toMatch(new RegExp(`^FROM ${OS_REF}@${osDigest}\n`));
+    await mergePins();
   });
 
   it('after a new upstream: rebuilt, rolled out, pinned in a commit that says why, with the package changes and where it runs', async () => {
@@ -233,10 +248,15 @@ describe('pin', () => {
     expect(message).toContain('  packages (1):\n    openssl 3.0.13-1~deb12u1 → 3.0.15-1~deb12u1\n');
     expect(message).toMatch(new RegExp(`^  SBOM: ${REGISTRY}/${APP}@sha256:[0-9a-f]{64}$`, 'm'));
     expect(message).toContain(`  runs on: web2 (${PLAIN})\n`);
-    expect(message).toMatch(/^ {2}files: deploy\/app\.env:1, deploy\/compose\.yaml:4, deploy\/k8s\/kustomization\.yaml:6$/m);
+    // The Dockerfile named the old base's digest: with pinned_bases: follow the build followed the tag, and the pin moved on.
+    const newOs = await digestOf(OS, 'stable');
+    expect(await git(bare, 'show', `freshen/pins:images/${APP}/Dockerfile`)).toMatch(new RegExp(`^FROM ${OS_REF}@${newOs}\n`));
+    expect(message).toContain(`  files: deploy/compose.yaml:7, images/${APP}/Dockerfile:1\n`);
+    await mergePins();
+    expect(message).toMatch(/^ {2}files: charts\/app\/values\.yaml:5, deploy\/app\.env:1, deploy\/compose\.yaml:4, deploy\/k8s\/kustomization\.yaml:6$/m);
   });
 
-  it('a second run changes nothing and makes no commit', async () => {
+  it('a second run changes nothing and makes no commit, the Dockerfile pinned by digest included', async () => {
     const tip = await remoteTip();
     const result = await run();
     expect(result.code).toBe(0);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -155,5 +155,22 @@ describe('readBuildContext and packBuildContext (real directories)', () => {
     expect(owners.every(([, uid, gid]) => uid === 0 && gid === 0)).toBe(true);
     expect((await readdir(join(other, 'cache'))).sort()).toEqual(['keep.txt']);
     expect((await readBuildContext(other)).entries.map((e) => e.path)).toEqual(context.entries.map((e) => e.path));
+  });
+
+  it('following pinned bases, sends and hashes the Dockerfile with each FROM NAME:TAG@DIGEST as NAME:TAG', async () => {
+    const pinned = (digit: string) => `FROM reg.example:5000/team/base:prod@sha256:${digit.repeat(64)} AS build\nFROM --platform=linux/amd64 debian:12\n`;
+    await writeFile(join(dir, 'Dockerfile'), pinned('1'));
+    const held = await readBuildContext(dir);
+    const followed = await readBuildContext(dir, { followPinnedBases: true });
+    expect(held.replaced).toBeUndefined();
+    expect(followed.digest).not.toBe(held.digest);
+    // Another digest pinned is the same build when the tag is followed.
+    await writeFile(join(dir, 'Dockerfile'), pinned('2'));
+    expect((await readBuildContext(dir, { followPinnedBases: true })).digest).toBe(followed.digest);
+    expect((await readBuildContext(dir)).digest).not.toBe(held.digest);
+    const sent = join(other, 'sent');
+    await pipeline(packBuildContext(followed), tar.extract(sent));
+    expect(await readFile(join(sent, 'Dockerfile'), 'utf8')).toBe('FROM reg.example:5000/team/base:prod AS build\nFROM --platform=linux/amd64 debian:12\n');
+    expect((await readBuildContext(sent)).digest).toBe(followed.digest);
   });
 });

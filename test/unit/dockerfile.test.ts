@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerfile } from '../../src/images/dockerfile.js';
+import { followPinnedBases, parseDockerfile } from '../../src/images/dockerfile.js';
 import { splitWords, substituteWord } from '../../src/images/substitute.js';
 
 const lines = (...l: string[]) => l.join('\n');
@@ -164,5 +164,30 @@ describe('splitWords', () => {
     ['', []],
   ])('%j', (text, words) => {
     expect(splitWords(text)).toEqual(words);
+  });
+});
+
+describe('followPinnedBases', () => {
+  const D = `sha256:${'a'.repeat(64)}`;
+
+  it('reduces FROM NAME:TAG@DIGEST to NAME:TAG, keeping flags, stage names and a FROM by digest alone', () => {
+    const text = [
+      `FROM --platform=$BUILDPLATFORM reg.example:5000/team/base:prod@${D} AS build`,
+      `from debian:12@${D}`,
+      `FROM debian@${D}`,
+      `COPY --from=debian:12@${D} /etc/os-release /`,
+      '',
+    ].join('\n');
+    expect(followPinnedBases(text).split('\n')).toEqual([
+      'FROM --platform=$BUILDPLATFORM reg.example:5000/team/base:prod AS build',
+      'from debian:12',
+      `FROM debian@${D}`,
+      `COPY --from=debian:12@${D} /etc/os-release /`,
+      '',
+    ]);
+    expect(parseDockerfile(followPinnedBases(text))).toMatchObject({
+      ok: true,
+      value: { bases: ['reg.example:5000/team/base:prod', 'debian:12', `debian:12@${D}`, `debian@${D}`] },
+    });
   });
 });

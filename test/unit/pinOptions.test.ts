@@ -10,6 +10,7 @@ describe("pin's options", () => {
     expect(parsePinOptions({ files: ['./deploy/', 'compose.yaml'] }, '/infra/playbooks')).toEqual({
       repository: '/infra/playbooks',
       files: ['deploy', 'compose.yaml'],
+      helmValues: {},
       remote: 'origin',
       branch: 'freshen/pins',
       author: { name: 'freshen', email: 'freshen@localhost' },
@@ -17,8 +18,30 @@ describe("pin's options", () => {
     });
   });
 
+  it('take Helm values files alone', () => {
+    expect(parsePinOptions({ helm_values: { './charts/api/values.yaml': ['image', 'worker.image'] } }, '/infra')).toMatchObject({
+      files: [],
+      helmValues: { 'charts/api/values.yaml': ['image', 'worker.image'] },
+    });
+  });
+
   it.each([
-    [{}, ['files'], 'pin: files must list the files and directories to pin (relative to the repository)'],
+    [{}, ['files'], 'pin: files must list the files and directories to pin (relative to the repository), unless helm_values names some'],
+    [
+      { helm_values: { 'values.yaml': [] } },
+      ['helm_values'],
+      'pin: helm_values must map each values file to the dotted paths of its image maps, for example { charts/api/values.yaml: [image] }',
+    ],
+    [
+      { helm_values: { 'values.yaml': ['image..x'] } },
+      ['helm_values'],
+      'pin: helm_values must map each values file to the dotted paths of its image maps, for example { charts/api/values.yaml: [image] }',
+    ],
+    [
+      { helm_values: { '../values.yaml': ['image'] } },
+      ['helm_values', '../values.yaml'],
+      'pin: ../values.yaml is not a path inside the repository (relative to its top level, without ..)',
+    ],
     [{ files: ['../elsewhere'] }, ['files', 0], 'pin: ../elsewhere is not a path inside the repository (relative to its top level, without ..)'],
     [{ files: ['/etc/passwd'] }, ['files', 0], 'pin: /etc/passwd is not a path inside the repository (relative to its top level, without ..)'],
     [{ files: ['a'], branch: 'feature..x' }, ['branch'], 'pin: branch "feature..x" is not a branch name git takes'],

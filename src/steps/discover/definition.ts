@@ -37,6 +37,11 @@ export const discoverKind = defineKind({
         description: 'Also manage tree images whose repository lacks the tag in the registry (they are stale with reason `unpublished`). Default false.',
         type: 'boolean',
       },
+      pinned_bases: {
+        description:
+          'How a `FROM NAME:TAG@DIGEST` is read: `hold` (default) builds on that digest, as Docker does, and the base never changes; `follow` builds on what the tag names now, the digest recording only what the last build started from (what `pin` writes).',
+        enum: ['hold', 'follow'],
+      },
       build_args: {
         $ref: '#/$defs/buildArgs',
         description: 'Build arguments used to resolve `ARG`s in `FROM` lines, and passed on to `rebuild`.',

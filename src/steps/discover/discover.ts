@@ -6,7 +6,7 @@ import { ok } from '../../model/results.js';
 import { holdNote, readRollbackHolds } from '../../images/rollbackHold.js';
 import type { ManagedImage } from '../../images/managedImage.js';
 import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images/assess.js';
-import { parseDockerfile } from '../../images/dockerfile.js';
+import { followPinnedBases, parseDockerfile } from '../../images/dockerfile.js';
 import type { DiscoverOptions } from '../imageOptions.js';
 import { probeProdImages, type ProbeTarget } from '../probeProd.js';
 import { LABEL_CREATED, readProvenance } from '../../images/provenance.js';
@@ -43,10 +43,11 @@ export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
         continue;
       }
       const dockerfile = await ctx.files.readText(join(image.dir, 'Dockerfile'));
-      const parsed = parseDockerfile(dockerfile, opts.buildArgs);
+      const follow = opts.pinnedBases === 'follow';
+      const parsed = parseDockerfile(follow ? followPinnedBases(dockerfile) : dockerfile, opts.buildArgs);
       if (!parsed.ok) throw new Error(`${join(image.dir, 'Dockerfile')}: ${parsed.error}`);
       ctx.progress(`Hashing the build context of ${image.repository}`);
-      const context = await ctx.files.buildContext(image.dir);
+      const context = await ctx.files.buildContext(image.dir, { followPinnedBases: follow });
       const labels = config?.config.config?.Labels ?? {};
       const created = labels[LABEL_CREATED] ?? config?.config.created;
       candidates.push({
@@ -100,7 +101,8 @@ export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
             first.baseIds,
           );
     if (assessment.images.length === 0) notes.push(`no managed images below ${root}`);
-    return { images: assessment.images, notes: [...notes, ...assessment.notes] };
+    const images = opts.pinnedBases === 'follow' ? assessment.images.map((image) => ({ ...image, followsPinnedBases: true as const })) : assessment.images;
+    return { images, notes: [...notes, ...assessment.notes] };
   },
 
   changes: () => [],

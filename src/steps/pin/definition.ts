@@ -10,7 +10,6 @@ export const pinKind = defineKind({
     description:
       "Rewrite image references in a git repository (Compose files, Kubernetes manifests, kustomizations, lines marked `# freshen: REPO`) to the digest their tag names now in the host's registry, and push one commit with the reasons.",
     type: 'object',
-    required: ['files'],
     properties: {
       files: {
         description: "Files and directories to pin, relative to the repository's top level; read at the branch's last commit, never from the working tree.",
@@ -18,6 +17,13 @@ export const pinKind = defineKind({
         minItems: 1,
         items: { type: 'string', minLength: 1 },
         examples: [['compose.yaml', 'k8s/']],
+      },
+      helm_values: {
+        description:
+          "Helm values files (relative to the repository's top level) and the dotted paths of their image maps (`{registry?, repository, tag, digest}`): each map's `digest` is set.",
+        type: 'object',
+        additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        examples: [{ 'charts/api/values.yaml': ['image', 'worker.image'] }],
       },
       repository: {
         description: "A directory inside the git repository, relative to the playbook (default: the playbook's directory).",

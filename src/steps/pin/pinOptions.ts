@@ -8,6 +8,8 @@ export interface PinOptions {
   repository: string;
   /** Files and directories to pin, relative to the repository's top level. */
   files: string[];
+  /** Helm values files (relative to the top level) → the dotted paths of their image maps. */
+  helmValues: Record<string, string[]>;
   /** The configured remote the commit is pushed to. */
   remote: string;
   /** The branch the commit goes on: freshen's own (default) or one people also commit to. */
@@ -36,13 +38,36 @@ function repositoryPath(value: unknown, at: ReadonlyArray<string | number>): str
   return path;
 }
 
+/** `helm_values`: values file → the dotted paths (`image`, `worker.image`) of its image maps. */
+function helmOption(value: unknown): Record<string, string[]> {
+  const dotted = (path: unknown): boolean => typeof path === 'string' && /^[^.\s]+(\.[^.\s]+)*$/.test(path);
+  if (!isRecord(value) || Object.values(value).some((paths) => !Array.isArray(paths) || paths.length === 0 || !paths.every(dotted))) {
+    return fail('helm_values must map each values file to the dotted paths of its image maps, for example { charts/api/values.yaml: [image] }', [
+      'helm_values',
+    ]);
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, string[]>).map(([file, paths]) => [repositoryPath(file, ['helm_values', file]), paths]));
+}
+
 /** A git branch name as `git check-ref-format --branch` would take it (the common subset). */
 const BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|-)[\w./-]+$/;
 
 /** Applies defaults; relative `repository` starts at the playbook's directory. */
 export function parsePinOptions(raw: Record<string, unknown>, baseDir: string): PinOptions {
-  const { repository, files, remote = 'origin', branch = DEFAULT_BRANCH, images, author, allow_dirty: allowDirty = false } = raw;
-  if (!Array.isArray(files) || files.length === 0) fail('files must list the files and directories to pin (relative to the repository)', ['files']);
+  const {
+    repository,
+    files = [],
+    helm_values: helmValues = {},
+    remote = 'origin',
+    branch = DEFAULT_BRANCH,
+    images,
+    author,
+    allow_dirty: allowDirty = false,
+  } = raw;
+  const helm = helmOption(helmValues);
+  if (!Array.isArray(files) || (files.length === 0 && Object.keys(helm).length === 0)) {
+    fail('files must list the files and directories to pin (relative to the repository), unless helm_values names some', ['files']);
+  }
   if (repository !== undefined && (typeof repository !== 'string' || repository === '')) fail('repository must be a directory', ['repository']);
   if (typeof remote !== 'string' || !/^[\w.-]+$/.test(remote)) fail('remote must name a configured remote (git remote -v lists them)', ['remote']);
   if (typeof branch !== 'string' || !BRANCH.test(branch)) fail(`branch ${JSON.stringify(branch)} is not a branch name git takes`, ['branch']);
@@ -56,6 +81,7 @@ export function parsePinOptions(raw: Record<string, unknown>, baseDir: string): 
   return {
     repository: resolve(baseDir, (repository as string | undefined) ?? '.'),
     files: (files as unknown[]).map((file, i) => repositoryPath(file, ['files', i])),
+    helmValues: helm,
     remote: remote as string,
     branch: branch as string,
     ...(images !== undefined ? { images: images as string[] } : {}),

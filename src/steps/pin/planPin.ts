@@ -49,25 +49,28 @@ export async function planPin(ctx: StepContext, options: PinOptions): Promise<Pi
   // A URL may carry a password: it is the run's secret from here on (git's own messages can repeat the URL).
   runSecrets.addFrom(url);
   const { base, baseLabel, notes } = await branchBase(ctx, repo, options);
-  const paths = (await repo.listFiles(base, options.files)).sort();
+  const helmFiles = Object.keys(options.helmValues);
+  const paths = [...new Set([...(options.files.length > 0 ? await repo.listFiles(base, options.files) : []), ...helmFiles])].sort();
   const texts = new Map<string, string>();
-  for (const path of paths) texts.set(path, (await repo.readFile(base, path)) ?? '');
-  const listed = new Set(paths);
-  const absent = options.files.filter((f) => f !== '.' && !listed.has(f) && !paths.some((p) => p.startsWith(`${f}/`)));
+  for (const path of paths) {
+    const text = await repo.readFile(base, path);
+    if (text !== undefined) texts.set(path, text);
+  }
+  const absent = [...options.files, ...helmFiles].filter((f) => f !== '.' && !texts.has(f) && ![...texts.keys()].some((p) => p.startsWith(`${f}/`)));
   if (absent.length > 0) notes.push(`${absent.join(', ')}: not in ${baseLabel}`);
 
   const registryName = registrySettings(ctx.vars)?.name;
   const wanted = globMatcher(options.images);
   const manages = (registry: string | undefined, repository: string) => (registry === undefined || registry === registryName) && wanted(repository);
   const registry = ctx.connections.registry();
-  ctx.progress(`Reading the digests of ${paths.length} file${paths.length === 1 ? "'s" : "s'"} tags in ${registryName ?? 'the registry'}`);
-  const resolved = await resolveTargets(texts, manages, registry, ctx.run.pushes, ctx.check);
+  ctx.progress(`Reading the digests of ${texts.size} file${texts.size === 1 ? "'s" : "s'"} tags in ${registryName ?? 'the registry'}`);
+  const resolved = await resolveTargets(texts, options.helmValues, manages, registry, ctx.run.pushes, ctx.check);
 
   const files: PinnedFile[] = [];
   const changes: FileChange[] = [];
   const problems: PinPlan['problems'] = [];
   for (const [path, before] of texts) {
-    const result = pinFile(path, before, resolved.targets);
+    const result = pinFile(path, before, resolved.targets, options.helmValues[path]);
     problems.push(...result.problems.map((p) => ({ ...p, path })));
     if (result.text === before) continue;
     files.push({ path, before, after: result.text });

@@ -21,6 +21,7 @@ export interface ResolvedTargets {
  */
 export async function resolveTargets(
   texts: ReadonlyMap<string, string>,
+  helmValues: Readonly<Record<string, string[]>>,
   manages: PinTargets['manages'],
   registry: RegistryClient,
   pushes: Pick<RunPushes, 'isPlanned'>,
@@ -34,7 +35,7 @@ export async function resolveTargets(
       return undefined;
     },
   };
-  for (const [path, text] of texts) pinFile(path, text, recording);
+  for (const [path, text] of texts) pinFile(path, text, recording, helmValues[path]);
   const refs = [...wanted].sort();
   const awaitingPush = check ? refs.filter((ref) => pushes.isPlanned(ref)) : [];
   const toRead = refs.filter((ref) => !awaitingPush.includes(ref));

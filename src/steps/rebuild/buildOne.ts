@@ -4,7 +4,7 @@ import type { HostConnections, RegistryClient } from '../../adapters/types.js';
 import { parseImageRef, repoDigestOf } from '../../model/imageRef.js';
 import type { Files } from '../../images/files.js';
 import { tagWithDatestamp } from '../datestampTags.js';
-import { parseDockerfile } from '../../images/dockerfile.js';
+import { followPinnedBases, parseDockerfile } from '../../images/dockerfile.js';
 import { failureTail } from '../../adapters/engineOutput.js';
 import { treeDependencies } from '../../images/graph.js';
 import { baseDifferences } from '../../images/buildChanges.js';
@@ -29,6 +29,8 @@ export interface BuildJob {
   network?: string;
   /** Compare the build with prod and discard it when bases, context and packages are the same. */
   skipIdentical: boolean;
+  /** discover's `pinned_bases: follow`: build a `FROM NAME:TAG@DIGEST` on what the tag names now. */
+  followPinnedBases?: boolean;
 }
 
 /** Everything a build talks to. */
@@ -60,7 +62,8 @@ export type BuildResult =
  */
 export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<BuildResult> {
   const dockerfilePath = join(job.dir, 'Dockerfile');
-  const parsed = parseDockerfile(await env.files.readText(dockerfilePath), job.buildArgs);
+  const dockerfile = await env.files.readText(dockerfilePath);
+  const parsed = parseDockerfile(job.followPinnedBases ? followPinnedBases(dockerfile) : dockerfile, job.buildArgs);
   if (!parsed.ok) return { ok: false, reason: `${dockerfilePath}: ${parsed.error}` };
   const auth = await env.connections.engineAuth();
   // A base from another registry is pulled with that registry's credentials alone: the host registry's never go elsewhere.
@@ -85,7 +88,7 @@ export async function buildOne(job: BuildJob, env: BuildEnvironment): Promise<Bu
     baseIds[base] = id;
   }
 
-  const context = await env.files.buildContext(job.dir);
+  const context = await env.files.buildContext(job.dir, { followPinnedBases: job.followPinnedBases === true });
   const created = new Date();
   const { finalBase } = parsed.value;
   // The final base's manifest digest, where it came from a registry. A base rebuilt earlier in this run is not pushed yet: a

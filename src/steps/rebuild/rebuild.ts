@@ -92,6 +92,7 @@ export const rebuildStep: StepHandler<RebuildPlan, RebuildOptions> = {
             dateFormat: plan.options.dateFormat,
             ...(plan.options.network ? { network: plan.options.network } : {}),
             skipIdentical: plan.options.skipIdentical,
+            ...(image.followsPinnedBases ? { followPinnedBases: true } : {}),
           },
           {
             engine,

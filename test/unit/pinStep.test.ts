@@ -143,6 +143,16 @@ describe('pin', () => {
     expect((await stat(join(clone, '.git/index'))).mtimeMs).toBe(index);
   });
 
+  it('writes no digest the registry gave that is not a sha256 digest', async () => {
+    registry.publish('team/api', 'prod', `sha256:${'a'.repeat(64)}`);
+    const answer = registry.manifestDigest.bind(registry);
+    registry.manifestDigest = async (repository, reference) => (reference === 'canary' ? 'sha256:x\nservices: {}' : answer(repository, reference));
+    registry.publish('team/api', 'canary', `sha256:${'b'.repeat(64)}`);
+    const result = await run(context(), { files: ['compose.yaml'] });
+    expect(result.notes).toContain(`${REG}/team/api:canary: the registry's answer is not a sha256 digest; its references are left as they are`);
+    expect(git(remote, 'show', 'freshen/pins:compose.yaml').split('\n')).toContain(`    image: ${REG}/team/api:canary`);
+  });
+
   it("a remote URL's password is a secret of the run from the moment the step reads it", async () => {
     git(clone, 'remote', 'set-url', 'origin', 'http://pin-user:pin-s3cret-word@127.0.0.1:9/infra.git');
     registry.publish('team/api', 'prod', `sha256:${'a'.repeat(64)}`);

@@ -44,7 +44,9 @@ export async function pinRecords(
     ctx.progress(`Reading what changed in ${name}`);
     const labelsOf = async (digest: string) => (await registry.imageConfig(path, digest))?.config.config?.Labels;
     const changed = from !== undefined ? buildChanges(await labelsOf(from), await labelsOf(to)) : { reasons: [], packages: [] };
-    const sbom = (await findReferrers(registry, path, to, SBOM_MEDIA_TYPE)).referrers.at(-1)?.digest;
+    // The referrer's digest and the tags are the registry's text: only well-formed ones go into the commit message.
+    const found = (await findReferrers(registry, path, to, SBOM_MEDIA_TYPE)).referrers.at(-1)?.digest;
+    const sbom = found !== undefined && /^sha256:[0-9a-f]{64}$/.test(found) ? found : undefined;
     const dateTag = await otherTag(registry, path, to, own);
     records.push({
       repository: name,
@@ -65,7 +67,7 @@ export async function pinRecords(
 async function otherTag(registry: RegistryClient, repository: string, digest: string, changes: readonly FileChange[]): Promise<string | undefined> {
   const followed = new Set(changes.map((c) => parseImageRef(c.to).tag));
   const candidates = (await registry.tags(repository))
-    .filter((tag) => /^\d/.test(tag) && !followed.has(tag))
+    .filter((tag) => /^\d[\w.-]{0,127}$/.test(tag) && !followed.has(tag))
     .sort()
     .reverse()
     .slice(0, DATE_TAGS_READ);

@@ -31,6 +31,7 @@ export interface PinPlan {
   /** References only this check run's push moves: the run itself pins them once pushed. */
   awaitingPush: string[];
   missing: string[];
+  malformed: string[];
   records: PinRecord[];
   /** Files the commit changes that have uncommitted changes in the working tree. */
   dirty: string[];

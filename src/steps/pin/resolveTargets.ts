@@ -13,7 +13,11 @@ export interface ResolvedTargets {
   awaitingPush: string[];
   /** `registry/repository:tag` the files follow that the registry does not hold. */
   missing: string[];
+  /** `registry/repository:tag` whose digest the registry gave is no sha256 digest (a peer's text: never written to a file). */
+  malformed: string[];
 }
+
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * Reads which managed tags the files follow (a first pass that pins nothing and records what it asks for), then the digest each
@@ -44,6 +48,11 @@ export async function resolveTargets(
     const colon = path.lastIndexOf(':');
     return registry.manifestDigest(path.slice(0, colon), path.slice(colon + 1));
   });
-  const table = new Map(toRead.flatMap((ref, i) => (digests[i] !== undefined ? [[ref, digests[i]!] as const] : [])));
-  return { targets: tableTargets(table), awaitingPush, missing: toRead.filter((_, i) => digests[i] === undefined) };
+  const table = new Map(toRead.flatMap((ref, i) => (digests[i] !== undefined && SHA256_DIGEST.test(digests[i]!) ? [[ref, digests[i]!] as const] : [])));
+  return {
+    targets: tableTargets(table),
+    awaitingPush,
+    missing: toRead.filter((_, i) => digests[i] === undefined),
+    malformed: toRead.filter((_, i) => digests[i] !== undefined && !SHA256_DIGEST.test(digests[i]!)),
+  };
 }

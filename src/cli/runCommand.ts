@@ -13,6 +13,7 @@ import type { RunEvent } from '../runner/events.js';
 import { loadStepHandlers } from '../steps/kinds.js';
 import { ListrView } from '../ui/listrView.js';
 import { plainLines } from '../ui/plain.js';
+import { stepDiffLines } from '../ui/diff.js';
 import { formatReasons, formatRecap } from '../ui/recap.js';
 import { runSecrets } from '../shared/secretText.js';
 import { visibleControlsDeep } from '../shared/terminalText.js';
@@ -135,10 +136,17 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
   process.on('SIGTERM', onSignal);
 
   const live = output.isTTY ? new ListrView() : undefined;
+  // The live view keeps a line per action; what --diff shows is printed below it once the run ends, through `output`.
+  const diffs: string[] = [];
   const emit = (event: RunEvent): void => {
     // The live view draws straight to the terminal, so its events are scrubbed here; plain lines go through `output`.
-    if (live) live.handle(visibleControlsDeep(runSecrets.redactDeep(event)));
-    else for (const line of plainLines(event, { verbose: flags.verbose, diff: flags.diff })) output.out(line);
+    if (live) {
+      live.handle(visibleControlsDeep(runSecrets.redactDeep(event)));
+      if (flags.diff && event.type === 'step-end') {
+        const shown = stepDiffLines(event.result);
+        if (shown.length > 0) diffs.push('', `DIFF [${event.host}] ${event.step.kind}`, ...shown.map((line) => `    ${line}`));
+      }
+    } else for (const line of plainLines(event, { verbose: flags.verbose, diff: flags.diff })) output.out(line);
   };
   if (flags.check) output.out('CHECK MODE: nothing will be changed; results say what would change.');
   try {
@@ -162,6 +170,7 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
       },
     );
     await live?.finish();
+    for (const line of diffs) output.out(line);
     output.out(`\n${formatRecap(report.recap)}`);
     const reasons = formatReasons(report);
     if (reasons.length > 0) output.out(`\n${reasons.join('\n')}`);

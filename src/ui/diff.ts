@@ -1,5 +1,5 @@
 import { shortDigest } from '../model/imageRef.js';
-import type { ImageDiff } from '../model/results.js';
+import type { ImageDiff, StepResult } from '../model/results.js';
 
 const image = (digest: string | undefined, missing: string): string => (digest === undefined ? missing : `sha256:${shortDigest(digest)}`);
 
@@ -18,3 +18,9 @@ export function diffLines(diff: readonly ImageDiff[]): string[] {
     return `~ ${subject}: ${before} → ${after}${verdict}`;
   });
 }
+
+/** Everything `--diff` shows of one step: its images (above), then the unified diff of each file it edits. */
+export const stepDiffLines = (result: Pick<StepResult, 'diff' | 'fileDiffs'>): string[] => [
+  ...diffLines(result.diff ?? []),
+  ...(result.fileDiffs ?? []).flatMap((f) => f.lines),
+];

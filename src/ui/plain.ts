@@ -1,7 +1,7 @@
 import { formatDuration } from '../model/duration.js';
 import { reasonOf } from '../model/results.js';
 import type { RunEvent } from '../runner/events.js';
-import { diffLines } from './diff.js';
+import { stepDiffLines } from './diff.js';
 
 /** Renders run events as plain lines (for logs, CI and pipes): one line per step result, its actions indented below. */
 export function plainLines(event: RunEvent, options: { verbose: boolean; diff?: boolean }): string[] {
@@ -21,7 +21,7 @@ export function plainLines(event: RunEvent, options: { verbose: boolean; diff?: 
       const head = `${result.status}: [${event.host}] ${event.step.kind} (${formatDuration(event.durationMs)})`;
       const why = reasonOf(result);
       const reason = why ? [`      ${why.split('\n').join('\n      ')}`] : [];
-      const diff = options.diff ? [...diffLines(result.diff ?? []), ...(result.fileDiffs ?? []).flatMap((f) => f.lines)].map((line) => `    ${line}`) : [];
+      const diff = options.diff ? stepDiffLines(result).map((line) => `    ${line}`) : [];
       return [head, ...result.actions.map((a) => `    - ${a}`), ...result.notes.map((n) => `    · ${n}`), ...diff, ...reason];
     }
     case 'play-end':

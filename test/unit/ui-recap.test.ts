@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/runner/report.js';
-import { diffLines } from '../../src/ui/diff.js';
+import { diffLines, stepDiffLines } from '../../src/ui/diff.js';
 import { formatReasons } from '../../src/ui/recap.js';
 
 const A = `sha256:${'a'.repeat(64)}`;
@@ -26,6 +26,24 @@ describe('diffLines', () => {
     { name: 'an image reference alone', entry: { ref: 'r:5000/app:prod', after: B, replace: false }, line: `~ r:5000/app:prod: absent → sha256:bbbbbbbbbbbb` },
   ])('$name', ({ entry, line }) => {
     expect(diffLines([entry])).toEqual([line]);
+  });
+});
+
+describe('stepDiffLines', () => {
+  it("shows a step's images, then the unified diff of each file it edits", () => {
+    const lines = stepDiffLines({
+      diff: [{ ref: 'r:5000/app:prod', after: B, replace: false }],
+      fileDiffs: [{ file: 'compose.yaml', lines: ['--- a/compose.yaml', '+++ b/compose.yaml', '@@ -1 +1 @@', '-image: a', '+image: b'] }],
+    });
+    expect(lines).toEqual([
+      '~ r:5000/app:prod: absent → sha256:bbbbbbbbbbbb',
+      '--- a/compose.yaml',
+      '+++ b/compose.yaml',
+      '@@ -1 +1 @@',
+      '-image: a',
+      '+image: b',
+    ]);
+    expect(stepDiffLines({})).toEqual([]);
   });
 });
 

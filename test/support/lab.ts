@@ -180,11 +180,16 @@ export async function buildBusyboxImage(
     };
     // The classic builder takes a cached step's image as the parent of the next step. Every busybox build shares those
     // untagged steps, and a file that removes its last image (freshen's prune or an identical rebuild, on the same engine
-    // at the same moment) removes them too: the build then fails "unable to find image". A second build recreates them.
-    await build().catch((error: unknown) => {
-      if (!String(error).includes('unable to find image')) throw error;
-      return build();
-    });
+    // at the same moment) removes them too: the build then fails "unable to find image". Another build recreates them; a
+    // file that removes several images in a row can take them again under the retry (seen once in CI), so up to three tries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await build();
+        break;
+      } catch (error) {
+        if (attempt === 3 || !String(error).includes('unable to find image')) throw error;
+      }
+    }
     return (await docker.getImage(tag).inspect()).Id;
   } finally {
     await rm(context, { recursive: true, force: true });

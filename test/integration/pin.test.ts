@@ -13,6 +13,7 @@ import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { shortDigest } from '../../src/model/imageRef.js';
 import { runCli } from '../support/cli.js';
+import { FRESHEN } from './rollout.helpers.js';
 import { buildBusyboxImage, labDocker, labSocket, pushImage, REGISTRY, removeRepositoryImages, SSH, untagRepositories } from '../support/lab.js';
 
 const exec = promisify(execFile);
@@ -206,6 +207,17 @@ describe('pin', () => {
     );
     expect(await gitDirState(infra)).toEqual(before.state);
     expect(await git(bare, 'for-each-ref')).toBe(before.remote);
+  });
+
+  it('on a terminal, --check --diff prints the diffs below the live view, a DIFF section per step', async () => {
+    // util-linux's script gives the CLI a terminal of its own, as a user's shell would (with a size: the live view needs one).
+    const command = `stty cols 160 rows 50; node ${FRESHEN} run ${join(infra, 'pin.yml')} -i ${join(infra, 'inventory.yml')} --check --diff`;
+    const { stdout } = await exec('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm' } });
+    const text = stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '');
+    const section = text.slice(text.indexOf('DIFF [registry1] pin'));
+    expect(section).toMatch(/^DIFF \[registry1\] pin\n {4}--- a\/deploy\/compose\.yaml\n {4}\+\+\+ b\/deploy\/compose\.yaml\n/);
+    expect(section).toContain(`    +    image: "${OS_REF}@${await digestOf(OS, 'stable')}" # upstream, mirrored\n`);
+    expect(section.indexOf('DIFF')).toBeLessThan(section.indexOf('PLAY RECAP'));
   });
 
   it('pins what it built to its digest: one commit on freshen/pins, which Compose and kustomize then run and render', async () => {

@@ -213,6 +213,7 @@ describe('pin', () => {
     // util-linux's script gives the CLI a terminal of its own, as a user's shell would (with a size: the live view needs one).
     const command = `stty cols 160 rows 50; node ${FRESHEN} run ${join(infra, 'pin.yml')} -i ${join(infra, 'inventory.yml')} --check --diff`;
     const { stdout } = await exec('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm' } });
+    // eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what is removed
     const text = stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '');
     const section = text.slice(text.indexOf('DIFF [registry1] pin'));
     expect(section).toMatch(/^DIFF \[registry1\] pin\n {4}--- a\/deploy\/compose\.yaml\n {4}\+\+\+ b\/deploy\/compose\.yaml\n/);

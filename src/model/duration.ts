@@ -42,3 +42,13 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   return `${minutes}m${Math.round((ms % 60_000) / 1000)}s`;
 }
+
+/** A span of hours or days for people, to the minute at most: `2d3h`, `5h`, `5h30m`, `42m`, `30s`. */
+export function formatSpan(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
+  if (d > 0) return `${d}d${h > 0 ? `${h}h` : ''}`;
+  if (h > 0) return `${h}h${m > 0 ? `${m}m` : ''}`;
+  return `${m}m`;
+}

@@ -1,0 +1,49 @@
+// What a host records when a stage's rollout adopts a build or rolls it back: the state `promote` decides from. Records live in
+// the registry, as small OCI artifacts referring to the build, so every control node and CI runner reads the same history.
+// Pure: the format and its reading (a record read back is a peer's text, checked field by field).
+
+/** The artifact type of a stage record. */
+export const STAGE_RECORD_TYPE = 'application/vnd.freshen.stage-record.v1+json';
+
+/** One host's outcome with one build in one stage. */
+export interface StageRecord {
+  /** The stage, by the rollout tag its hosts follow (`canary`). */
+  stage: string;
+  host: string;
+  /** The build's manifest digest. */
+  build: string;
+  /** When the outcome happened (ms since the epoch, the control node's clock). */
+  at: number;
+  outcome: 'adopted' | 'rolled-back';
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const NAME = /^[\w][\w.-]{0,127}$/;
+const HOST = /^[\w.[\]:-]{1,253}$/;
+
+/** The record as the artifact's content. */
+export const encodeStageRecord = (record: StageRecord): string =>
+  JSON.stringify({ stage: record.stage, host: record.host, build: record.build, at: new Date(record.at).toISOString(), outcome: record.outcome });
+
+/** A record read back; undefined when any field is not what freshen writes (a record of another shape is ignored). */
+export function parseStageRecord(text: string): StageRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { stage, host, build, at, outcome } = value as Record<string, unknown>;
+  const time = typeof at === 'string' ? Date.parse(at) : NaN;
+  const valid =
+    typeof stage === 'string' &&
+    NAME.test(stage) &&
+    typeof host === 'string' &&
+    HOST.test(host) &&
+    typeof build === 'string' &&
+    DIGEST.test(build) &&
+    Number.isFinite(time) &&
+    (outcome === 'adopted' || outcome === 'rolled-back');
+  return valid ? { stage, host, build, at: time, outcome } : undefined;
+}

@@ -1,6 +1,7 @@
 // The pure parts of an OCI image layout (https://github.com/opencontainers/image-spec/blob/main/image-layout.md): the
 // `oci-layout` marker and `index.json`, whose entries name their tags with an annotation.
 import { MEDIA_TYPES } from './registryFormats.js';
+import { isSha256Digest } from '../model/imageRef.js';
 
 /** The annotation that names a tagged manifest in `index.json`; freshen writes `repository:tag` so one layout holds many repositories. */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
@@ -59,7 +60,7 @@ export function layoutRefs(index: LayoutIndex): LayoutRef[] {
     if (name === undefined || typeof entry.digest !== 'string') return [];
     const listed = { digest: entry.digest, mediaType: entry.mediaType ?? MEDIA_TYPES.ociManifest, size: entry.size ?? 0 };
     const original = entry.annotations?.[ORIGINAL_DIGEST_ANNOTATION];
-    if (original === undefined || !/^sha256:[0-9a-f]{64}$/.test(original)) return [{ ...name, ...listed }];
+    if (original === undefined || !isSha256Digest(original)) return [{ ...name, ...listed }];
     const mediaType = entry.annotations?.[ORIGINAL_MEDIA_TYPE_ANNOTATION] ?? MEDIA_TYPES.dockerManifest;
     return [{ ...name, digest: original, mediaType, size: 0, twin: listed }];
   });

@@ -37,6 +37,9 @@ export function formatImageRef(ref: ImageRef): string {
   return `${name}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
 }
 
+/** Whether text is a sha256 digest as registries name content (`sha256:` and 64 lowercase hex digits): peers' text is checked so. */
+export const isSha256Digest = (text: string): boolean => /^sha256:[0-9a-f]{64}$/.test(text);
+
 /** `sha256:0123456789ab…` shortened for humans. */
 export function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);

@@ -1,6 +1,7 @@
 // What a host records when a stage's rollout adopts a build or rolls it back: the state `promote` decides from. Records live in
 // the registry, as small OCI artifacts referring to the build, so every control node and CI runner reads the same history.
 // Pure: the format and its reading (a record read back is a peer's text, checked field by field).
+import { isSha256Digest } from '../model/imageRef.js';
 
 /** The artifact type of a stage record. */
 export const STAGE_RECORD_TYPE = 'application/vnd.freshen.stage-record.v1+json';
@@ -17,7 +18,6 @@ export interface StageRecord {
   outcome: 'adopted' | 'rolled-back';
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const NAME = /^[\w][\w.-]{0,127}$/;
 const HOST = /^[\w.[\]:-]{1,253}$/;
 
@@ -42,7 +42,7 @@ export function parseStageRecord(text: string): StageRecord | undefined {
     typeof host === 'string' &&
     HOST.test(host) &&
     typeof build === 'string' &&
-    DIGEST.test(build) &&
+    isSha256Digest(build) &&
     Number.isFinite(time) &&
     (outcome === 'adopted' || outcome === 'rolled-back');
   return valid ? { stage, host, build, at: time, outcome } : undefined;

@@ -121,6 +121,9 @@ describe('pin', () => {
   it('refuses a file it would change that has uncommitted edits, unless allow_dirty', async () => {
     registry.publish('team/api', 'prod', `sha256:${'a'.repeat(64)}`);
     await writeFile(join(clone, 'compose.yaml'), 'services: {}\n');
+    expect((await run(context({ check: true }), { files: ['compose.yaml'] })).notes).toContain(
+      'compose.yaml: uncommitted changes; the run would fail (pin-dirty) unless they are committed or allow_dirty: true',
+    );
     const refused = await run(context(), { files: ['compose.yaml'] });
     expect(codeOf(refused)).toBe('pin-dirty');
     expect(reasonOf(refused)).toMatch(/^compose\.yaml has uncommitted changes: the commit is made from HEAD \(main\)/);

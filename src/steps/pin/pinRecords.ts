@@ -1,10 +1,10 @@
 import { findReferrers } from '../../adapters/referrers.js';
-import type { RegistryClient } from '../../adapters/types.js';
+import type { RegistryClient, RegistryImageConfig } from '../../adapters/types.js';
 import { buildChanges } from '../../images/buildChanges.js';
 import { SBOM_MEDIA_TYPE } from '../../images/sbom.js';
 import type { PinRecord } from '../../pins/commitMessage.js';
 import type { PinChange } from '../../pins/pinTargets.js';
-import { parseImageRef } from '../../model/imageRef.js';
+import { isSha256Digest, parseImageRef } from '../../model/imageRef.js';
 import type { StepContext } from '../types.js';
 import { hostsRunning } from '../hostsRunning.js';
 
@@ -29,24 +29,24 @@ export async function pinRecords(
     const key = `${name}/${repository}@${digest}`;
     byRepository.set(key, [...(byRepository.get(key) ?? []), change]);
   }
-  const configs = new Map<string, string | undefined>();
+  const configs = new Map<string, RegistryImageConfig | undefined>();
   for (const key of byRepository.keys()) {
     const [name, to] = key.split('@') as [string, string];
-    configs.set(key, (await registry.imageConfig(name.slice(name.indexOf('/') + 1), to))?.configDigest);
+    configs.set(key, await registry.imageConfig(name.slice(name.indexOf('/') + 1), to));
   }
-  const { running } = await hostsRunning(ctx, new Set([...configs.values()].filter((id) => id !== undefined)));
+  const { running } = await hostsRunning(ctx, new Set([...configs.values()].flatMap((config) => (config ? [config.configDigest] : []))));
   const records: PinRecord[] = [];
   for (const [key, own] of byRepository) {
     const [name, to] = key.split('@') as [string, string];
     const path = name.slice(name.indexOf('/') + 1);
-    const configDigest = configs.get(key);
+    const config = configs.get(key);
     const from = own.map((c) => parseImageRef(c.from).digest).find((d) => d !== undefined && d !== to);
     ctx.progress(`Reading what changed in ${name}`);
-    const labelsOf = async (digest: string) => (await registry.imageConfig(path, digest))?.config.config?.Labels;
-    const changed = from !== undefined ? buildChanges(await labelsOf(from), await labelsOf(to)) : { reasons: [], packages: [] };
+    const before = from !== undefined ? await registry.imageConfig(path, from) : undefined;
+    const changed = from !== undefined ? buildChanges(before?.config.config?.Labels, config?.config.config?.Labels) : { reasons: [], packages: [] };
     // The referrer's digest and the tags are the registry's text: only well-formed ones go into the commit message.
     const found = (await findReferrers(registry, path, to, SBOM_MEDIA_TYPE)).referrers.at(-1)?.digest;
-    const sbom = found !== undefined && /^sha256:[0-9a-f]{64}$/.test(found) ? found : undefined;
+    const sbom = found !== undefined && isSha256Digest(found) ? found : undefined;
     const dateTag = await otherTag(registry, path, to, own);
     records.push({
       repository: name,
@@ -56,7 +56,7 @@ export async function pinRecords(
       reasons: changed.reasons,
       packages: changed.packages,
       ...(sbom !== undefined ? { sbom } : {}),
-      rolledOutTo: (configDigest !== undefined ? running.get(configDigest) : undefined) ?? [],
+      rolledOutTo: (config !== undefined ? running.get(config.configDigest) : undefined) ?? [],
       files: [...new Set(own.map((c) => `${c.path}:${c.line}`))],
     });
   }

@@ -22,6 +22,10 @@ export function pinNotes(plan: PinPlan): string[] {
     ...plan.notes,
     ...plan.problems.map((p) => `${p.path}:${p.line}: ${p.message}`),
     ...plan.missing.map((ref) => `${ref}: the registry holds no such tag; its references are left as they are`),
+    // A check run says so where the run itself would fail: it is exact about that too.
+    ...(plan.dirty.length > 0 && !plan.options.allowDirty
+      ? [`${plan.dirty.join(', ')}: uncommitted changes; the run would fail (pin-dirty) unless they are committed or allow_dirty: true`]
+      : []),
     ...plan.malformed.map((ref) => `${ref}: the registry's answer is not a sha256 digest; its references are left as they are`),
     ...(plan.files.length === 0 && plan.awaitingPush.length === 0 ? [`Every managed reference in ${plan.baseLabel} is pinned to what its tag names`] : []),
   ];

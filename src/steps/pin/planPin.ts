@@ -23,7 +23,7 @@ export interface PinPlan {
   repo: GitRepo;
   /** The commit the pins go on top of. */
   base: string;
-  /** Where the base came from, in words: `origin/freshen/pins`, or `HEAD (main), since origin has no branch freshen/pins`. */
+  /** Where the base came from, in words: `origin/freshen/pins`, or `HEAD (main), as origin has no branch freshen/pins yet`. */
   baseLabel: string;
   files: PinnedFile[];
   changes: FileChange[];

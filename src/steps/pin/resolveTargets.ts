@@ -1,6 +1,7 @@
 import type { RegistryClient } from '../../adapters/types.js';
 import { pinFile } from '../../pins/pinFile.js';
 import { tableTargets, type PinTargets } from '../../pins/pinTargets.js';
+import { isSha256Digest } from '../../model/imageRef.js';
 import { mapLimit } from '../../shared/mapLimit.js';
 import type { RunPushes } from '../../images/runPushes.js';
 
@@ -16,8 +17,6 @@ export interface ResolvedTargets {
   /** `registry/repository:tag` whose digest the registry gave is no sha256 digest (a peer's text: never written to a file). */
   malformed: string[];
 }
-
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * Reads which managed tags the files follow (a first pass that pins nothing and records what it asks for), then the digest each
@@ -48,11 +47,11 @@ export async function resolveTargets(
     const colon = path.lastIndexOf(':');
     return registry.manifestDigest(path.slice(0, colon), path.slice(colon + 1));
   });
-  const table = new Map(toRead.flatMap((ref, i) => (digests[i] !== undefined && SHA256_DIGEST.test(digests[i]!) ? [[ref, digests[i]!] as const] : [])));
+  const table = new Map(toRead.flatMap((ref, i) => (digests[i] !== undefined && isSha256Digest(digests[i]!) ? [[ref, digests[i]!] as const] : [])));
   return {
     targets: tableTargets(table),
     awaitingPush,
     missing: toRead.filter((_, i) => digests[i] === undefined),
-    malformed: toRead.filter((_, i) => digests[i] !== undefined && !SHA256_DIGEST.test(digests[i]!)),
+    malformed: toRead.filter((_, i) => digests[i] !== undefined && !isSha256Digest(digests[i]!)),
   };
 }

@@ -147,44 +147,67 @@ async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, wha
 
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path)) ?? '/bin/busybox';
 
+/** The tag of the busybox base every test image is built on, per engine; no test or step manages this repository. */
+export const BUSYBOX_BASE = 'freshen-lab/busybox:base';
+const basesReady = new Map<string, Promise<void>>();
+
+/** Builds `context`'s Dockerfile as `tag` with the build cache. */
+async function buildContext(docker: Docker, context: string, tag: string, src: string[]): Promise<void> {
+  const stream = await docker.buildImage({ context, src }, { t: tag, networkmode: 'none', rm: true, forcerm: true });
+  await followProgress(docker, stream, `building ${tag}`);
+}
+
 /**
- * Builds `FROM scratch` + static busybox (+ /tmp) + `lines` on `docker`, tags it `tag`, and returns the image ID.
- * `files` (path → content) are written into the build context for `COPY` lines. The busybox layers come from the
- * build cache after the first build on each engine, so this takes well under a second.
+ * Makes sure `docker` has BUSYBOX_BASE (`FROM scratch` + static busybox + /tmp), once per engine and process. The classic
+ * builder stands a cached step on the image of the step before it, and removing an image also removes its untagged
+ * parents. When every test image shared untagged busybox steps, one file's prune (or freshen's) removed them under another
+ * file's build, which failed "unable to find image" (three times in a row once in CI). A tagged base is never such a parent.
+ */
+function ensureBusyboxBase(docker: Docker): Promise<void> {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number };
+  const engine = modem.socketPath ?? `${modem.host}:${modem.port}`;
+  let ready = basesReady.get(engine);
+  if (ready === undefined) {
+    ready = (async () => {
+      if (await docker.getImage(BUSYBOX_BASE).inspect().then(() => true, () => false)) return;
+      const context = await mkdtemp(join(tmpdir(), 'freshen-lab-base-'));
+      try {
+        await copyFile(BUSYBOX, join(context, 'busybox'));
+        const dockerfile = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p -m 1777 /tmp"]'];
+        await writeFile(join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
+        await buildContext(docker, context, BUSYBOX_BASE, ['Dockerfile', 'busybox']);
+      } finally {
+        await rm(context, { recursive: true, force: true });
+      }
+    })();
+    basesReady.set(engine, ready);
+    ready.catch(() => basesReady.delete(engine));
+  }
+  return ready;
+}
+
+/**
+ * Builds BUSYBOX_BASE + `lines` on `docker`, tags it `tag`, and returns the image ID. `files` (path → content) are written
+ * into the build context for `COPY` lines. Cached steps make a repeated build take well under a second.
  */
 export async function buildBusyboxImage(
   docker: Docker,
   tag: string,
   { lines = [], files = {} }: { lines?: string[]; files?: Record<string, string> } = {},
 ): Promise<string> {
+  await ensureBusyboxBase(docker);
   const context = await mkdtemp(join(tmpdir(), 'freshen-lab-build-'));
   try {
-    await copyFile(BUSYBOX, join(context, 'busybox'));
     for (const [path, content] of Object.entries(files)) {
       await mkdir(dirname(join(context, path)), { recursive: true });
       await writeFile(join(context, path), content);
     }
-    const dockerfile = [
-      'FROM scratch',
-      'COPY busybox /bin/busybox',
-      'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p -m 1777 /tmp"]',
-      ...lines,
-    ];
-    await writeFile(join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
-    const build = async (): Promise<void> => {
-      const stream = await docker.buildImage(
-        { context, src: ['Dockerfile', 'busybox', ...Object.keys(files)] },
-        { t: tag, networkmode: 'none', rm: true, forcerm: true },
-      );
-      await followProgress(docker, stream, `building ${tag}`);
-    };
-    // The classic builder takes a cached step's image as the parent of the next step. Every busybox build shares those
-    // untagged steps, and a file that removes its last image (freshen's prune or an identical rebuild, on the same engine
-    // at the same moment) removes them too: the build then fails "unable to find image". Another build recreates them; a
-    // file that removes several images in a row can take them again under the retry (seen once in CI), so up to three tries.
+    await writeFile(join(context, 'Dockerfile'), `${[`FROM ${BUSYBOX_BASE}`, ...lines].join('\n')}\n`);
+    // Two files building the same lines still share their cached steps, which one of them may be removing right now:
+    // another build recreates them.
     for (let attempt = 1; ; attempt++) {
       try {
-        await build();
+        await buildContext(docker, context, tag, ['Dockerfile', ...Object.keys(files)]);
         break;
       } catch (error) {
         if (attempt === 3 || !String(error).includes('unable to find image')) throw error;

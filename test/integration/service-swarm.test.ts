@@ -9,10 +9,17 @@ import { REGISTRY, SWARM_NODES, SWARM_SOCKET, buildBusyboxImage, labDocker, labS
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { freshen, healthyVersion, readReport, startFreshen, tempDir, unhealthyVersion, waitFor, writePlaybook } from './rollout.helpers.js';
-import { deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
+import { deleteManifests, publish as publishShared, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { FleetStatus } from '../../src/status/fleetStatus.js';
+
+/**
+ * Publishes a build of this file's own: prune on a worker tells the previous build by build time, and a build of the same
+ * lines as another file's takes that file's cached steps, with their earlier time (build 2 could then predate build 1).
+ */
+const publish = (ref: string, lines: string[], pushed: string[]): Promise<string> =>
+  publishShared(ref, [...lines, `LABEL t-svc.built="${process.hrtime.bigint()}"`], pushed);
 
 /** A healthy version that exits at once, with a line on stderr, on the node named `node` (tasks are named after their node). */
 const onlyFailsOn = (node: string, version: number): string[] => [

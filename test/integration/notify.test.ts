@@ -165,8 +165,13 @@ describe('notify after a run', () => {
       ],
     };
     const inventory = { file: 'i.yml', hosts: new Map(), groups: new Map() } as unknown as Inventory;
+    const stateDir = process.env.FRESHEN_STATE_DIR;
     process.env.FRESHEN_STATE_DIR = join(dir, 'state-secret');
-    expect(await notifyAfterRun(playbook, inventory, {}, report)).toEqual([{ target: 'webhook #1', status: 'sent' }]);
+    try {
+      expect(await notifyAfterRun(playbook, inventory, {}, report)).toEqual([{ target: 'webhook #1', status: 'sent' }]);
+    } finally {
+      process.env.FRESHEN_STATE_DIR = stateDir;
+    }
     expect(webhook.got[0]!.body).toContain('invalid credentials for user admin:***');
     expect(webhook.got[0]!.body).not.toContain(secret);
   });

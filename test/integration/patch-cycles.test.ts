@@ -22,8 +22,10 @@ import { tempDir } from './rollout.helpers.js';
 
 const NONCE = randomBytes(3).toString('hex');
 const REPO = `t-patch-cycles-${NONCE}/debian`;
-const CYCLES = 3;
-const COMMIT_CYCLES = 3;
+// Two of each show it: a second patch of the same upstream stays one layer and the same size, and a second commit grows.
+// bench/patch-cycles.mjs measures ten of each for docs/patching.md.
+const CYCLES = 2;
+const COMMIT_CYCLES = 2;
 let own: OwnRegistry;
 let restored: OwnRegistry;
 let work: string;
@@ -59,7 +61,6 @@ describe('patch cycles', () => {
     }
     const commitSizes: number[] = [];
     let image = UPSTREAM;
-    // Three are enough to show the growth; bench/patch-cycles.mjs measures ten beside ten patches for docs/patching.md.
     for (let cycle = 0; cycle < COMMIT_CYCLES; cycle++) {
       // The repeated `docker commit` a patch replaces: each cycle upgrades the previous cycle's image.
       const name = `t-patch-cycles-${NONCE}-commit`;
@@ -84,7 +85,6 @@ describe('patch cycles', () => {
     const spread = Math.max(...patchSizes) / Math.min(...patchSizes);
     expect(spread).toBeLessThan(1.03);
     expect(commitSizes[1]!).toBeGreaterThan(commitSizes[0]!);
-    expect(commitSizes[2]!).toBeGreaterThan(commitSizes[1]!);
     // FRESHEN_PATCH_NUMBERS=1 prints the figures docs/patching.md quotes.
     if (process.env.FRESHEN_PATCH_NUMBERS) console.log(JSON.stringify({ upstream, patchSizes, commitSizes }));
   }, 900_000);
@@ -95,7 +95,7 @@ describe('patch cycles', () => {
     const { inventory: inv, reg } = ownRegistryInventory(own, 'stopped', ['web2']);
     const { ctx, close } = makeStepContext({ host: reg, inventory: inv });
     try {
-      const result = await runStep(gcStep, ctx, { keep: 2 });
+      const result = await runStep(gcStep, ctx, { keep: 1 });
       expect(result.status, JSON.stringify(result)).toBe('changed');
     } finally {
       await close();

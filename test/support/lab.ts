@@ -169,11 +169,24 @@ function ensureBusyboxBase(docker: Docker): Promise<void> {
   let ready = basesReady.get(engine);
   if (ready === undefined) {
     ready = (async () => {
-      if (await docker.getImage(BUSYBOX_BASE).inspect().then(() => true, () => false)) return;
+      if (
+        await docker
+          .getImage(BUSYBOX_BASE)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          )
+      )
+        return;
       const context = await mkdtemp(join(tmpdir(), 'freshen-lab-base-'));
       try {
         await copyFile(BUSYBOX, join(context, 'busybox'));
-        const dockerfile = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p -m 1777 /tmp"]'];
+        const dockerfile = [
+          'FROM scratch',
+          'COPY busybox /bin/busybox',
+          'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p -m 1777 /tmp"]',
+        ];
         await writeFile(join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
         await buildContext(docker, context, BUSYBOX_BASE, ['Dockerfile', 'busybox']);
       } finally {

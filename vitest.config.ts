@@ -50,9 +50,8 @@ export default defineConfig({
           // Unit files run freshen against the same made-up host names side by side, so each needs its own run lock too.
           setupFiles: ['test/support/fileIsolation.ts'],
           maxWorkers: WORKERS,
-          // Files share a worker's loaded modules instead of loading src/ again each: half the unit files' CPU (97 s → 40 s
-          // measured on two cores), which the suite is bound by. Each file still gets its own setup (fileIsolation.ts).
-          isolate: false,
+          // Isolated (vitest's default), though sharing a worker's loaded modules halved the unit files' CPU: src/ keeps
+          // state per process (the run's secrets among it), and a file then saw the secrets an earlier file registered.
           // A guard against a hang, not a speed limit: beside the integration files and on a busy machine, a test that takes
           // 50 ms alone can take seconds (vitest's 5 s default timed one out).
           testTimeout: 60_000,
@@ -66,7 +65,6 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           exclude: LAB_ALONE,
           maxWorkers: WORKERS,
-          isolate: false,
         },
       },
       {

@@ -158,10 +158,11 @@ async function buildContext(docker: Docker, context: string, tag: string, src: s
 }
 
 /**
- * Makes sure `docker` has BUSYBOX_BASE (`FROM scratch` + static busybox + /tmp), once per engine and process. The classic
- * builder stands a cached step on the image of the step before it, and removing an image also removes its untagged
- * parents. When every test image shared untagged busybox steps, one file's prune (or freshen's) removed them under another
- * file's build, which failed "unable to find image" (three times in a row once in CI). A tagged base is never such a parent.
+ * Builds BUSYBOX_BASE (`FROM scratch` + static busybox + /tmp) on `docker`, once per engine and process; from the build cache
+ * after the first time, so the tag stays on the same image while the machine's busybox does not change. The classic builder
+ * stands a cached step on the image of the step before it, and removing an image also removes its untagged parents. When
+ * every test image shared untagged busybox steps, one file's prune (or freshen's) removed them under another file's build,
+ * which failed "unable to find image" (three times in a row once in CI). A tagged base is never such a parent.
  */
 function ensureBusyboxBase(docker: Docker): Promise<void> {
   const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number };
@@ -169,16 +170,6 @@ function ensureBusyboxBase(docker: Docker): Promise<void> {
   let ready = basesReady.get(engine);
   if (ready === undefined) {
     ready = (async () => {
-      if (
-        await docker
-          .getImage(BUSYBOX_BASE)
-          .inspect()
-          .then(
-            () => true,
-            () => false,
-          )
-      )
-        return;
       const context = await mkdtemp(join(tmpdir(), 'freshen-lab-base-'));
       try {
         await copyFile(BUSYBOX, join(context, 'busybox'));

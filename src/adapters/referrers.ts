@@ -14,7 +14,7 @@ import { MEDIA_TYPES, sha256Digest } from './registryFormats.js';
 import type { RegistryClient } from './types.js';
 
 /** How an attached artifact can be found again. */
-export type ReferrersVia = 'referrers API' | 'referrers tag';
+export type ReferrersVia = 'referrers API' | 'referrers tag' | 'artifact tag';
 
 async function uploadIfMissing(registry: RegistryClient, repository: string, digest: string, bytes: Buffer): Promise<void> {
   if ((await registry.blobSize(repository, digest)) !== undefined) return;
@@ -37,6 +37,11 @@ export async function attachArtifact(
     tagSuffix: string;
     /** The blob's file name (`org.opencontainers.image.title`): `oras pull` saves a layer only when it has one. */
     title: string;
+    /**
+     * Whether the fallback tag's index lists it too (default true). Records several hosts write at once set false: a
+     * read-extend-put of one index would lose all but one of them, and they are found by their own tags anyway.
+     */
+    fallbackIndex?: boolean;
   },
 ): Promise<{ digest: string; via: ReferrersVia }> {
   const subject = await registry.manifest(repository, subjectDigest);
@@ -55,6 +60,7 @@ export async function attachArtifact(
   // A tag of its own, so no collector takes it for an untagged manifest (and `docker`-era tools find it by name).
   await registry.putManifest(repository, `${referrersTag(subject.digest)}.${artifact.tagSuffix}`, { mediaType: MEDIA_TYPES.ociManifest, raw });
   if ((await registry.referrers(repository, subject.digest)) !== undefined) return { digest, via: 'referrers API' };
+  if (artifact.fallbackIndex === false) return { digest, via: 'artifact tag' };
   const tag = referrersTag(subject.digest);
   const existing = await registry.manifest(repository, tag);
   const descriptor: Descriptor = { mediaType: MEDIA_TYPES.ociManifest, digest, size: raw.length, artifactType: artifact.artifactType, annotations };

@@ -8,6 +8,8 @@ export interface Output {
   out(text: string): void;
   err(text: string): void;
   isTTY: boolean;
+  /** The wall clock a run judges windows, stage records and soak times by: Date.now unless a test hands in its own. */
+  now?: () => number;
 }
 
 /** `output` with every secret the run knows scrubbed from what it prints, and control characters made visible. */
@@ -15,6 +17,7 @@ export const redactingOutput = (output: Output): Output => ({
   out: (text) => output.out(visibleControls(runSecrets.redact(text))),
   err: (text) => output.err(visibleControls(runSecrets.redact(text))),
   isTTY: output.isTTY,
+  ...(output.now === undefined ? {} : { now: output.now }),
 });
 
 /** Narrower than this, a live view wraps every line into a column of letters: plain lines read better. */

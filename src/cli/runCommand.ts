@@ -167,6 +167,7 @@ async function execute(output: Output, playbookFile: string, flags: RunFlags): P
         connectionsOf: (name, vars) => pool.of(name, vars),
         ...LOCAL_PORTS,
         emit,
+        ...(output.now === undefined ? {} : { now: output.now }),
       },
     );
     await live?.finish();

@@ -45,6 +45,7 @@ const PROPERTY_PHRASES: Record<string, string> = {
   registry: 'a registry name, host or host:port, with no scheme or path',
   registry_url: 'an http:// or https:// URL',
   rollout_tag: 'an image tag: letters, digits, "_", "." and "-", at most 128, not starting with "." or "-"',
+  stages: 'a list of at least two rollout tags, first stage first, such as [canary, prod]',
   tag: 'an image tag: letters, digits, "_", "." and "-", at most 128, not starting with "." or "-"',
   'docker.host': 'a Docker address: unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host',
   password_env: 'an environment variable name: letters, digits and "_", not starting with a digit',

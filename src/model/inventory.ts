@@ -113,6 +113,14 @@ export const registryGcSettings = (vars: Record<string, unknown>): RegistryGcSet
 /** The rollout tag that marks managed images (`prod` unless `rollout_tag` says otherwise). */
 export const rolloutTag = (vars: Record<string, unknown>): string => (typeof vars.rollout_tag === 'string' ? vars.rollout_tag : 'prod');
 
+/**
+ * The stages a build goes through, as the rollout tags their hosts follow, first to last (`[canary, prod]`); empty when the
+ * variable is not set. A host whose rollout tag is a stage records what its rollouts adopt and roll back, and `promote` moves
+ * each stage's tag to the build the stage before it ran long enough.
+ */
+export const stagesOf = (vars: Record<string, unknown>): readonly string[] =>
+  Array.isArray(vars.stages) && vars.stages.every((s) => typeof s === 'string') ? (vars.stages as string[]) : [];
+
 const isLoopback = (name: string): boolean => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(name);
 
 /** `registry_tls` ({ca, cert, key}) and `registry_certs_dir`; `registry_ca` still names the CA when registry_tls does not. */

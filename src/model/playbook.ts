@@ -2,7 +2,22 @@ import type { MaintenanceWindow } from './window.js';
 import type { NotifyTargetSpec } from '../notify/targets.js';
 
 /** The step kinds a playbook may name. */
-export const STEP_KINDS = ['discover', 'rebuild', 'patch', 'push', 'pull', 'stop', 'start', 'service', 'gc', 'prune', 'backup', 'rollback', 'pin'] as const;
+export const STEP_KINDS = [
+  'discover',
+  'rebuild',
+  'patch',
+  'push',
+  'pull',
+  'stop',
+  'start',
+  'service',
+  'gc',
+  'prune',
+  'backup',
+  'rollback',
+  'pin',
+  'promote',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface Playbook {

@@ -74,14 +74,40 @@ export interface PullDetails {
   parked?: string[];
 }
 
+/** One repository's step from one stage to the next (promote's `promotions`). */
+export interface PromotionDetails {
+  repository: string;
+  /** The stage whose build is judged, and the next stage, by their rollout tags. */
+  from: string;
+  to: string;
+  /** The build `from` names, and the one `to` named when the step looked. */
+  build: string;
+  next_build?: string;
+  /** promote: `to` moves to `build`; wait: not yet; hold: never (a host rolled it back); none: nothing to promote. */
+  action: 'promote' | 'wait' | 'hold' | 'none';
+  reason: string;
+  /** When the soak ends (ISO 8601), when time alone stands in the way. */
+  eligible_at?: string;
+  /** The stage's hosts that run the repository, and since when each runs the build (ISO 8601, its first adoption). */
+  hosts: Array<{ host: string; since?: string }>;
+}
+
+/** promote: every repository's verdict for every stage but the last. */
+export interface PromoteDetails {
+  promotions: PromotionDetails[];
+}
+
 /** A step's details: one shape a kind (kinds without findings report none). */
-export type StepDetails = DiscoverDetails | PatchDetails | RebuildDetails | PullDetails;
+export type StepDetails = DiscoverDetails | PatchDetails | RebuildDetails | PullDetails | PromoteDetails;
 
 /** The image verdicts in `details` (discover's and patch's, the fields they share), else none. */
 export const verdictsIn = (details: StepDetails | undefined): Array<ImageVerdictDetails | PatchVerdictDetails> =>
   details !== undefined && 'images' in details ? details.images : [];
 
 /** pull's findings in `details`, else none. */
+export const promotionsIn = (details: StepDetails | undefined): PromotionDetails[] =>
+  details !== undefined && 'promotions' in details ? details.promotions : [];
+
 export const pullFindingsIn = (details: StepDetails | undefined): PullDetails =>
   details !== undefined && ('unmanaged' in details || 'left_alone' in details || 'parked' in details) ? details : {};
 

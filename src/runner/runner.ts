@@ -45,7 +45,7 @@ export interface RunDeps {
   emit: EmitEvent;
   /** Stamps events and step records; a fresh monotonic clock per run unless a test hands in its own. */
   clock?: RunClock;
-  /** The wall clock maintenance windows are judged by (ms since the epoch); Date.now unless a test hands in its own. */
+  /** The wall clock maintenance windows, stage records and soak times are judged by (ms since the epoch); Date.now unless a test hands in its own. */
   now?: () => number;
   /** The host guard stop places (src/adapters/hostGuard.ts: a shell beside each host's engine). */
   guard: HostGuard;
@@ -255,6 +255,7 @@ function stepContext(job: HostRun, progress: (message: string) => void): StepCon
     files: deps.files,
     signal: job.options.signal,
     progress,
+    now: deps.now ?? Date.now,
   };
 }
 

@@ -1,6 +1,7 @@
 // What a host records when a stage's rollout adopts a build or rolls it back: the state `promote` decides from. Records live in
 // the registry, as small OCI artifacts referring to the build, so every control node and CI runner reads the same history.
 // Pure: the format and its reading (a record read back is a peer's text, checked field by field).
+import { createHash } from 'node:crypto';
 import { isSha256Digest } from '../model/imageRef.js';
 
 /** The artifact type of a stage record. */
@@ -47,3 +48,14 @@ export function parseStageRecord(text: string): StageRecord | undefined {
     (outcome === 'adopted' || outcome === 'rolled-back');
   return valid ? { stage, host, build, at: time, outcome } : undefined;
 }
+
+/**
+ * The tag suffix of a record: `stage` and 16 hex digits of (stage, host, outcome). The record is tagged
+ * `sha256-<build hex>.<suffix>`, so gc keeps it while the build stays and deletes it with the build, backup copies it, and a
+ * second record of the same outcome (a rerun) finds the tag taken: the first adoption is the one that counts.
+ */
+export const stageRecordSuffix = (record: Pick<StageRecord, 'stage' | 'host' | 'outcome'>): string =>
+  `stage${createHash('sha256').update(`${record.stage}\n${record.host}\n${record.outcome}`).digest('hex').slice(0, 16)}`;
+
+/** Whether a tag is a stage record's tag of `build` (`sha256-<hex>.stage<16 hex>`). */
+export const isStageRecordTag = (tag: string, build: string): boolean => new RegExp(`^${build.replace(':', '-')}\\.stage[0-9a-f]{16}$`).test(tag);

@@ -12,6 +12,7 @@ import { pruneKind } from './prune/definition.js';
 import { backupKind } from './backup/definition.js';
 import { rollbackKind } from './rollback/definition.js';
 import { pinKind } from './pin/definition.js';
+import { promoteKind } from './promote/definition.js';
 import type { StepKindSpec } from './stepKind.js';
 import type { StepHandler } from './types.js';
 
@@ -36,6 +37,7 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
   backup: backupKind,
   rollback: rollbackKind,
   pin: pinKind,
+  promote: promoteKind,
 };
 
 /** The handlers of the kinds a run uses (every kind when none are named), loaded once each. */

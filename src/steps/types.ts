@@ -27,6 +27,8 @@ export interface StepContext {
   files: Files;
   signal: AbortSignal;
   progress(message: string): void;
+  /** The wall clock (ms since the epoch) stage records and soak times are judged by: Date.now unless a test hands in its own. */
+  now(): number;
 }
 
 /** What `apply` returns: the step's result, and the facts it established for later steps (the runner records them). */

@@ -10,7 +10,19 @@ export interface CliResult {
 
 /** `freshen ARGS…` with stdout and stderr captured (not a terminal, so plain lines). */
 export async function runCli(...args: string[]): Promise<CliResult> {
-  const o = { stdout: '', stderr: '', isTTY: false, out: (t: string) => void (o.stdout += `${t}\n`), err: (t: string) => void (o.stderr += `${t}\n`) };
+  return runCliAt(undefined, ...args);
+}
+
+/** `freshen ARGS…` as runCli, with the run's wall clock at `now` (ms since the epoch) when given. */
+export async function runCliAt(now: number | undefined, ...args: string[]): Promise<CliResult> {
+  const o = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out: (t: string) => void (o.stdout += `${t}\n`),
+    err: (t: string) => void (o.stderr += `${t}\n`),
+    ...(now === undefined ? {} : { now: () => now }),
+  };
   const code = await main(['node', 'freshen', ...args], o as Output);
   return { code, stdout: o.stdout, stderr: o.stderr };
 }

@@ -431,6 +431,8 @@ export function fakeContext(options: {
   guard?: FakeGuard;
   /** The files steps read; this machine's unless a test hands in its own. */
   files?: Files;
+  /** The wall clock; Date.now unless a test hands in its own. */
+  now?: () => number;
 }): StepContext & { progressLines: string[] } {
   const engine = options.engine ?? new FakeEngine();
   const registry = options.registry ?? new FakeRegistry();
@@ -473,6 +475,7 @@ export function fakeContext(options: {
     files: options.files ?? localFiles,
     signal: new AbortController().signal,
     progress: (line) => void progressLines.push(line),
+    now: options.now ?? Date.now,
     progressLines,
   };
 }

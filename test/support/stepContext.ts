@@ -110,6 +110,7 @@ export function makeStepContext(opts: StepContextOptions): { ctx: StepContext; p
     files: localFiles,
     signal: opts.signal ?? new AbortController().signal,
     progress: (message) => progress.push(message),
+    now: Date.now,
   };
   return { ctx, progress, close: () => pool.closeAll() };
 }

@@ -8,10 +8,12 @@ import { discoverDetails } from '../../src/images/imageSentences.js';
 import type { ManagedImage } from '../../src/images/managedImage.js';
 import type { StepKind } from '../../src/model/playbook.js';
 import {
+  promotionsIn,
   pullFindingsIn,
   rebuildFindingsIn,
   verdictsIn,
   type PatchDetails,
+  type PromoteDetails,
   type PullDetails,
   type RebuildDetails,
   type StepDetails,
@@ -88,6 +90,24 @@ const DETAILS: Array<[StepKind, StepDetails]> = [
       parked: ['app.freshen-old'],
     } satisfies PullDetails,
   ],
+  [
+    'promote',
+    {
+      promotions: [
+        {
+          repository: 'team/app',
+          from: 'canary',
+          to: 'prod',
+          build: 'sha256:1',
+          next_build: 'sha256:0',
+          action: 'wait',
+          reason: 'soaking on canary until 2026-12-08T10:00:00.000Z (20h to go)',
+          eligible_at: '2026-12-08T10:00:00.000Z',
+          hosts: [{ host: 'web1', since: '2026-12-07T10:00:00.000Z' }, { host: 'web2' }],
+        },
+      ],
+    } satisfies PromoteDetails,
+  ],
 ];
 
 const valid = (step: StepKind, details: unknown): boolean => validStep(stepRecordOf({ step, status: 'ok', details: details as StepDetails }));
@@ -117,5 +137,7 @@ describe("each kind's details", () => {
     expect(rebuildFindingsIn(discover)).toEqual({});
     expect(pullFindingsIn(pull).parked).toEqual(['app.freshen-old']);
     expect(pullFindingsIn(rebuild)).toEqual({});
+    expect(promotionsIn(DETAILS[4]![1]).map((p) => p.eligible_at)).toEqual(['2026-12-08T10:00:00.000Z']);
+    expect(promotionsIn(pull)).toEqual([]);
   });
 });

@@ -26,6 +26,7 @@ import type { ReplaceOutcome } from './attempt.js';
 import { settleParked } from '../../containers/settle.js';
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { StepHandler } from '../types.js';
+import { recordRolloutOutcomes, type RolloutOutcome } from '../stageRecords.js';
 
 /** What start would do on one host. */
 export interface StartPlan {
@@ -203,13 +204,17 @@ export const startStep: StepHandler<StartPlan, StartOptions> = {
       );
       wave.forEach((item, i) => outcomes.set(item, results[i]!));
     }
+    const staged: RolloutOutcome[] = [];
     for (const item of plan.items) {
       const outcome = outcomes.get(item)!;
       actions.push(...outcome.actions);
       if (outcome.failure) failures.push(outcome.failure);
       if (outcome.rolledBack) rolledBack++;
       if (!parkedNow.has(item.parkedAs) && (!outcome.failure || outcome.rolledBack)) rescued++;
+      if (outcome.rolledBack) staged.push({ ref: item.ref, outcome: 'rolled-back' });
+      else if (!outcome.failure && item.startAfter) staged.push({ ref: item.ref, outcome: 'adopted' });
     }
+    actions.push(...(await recordRolloutOutcomes(ctx, staged)));
     if (ctx.facts.guard !== undefined && ctx.guard.lost(ctx.facts.guard)) {
       failures.push({ code: 'failed', reason: GUARD_LOST });
     }

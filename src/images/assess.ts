@@ -34,6 +34,9 @@ export interface TreeFacts {
   baseIds: ReadonlyMap<string, string | undefined>;
   maxAgeMs?: number;
   now?: Date;
+  /** discover's `cooldown`, and when each looked-up base's current image was created (its config's `created`). */
+  cooldownMs?: number;
+  baseCreated?: ReadonlyMap<string, string>;
 }
 
 export type TreeAssessment = { ok: true; images: ManagedImage[]; notes: string[] } | { ok: false; error: string };
@@ -88,6 +91,8 @@ export function assessTree(facts: TreeFacts): TreeAssessment {
       ...(image.created !== undefined ? { created: image.created } : {}),
       ...(facts.now !== undefined ? { now: facts.now } : {}),
       ...(image.packages !== undefined ? { packages: image.packages } : {}),
+      ...(facts.cooldownMs !== undefined ? { cooldownMs: facts.cooldownMs } : {}),
+      ...(facts.baseCreated !== undefined ? { baseCreated: facts.baseCreated } : {}),
     });
     if (verdict.stale) stale.add(repository);
     const managed: ManagedImage = {
@@ -104,6 +109,7 @@ export function assessTree(facts: TreeFacts): TreeAssessment {
       buildArgs: facts.buildArgs,
       ...(image.finalBase !== undefined ? { finalBase: image.finalBase } : {}),
       ...(image.packages !== undefined ? { packages: image.packages } : {}),
+      ...(verdict.waitingUntil !== undefined ? { waitingUntil: verdict.waitingUntil } : {}),
     };
     images.push(managed);
     notes.push(verdictNote(managed), ...verdict.notes.map((n) => `${repository}: ${n}`));

@@ -57,6 +57,7 @@ export function discoverDetails(images: readonly ManagedImage[]): DiscoverDetail
       reasons: image.reasons,
       explanations: image.explanations,
       ...(image.finalBase !== undefined ? { final_base: image.finalBase } : {}),
+      ...(image.waitingUntil !== undefined ? { cooldown_until: new Date(image.waitingUntil).toISOString() } : {}),
       ...(image.packages === undefined
         ? {}
         : image.packages.ok

@@ -33,4 +33,6 @@ export interface ManagedImage {
   followsPinnedBases?: true;
   /** The probe's finding, when discover probed the prod image. */
   packages?: PackageProbeFacts;
+  /** When changes the cooldown holds back become reasons to rebuild (ms since the epoch): the image waits until then. */
+  waitingUntil?: number;
 }

@@ -1,3 +1,4 @@
+import { cooldownWait, type CooldownWait } from '../stages/cooldown.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { PackageProbeFacts } from './managedImage.js';
 import { APT_UPDATE, type PackageChanges, type PackageDatabase } from './packages.js';
@@ -130,6 +131,9 @@ export interface PatchFacts {
   packages?: PackageProbeFacts;
   maxAgeMs?: number;
   now: Date;
+  /** patch's `cooldown`, and when the upstream's current image was created: a younger upstream is not yet a reason. */
+  cooldownMs?: number;
+  upstreamCreated?: string;
 }
 
 export interface PatchVerdict {
@@ -137,6 +141,8 @@ export interface PatchVerdict {
   reasons: PatchReason[];
   explanations: string[];
   notes: string[];
+  /** When the upstream change the cooldown holds back becomes a reason (ms since the epoch); until then a patch made for another reason stays on the upstream prod was patched from. */
+  waitingUntil?: number;
 }
 
 const short = (digest: string): string => `${shortDigest(digest)}…`;
@@ -145,12 +151,16 @@ const short = (digest: string): string => `${shortDigest(digest)}…`;
 export function patchVerdict(facts: PatchFacts): PatchVerdict {
   const found: Array<[PatchReason, string]> = [];
   const notes: string[] = [];
+  let wait: CooldownWait | undefined;
   const labels = facts.prodLabels;
   const recorded = labels?.[LABEL_PATCH_UPSTREAM];
   if (labels === undefined) found.push(['unpublished', `${facts.ref} is not published yet`]);
   else if (recorded === undefined) found.push(['not-a-patch', `${facts.ref} records no upstream (${LABEL_PATCH_UPSTREAM}): it was not made by patch`]);
   else if (facts.upstreamId !== undefined && recorded !== facts.upstreamId) {
-    found.push(['upstream-changed', `upstream ${facts.upstreamRef} changed: patched from ${short(recorded)}, it is now ${short(facts.upstreamId)}`]);
+    const changed = `upstream ${facts.upstreamRef} changed: patched from ${short(recorded)}, it is now ${short(facts.upstreamId)}`;
+    wait = cooldownWait(changed, facts.upstreamCreated, facts.cooldownMs, facts.now.getTime(), 'patch');
+    if (wait === undefined) found.push(['upstream-changed', changed]);
+    else notes.push(wait.note);
   }
   if (labels !== undefined && facts.packages?.ok && facts.packages.outdated.length > 0) found.push(['packages-outdated', outdatedSentence(facts.packages)]);
   else if (facts.packages && !facts.packages.ok) notes.push(`packages cannot be checked: ${facts.packages.problem}`);
@@ -159,5 +169,11 @@ export function patchVerdict(facts: PatchFacts): PatchVerdict {
   if (labels !== undefined && age !== undefined && facts.maxAgeMs !== undefined && age > facts.maxAgeMs) {
     found.push(['max-age', `patched ${facts.created}, ${shownAge(age)} ago, older than max_age ${shownAge(facts.maxAgeMs)}`]);
   }
-  return { stale: found.length > 0, reasons: found.map(([r]) => r), explanations: found.map(([, e]) => e), notes };
+  return {
+    stale: found.length > 0,
+    reasons: found.map(([r]) => r),
+    explanations: found.map(([, e]) => e),
+    notes,
+    ...(wait === undefined ? {} : { waitingUntil: wait.until }),
+  };
 }

@@ -2,6 +2,7 @@ import { shortDigest } from '../model/imageRef.js';
 import { formatDuration } from '../model/duration.js';
 import type { PackageProbeFacts, StaleReason } from './managedImage.js';
 import type { ProvenanceRead } from './provenance.js';
+import { cooldownWait, latestWait, type CooldownWait } from '../stages/cooldown.js';
 
 /** Everything the verdict needs to know about one managed image, looked up beforehand. */
 export interface StalenessFacts {
@@ -30,6 +31,9 @@ export interface StalenessFacts {
   now?: Date;
   /** The package probe's finding on the prod image. */
   packages?: PackageProbeFacts;
+  /** discover's `cooldown`, and when each looked-up base's current image was created: a younger change is not yet a reason. */
+  cooldownMs?: number;
+  baseCreated?: ReadonlyMap<string, string>;
 }
 
 /** Whether an image must be rebuilt, why (one explanation per reason, same order), and remarks that change nothing. */
@@ -38,6 +42,8 @@ export interface StaleVerdict {
   reasons: StaleReason[];
   explanations: string[];
   notes: string[];
+  /** When the changes the cooldown holds back become reasons (ms since the epoch); undefined when none is held. */
+  waitingUntil?: number;
 }
 
 const short = (digest: string): string => `${shortDigest(digest)}…`;
@@ -46,6 +52,7 @@ const short = (digest: string): string => `${shortDigest(digest)}…`;
 export function staleVerdict(facts: StalenessFacts): StaleVerdict {
   const found: Array<[StaleReason, string]> = [];
   const notes: string[] = [];
+  const waits: CooldownWait[] = [];
   if (!facts.published) found.push(['unpublished', `${facts.ref} is not published yet`]);
   if (facts.forced) found.push(['forced', 'the playbook forces a rebuild']);
   if (facts.published && facts.provenance && !facts.provenance.ok) {
@@ -68,7 +75,10 @@ export function staleVerdict(facts: StalenessFacts): StaleVerdict {
       if (recorded === undefined) changedBases.push(`base ${base} is new: ${facts.ref} was not built from it`);
       else if (current === undefined) notes.push(`base ${base} is missing from the registry`);
       else if (current !== recorded) {
-        changedBases.push(`${baseWord(base, facts)} ${base} changed: built from ${short(recorded)}, registry now has ${short(current)}`);
+        const changed = `${baseWord(base, facts)} ${base} changed: built from ${short(recorded)}, registry now has ${short(current)}`;
+        const wait = facts.now === undefined ? undefined : cooldownWait(changed, facts.baseCreated?.get(base), facts.cooldownMs, facts.now.getTime());
+        if (wait === undefined) changedBases.push(changed);
+        else waits.push(wait);
       }
     }
     if (changedBases.length > 0) found.push(['base-changed', changedBases.join('; ')]);
@@ -83,7 +93,17 @@ export function staleVerdict(facts: StalenessFacts): StaleVerdict {
   if (age !== undefined && facts.maxAgeMs !== undefined && age > facts.maxAgeMs) {
     found.push(['max-age', `built ${facts.created}, ${shownAge(age)} ago, older than max_age ${shownAge(facts.maxAgeMs)}`]);
   }
-  return { stale: found.length > 0, reasons: found.map(([r]) => r), explanations: found.map(([, e]) => e), notes };
+  const waitingUntil = latestWait(waits);
+  // A rebuild builds on what the base's tag names now, so a rebuild for another reason would adopt the base the cooldown
+  // holds back: the image waits whole (force still rebuilds it).
+  const held = waitingUntil !== undefined && !facts.forced ? found.splice(0) : [];
+  return {
+    stale: found.length > 0,
+    reasons: found.map(([r]) => r),
+    explanations: found.map(([, e]) => e),
+    notes: [...notes, ...waits.map((w) => w.note), ...held.map(([reason, e]) => `${reason} waits with it (a rebuild would build on the new base): ${e}`)],
+    ...(waitingUntil === undefined ? {} : { waitingUntil }),
+  };
 }
 
 /** In a multi-stage build a base other than the final stage's only feeds a build stage: say so, the rebase question is the final one. */

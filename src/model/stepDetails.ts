@@ -28,6 +28,8 @@ export interface ImageVerdictDetails {
   explanations: string[];
   /** The final stage's base: the one a rebase is about. */
   final_base?: string;
+  /** When changes within the cooldown become reasons to rebuild (ISO 8601): the image waits until then. */
+  cooldown_until?: string;
   packages?: PackagesFound;
 }
 

@@ -15,6 +15,8 @@ export interface DiscoverOptions {
   buildArgs: Record<string, string>;
   /** `max_age`: an image built longer ago than this is stale. */
   maxAgeMs?: number;
+  /** `cooldown`: a base whose current image was created less than this ago is not yet a reason to rebuild. */
+  cooldownMs?: number;
   /** `probe`: probe the prod images for pending package updates; undefined when off. */
   probe?: ProbeOptions;
 }
@@ -66,8 +68,15 @@ export function discoverOptions(options: Record<string, unknown>, vars: Record<s
     pinnedBases: pinnedBasesOption(options.pinned_bases),
     buildArgs: stringMap(options.build_args, 'discover'),
     ...maxAge(options),
+    ...cooldown(options),
     ...probeOption(options.probe),
   };
+}
+
+/** `cooldown` (discover, patch): how long a new base or upstream digest waits before it is a reason to rebuild or patch. */
+export function cooldown(options: Record<string, unknown>): { cooldownMs?: number } {
+  const cooldownMs = durationOption(options, ['cooldown'], { age: true });
+  return cooldownMs === undefined ? {} : { cooldownMs };
 }
 
 /** `max_age` (discover, patch): how old prod may get before it is rebuilt. */

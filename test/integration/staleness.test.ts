@@ -35,15 +35,26 @@ const docker = labDocker('build1');
 const registry = createRegistryClient(registrySettings({ registry: REGISTRY })!);
 let root: string;
 
-async function run(handler: StepHandler, options: Record<string, unknown>, pass: { check: boolean; facts: HostFacts; run: RunState }): Promise<StepResult> {
-  const { ctx, close } = makeStepContext({ host: labHost('build1'), check: pass.check, playbookDir: root, facts: pass.facts, run: pass.run });
+async function run(
+  handler: StepHandler,
+  options: Record<string, unknown>,
+  pass: { check: boolean; facts: HostFacts; run: RunState; now?: () => number },
+): Promise<StepResult> {
+  const { ctx, close } = makeStepContext({
+    host: labHost('build1'),
+    check: pass.check,
+    playbookDir: root,
+    facts: pass.facts,
+    run: pass.run,
+    ...(pass.now ? { now: pass.now } : {}),
+  });
   try {
     return await runStep(handler, ctx, options);
   } finally {
     await close();
   }
 }
-const pass = (check: boolean) => ({ check, facts: {} as HostFacts, run: newRunState() });
+const pass = (check: boolean, now?: number) => ({ check, facts: {} as HostFacts, run: newRunState(), ...(now === undefined ? {} : { now: () => now }) });
 
 const servedId = async (repo: string, tag = 'prod') => (await registry.imageConfig(repo, tag))?.configDigest;
 /** Registry tags with their image IDs, for the tree images. */
@@ -250,5 +261,35 @@ describe('reasons detected and cleared', () => {
       [APP, []],
       [APT, []],
     ]);
+  }, 120_000);
+
+  it('cooldown: a base pushed just now waits, naming until when, and nothing is built; after the cooldown it is base-changed, rebuilt and pushed', async () => {
+    await buildBusyboxImage(docker, OS_REF, { lines: ['LABEL os.level="2"'] });
+    await pushImage(docker, OS_REF);
+    const created = Date.parse((await registry.imageConfig(OS, 'stable'))!.config.created!);
+    const until = new Date(created + 3 * 86_400_000).toISOString();
+    const prodBefore = await servedId(APP);
+    const soon = pass(false, created + 3_600_000);
+    const discovered = await run(discoverStep, { ...DISCOVER, cooldown: '3d' }, soon);
+    expect(verdicts(soon.facts)).toEqual([
+      [APP, []],
+      [APT, []],
+    ]);
+    expect(discovered.details).toMatchObject({ images: [{ repository: APP, stale: false, cooldown_until: until }, { repository: APT }] });
+    expect(discovered.notes).toContainEqual(
+      expect.stringMatching(new RegExp(`^${APP}: base ${OS_REF} changed: .*: within the cooldown of 3d, not a reason to rebuild until ${until}$`)),
+    );
+    expect((await run(rebuildStep, {}, soon)).status).toBe('ok');
+    expect(await servedId(APP)).toBe(prodBefore);
+
+    const later = pass(false, created + 3 * 86_400_000 + 60_000);
+    await run(discoverStep, { ...DISCOVER, cooldown: '3d' }, later);
+    expect(verdicts(later.facts)).toEqual([
+      [APP, ['base-changed']],
+      [APT, []],
+    ]);
+    expect((await run(rebuildStep, {}, later)).status).toBe('changed');
+    expect((await run(pushStep, {}, later)).status).toBe('changed');
+    expect(await servedId(APP)).not.toBe(prodBefore);
   }, 120_000);
 });

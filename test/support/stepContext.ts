@@ -87,6 +87,8 @@ export interface StepContextOptions {
   facts?: HostFacts;
   run?: RunState;
   signal?: AbortSignal;
+  /** The wall clock steps judge time by; Date.now unless given. */
+  now?: () => number;
 }
 
 /** A real StepContext over a ConnectionPool; `progress` collects what the step reported; `close` closes every connection. */
@@ -110,7 +112,7 @@ export function makeStepContext(opts: StepContextOptions): { ctx: StepContext; p
     files: localFiles,
     signal: opts.signal ?? new AbortController().signal,
     progress: (message) => progress.push(message),
-    now: Date.now,
+    now: opts.now ?? Date.now,
   };
   return { ctx, progress, close: () => pool.closeAll() };
 }

@@ -50,6 +50,11 @@ export const discoverKind = defineKind({
         $ref: '#/$defs/duration',
         description: 'An image built longer ago than this is stale (reason `max-age`), e.g. `30d`. Default: no age limit.',
       },
+      cooldown: {
+        $ref: '#/$defs/duration',
+        description:
+          'A base of this registry whose current image was created less than this ago is not yet a reason to rebuild (reason `base-changed` waits, naming until when), e.g. `3d`. Default: none.',
+      },
       probe: {
         description:
           'Probe each prod image for pending package updates in a throwaway container (reason `packages-outdated`): `true` for the defaults, or settings. Default off.',

@@ -69,10 +69,13 @@ export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
       if (found) candidate.packages = found;
     }
 
+    const baseCreated = new Map<string, string>();
     const assess = async (images: ImageFacts[], known: Map<string, string | undefined>) => {
       const tree = new Set(images.map((c) => c.repository));
       const refs = externalBasesToLookUp(images, registry.name, opts.tag, tree).filter((ref) => !known.has(ref));
-      const baseIds = new Map([...known, ...(await lookUpBases(registry, refs))]);
+      const looked = await lookUpBases(registry, refs);
+      for (const [ref, found] of looked) if (found.created !== undefined) baseCreated.set(ref, found.created);
+      const baseIds = new Map([...known, ...[...looked].map(([ref, found]) => [ref, found.id] as const)]);
       const assessment = assessTree({
         registry: registry.name,
         tag: opts.tag,
@@ -80,7 +83,9 @@ export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
         buildArgs: opts.buildArgs,
         images,
         baseIds,
-        ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs, now: new Date() } : {}),
+        ...(opts.maxAgeMs !== undefined || opts.cooldownMs !== undefined ? { now: new Date(ctx.now()) } : {}),
+        ...(opts.maxAgeMs !== undefined ? { maxAgeMs: opts.maxAgeMs } : {}),
+        ...(opts.cooldownMs !== undefined ? { cooldownMs: opts.cooldownMs, baseCreated } : {}),
       });
       if (!assessment.ok) throw new Error(assessment.error);
       return { assessment, baseIds };
@@ -118,14 +123,18 @@ export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
   },
 };
 
-/** The registry's current image ID of each base reference (undefined when the registry lacks it). */
-async function lookUpBases(registry: RegistryClient, refs: string[]): Promise<Map<string, string | undefined>> {
-  const ids = await Promise.all(
+/**
+ * The registry's current image of each base reference: its ID (undefined when the registry lacks it) and when it was made
+ * (`org.opencontainers.image.created`, else the config's `created`), which the cooldown judges.
+ */
+async function lookUpBases(registry: RegistryClient, refs: string[]): Promise<Map<string, { id?: string; created?: string }>> {
+  const found = await Promise.all(
     refs.map(async (ref) => {
       const parsed = parseImageRef(ref);
       const config = await registry.imageConfig(parsed.repository, parsed.digest ?? parsed.tag ?? 'latest');
-      return [ref, config?.configDigest] as const;
+      const created = config?.config.config?.Labels?.[LABEL_CREATED] ?? config?.config.created;
+      return [ref, { ...(config ? { id: config.configDigest } : {}), ...(created !== undefined ? { created } : {}) }] as const;
     }),
   );
-  return new Map(ids);
+  return new Map(found);
 }

@@ -50,6 +50,11 @@ export const patchKind = defineKind({
         $ref: '#/$defs/duration',
         description: 'A patch made longer ago than this is stale (reason `max-age`). Default: no age limit.',
       },
+      cooldown: {
+        $ref: '#/$defs/duration',
+        description:
+          'An upstream whose current image was created less than this ago is not yet a reason to patch (the image waits, naming until when); a patch made meanwhile for another reason is made from the upstream prod was patched from. Default: none.',
+      },
       probe: {
         $ref: '#/$defs/discover/properties/probe',
         description:

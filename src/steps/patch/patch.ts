@@ -2,7 +2,8 @@ import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { decodePackageList, LABEL_PACKAGE_LIST } from '../../images/packages.js';
 import { LABEL_PATCH_UPSTREAM, patchVerdict, type PatchReason } from '../../images/patch.js';
-import { LABEL_CREATED } from '../../images/provenance.js';
+import { LABEL_BASE_DIGEST, LABEL_CREATED } from '../../images/provenance.js';
+import { formatImageRef, isSha256Digest, parseImageRef } from '../../model/imageRef.js';
 import { packagesChangedNote, shownDigest } from '../../images/imageSentences.js';
 import { formatBytes } from '../../shared/bytes.js';
 import type { PackageProbeFacts } from '../../images/managedImage.js';
@@ -25,6 +26,8 @@ export interface PlannedPatch extends PatchJob {
   upstreamId: string;
   /** The datestamp reference a patch made now would get. */
   dateRef: string;
+  /** When the upstream change the cooldown holds back becomes a reason to patch (ms since the epoch). */
+  waitingUntil?: number;
   /** What the package probe found in the current patch. */
   probe?: PackageProbeFacts;
 }
@@ -44,7 +47,7 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
   async plan(ctx: StepContext, options: PatchOptions): Promise<PatchPlan> {
     const registry = ctx.connections.registry();
     const upstreams = new UpstreamRegistries(ctx.connections);
-    const now = new Date();
+    const now = new Date(ctx.now());
     const patches: PlannedPatch[] = [];
     const notes: string[] = [];
     const missing: string[] = [];
@@ -70,20 +73,32 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
         ...(prod !== undefined ? { prodLabels: labels ?? {}, created: labels?.[LABEL_CREATED] ?? (prod.config.created as string | undefined) } : {}),
         ...(probed ? { packages: probed } : {}),
         ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+        ...(options.cooldownMs !== undefined ? { cooldownMs: options.cooldownMs } : {}),
+        ...(upstream.created !== undefined ? { upstreamCreated: upstream.created } : {}),
         now,
       });
       notes.push(...verdict.notes.map((n) => `${image.to}: ${n}`));
+      // A patch made for another reason while the new upstream cools down is made from the upstream prod was patched from.
+      const held = verdict.waitingUntil !== undefined && verdict.stale ? heldUpstream(image.from, labels) : undefined;
+      if (verdict.waitingUntil !== undefined && verdict.stale && held === undefined) {
+        notes.push(
+          `${image.to}: not patched for its other reasons either while the new upstream cools down: prod records no upstream digest (${LABEL_BASE_DIGEST}) to patch from`,
+        );
+      }
+      const stale = verdict.stale && (verdict.waitingUntil === undefined || held !== undefined);
       const listed = labels?.[LABEL_PACKAGE_LIST] !== undefined ? decodePackageList(labels[LABEL_PACKAGE_LIST]) : undefined;
-      const tag = verdict.stale ? await chooseDatestampTag({ registry, repository: image.to, when: now, format: options.dateFormat }) : '';
+      const tag = stale ? await chooseDatestampTag({ registry, repository: image.to, when: now, format: options.dateFormat }) : '';
       patches.push({
         ...image,
+        ...(held === undefined ? {} : { from: held.ref }),
         ref,
         ...(listed ? { prodPackageList: listed } : {}),
         ...(labels?.[LABEL_PATCH_UPSTREAM] ? { prodUpstreamId: labels[LABEL_PATCH_UPSTREAM] } : {}),
-        stale: verdict.stale,
-        reasons: verdict.reasons,
-        explanations: verdict.explanations,
-        upstreamId: upstream.id,
+        stale,
+        reasons: stale ? verdict.reasons : [],
+        explanations: stale ? verdict.explanations : [],
+        ...(verdict.waitingUntil === undefined ? {} : { waitingUntil: verdict.waitingUntil }),
+        upstreamId: held?.id ?? upstream.id,
         dateRef: `${registry.name}/${image.to}:${tag}`,
         ...(probed ? { probe: probed } : {}),
       });
@@ -110,6 +125,7 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
       stale: p.stale,
       reasons: p.reasons,
       explanations: p.explanations,
+      ...(p.waitingUntil === undefined ? {} : { cooldown_until: new Date(p.waitingUntil).toISOString() }),
       ...(p.probe?.ok ? { packages: { outdated: p.probe.outdated.length } } : p.probe ? { packages: { problem: p.probe.problem } } : {}),
     })),
   }),
@@ -167,3 +183,15 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
     return { ...(actions.length === 0 ? ok(notes) : changed(actions, notes)), facts };
   },
 };
+
+/**
+ * The upstream prod was patched from, by digest (`NAME@sha256:…` from its `org.opencontainers.image.base.digest`) and image
+ * ID (`org.freshen.patch.upstream`); undefined when prod does not record both.
+ */
+function heldUpstream(from: string, labels: Readonly<Record<string, string>> | undefined): { ref: string; id: string } | undefined {
+  const digest = labels?.[LABEL_BASE_DIGEST];
+  const id = labels?.[LABEL_PATCH_UPSTREAM];
+  if (digest === undefined || id === undefined || !isSha256Digest(digest) || !isSha256Digest(id)) return undefined;
+  const { registry, repository } = parseImageRef(from);
+  return { ref: formatImageRef({ registry, repository, digest }), id };
+}

@@ -1,7 +1,7 @@
 import { parseImageRef } from '../../model/imageRef.js';
 import { rolloutTag } from '../../model/inventory.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
-import { maxAge, OptionError, probeOption, type ProbeOptions } from '../imageOptions.js';
+import { cooldown, maxAge, OptionError, probeOption, type ProbeOptions } from '../imageOptions.js';
 import { durationOption } from '../optionError.js';
 
 /** One upstream image and the managed repository its patches go to. */
@@ -23,6 +23,8 @@ export interface PatchOptions {
   /** Debian/Ubuntu: only upgrades from a `-security` suite; dnf: `--security`. */
   securityOnly: boolean;
   maxAgeMs?: number;
+  /** An upstream whose current image was created less than this ago is not yet a reason to patch. */
+  cooldownMs?: number;
   /** Probe the current patch for pending updates (on by default: that is how a patch learns it rotted). */
   probe?: ProbeOptions;
   timeoutMs: number;
@@ -69,6 +71,7 @@ export function patchOptions(options: Record<string, unknown>, vars: Record<stri
     network,
     securityOnly: options.security_only === true,
     ...maxAge(options),
+    ...cooldown(options),
     ...probe,
     timeoutMs: durationOption(options, ['timeout'], { fallback: '30m', positive: true }),
     skipIdentical: options.skip_identical !== false,

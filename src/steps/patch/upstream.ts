@@ -2,6 +2,7 @@ import type { EngineAuth } from '../../adapters/engine.js';
 import type { HostConnections, RegistryClient } from '../../adapters/types.js';
 import { readBlob } from '../../adapters/referrers.js';
 import { parseImageRef } from '../../model/imageRef.js';
+import { LABEL_CREATED } from '../../images/provenance.js';
 
 // Where an upstream image lives: the host's own registry (its settings and credentials), or another one, reached through the
 // host's connections with Docker's credentials for that registry alone.
@@ -14,6 +15,8 @@ export interface UpstreamImage {
   digest: string;
   /** How many layers the original has (its patch adds one). */
   layers: number;
+  /** When it was made (`org.opencontainers.image.created`, else the config's `created`): what the cooldown judges. */
+  created?: string;
 }
 
 const MAX_CONFIG_BYTES = 8 << 20;
@@ -34,7 +37,13 @@ export class UpstreamRegistries {
     const config = await client.imageConfig(parsed.repository, parsed.digest ?? parsed.tag ?? 'latest');
     if (config === undefined) return undefined;
     const diffIds = (config.config.rootfs as { diff_ids?: unknown[] } | undefined)?.diff_ids;
-    return { id: config.configDigest, digest: config.referenceDigest, layers: Array.isArray(diffIds) ? diffIds.length : 0 };
+    const created = config.config.config?.Labels?.[LABEL_CREATED] ?? config.config.created;
+    return {
+      id: config.configDigest,
+      digest: config.referenceDigest,
+      layers: Array.isArray(diffIds) ? diffIds.length : 0,
+      ...(typeof created === 'string' ? { created } : {}),
+    };
   }
 
   /** The upstream's config blob, byte for byte (checked against `id`, its digest): the config a patch keeps. */

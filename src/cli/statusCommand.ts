@@ -64,6 +64,7 @@ export async function statusCommand(output: Output, playbookFile: string, flags:
         connectionsOf: (name, vars) => pool.of(name, vars),
         ...LOCAL_PORTS,
         emit: () => undefined,
+        ...(output.now === undefined ? {} : { now: output.now }),
       },
     );
     // One registry client per registry the inventory names, through a host that names it.
@@ -80,7 +81,7 @@ export async function statusCommand(output: Output, playbookFile: string, flags:
       if (registry === undefined || parsed.tag === undefined) return;
       builds.set(ref, await repositoryBuilds(registry.client, parsed.repository, parsed.tag, registry.vars).catch(() => ({ builds: [] })));
     });
-    const status = runSecrets.redactDeep(fleetStatus(report, builds, Date.now()));
+    const status = runSecrets.redactDeep(fleetStatus(report, builds, (output.now ?? Date.now)()));
     for (const line of statusLines(status)) output.out(line);
     if (flags.json) await writeFile(flags.json, `${JSON.stringify(status, null, 2)}\n`);
     if (flags.html) await writeFile(flags.html, statusHtml(status));

@@ -17,6 +17,8 @@ export function headline(s: RunSummary): string {
     s.rolled_out.length > 0
       ? `rolled out on ${new Set(s.rolled_out.map((r) => r.host)).size} host${new Set(s.rolled_out.map((r) => r.host)).size === 1 ? '' : 's'}`
       : '',
+    s.promoted !== undefined ? `promoted ${s.promoted.length} build${s.promoted.length === 1 ? '' : 's'}` : '',
+    s.held !== undefined ? `${s.held.length} build${s.held.length === 1 ? '' : 's'} held back` : '',
     s.failed.length > 0 ? `${s.failed.length} failed` : '',
   ].filter(Boolean);
   return `freshen: ${parts.join(', ')}`;
@@ -30,6 +32,8 @@ export function messageLines(s: RunSummary): string[] {
     lines.push(...list(r.packages));
   }
   for (const r of s.rolled_out) lines.push(`${r.host} ${r.step}:`, ...list(r.actions));
+  for (const p of s.promoted ?? []) lines.push(`Promoted ${p.repository} from ${p.from} to ${p.to} (${p.build.slice(0, 19)}…): ${p.reason}`);
+  for (const h of s.held ?? []) lines.push(`Held back ${h.repository} at ${h.stage} (${h.build.slice(0, 19)}…): ${h.reason}`);
   for (const f of s.failed) lines.push(`FAILED ${f.host} ${f.step}${f.code ? ` (${f.code})` : ''}: ${f.reason}`);
   return lines;
 }

@@ -1,13 +1,17 @@
 // What a run's notification says, as a value: what was rebuilt and why, what changed inside, where it rolled out, what
 // failed or was rolled back and why. Built from the run's report alone. Pure.
 import { createHash } from 'node:crypto';
-import { rebuildFindingsIn, verdictsIn } from '../model/stepDetails.js';
+import { promotionsIn, rebuildFindingsIn, verdictsIn } from '../model/stepDetails.js';
 import type { RunReport, StepRecord } from '../runner/report.js';
 
 export interface RunSummary {
   rebuilt: Array<{ ref: string; reasons: string[]; packages: string[] }>;
   rolled_out: Array<{ host: string; step: string; actions: string[] }>;
   failed: Array<{ host: string; step: string; status: string; code?: string; reason: string }>;
+  /** Builds promote moved to the next stage (present when there are any). */
+  promoted?: Array<{ repository: string; from: string; to: string; build: string; reason: string }>;
+  /** Builds a stage holds back for good: a host of the stage rolled them back (present when there are any). */
+  held?: Array<{ repository: string; stage: string; build: string; reason: string }>;
   recap: RunReport['recap'];
 }
 
@@ -50,12 +54,21 @@ export function runSummary(report: RunReport, plays: ReadonlySet<string>): RunSu
     } else if (record.status === 'changed' && ROLLOUT_STEPS.has(record.step)) {
       summary.rolled_out.push({ host, step: record.step, actions: record.actions.map(firstLine) });
     }
+    // A check run's `promote` verdict is what would happen; only an applied run promoted anything.
+    for (const p of promotionsIn(record.details)) {
+      if (p.action === 'promote' && !report.check && record.status === 'changed') {
+        (summary.promoted ??= []).push({ repository: p.repository, from: p.from, to: p.to, build: p.build, reason: firstLine(p.reason) });
+      } else if (p.action === 'hold') {
+        (summary.held ??= []).push({ repository: p.repository, stage: p.from, build: p.build, reason: firstLine(p.reason) });
+      }
+    }
   }
   return summary;
 }
 
-/** Whether there is anything to say: a run that rebuilt, rolled out and failed nothing is silent. */
-export const hasNews = (s: RunSummary): boolean => s.rebuilt.length + s.rolled_out.length + s.failed.length > 0;
+/** Whether there is anything to say: a run that rebuilt, rolled out, promoted, held back and failed nothing is silent. */
+export const hasNews = (s: RunSummary): boolean =>
+  s.rebuilt.length + s.rolled_out.length + s.failed.length + (s.promoted?.length ?? 0) + (s.held?.length ?? 0) > 0;
 
 /**
  * What identifies the news, so the same news is announced once: the rebuilt references and their package changes, the
@@ -66,6 +79,8 @@ export function newsFingerprint(s: RunSummary): string {
     rebuilt: s.rebuilt.map((r) => [r.ref, r.packages]),
     rolled: s.rolled_out.map((r) => [r.host, r.step, r.actions.map((a) => a.replace(/\bin [\d.]+(ms|s|m)\b.*$/, ''))]),
     failed: s.failed.map((f) => [f.host, f.step, f.code ?? f.status]),
+    promoted: (s.promoted ?? []).map((p) => [p.repository, p.to, p.build]),
+    held: (s.held ?? []).map((h) => [h.repository, h.stage, h.build]),
   };
   return `sha256:${createHash('sha256').update(JSON.stringify(key)).digest('hex')}`;
 }

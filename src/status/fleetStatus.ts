@@ -1,9 +1,9 @@
 // `freshen status`: the fleet's freshness as one value. It is shaped from a check-mode run of the playbook's read-only
-// planning steps (discover, pull, service; see statusPlaybook) and the registry's datestamp tags, so status says exactly
+// planning steps (discover, patch, pull, service, promote; see statusPlaybook) and the registry's datestamp tags, so status says exactly
 // what a run would find, and writes nothing by construction. Pure: the I/O is in src/cli/statusCommand.ts.
 import { leftAloneNote, parkedNote } from '../containers/managed.js';
 import type { ImageDiff } from '../model/results.js';
-import { outdatedCount, pullFindingsIn, verdictsIn } from '../model/stepDetails.js';
+import { outdatedCount, promotionsIn, pullFindingsIn, verdictsIn } from '../model/stepDetails.js';
 import type { RunReport, StepRecord } from '../runner/report.js';
 
 /** The builds the registry keeps of one image reference: the digest its rollout tag names, and each datestamp tag's. */
@@ -54,10 +54,28 @@ export interface HostStatus {
   notes: string[];
 }
 
+/** One repository's stage (the `stages` variable): the build it runs, since when, and whether the next stage gets it. */
+export interface StageStatus {
+  repository: string;
+  stage: string;
+  next: string;
+  /** The build the stage's tag names, and the one the next stage's tag names. */
+  build: string;
+  next_build?: string;
+  /** Since when every host of the stage runs the build (ISO 8601): the latest of their adoptions. */
+  since?: string;
+  /** promote's verdict: promote, wait (until `eligible_at` when only the soak stands in the way), hold, none. */
+  action: 'promote' | 'wait' | 'hold' | 'none';
+  reason: string;
+  eligible_at?: string;
+}
+
 export interface FleetStatus {
   generated_at: string;
   images: ImageStatus[];
   hosts: HostStatus[];
+  /** Present when the playbook promotes between stages. */
+  stages?: StageStatus[];
 }
 
 const DAY_MS = 86_400_000;
@@ -91,6 +109,7 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     if (!h) hosts.set(host, (h = { host, state: 'ok', containers: [], services: [], notes: [] }));
     return h;
   };
+  const stages: StageStatus[] = [];
   for (const { host, record } of records(report)) {
     // A host that could not be asked, whatever its step: a builder whose registry is down is as much news as a web host.
     if (record.status === 'unreachable' || record.status === 'failed') {
@@ -127,6 +146,29 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
       }
       continue;
     }
+    if (record.step === 'promote') {
+      for (const p of promotionsIn(record.details)) {
+        const since =
+          p.hosts.length > 0 && p.hosts.every((h) => h.since !== undefined)
+            ? p.hosts
+                .map((h) => h.since!)
+                .sort()
+                .at(-1)
+            : undefined;
+        stages.push({
+          repository: p.repository,
+          stage: p.from,
+          next: p.to,
+          build: p.build,
+          ...(p.next_build !== undefined ? { next_build: p.next_build } : {}),
+          ...(since !== undefined ? { since } : {}),
+          action: p.action,
+          reason: p.reason,
+          ...(p.eligible_at !== undefined ? { eligible_at: p.eligible_at } : {}),
+        });
+      }
+      continue;
+    }
     const h = hostOf(host);
     const service = record.step === 'service';
     for (const diff of record.diff ?? []) (service ? h.services : h.containers).push(running(diff, builds.get(diff.ref), service));
@@ -135,5 +177,10 @@ export function fleetStatus(report: RunReport, builds: ReadonlyMap<string, Repos
     for (const name of found.parked ?? []) h.notes.push(parkedNote(name));
     for (const c of found.unmanaged ?? []) h.notes.push(`${c.name} runs ${c.image}, not managed (not the rollout tag, or pinned by digest).`);
   }
-  return { generated_at: new Date(now).toISOString(), images: [...images.values()], hosts: [...hosts.values()] };
+  return {
+    generated_at: new Date(now).toISOString(),
+    images: [...images.values()],
+    hosts: [...hosts.values()],
+    ...(stages.length > 0 ? { stages } : {}),
+  };
 }

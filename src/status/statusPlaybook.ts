@@ -1,7 +1,10 @@
 import type { Playbook, StepKind } from '../model/playbook.js';
 
-/** The steps whose check-mode plans say what status shows: what is stale, what each container and service runs. */
-const STATUS_STEPS: ReadonlySet<StepKind> = new Set(['discover', 'patch', 'pull', 'service']);
+/**
+ * The steps whose check-mode plans say what status shows: what is stale, what each container and service runs, and where each
+ * build stands between stages.
+ */
+const STATUS_STEPS: ReadonlySet<StepKind> = new Set(['discover', 'patch', 'pull', 'service', 'promote']);
 
 /**
  * The playbook status runs in check mode: each play with only its read-only planning steps, all hosts at once and at any

@@ -1,4 +1,5 @@
 import type { FleetStatus, HostStatus, ImageStatus, RunningStatus } from '../status/fleetStatus.js';
+import { stageVerdict } from './statusTable.js';
 import { shortDigest } from '../model/imageRef.js';
 
 // `freshen status --html FILE`: one self-contained page (inline CSS, no scripts, no external assets) that someone who has
@@ -58,6 +59,12 @@ export function statusHtml(status: FleetStatus): string {
         `<li><b>${escape(h.host)}</b>: ${escape([h.state !== 'ok' ? `${h.state}: ${(h.reason ?? '').split('\n')[0]}` : '', ...h.notes].filter(Boolean).join('; '))}</li>`,
     )
     .join('');
+  const stages = (status.stages ?? [])
+    .map(
+      (s) =>
+        `<tr><td class="image">${escape(s.repository)}</td><td>${escape(s.stage)}</td><td class="image">${escape(shortDigest(s.build))}</td><td>${escape(s.since ?? '—')}</td><td>${escape(s.next)}</td><td class="${s.action === 'hold' ? 'behind' : s.action === 'promote' ? 'stale' : 'current'}">${escape(stageVerdict(s))}</td></tr>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>freshen status</title><style>${CSS}</style></head>
 <body>
@@ -69,6 +76,7 @@ Each row is an image; each column a host; each cell the build (datestamp tag) it
 ${head}
 ${rows}
 </table>
+${stages ? `<h2>Stages</h2><p class="meta">Each stage's build, since when every host of the stage runs it, and when the next stage gets it.</p><table><tr><th>repository</th><th>stage</th><th>build</th><th>since</th><th>next</th><th>promotion</th></tr>\n${stages}\n</table>` : ''}
 ${explanations ? `<h2>Why images are stale</h2><ul>${explanations}</ul>` : ''}
 ${problems ? `<h2>Hosts</h2><ul>${problems}</ul>` : ''}
 </body></html>

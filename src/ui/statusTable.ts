@@ -1,4 +1,4 @@
-import type { FleetStatus, RunningStatus } from '../status/fleetStatus.js';
+import type { FleetStatus, RunningStatus, StageStatus } from '../status/fleetStatus.js';
 import { shortDigest } from '../model/imageRef.js';
 
 const shown = (r: RunningStatus): string => `${r.build ?? (r.digest ? shortDigest(r.digest) : 'unknown')}${r.behind ? '  BEHIND' : ''}`;
@@ -37,6 +37,15 @@ export function statusLines(status: FleetStatus): string[] {
       : [...host.containers.map((c) => [host.host, c.name, c.ref, shown(c)]), ...host.services.map((s) => [host.host, `service ${s.name}`, s.ref, shown(s)])],
   );
   if (running.length > 0) lines.push('', ...table([['HOST', 'CONTAINER', 'IMAGE', 'RUNS'], ...running]));
+  if (status.stages !== undefined) {
+    lines.push(
+      '',
+      ...table([
+        ['REPOSITORY', 'STAGE', 'BUILD', 'SINCE', 'NEXT', 'PROMOTION'],
+        ...status.stages.map((s) => [s.repository, s.stage, shortDigest(s.build), s.since ?? '-', s.next, stageVerdict(s)]),
+      ]),
+    );
+  }
   for (const image of status.images)
     if (image.changes !== undefined && image.changes.lines.length > 0)
       lines.push(
@@ -56,3 +65,21 @@ export function statusLines(status: FleetStatus): string[] {
 }
 
 const shortSbom = (digest: string): string => `${digest.slice(0, 19)}…`;
+
+/** promote's verdict in a few words: when the next stage gets the build, or why it does not. */
+export function stageVerdict(stage: StageStatus): string {
+  switch (stage.action) {
+    case 'promote':
+      return `due now: ${stage.reason}`;
+    case 'wait':
+      return stage.eligible_at !== undefined ? `eligible at ${stage.eligible_at}` : `waits: ${stage.reason}`;
+    case 'hold':
+      return `held: ${stage.reason}`;
+    case 'none':
+      return stage.next_build === stage.build ? `${stage.next} runs it` : stage.reason;
+    default: {
+      const unknown: never = stage.action;
+      return String(unknown);
+    }
+  }
+}

@@ -1,15 +1,16 @@
 // Stages across runs, through the CLI against the lab, at times the test sets (the run's wall clock): a build rolled out on the
 // canary stage (web1, web3) soaks there and is promoted to prod (web2) only by a run after the soak; a build a canary host
 // rolled back is held back for good; a second control node with an empty state directory decides the same from the registry.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { promotionsIn } from '../../src/model/stepDetails.js';
 import type { RunReport } from '../../src/runner/report.js';
 import { runCliAt } from '../support/cli.js';
-import { labDocker, labSocket, pushImage, REGISTRY } from '../support/lab.js';
+import { labDocker, labSocket, pushImage, REGISTRY, REPO_ROOT } from '../support/lab.js';
 import { cleanUp, deleteManifests, publish, pullOn, removeImages } from './steps-rollout.helpers.js';
 import { containersNamed, createApp, healthyVersion, readReport, tempDir, unhealthyVersion, writePlaybook, type ContainerHost } from './rollout.helpers.js';
 
@@ -166,6 +167,26 @@ describe('a build goes canary → soak → prod across runs', () => {
     expect(verdicts[0]!.reason).toBe(`soaking on ${CANARY} until ${new Date(T0 + 24 * HOUR).toISOString()} (1d to go)`);
     expect(await registry.manifestDigest(REPO, PROD)).toBe(prod1);
     expect(await runs('web2')).toBe(prod1);
+
+    // status shows where the build stands, from the same verdict, and writes nothing.
+    const tags = (await registry.tags(REPO)).sort();
+    const status = await runCliAt(T0 + HOUR, 'status', playbook, '-i', inventory, '--json', join(dir, 'status.json'));
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^${REPO} +${CANARY} +${build2.slice(7, 19)} +${new Date(T0).toISOString()} +${PROD} +eligible at ${new Date(T0 + 24 * HOUR).toISOString().replace(/\./g, '\\.')}$`,
+        'm',
+      ),
+    );
+    const json = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as { stages: unknown[] };
+    const validate = new Ajv2020.default({ strict: true, validateFormats: false }).compile(
+      JSON.parse(await readFile(join(REPO_ROOT, 'schemas/status.schema.json'), 'utf8')),
+    );
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    expect(json.stages).toEqual([
+      expect.objectContaining({ repository: REPO, stage: CANARY, build: build2, action: 'wait', since: new Date(T0).toISOString() }),
+    ]);
+    expect((await registry.tags(REPO)).sort()).toEqual(tags);
   }, 180_000);
 
   it('a run 23 hours later still waits, and a run with --check after the soak says it would promote and writes nothing', async () => {

@@ -202,3 +202,83 @@ describe('fleetStatus of a builder that could not be asked', () => {
     expect(statusLines(status).at(-1)).toBe('0 images, 0 stale; 4 hosts, 1 behind (web1), 2 unreachable or failing');
   });
 });
+
+describe('fleetStatus of a playbook that promotes between stages', () => {
+  const promoted: RunReport = {
+    ...report,
+    plays: [
+      ...report.plays,
+      {
+        name: 'promote',
+        hosts: {
+          registry1: [
+            step({
+              step: 'promote',
+              status: 'ok',
+              details: {
+                promotions: [
+                  {
+                    repository: 'team/app',
+                    from: 'canary',
+                    to: 'prod',
+                    build: D('5'),
+                    next_build: D('2'),
+                    action: 'wait',
+                    reason: 'soaking on canary until 2026-12-02T08:00:00.000Z (20h to go)',
+                    eligible_at: '2026-12-02T08:00:00.000Z',
+                    hosts: [
+                      { host: 'web1', since: '2026-12-01T08:00:00.000Z' },
+                      { host: 'web3', since: '2026-12-01T07:00:00.000Z' },
+                    ],
+                  },
+                  {
+                    repository: 'team/api',
+                    from: 'canary',
+                    to: 'prod',
+                    build: D('7'),
+                    action: 'hold',
+                    reason: 'rolled back on web1: never promoted',
+                    hosts: [{ host: 'web1' }],
+                  },
+                ],
+              },
+            }),
+          ],
+        },
+      },
+    ],
+  };
+
+  it("lists each stage's build, since when every host runs it, and when the next stage gets it, in the table and on the page", () => {
+    const status = fleetStatus(promoted, builds, Date.parse('2026-12-01T12:00:00Z'));
+    expect(status.stages).toEqual([
+      {
+        repository: 'team/app',
+        stage: 'canary',
+        next: 'prod',
+        build: D('5'),
+        next_build: D('2'),
+        since: '2026-12-01T08:00:00.000Z',
+        action: 'wait',
+        reason: 'soaking on canary until 2026-12-02T08:00:00.000Z (20h to go)',
+        eligible_at: '2026-12-02T08:00:00.000Z',
+      },
+      { repository: 'team/api', stage: 'canary', next: 'prod', build: D('7'), action: 'hold', reason: 'rolled back on web1: never promoted' },
+    ]);
+    // The registry host is not a container host: promote's record adds no host row.
+    expect(status.hosts.map((h) => h.host)).not.toContain('registry1');
+    const lines = statusLines(status);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^team\/app +canary +555555555555 +2026-12-01T08:00:00\.000Z +prod +eligible at 2026-12-02T08:00:00\.000Z$/),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^team\/api +canary +777777777777 +- +prod +held: rolled back on web1: never promoted$/));
+    const page = statusHtml(status);
+    expect(page).toContain('<h2>Stages</h2>');
+    expect(page).toContain('eligible at 2026-12-02T08:00:00.000Z');
+    expect(fleetStatus(report, builds, 0).stages).toBeUndefined();
+    expect(
+      statusPlaybook({ file: 'p.yml', dir: '.', plays: [{ name: 'p', hosts: 'registries', vars: {}, steps: [{ kind: 'promote', options: {}, index: 0 }] }] })
+        .plays,
+    ).toHaveLength(1);
+  });
+});

@@ -91,6 +91,71 @@ describe('runSummary', () => {
   });
 });
 
+describe('runSummary of a run that promotes between stages', () => {
+  const D = (c: string) => `sha256:${c.repeat(64)}`;
+  const promoting = (check: boolean, status: 'ok' | 'changed'): RunReport => ({
+    check,
+    interrupted: false,
+    recap: {},
+    plays: [
+      {
+        name: 'Promote',
+        hosts: {
+          registry1: [
+            step({
+              step: 'promote',
+              status,
+              details: {
+                promotions: [
+                  {
+                    repository: 'team/app',
+                    from: 'canary',
+                    to: 'prod',
+                    build: D('5'),
+                    action: 'promote',
+                    reason: 'ran on every canary host (web1) for 1d or more',
+                    hosts: [],
+                  },
+                  {
+                    repository: 'team/api',
+                    from: 'canary',
+                    to: 'prod',
+                    build: D('7'),
+                    action: 'hold',
+                    reason: 'rolled back on web1: never promoted',
+                    hosts: [],
+                  },
+                  { repository: 'team/db', from: 'canary', to: 'prod', build: D('8'), action: 'wait', reason: 'soaking', hosts: [] },
+                ],
+              },
+            }),
+          ],
+        },
+      },
+    ],
+  });
+
+  it('says which build was promoted and which one a stage holds back; a check run promoted nothing', () => {
+    const summary = runSummary(promoting(false, 'changed'), new Set(['Promote']));
+    expect(summary.promoted).toEqual([
+      { repository: 'team/app', from: 'canary', to: 'prod', build: D('5'), reason: 'ran on every canary host (web1) for 1d or more' },
+    ]);
+    expect(summary.held).toEqual([{ repository: 'team/api', stage: 'canary', build: D('7'), reason: 'rolled back on web1: never promoted' }]);
+    expect(hasNews(summary)).toBe(true);
+    const lines = messageLines(summary);
+    expect(lines[0]).toBe('freshen: promoted 1 build, 1 build held back');
+    expect(lines).toContain(`Promoted team/app from canary to prod (${D('5').slice(0, 19)}…): ran on every canary host (web1) for 1d or more`);
+    expect(lines).toContain(`Held back team/api at canary (${D('7').slice(0, 19)}…): rolled back on web1: never promoted`);
+    const validate = new Ajv2020.default({ strict: true }).compile(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../schemas/notification.schema.json'), 'utf8')),
+    );
+    const webhook = JSON.parse(notifyRequest({ type: 'webhook', name: 'w', url: 'http://x' }, summary).body);
+    expect(validate(webhook), JSON.stringify(validate.errors)).toBe(true);
+    expect(runSummary(promoting(true, 'changed'), new Set(['Promote'])).promoted).toBeUndefined();
+    expect(newsFingerprint(runSummary(promoting(true, 'changed'), new Set(['Promote'])))).not.toBe(newsFingerprint(summary));
+  });
+});
+
 describe('resolveTargets', () => {
   it('takes the URL from a variable and the token from the environment, and says what is missing, never the URL', () => {
     const { targets, problems } = resolveTargets(

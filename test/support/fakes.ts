@@ -427,6 +427,8 @@ export function fakeContext(options: {
   host?: string;
   /** Other inventory hosts, each with its own engine (gc asks every engine what it runs). */
   others?: Record<string, FakeEngine>;
+  /** Variables of those other hosts beside the registry and engine (their rollout tag). */
+  otherVars?: Record<string, Record<string, unknown>>;
   playbookDir?: string;
   guard?: FakeGuard;
   /** The files steps read; this machine's unless a test hands in its own. */
@@ -440,7 +442,11 @@ export function fakeContext(options: {
   const vars = { registry: registry.name, docker: { host: 'unix:///fake.sock' }, ...options.vars };
   const hosts = new Map<string, Host>([[name, { name, groups: ['all'], vars }]]);
   for (const other of Object.keys(options.others ?? {}))
-    hosts.set(other, { name: other, groups: ['all'], vars: { registry: registry.name, docker: { host: 'unix:///other.sock' } } });
+    hosts.set(other, {
+      name: other,
+      groups: ['all'],
+      vars: { registry: registry.name, docker: { host: 'unix:///other.sock' }, ...options.otherVars?.[other] },
+    });
   const otherRegistry = (other: string): FakeRegistry => {
     const found = options.registries?.[other];
     if (found === undefined) throw new Error(`no fake registry ${other} in this test`);

@@ -19,7 +19,8 @@ export function cooldownWait(
   created: string | undefined,
   cooldownMs: number | undefined,
   now: number,
-  act: 'rebuild' | 'patch' = 'rebuild',
+  /** What the change is not yet a reason to do: rebuild, patch, pull, update the service. */
+  act = 'rebuild',
 ): CooldownWait | undefined {
   if (cooldownMs === undefined || created === undefined) return undefined;
   const at = Date.parse(created);

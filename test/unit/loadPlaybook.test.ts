@@ -250,9 +250,9 @@ describe('loadPlaybook: invalid playbooks', () => {
     },
     {
       name: 'options on a step that takes none, and an unknown option',
-      input: '- name: P\n  hosts: web1\n  steps:\n    - pull: { force: true }\n    - stop: { timout: 30s }\n    - start\n',
+      input: '- name: P\n  hosts: web1\n  steps:\n    - push: { force: true }\n    - stop: { timout: 30s }\n    - start\n',
       diagnostics: [
-        'playbook.yml:4:15: error: The pull step takes no options, but "force" was given; write the step as "- pull"\n  4 |     - pull: { force: true }\n    |               ^^^^^',
+        'playbook.yml:4:15: error: The push step takes no options, but "force" was given; write the step as "- push"\n  4 |     - push: { force: true }\n    |               ^^^^^',
         'playbook.yml:5:15: error: Unknown key "timout" in the stop step; did you mean "timeout"?\n  5 |     - stop: { timout: 30s }\n    |               ^^^^^^',
       ],
     },

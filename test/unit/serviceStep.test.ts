@@ -132,6 +132,24 @@ describe('the service step on a fake swarm manager', () => {
     ]);
   });
 
+  it('with a cooldown, a build created an hour ago is not rolled out, naming until when; six hours after it was, it is', async () => {
+    const registry = new FakeRegistry();
+    const digest = registry.publish('team/api', 'prod', `sha256:${'2'.repeat(64)}`, {}, '2026-11-01T00:00:00Z');
+    const engine = new FakeManager(`${registry.name}/team/api:prod@${D1}`, 0);
+    const at = (iso: string) => fakeContext({ engine, registry, host: 'mgr1', now: () => Date.parse(iso) });
+    const young = await runStep(serviceStep, at('2026-11-01T01:00:00Z'), { cooldown: '6h' });
+    expect(young.status).toBe('ok');
+    expect(young.notes).toContainEqual(
+      expect.stringMatching(
+        /^api: .* is new, created 2026-11-01T00:00:00\.000Z: within the cooldown of 6h, not a reason to update the service until 2026-11-01T06:00:00\.000Z$/,
+      ),
+    );
+    expect(engine.sent).toEqual([]);
+    const matured = await runStep(serviceStep, at('2026-11-01T06:00:00Z'), { cooldown: '6h' });
+    expect(matured.status).toBe('changed');
+    expect(engine.sent).toEqual([{ version: 7, image: `${registry.name}/team/api:prod@${digest}` }]);
+  });
+
   it('gives up after three conflicts, naming the service, and a check run sends nothing', async () => {
     const registry = new FakeRegistry();
     registry.publish('team/api', 'prod', `sha256:${'2'.repeat(64)}`);

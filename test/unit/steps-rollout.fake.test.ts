@@ -55,6 +55,19 @@ describe('the rollout steps on a fake engine', () => {
     expect(again.writes).toEqual([]);
   });
 
+  it('pull with a cooldown: a build created an hour ago is not pulled, naming until when; six hours after it was, it is', async () => {
+    const w = world();
+    const at = (iso: string) => fakeContext({ engine: w.engine, registry: w.registry, facts: w.facts, run: w.run, now: () => Date.parse(iso) });
+    const young = await runStep(pullStep, at('2026-11-01T01:00:00Z'), { cooldown: '6h' });
+    expect(young.status).toBe('ok');
+    expect(young.notes).toContainEqual(
+      `${w.ref}: the registry's build sha256:${w.newDigest.slice(7, 19)}… is new, created 2026-11-01T00:00:00.000Z: within the cooldown of 6h, not a reason to pull until 2026-11-01T06:00:00.000Z`,
+    );
+    expect(w.engine.writes).toEqual([]);
+    const matured = await runStep(pullStep, at('2026-11-01T06:00:00Z'), { cooldown: '6h' });
+    expect(matured).toMatchObject({ status: 'changed', actions: [`Pulled ${w.ref}@${w.newDigest} (was ${w.oldDigest})`] });
+  });
+
   it("pull sends the engine the inventory's registry credentials, through the context's connections", async () => {
     const w = world();
     const vars = { registry_auth: { username: 'ci', password: 'pull-secret' } };

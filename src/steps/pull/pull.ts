@@ -8,6 +8,8 @@ import { isParkedName, leftAloneNote, managedImageRefs, parkedNote, selectManage
 import { containerName, type ContainerInspect } from '../../containers/types.js';
 import type { PulledImage } from '../../images/pulledImage.js';
 import type { StepContext, StepHandler } from '../types.js';
+import { buildWait } from '../buildCooldown.js';
+import type { PullOptions } from './pullOptions.js';
 
 /** One managed image reference that differs from what the registry serves (or that a planned push will change). */
 export interface PullItem {
@@ -46,10 +48,10 @@ async function samePlatformImage(ctx: StepContext, engine: Engine, repository: s
  * `pull`: for each image reference the host's managed containers use, ask the registry for its digest (HEAD) and pull only what
  * differs from the local image. Containers are not touched; `stop` and `start` roll the new images out.
  */
-export const pullStep: StepHandler<PullPlan> = {
+export const pullStep: StepHandler<PullPlan, PullOptions> = {
   kind: 'pull',
 
-  async plan(ctx) {
+  async plan(ctx, options) {
     const registry = registrySettings(ctx.vars);
     if (!registry) {
       return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
@@ -82,7 +84,12 @@ export const pullStep: StepHandler<PullPlan> = {
         // A multi-platform index whose other platforms changed: this host's image is the same, so nothing is pulled.
         notes.push(`${ref} is up to date for this host's platform (${shortDigest(local.Id)}); the index changed for other platforms only.`);
       } else {
-        items.push({ ref, remoteDigest, was });
+        const wait = await buildWait(ctx.connections.registry(), ref, repository, remoteDigest, options.cooldownMs, ctx.now(), 'pull');
+        if (wait === undefined) items.push({ ref, remoteDigest, was });
+        else {
+          notes.push(wait.note);
+          after.set(ref, was);
+        }
       }
     }
     if (managed.length === 0) notes.push(`No managed containers (images ${registry.name}/…:${tag}).`);

@@ -44,6 +44,11 @@ export const serviceKind = defineKind({
         $ref: '#/$defs/duration',
         description: "How long freshen waits for one service's update before it reports it still running (default 10m).",
       },
+      cooldown: {
+        $ref: '#/$defs/duration',
+        description:
+          'A build the rollout tag names that was created less than this ago is not rolled out yet (the service keeps its digest; the note says until when). Builds this run pushes are rolled out at once. Default: none.',
+      },
     },
     additionalProperties: false,
   },

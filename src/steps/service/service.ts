@@ -6,6 +6,7 @@ import { shortDigest } from '../../model/imageRef.js';
 import { rolloutTag } from '../../model/inventory.js';
 import { changed, failed, ok } from '../../model/results.js';
 import type { StepHandler } from '../types.js';
+import { buildWait } from '../buildCooldown.js';
 import { managedServices, startFirstDeadlock, updateSentence, type ManagedService } from './managedServices.js';
 import type { ServiceOptions } from './serviceOptions.js';
 import { OptionError } from '../optionError.js';
@@ -88,7 +89,11 @@ export const serviceStep: StepHandler<ServicePlan, ServiceOptions> = {
       if (digest === undefined) notes.push(`${service.name}: the registry has no ${service.ref}; left as it is`);
       else if (digest === service.pinned) current.push(service);
       else if (service.busy !== undefined) notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);
-      else updates.push({ service, digest });
+      else {
+        const wait = await buildWait(registry, service.ref, service.repository, digest, opts.cooldownMs, ctx.now(), 'update the service');
+        if (wait === undefined) updates.push({ service, digest });
+        else notes.push(`${service.name}: ${wait.note}`);
+      }
     }
     if (opts.order === 'start-first' && updates.length > 0) {
       // Refused before anything is sent: Swarm would accept the update and leave a task pending for good.

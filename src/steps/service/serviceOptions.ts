@@ -9,6 +9,8 @@ export interface ServiceOptions {
   order: 'stop-first' | 'start-first';
   failureAction: 'rollback' | 'pause' | 'continue';
   timeoutMs: number;
+  /** A build the tag names that was created less than this ago is not rolled out yet. */
+  cooldownMs?: number;
 }
 
 function oneOf<T extends string>(options: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
@@ -38,5 +40,11 @@ export function serviceOptions(options: Record<string, unknown> | null | undefin
     order: oneOf(raw, 'order', ['stop-first', 'start-first'] as const, 'stop-first'),
     failureAction: oneOf(raw, 'failure_action', ['rollback', 'pause', 'continue'] as const, 'rollback'),
     timeoutMs: durationOption(raw, ['timeout'], { fallback: '10m', positive: true }),
+    ...cooldown(raw),
   };
+}
+
+function cooldown(raw: Record<string, unknown>): { cooldownMs?: number } {
+  const cooldownMs = durationOption(raw, ['cooldown'], { age: true });
+  return cooldownMs === undefined ? {} : { cooldownMs };
 }

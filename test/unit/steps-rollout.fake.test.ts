@@ -64,6 +64,10 @@ describe('the rollout steps on a fake engine', () => {
       `${w.ref}: the registry's build sha256:${w.newDigest.slice(7, 19)}… is new, created 2026-11-01T00:00:00.000Z: within the cooldown of 6h, not a reason to pull until 2026-11-01T06:00:00.000Z`,
     );
     expect(w.engine.writes).toEqual([]);
+    // A build this run pushed is taken at once.
+    w.run.pushes.pushed(w.ref, w.newDigest);
+    const ours = await runStep(pullStep, { ...at('2026-11-01T01:00:00Z'), check: true }, { cooldown: '6h' });
+    expect(ours).toMatchObject({ status: 'changed', actions: [`Pull ${w.ref}@${w.newDigest} (was ${w.oldDigest})`] });
     const matured = await runStep(pullStep, at('2026-11-01T06:00:00Z'), { cooldown: '6h' });
     expect(matured).toMatchObject({ status: 'changed', actions: [`Pulled ${w.ref}@${w.newDigest} (was ${w.oldDigest})`] });
   });

@@ -84,7 +84,9 @@ export const pullStep: StepHandler<PullPlan, PullOptions> = {
         // A multi-platform index whose other platforms changed: this host's image is the same, so nothing is pulled.
         notes.push(`${ref} is up to date for this host's platform (${shortDigest(local.Id)}); the index changed for other platforms only.`);
       } else {
-        const wait = await buildWait(ctx.connections.registry(), ref, repository, remoteDigest, options.cooldownMs, ctx.now(), 'pull');
+        // A build this run pushed is the run's own: taken at once.
+        const ours = ctx.run.pushes.digestOf(ref) === remoteDigest;
+        const wait = ours ? undefined : await buildWait(ctx.connections.registry(), ref, repository, remoteDigest, options.cooldownMs, ctx.now(), 'pull');
         if (wait === undefined) items.push({ ref, remoteDigest, was });
         else {
           notes.push(wait.note);

@@ -90,7 +90,9 @@ export const serviceStep: StepHandler<ServicePlan, ServiceOptions> = {
       else if (digest === service.pinned) current.push(service);
       else if (service.busy !== undefined) notes.push(`${service.name}: Swarm is already ${service.busy.replace('_', ' ')} it; left to that update`);
       else {
-        const wait = await buildWait(registry, service.ref, service.repository, digest, opts.cooldownMs, ctx.now(), 'update the service');
+        // A build this run pushed is the run's own: taken at once.
+        const ours = ctx.run.pushes.digestOf(service.ref) === digest;
+        const wait = ours ? undefined : await buildWait(registry, service.ref, service.repository, digest, opts.cooldownMs, ctx.now(), 'update the service');
         if (wait === undefined) updates.push({ service, digest });
         else notes.push(`${service.name}: ${wait.note}`);
       }

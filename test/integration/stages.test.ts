@@ -237,9 +237,19 @@ describe('a build a canary host rolled back', () => {
     expect(report.plays).toHaveLength(1);
     expect(await registry.manifestDigest(REPO, PROD)).toBe(prodBefore);
 
-    // The next run's promote finds the rollback in the registry.
-    const next = await runAt(T0 + 27 * HOUR, 'held', ['--limit', 'registry1']);
+    // The next run: each canary host keeps the build it runs instead of trying build 3 again, and promote holds build 3.
+    const next = await runAt(T0 + 27 * HOUR, 'held');
     expect(next.code, next.output).toBe(0);
+    const pull = next.report.plays[0]!.hosts.web1![0]!;
+    expect(pull.actions).toEqual([expect.stringMatching(new RegExp(`^Tagged ${REF(CANARY)} back to [0-9a-f]{12}, the build its containers run`))]);
+    expect(pull.notes).toContainEqual(
+      expect.stringMatching(new RegExp(`^${REF(CANARY)}: web1 rolled back sha256:${build3.slice(7, 19)}… in stage ${CANARY} at `)),
+    );
+    expect(next.report.plays[0]!.hosts.web1!.map((r) => r.status)).toEqual(['changed', 'ok', 'ok']);
+    expect(await runs('web1')).toBe(prodBefore);
+    const quiet = await runAt(T0 + 28 * HOUR, 'held-again');
+    expect(quiet.code, quiet.output).toBe(0);
+    expect(Object.values(quiet.report.recap).every((r) => r.changed === 0)).toBe(true);
     const held = promotion(next.report).verdicts[0]!;
     expect(held).toMatchObject({ build: build3, action: 'hold' });
     expect(held.reason).toMatch(/^rolled back on web1(, web3)?: never promoted$/);

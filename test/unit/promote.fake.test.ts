@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { runStep } from '../../src/runner/runStep.js';
 import { promotionsIn } from '../../src/model/stepDetails.js';
 import { promoteStep } from '../../src/steps/promote/promote.js';
+import { pullStep } from '../../src/steps/pull/pull.js';
+import { stopStep } from '../../src/steps/stop/stop.js';
 import { readStageRecords, writeStageRecord } from '../../src/steps/stageRecords.js';
 import { FakeEngine, FakeRegistry, fakeContext } from '../support/fakes.js';
 import { STAGE_RECORD_TYPE } from '../../src/stages/stageRecord.js';
@@ -127,5 +129,46 @@ describe('promote on fakes', () => {
     expect(applied.status).toBe('failed');
     expect(applied.status === 'failed' && applied.reason).toBe('team/app: canary or prod moved while this run judged them; not promoted, run again');
     expect(await w.registry.manifestDigest(REPO, 'prod')).toBe(theirs);
+  });
+});
+
+describe('a stage host that rolled a build back', () => {
+  it('keeps the build its containers run: pull names it again locally (check says so, apply does it), and stop hands nothing over', async () => {
+    const registry = new FakeRegistry();
+    const good = registry.publish(REPO, 'canary', id('1'));
+    const bad = registry.publish(REPO, 'canary', id('2'));
+    const ref = `${registry.name}/${REPO}:canary`;
+    const engine = new FakeEngine();
+    const running = engine.addImage({ id: id('1'), tags: [], repoDigests: [`${registry.name}/${REPO}@${good}`] });
+    engine.addContainer('app', ref, { image: running });
+    // The failed rollout left the bad build pulled under the tag.
+    engine.addImage({ id: id('2'), tags: [ref], repoDigests: [`${registry.name}/${REPO}@${bad}`] });
+    await writeStageRecord(registry, REPO, { stage: 'canary', host: 'web1', build: bad, at: T0, outcome: 'rolled-back' });
+    const vars = { rollout_tag: 'canary', stages: ['canary', 'prod'], docker: { host: 'tcp://127.0.0.1:1' } };
+    const facts = {};
+    const ctx = (check: boolean) => fakeContext({ engine, registry, host: 'web1', vars, check, facts });
+    const checked = await runStep(pullStep, ctx(true), {});
+    expect(checked).toMatchObject({
+      status: 'changed',
+      actions: [expect.stringMatching(new RegExp(`^Tag ${ref} back to 111111111111, the build its containers run`))],
+    });
+    expect(checked.notes).toContainEqual(
+      expect.stringMatching(/^.*: web1 rolled back sha256:[0-9a-f]{12}… in stage canary at 2026-12-01T08:00:00\.000Z; it keeps the build its containers run/),
+    );
+    expect((await runStep(stopStep, ctx(true), {})).status).toBe('ok');
+    expect(engine.writes).toEqual([]);
+    expect((await runStep(pullStep, ctx(false), {})).status).toBe('changed');
+    expect(engine.writes).toEqual([`tag ${ref}`]);
+    expect(engine.imageOf(ref)?.id).toBe(id('1'));
+    expect((await runStep(pullStep, ctx(false), {})).status).toBe('ok');
+    expect((await runStep(stopStep, ctx(false), {})).status).toBe('ok');
+    // Without stages, a host whose tag names the bad build locally tries it again, as any rollout does.
+    await engine.tagImage(id('2'), ref);
+    const plain = await runStep(
+      stopStep,
+      fakeContext({ engine, registry, host: 'web1', vars: { rollout_tag: 'canary', docker: vars.docker }, check: true, facts: {} }),
+      {},
+    );
+    expect(plain.status).toBe('changed');
   });
 });

@@ -10,6 +10,7 @@ import type { PulledImage } from '../../images/pulledImage.js';
 import type { StepContext, StepHandler } from '../types.js';
 import { buildWait } from '../buildCooldown.js';
 import type { PullOptions } from './pullOptions.js';
+import { stageHold, type StageHold } from './stageHold.js';
 
 /** One managed image reference that differs from what the registry serves (or that a planned push will change). */
 export interface PullItem {
@@ -25,6 +26,8 @@ export interface PullItem {
 export interface PullPlan {
   registry?: RegistrySettings;
   items: PullItem[];
+  /** References a stage host keeps on its containers' build, because it rolled back the one the tag names. */
+  holds: StageHold[];
   notes: string[];
   /** For `--diff`: every managed container's image now and after this pull, and whether `stop`/`start` will replace it. */
   diff?: ImageDiff[];
@@ -36,6 +39,9 @@ const wouldPull = (item: PullItem): string =>
   item.remoteDigest === undefined
     ? `Pull ${item.ref} (a new version is planned by push)`
     : `Pull ${item.ref}@${item.remoteDigest} (was ${item.was ?? 'not present'})`;
+
+const wouldRetag = (hold: StageHold): string =>
+  `Tag ${hold.ref} back to ${shortDigest(hold.imageId)}, the build its containers run (this host rolled back the build the tag names)`;
 
 /** True when the registry's image of `tag` for the engine's platform is the local image `localId` (config digest or, on a
  * containerd image store, manifest digest). */
@@ -54,7 +60,7 @@ export const pullStep: StepHandler<PullPlan, PullOptions> = {
   async plan(ctx, options) {
     const registry = registrySettings(ctx.vars);
     if (!registry) {
-      return { items: [], notes: ['No `registry` variable for this host: no managed containers.'] };
+      return { items: [], holds: [], notes: ['No `registry` variable for this host: no managed containers.'] };
     }
     const tag = rolloutTag(ctx.vars);
     const engine = await ctx.connections.engine();
@@ -65,6 +71,7 @@ export const pullStep: StepHandler<PullPlan, PullOptions> = {
     const parked = containers.map(containerName).filter(isParkedName);
     notes.push(...parked.map(parkedNote));
     const items: PullItem[] = [];
+    const holds: StageHold[] = [];
     const after = new Map<string, string | undefined>();
     for (const ref of managedImageRefs(managed)) {
       ctx.progress(`checking ${ref}`);
@@ -74,7 +81,13 @@ export const pullStep: StepHandler<PullPlan, PullOptions> = {
       const localDigests = (local?.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.name}/${repository}@`));
       const was = localDigests[0]?.split('@')[1] ?? local?.Id;
       after.set(ref, ctx.run.pushes.isPlanned(ref) ? undefined : (remoteDigest ?? was));
-      if (ctx.run.pushes.isPlanned(ref)) {
+      const hold =
+        remoteDigest === undefined || ctx.run.pushes.isPlanned(ref) ? undefined : await stageHold(ctx, ref, repository, remoteDigest, local?.Id, managed);
+      if (hold !== undefined) {
+        holds.push(hold);
+        notes.push(hold.note);
+        after.set(ref, hold.imageId);
+      } else if (ctx.run.pushes.isPlanned(ref)) {
         items.push({ ref, was });
       } else if (remoteDigest === undefined) {
         notes.push(`${ref} is not in the registry; its containers keep their image.`);
@@ -104,17 +117,21 @@ export const pullStep: StepHandler<PullPlan, PullOptions> = {
       ...(ignored.length > 0 ? { left_alone: ignored.map(({ name, reason }) => ({ name, reason })) } : {}),
       ...(parked.length > 0 ? { parked } : {}),
     };
-    return { registry, items, notes, diff: await containerDiffs(engine, managed, after), found };
+    return { registry, items, holds, notes, diff: await containerDiffs(engine, managed, after), found };
   },
 
   diff: (plan) => plan.diff ?? [],
 
   details: (plan) => (plan.found !== undefined && Object.keys(plan.found).length > 0 ? plan.found : undefined),
 
-  changes: (plan) => plan.items.map(wouldPull),
+  changes: (plan) => [...plan.items.map(wouldPull), ...plan.holds.filter((h) => h.retag).map(wouldRetag)],
 
+  // A held reference names its containers' image again, so stop leaves them, in a check run too.
   planned: (plan) => ({
-    pulled: plan.items.map((item) => ({ ref: item.ref, planned: true, ...(item.remoteDigest === undefined ? {} : { digest: item.remoteDigest }) })),
+    pulled: [
+      ...plan.items.map((item) => ({ ref: item.ref, planned: true, ...(item.remoteDigest === undefined ? {} : { digest: item.remoteDigest }) })),
+      ...plan.holds.map((hold) => ({ ref: hold.ref, imageId: hold.imageId, planned: false })),
+    ],
   }),
 
   notes: (plan) => plan.notes,
@@ -131,6 +148,17 @@ export const pullStep: StepHandler<PullPlan, PullOptions> = {
         const local = await engine.localImage(item.ref);
         pulled.push({ ref: item.ref, imageId: local?.Id, planned: false });
         actions.push(`Pulled ${item.ref}@${digest ?? item.remoteDigest ?? local?.Id} (was ${item.was ?? 'not present'})`);
+      } catch (error) {
+        failures.push(errorMessage(error));
+      }
+    }
+    for (const hold of plan.holds) {
+      try {
+        if (hold.retag) {
+          await engine.tagImage(hold.imageId, hold.ref);
+          actions.push(wouldRetag(hold).replace(/^Tag/, 'Tagged'));
+        }
+        pulled.push({ ref: hold.ref, imageId: hold.imageId, planned: false });
       } catch (error) {
         failures.push(errorMessage(error));
       }

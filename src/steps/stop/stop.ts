@@ -72,7 +72,10 @@ export const stopStep: StepHandler<StopPlan, StopOptions> = {
     const names = new Set(containers.map(containerName));
     const { managed } = selectManagedContainers(containers, { registry: registry.name, tag: rolloutTag(ctx.vars) });
     const plannedPulls = new Set((ctx.facts.pulled ?? []).filter((pull) => pull.planned).map((pull) => pull.ref));
-    const images = new Map<string, string | undefined>();
+    // What pull established a reference names locally (a stage host's hold names its containers' image again, in check mode too).
+    const images = new Map<string, string | undefined>(
+      (ctx.facts.pulled ?? []).flatMap((pull) => (!pull.planned && pull.imageId !== undefined ? [[pull.ref, pull.imageId] as const] : [])),
+    );
     const items: StopItem[] = [];
     const notes: string[] = [];
     for (const container of managed) {

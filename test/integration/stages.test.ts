@@ -1,6 +1,7 @@
 // Stages across runs, through the CLI against the lab, at times the test sets (the run's wall clock): a build rolled out on the
 // canary stage (web1, web3) soaks there and is promoted to prod (web2) only by a run after the soak; a build a canary host
 // rolled back is held back for good; a second control node with an empty state directory decides the same from the registry.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -53,9 +54,16 @@ async function runs(host: ContainerHost): Promise<string | undefined> {
   return digests.find((d) => d.startsWith(`${REGISTRY}/${REPO}@`))?.split('@')[1];
 }
 
+/**
+ * This run's builds are its own: stage records are kept per build digest, so a build identical to an earlier run's would
+ * find that run's records.
+ */
+const RUN = randomBytes(4).toString('hex');
+const own = (lines: string[]): string[] => [...lines, `LABEL t-stages.run="${RUN}"`];
+
 /** Builds a version on build1 and pushes it to the canary tag; returns its manifest digest. */
 async function publishCanary(lines: string[]): Promise<string> {
-  await publish(REF(CANARY), lines, pushed);
+  await publish(REF(CANARY), own(lines), pushed);
   return (await registry.manifestDigest(REPO, CANARY))!;
 }
 
@@ -105,7 +113,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   // Build 1 runs everywhere: both stages' tags name it.
-  await publish(REF(CANARY), healthyVersion(1), pushed);
+  await publish(REF(CANARY), own(healthyVersion(1)), pushed);
   const build1 = labDocker('build1');
   await build1.getImage(REF(CANARY)).tag({ repo: `${REGISTRY}/${REPO}`, tag: PROD });
   pushed.push(await pushImage(build1, REF(PROD)));
@@ -122,7 +130,10 @@ afterAll(async () => {
     await removeImages(labDocker(host), `${REGISTRY}/${REPO}`);
   }
   await removeImages(labDocker('build1'), `${REGISTRY}/${REPO}`);
-  await deleteManifests(REPO, pushed);
+  // Every tag of the repository, the stage records among them (gc would delete those with their builds).
+  const tags = await registry.tags(REPO);
+  const digests = await Promise.all(tags.map((tag) => registry.manifestDigest(REPO, tag)));
+  await deleteManifests(REPO, [...pushed, ...digests.filter((d): d is string => d !== undefined)]);
   registry.close();
   for (const [name, value] of [
     ['FRESHEN_LOCK_DIR', saved.lock],

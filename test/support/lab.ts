@@ -152,7 +152,7 @@ export const BUSYBOX_BASE = 'freshen-lab/busybox:base';
 const basesReady = new Map<string, Promise<void>>();
 
 /** Builds `context`'s Dockerfile as `tag` with the build cache. */
-async function buildContext(docker: Docker, context: string, tag: string, src: string[]): Promise<void> {
+export async function buildContext(docker: Docker, context: string, tag: string, src: string[]): Promise<void> {
   const stream = await docker.buildImage({ context, src }, { t: tag, networkmode: 'none', rm: true, forcerm: true });
   await followProgress(docker, stream, `building ${tag}`);
 }

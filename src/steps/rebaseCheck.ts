@@ -1,0 +1,84 @@
+import { listRegistryLayer } from '../adapters/layerListing.js';
+import { readBlob } from '../adapters/referrers.js';
+import type { RegistryClient } from '../adapters/types.js';
+import type { LayerEntry } from '../rebase/layerEntries.js';
+import { changedPaths, rebaseSafety, refusal, treeOf } from '../rebase/safety.js';
+import { findSeam, layerStackOf, type Seam } from '../rebase/seam.js';
+
+// Whether an image can be moved onto a new base without a rebuild, read from the registry alone: the image's and both bases'
+// configs, and the layers needed to know what the new base changed and what the image's own layers touch. Nothing is
+// pulled into an engine and nothing is written. The future `rebase` step plans with it (issue 30).
+
+const MAX_CONFIG_BYTES = 8 << 20;
+
+interface Layer {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+export type RebaseCheck =
+  | { ok: true; seam: Extract<Seam, { ok: true }>; baseChanged: number; newBaseLayers: Layer[]; ownLayers: Layer[] }
+  | { ok: false; reason: string };
+
+interface ImageAt {
+  repository: string;
+  /** A tag or a manifest digest. */
+  reference: string;
+}
+
+/** A single-platform image's manifest and parsed config; an index is refused (one platform at a time is not built yet). */
+async function imageOf(registry: RegistryClient, at: ImageAt): Promise<{ layers: Layer[]; config: Record<string, unknown> } | { reason: string }> {
+  const manifest = await registry.manifest(at.repository, at.reference);
+  if (manifest === undefined) return { reason: `${registry.name}/${at.repository}:${at.reference} is not in the registry` };
+  const config = manifest.body.config as { digest?: string } | undefined;
+  if (typeof config?.digest !== 'string' || !Array.isArray(manifest.body.layers)) return { reason: `${at.repository}@${manifest.digest} is not a single-platform image` };
+  const bytes = await readBlob(registry, at.repository, config.digest, MAX_CONFIG_BYTES);
+  return { layers: manifest.body.layers as Layer[], config: JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
+}
+
+/**
+ * Checks `image` (built on the base whose image ID is `oldBaseId`, in `baseRepository`) against the new base `newBase`: the
+ * seam, then the trees of the old and new base (layers they share by digest are listed once), then the image's own layers
+ * against what changed. Each listed layer's diff ID is held to the config's, so what is judged is what the image names.
+ */
+export async function checkRebase(
+  registry: RegistryClient,
+  image: ImageAt,
+  baseRepository: string,
+  oldBaseId: string,
+  newBase: ImageAt,
+  signal?: AbortSignal,
+): Promise<RebaseCheck> {
+  const found = await imageOf(registry, image);
+  if ('reason' in found) return { ok: false, reason: found.reason };
+  const oldConfig = JSON.parse((await readBlob(registry, baseRepository, oldBaseId, MAX_CONFIG_BYTES)).toString('utf8')) as Record<string, unknown>;
+  const stack = layerStackOf(found.config);
+  const oldStack = layerStackOf(oldConfig);
+  if (stack === undefined || oldStack === undefined) return { ok: false, reason: "the image's or the old base's config lists no layers" };
+  const seam = findSeam(stack, oldStack);
+  if (!seam.ok) return seam;
+  const next = await imageOf(registry, newBase);
+  if ('reason' in next) return { ok: false, reason: next.reason };
+  const newStack = layerStackOf(next.config);
+  if (newStack === undefined || newStack.diffIds.length !== next.layers.length) return { ok: false, reason: "the new base's config does not match its layers" };
+
+  const listed = new Map<string, LayerEntry[]>();
+  const list = async (repository: string, layer: Layer, diffId: string): Promise<LayerEntry[]> => {
+    const known = listed.get(layer.digest);
+    if (known !== undefined) return known;
+    const { entries, diffId: read } = await listRegistryLayer(registry, repository, layer, signal);
+    if (read !== diffId) throw new Error(`layer ${layer.digest} of ${repository} unpacks to ${read}, not the ${diffId} its config names`);
+    listed.set(layer.digest, entries);
+    return entries;
+  };
+  const oldLayers = found.layers.slice(0, seam.baseLayers);
+  const oldTree = treeOf(await Promise.all(oldLayers.map((l, i) => list(image.repository, l, oldStack.diffIds[i]!))));
+  const newTree = treeOf(await Promise.all(next.layers.map((l, i) => list(newBase.repository, l, newStack.diffIds[i]!))));
+  const baseChanged = changedPaths(oldTree, newTree);
+  const ownLayers = found.layers.slice(seam.baseLayers);
+  const own = await Promise.all(ownLayers.map((l, i) => list(image.repository, l, seam.ownDiffIds[i]!)));
+  const safety = rebaseSafety(own, baseChanged);
+  if (!safety.ok) return { ok: false, reason: refusal(safety) };
+  return { ok: true, seam, baseChanged: baseChanged.size, newBaseLayers: next.layers, ownLayers };
+}

@@ -18,8 +18,7 @@ interface Layer {
 }
 
 export type RebaseCheck =
-  | { ok: true; seam: Extract<Seam, { ok: true }>; baseChanged: number; newBaseLayers: Layer[]; ownLayers: Layer[] }
-  | { ok: false; reason: string };
+  { ok: true; seam: Extract<Seam, { ok: true }>; baseChanged: number; newBaseLayers: Layer[]; ownLayers: Layer[] } | { ok: false; reason: string };
 
 interface ImageAt {
   repository: string;
@@ -32,7 +31,8 @@ async function imageOf(registry: RegistryClient, at: ImageAt): Promise<{ layers:
   const manifest = await registry.manifest(at.repository, at.reference);
   if (manifest === undefined) return { reason: `${registry.name}/${at.repository}:${at.reference} is not in the registry` };
   const config = manifest.body.config as { digest?: string } | undefined;
-  if (typeof config?.digest !== 'string' || !Array.isArray(manifest.body.layers)) return { reason: `${at.repository}@${manifest.digest} is not a single-platform image` };
+  if (typeof config?.digest !== 'string' || !Array.isArray(manifest.body.layers))
+    return { reason: `${at.repository}@${manifest.digest} is not a single-platform image` };
   const bytes = await readBlob(registry, at.repository, config.digest, MAX_CONFIG_BYTES);
   return { layers: manifest.body.layers as Layer[], config: JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
 }

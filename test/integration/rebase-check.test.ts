@@ -30,7 +30,9 @@ async function app(repository: string, lines: string[], files: Record<string, st
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 't-rebase-'));
-  v1 = await buildBusyboxImage(docker, `${REGISTRY}/${OS}:v1`, { lines: ['RUN echo 1 > /etc/base-version && mkdir -p /usr/share/doc && echo a > /usr/share/doc/readme'] });
+  v1 = await buildBusyboxImage(docker, `${REGISTRY}/${OS}:v1`, {
+    lines: ['RUN echo 1 > /etc/base-version && mkdir -p /usr/share/doc && echo a > /usr/share/doc/readme'],
+  });
   await pushImage(docker, `${REGISTRY}/${OS}:v1`);
   // The new base: a file changed, one added, and one the apps never touch left as it was.
   v2 = await buildBusyboxImage(docker, `${REGISTRY}/${OS}:v2`, {
@@ -59,7 +61,9 @@ describe('checkRebase against the lab registry', () => {
     expect(check.ownLayers).toHaveLength(1);
     // etc/base-version changed and etc/added is new; the readme is the same content, so not a change.
     expect(check.baseChanged).toBe(2);
-    expect(check.newBaseLayers.map((l) => l.digest)).toEqual(((await registry.manifest(OS, 'v2'))!.body.layers as Array<{ digest: string }>).map((l) => l.digest));
+    expect(check.newBaseLayers.map((l) => l.digest)).toEqual(
+      ((await registry.manifest(OS, 'v2'))!.body.layers as Array<{ digest: string }>).map((l) => l.digest),
+    );
   }, 60_000);
 
   it('an app whose RUN wrote the package database is refused, naming the path', async () => {
@@ -69,11 +73,17 @@ describe('checkRebase against the lab registry', () => {
 
   it('an app that wrote a file the new base changed is refused, naming it', async () => {
     const check = await checkRebase(registry, { repository: APPS.clash, reference: 'prod' }, OS, v1, { repository: OS, reference: 'v2' });
-    expect(check).toEqual({ ok: false, reason: "not rebased: the image's own layers write or delete paths the new base changed: /etc/base-version; rebuild or patch it instead" });
+    expect(check).toEqual({
+      ok: false,
+      reason: "not rebased: the image's own layers write or delete paths the new base changed: /etc/base-version; rebuild or patch it instead",
+    });
   }, 60_000);
 
   it('an image not built on the base named is refused at the seam', async () => {
     const check = await checkRebase(registry, { repository: APPS.safe, reference: 'prod' }, OS, v2, { repository: OS, reference: 'v2' });
-    expect(check).toEqual({ ok: false, reason: expect.stringMatching(/^layer \d+ is [0-9a-f]{12}…, the base's is [0-9a-f]{12}…: the image was not built on this base$/) });
+    expect(check).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^layer \d+ is [0-9a-f]{12}…, the base's is [0-9a-f]{12}…: the image was not built on this base$/),
+    });
   }, 60_000);
 });

@@ -1,9 +1,12 @@
+import { Readable } from 'node:stream';
 import { listRegistryLayer } from '../adapters/layerListing.js';
+import { sha256Digest } from '../adapters/registryFormats.js';
 import { readBlob } from '../adapters/referrers.js';
 import type { RegistryClient } from '../adapters/types.js';
 import type { LayerEntry } from '../rebase/layerEntries.js';
 import { changedPaths, rebaseSafety, refusal, treeOf } from '../rebase/safety.js';
 import { findSeam, layerStackOf, type Seam } from '../rebase/seam.js';
+import { splicedConfig, splicedManifest } from '../rebase/splice.js';
 
 // Whether an image can be moved onto a new base without a rebuild, read from the registry alone: the image's and both bases'
 // configs, and the layers needed to know what the new base changed and what the image's own layers touch. Nothing is
@@ -81,4 +84,60 @@ export async function checkRebase(
   const safety = rebaseSafety(own, baseChanged);
   if (!safety.ok) return { ok: false, reason: refusal(safety) };
   return { ok: true, seam, baseChanged: baseChanged.size, newBaseLayers: next.layers, ownLayers };
+}
+
+/** What a rebase wrote: the new manifest's digest under `tag`, and which inherited config values followed the new base. */
+export interface Rebased {
+  digest: string;
+  configDigest: string;
+  followed: string[];
+}
+
+/**
+ * Writes the rebased image of a passed check: its config (uploaded, a few kilobytes), the new base's layers mounted into the
+ * image's repository from the base's (never uploaded again), and the manifest, tagged `tag`. No layer is built or pulled.
+ */
+export async function writeRebased(
+  registry: RegistryClient,
+  image: ImageAt,
+  baseRepository: string,
+  oldBaseId: string,
+  newBase: ImageAt,
+  check: Extract<RebaseCheck, { ok: true }>,
+  tag: string,
+  created: Date,
+): Promise<Rebased> {
+  const found = await imageOf(registry, image);
+  const next = await imageOf(registry, newBase);
+  if ('reason' in found || 'reason' in next) throw new Error('reason' in found ? found.reason : (next as { reason: string }).reason);
+  const manifest = (await registry.manifest(image.repository, image.reference))!;
+  const newBaseDigest = (await registry.manifestDigest(newBase.repository, newBase.reference))!;
+  const oldConfig = JSON.parse((await readBlob(registry, baseRepository, oldBaseId, MAX_CONFIG_BYTES)).toString('utf8')) as Record<string, unknown>;
+  const { config, followed } = splicedConfig({
+    image: found.config,
+    seam: check.seam,
+    oldBase: oldConfig,
+    newBase: next.config,
+    newBaseDigest,
+    newBaseName: `${registry.name}/${newBase.repository}:${newBase.reference}`,
+    oldBaseId,
+    created,
+  });
+  const configBytes = Buffer.from(JSON.stringify(config));
+  const configDigest = sha256Digest(configBytes);
+  if ((await registry.blobSize(image.repository, configDigest)) === undefined) {
+    await registry.uploadBlob(image.repository, configDigest, configBytes.length, Readable.from([configBytes]));
+  }
+  for (const layer of check.newBaseLayers) {
+    if ((await registry.blobSize(image.repository, layer.digest)) !== undefined) continue;
+    if (!(await registry.mountBlob(image.repository, layer.digest, newBase.repository))) {
+      throw new Error(`the registry would not mount ${layer.digest} from ${newBase.repository} into ${image.repository}`);
+    }
+  }
+  const configType = (manifest.body.config as { mediaType: string }).mediaType;
+  const spliced = splicedManifest(manifest.body, { mediaType: configType, digest: configDigest, size: configBytes.length }, check.newBaseLayers, check.seam.baseLayers);
+  if (!spliced.ok) throw new Error(spliced.reason);
+  const raw = Buffer.from(JSON.stringify(spliced.manifest));
+  const digest = await registry.putManifest(image.repository, tag, { mediaType: spliced.manifest.mediaType as string, raw });
+  return { digest, configDigest, followed };
 }

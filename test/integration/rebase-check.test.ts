@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
-import { checkRebase } from '../../src/steps/rebaseCheck.js';
+import { checkRebase, writeRebased } from '../../src/steps/rebaseCheck.js';
+import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
+import type Docker from 'dockerode';
+import { pullOn } from './steps-rollout.helpers.js';
 import { buildBusyboxImage, buildContext, labDocker, pushImage, REGISTRY, removeRepositoryImages, untagRepositories } from '../support/lab.js';
 
 const OS = 't-rebase/os';
@@ -18,14 +21,34 @@ let dir: string;
 let v1: string;
 let v2: string;
 
-/** Builds `lines` FROM the old base (by its v1 tag) with `files` in the context, and pushes it as REPO:prod. */
-async function app(repository: string, lines: string[], files: Record<string, string> = {}): Promise<void> {
+const SAFE_LINES = ['COPY server.txt /srv/app/server.txt', 'ENV APP=1'];
+const SAFE_FILES = { 'server.txt': 'hello\n' };
+
+/** Builds `lines` FROM the base tagged `base` with `files` in the context as `ref`. */
+async function build(ref: string, base: string, lines: string[], files: Record<string, string> = {}): Promise<void> {
   const context = await mkdtemp(join(dir, 'ctx-'));
   for (const [name, content] of Object.entries(files)) await writeFile(join(context, name), content);
-  await writeFile(join(context, 'Dockerfile'), `${[`FROM ${REGISTRY}/${OS}:v1`, ...lines].join('\n')}\n`);
-  const ref = `${REGISTRY}/${repository}:prod`;
+  await writeFile(join(context, 'Dockerfile'), `${[`FROM ${REGISTRY}/${OS}:${base}`, ...lines].join('\n')}\n`);
   await buildContext(docker, context, ref, ['Dockerfile', ...Object.keys(files)]);
+}
+
+/** Builds `lines` FROM the old base (by its v1 tag) with `files` in the context, and pushes it as REPO:prod. */
+async function app(repository: string, lines: string[], files: Record<string, string> = {}): Promise<void> {
+  const ref = `${REGISTRY}/${repository}:prod`;
+  await build(ref, 'v1', lines, files);
   await pushImage(docker, ref);
+}
+
+/** The file tree of a container of `ref` (docker export), path → what it holds, as the layer lister reads a tar. */
+async function exported(engine: Docker, ref: string): Promise<Map<string, LayerEntry>> {
+  const container = await engine.createContainer({ Image: ref, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+  try {
+    const lister = new LayerLister();
+    for await (const chunk of (await container.export()) as AsyncIterable<Buffer>) lister.push(chunk);
+    return new Map(lister.end().map((e) => [e.path, e]));
+  } finally {
+    await container.remove({ force: true });
+  }
 }
 
 beforeAll(async () => {
@@ -39,7 +62,7 @@ beforeAll(async () => {
     lines: ['RUN echo 2 > /etc/base-version && mkdir -p /usr/share/doc && echo a > /usr/share/doc/readme && echo new > /etc/added'],
   });
   await pushImage(docker, `${REGISTRY}/${OS}:v2`);
-  await app(APPS.safe, ['COPY server.txt /srv/app/server.txt', 'ENV APP=1'], { 'server.txt': 'hello\n' });
+  await app(APPS.safe, SAFE_LINES, SAFE_FILES);
   await app(APPS.dpkg, ['RUN mkdir -p /var/lib/dpkg && echo "Package: curl" > /var/lib/dpkg/status']);
   await app(APPS.clash, ['RUN echo mine > /etc/base-version']);
 }, 180_000);
@@ -65,6 +88,41 @@ describe('checkRebase against the lab registry', () => {
       ((await registry.manifest(OS, 'v2'))!.body.layers as Array<{ digest: string }>).map((l) => l.digest),
     );
   }, 60_000);
+
+  it("rebased onto the new base: a config and a manifest are new, the layers are the new base's and the app's own, and a container of it holds exactly the files a rebuild's does", async () => {
+    const check = await checkRebase(registry, { repository: APPS.safe, reference: 'prod' }, OS, v1, { repository: OS, reference: 'v2' });
+    if (!check.ok) throw new Error(check.reason);
+    const rebased = await writeRebased(
+      registry,
+      { repository: APPS.safe, reference: 'prod' },
+      OS,
+      v1,
+      { repository: OS, reference: 'v2' },
+      check,
+      'rebased',
+      new Date(),
+    );
+    const layers = (m: { body: Record<string, unknown> } | undefined) => (m!.body.layers as Array<{ digest: string }>).map((l) => l.digest);
+    const prod = await registry.manifest(APPS.safe, 'prod');
+    expect(layers(await registry.manifest(APPS.safe, 'rebased'))).toEqual([...layers(await registry.manifest(OS, 'v2')), layers(prod).at(-1)]);
+    const config = (await registry.imageConfig(APPS.safe, 'rebased'))!;
+    expect(config.configDigest).toBe(rebased.configDigest);
+    expect(config.config.config?.Labels).toMatchObject({ 'org.freshen.rebase.from': v1 });
+    expect((config.config.config as { Env?: string[] }).Env).toContain('APP=1');
+
+    // The alternative: the same Dockerfile built on the new base.
+    const rebuilt = `${REGISTRY}/${APPS.safe}:rebuilt`;
+    await build(rebuilt, 'v2', SAFE_LINES, SAFE_FILES);
+    await pullOn(docker, `${REGISTRY}/${APPS.safe}:rebased`);
+    const [fromRebase, fromRebuild] = await Promise.all([exported(docker, `${REGISTRY}/${APPS.safe}:rebased`), exported(docker, rebuilt)]);
+    expect(fromRebase.get('etc/base-version')).toMatchObject({ kind: 'file' });
+    expect(fromRebase.get('srv/app/server.txt')).toEqual(fromRebuild.get('srv/app/server.txt'));
+    expect(fromRebase.get('etc/added')).toBeDefined();
+    // Every path with its kind, mode, owner and content: the same trees (a COPY-only app regenerates nothing).
+    expect([...fromRebase.values()].sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+      [...fromRebuild.values()].sort((a, b) => a.path.localeCompare(b.path)),
+    );
+  }, 120_000);
 
   it('an app whose RUN wrote the package database is refused, naming the path', async () => {
     const check = await checkRebase(registry, { repository: APPS.dpkg, reference: 'prod' }, OS, v1, { repository: OS, reference: 'v2' });

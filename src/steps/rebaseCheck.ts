@@ -135,7 +135,12 @@ export async function writeRebased(
     }
   }
   const configType = (manifest.body.config as { mediaType: string }).mediaType;
-  const spliced = splicedManifest(manifest.body, { mediaType: configType, digest: configDigest, size: configBytes.length }, check.newBaseLayers, check.seam.baseLayers);
+  const spliced = splicedManifest(
+    manifest.body,
+    { mediaType: configType, digest: configDigest, size: configBytes.length },
+    check.newBaseLayers,
+    check.seam.baseLayers,
+  );
   if (!spliced.ok) throw new Error(spliced.reason);
   const raw = Buffer.from(JSON.stringify(spliced.manifest));
   const digest = await registry.putManifest(image.repository, tag, { mediaType: spliced.manifest.mediaType as string, raw });

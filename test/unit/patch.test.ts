@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { artifactManifest, indexDescriptors, referrerTagSubject, referrersIndex, referrersTag } from '../../src/adapters/referrerFormats.js';
+import { stageRecordSuffix } from '../../src/stages/stageRecord.js';
 import { attachArtifact, findReferrers, readNewestArtifact } from '../../src/adapters/referrers.js';
 import { datestampFormat } from '../../src/images/datestamp.js';
 import { APT_UPDATE } from '../../src/images/packages.js';
@@ -238,6 +239,28 @@ describe('gc and referrers', () => {
       [d(201), true],
       [d(109), true],
       [d(209), true],
+    ]);
+  });
+
+  it("a build's stage records go with the build and stay while it stays, like its SBOM", () => {
+    const record = (n: number, host: string) => ({
+      tag: `${referrersTag(d(n))}.${stageRecordSuffix({ stage: 'canary', host, outcome: 'adopted' })}`,
+      digest: d(300 + n),
+    });
+    const retention = planRetention({
+      ...base,
+      tags: [
+        { tag: '20261101-0300', digest: d(1) },
+        { tag: '20261102-0300', digest: d(2) },
+        { tag: 'prod', digest: d(2) },
+        { tag: 'canary', digest: d(2) },
+        record(1, 'web1'),
+        record(2, 'web1'),
+      ],
+    });
+    expect(retention.deletions.map((x) => [x.digest, x.referrer ?? false])).toEqual([
+      [d(1), false],
+      [d(301), true],
     ]);
   });
 

@@ -349,6 +349,15 @@ describe('loadPlaybook: invalid playbooks', () => {
       ],
     },
     {
+      name: 'promote without stages, and stages naming a tag twice',
+      input:
+        '- name: P\n  hosts: registries\n  steps:\n    - promote: { soak: 2d }\n- name: Q\n  hosts: registries\n  vars: { stages: [canary, prod, canary] }\n  steps: [promote]\n',
+      diagnostics: [
+        'playbook.yml:4:7: error: The promote step moves each stage\'s tag in the order of the "stages" variable, but registry1 and cache1 have none; give them stages: [canary, prod] (the rollout tags, first stage first)\n  4 |     - promote: { soak: 2d }\n    |       ^^^^^^^',
+        'playbook.yml:8:11: error: The "stages" variable names canary twice; a stage comes once, in its place\n  8 |   steps: [promote]\n    |           ^^^^^^^',
+      ],
+    },
+    {
       name: 'play vars checked like inventory variables',
       input:
         '- name: P\n  hosts: web1\n  vars:\n    registry: http://127.0.0.1:5055\n    registry_auth: { username: u, password_env: FRESHEN_TEST_UNSET }\n  steps: [stop, start]\n',

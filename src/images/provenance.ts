@@ -3,6 +3,15 @@ export const LABEL_BASES = 'org.freshen.bases';
 export const LABEL_CONTEXT = 'org.freshen.context';
 export const LABEL_SOURCE = 'org.freshen.source';
 export const LABEL_CREATED = 'org.opencontainers.image.created';
+
+/**
+ * When an image was made, by its config: the OCI `created` label (a build's own time, kept by patch and rebuild), else the
+ * config's `created`. What max_age and the cooldowns judge.
+ */
+export function imageCreated(config: { created?: unknown; config?: { Labels?: Record<string, string> | null } } | undefined): string | undefined {
+  const created = config?.config?.Labels?.[LABEL_CREATED] ?? config?.created;
+  return typeof created === 'string' ? created : undefined;
+}
 export const LABEL_BASE_NAME = 'org.opencontainers.image.base.name';
 /** OCI's label for the base's manifest digest (`org.opencontainers.image.base.name` names it). */
 export const LABEL_BASE_DIGEST = 'org.opencontainers.image.base.digest';

@@ -1,5 +1,5 @@
 import type { RegistryClient } from '../adapters/types.js';
-import { LABEL_CREATED } from '../images/provenance.js';
+import { imageCreated } from '../images/provenance.js';
 import { shownDigest } from '../images/imageSentences.js';
 import { cooldownWait, type CooldownWait } from '../stages/cooldown.js';
 
@@ -18,6 +18,5 @@ export async function buildWait(
 ): Promise<CooldownWait | undefined> {
   if (cooldownMs === undefined) return undefined;
   const config = await registry.imageConfig(repository, digest);
-  const created = config?.config.config?.Labels?.[LABEL_CREATED] ?? config?.config.created;
-  return cooldownWait(`${ref}: the registry's build ${shownDigest(digest)} is new`, created, cooldownMs, now, act);
+  return cooldownWait(`${ref}: the registry's build ${shownDigest(digest)} is new`, imageCreated(config?.config), cooldownMs, now, act);
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { listRegistryLayer } from '../adapters/layerListing.js';
 import { sha256Digest } from '../adapters/registryFormats.js';
 import { readBlob } from '../adapters/referrers.js';
-import type { RegistryClient } from '../adapters/types.js';
+import type { RegistryClient, RegistryManifest } from '../adapters/types.js';
 import type { LayerEntry } from '../rebase/layerEntries.js';
 import { changedPaths, rebaseSafety, refusal, treeOf } from '../rebase/safety.js';
 import { findSeam, layerStackOf, type Seam } from '../rebase/seam.js';
@@ -20,8 +20,19 @@ interface Layer {
   size: number;
 }
 
+/** A passed check carries what it read (the manifest and the three configs), so the write reads nothing again. */
 export type RebaseCheck =
-  { ok: true; seam: Extract<Seam, { ok: true }>; baseChanged: number; newBaseLayers: Layer[]; ownLayers: Layer[] } | { ok: false; reason: string };
+  | {
+      ok: true;
+      seam: Extract<Seam, { ok: true }>;
+      baseChanged: number;
+      newBaseLayers: Layer[];
+      ownLayers: Layer[];
+      manifest: RegistryManifest;
+      configs: { image: Record<string, unknown>; oldBase: Record<string, unknown>; newBase: Record<string, unknown> };
+      newBaseDigest: string;
+    }
+  | { ok: false; reason: string };
 
 interface ImageAt {
   repository: string;
@@ -30,14 +41,17 @@ interface ImageAt {
 }
 
 /** A single-platform image's manifest and parsed config; an index is refused (one platform at a time is not built yet). */
-async function imageOf(registry: RegistryClient, at: ImageAt): Promise<{ layers: Layer[]; config: Record<string, unknown> } | { reason: string }> {
+async function imageOf(
+  registry: RegistryClient,
+  at: ImageAt,
+): Promise<{ manifest: RegistryManifest; layers: Layer[]; config: Record<string, unknown> } | { reason: string }> {
   const manifest = await registry.manifest(at.repository, at.reference);
   if (manifest === undefined) return { reason: `${registry.name}/${at.repository}:${at.reference} is not in the registry` };
   const config = manifest.body.config as { digest?: string } | undefined;
   if (typeof config?.digest !== 'string' || !Array.isArray(manifest.body.layers))
     return { reason: `${at.repository}@${manifest.digest} is not a single-platform image` };
   const bytes = await readBlob(registry, at.repository, config.digest, MAX_CONFIG_BYTES);
-  return { layers: manifest.body.layers as Layer[], config: JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
+  return { manifest, layers: manifest.body.layers as Layer[], config: JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
 }
 
 /**
@@ -83,7 +97,16 @@ export async function checkRebase(
   const own = await Promise.all(ownLayers.map((l, i) => list(image.repository, l, seam.ownDiffIds[i]!)));
   const safety = rebaseSafety(own, baseChanged);
   if (!safety.ok) return { ok: false, reason: refusal(safety) };
-  return { ok: true, seam, baseChanged: baseChanged.size, newBaseLayers: next.layers, ownLayers };
+  return {
+    ok: true,
+    seam,
+    baseChanged: baseChanged.size,
+    newBaseLayers: next.layers,
+    ownLayers,
+    manifest: found.manifest,
+    configs: { image: found.config, oldBase: oldConfig, newBase: next.config },
+    newBaseDigest: next.manifest.digest,
+  };
 }
 
 /** What a rebase wrote: the new manifest's digest under `tag`, and which inherited config values followed the new base. */
@@ -100,25 +123,18 @@ export interface Rebased {
 export async function writeRebased(
   registry: RegistryClient,
   image: ImageAt,
-  baseRepository: string,
   oldBaseId: string,
   newBase: ImageAt,
   check: Extract<RebaseCheck, { ok: true }>,
   tag: string,
   created: Date,
 ): Promise<Rebased> {
-  const found = await imageOf(registry, image);
-  const next = await imageOf(registry, newBase);
-  if ('reason' in found || 'reason' in next) throw new Error('reason' in found ? found.reason : (next as { reason: string }).reason);
-  const manifest = (await registry.manifest(image.repository, image.reference))!;
-  const newBaseDigest = (await registry.manifestDigest(newBase.repository, newBase.reference))!;
-  const oldConfig = JSON.parse((await readBlob(registry, baseRepository, oldBaseId, MAX_CONFIG_BYTES)).toString('utf8')) as Record<string, unknown>;
   const { config, followed } = splicedConfig({
-    image: found.config,
+    image: check.configs.image,
     seam: check.seam,
-    oldBase: oldConfig,
-    newBase: next.config,
-    newBaseDigest,
+    oldBase: check.configs.oldBase,
+    newBase: check.configs.newBase,
+    newBaseDigest: check.newBaseDigest,
     newBaseName: `${registry.name}/${newBase.repository}:${newBase.reference}`,
     oldBaseId,
     created,
@@ -134,9 +150,9 @@ export async function writeRebased(
       throw new Error(`the registry would not mount ${layer.digest} from ${newBase.repository} into ${image.repository}`);
     }
   }
-  const configType = (manifest.body.config as { mediaType: string }).mediaType;
+  const configType = (check.manifest.body.config as { mediaType: string }).mediaType;
   const spliced = splicedManifest(
-    manifest.body,
+    check.manifest.body,
     { mediaType: configType, digest: configDigest, size: configBytes.length },
     check.newBaseLayers,
     check.seam.baseLayers,

@@ -95,7 +95,6 @@ describe('checkRebase against the lab registry', () => {
     const rebased = await writeRebased(
       registry,
       { repository: APPS.safe, reference: 'prod' },
-      OS,
       v1,
       { repository: OS, reference: 'v2' },
       check,

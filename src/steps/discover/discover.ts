@@ -9,7 +9,7 @@ import { assessTree, externalBasesToLookUp, type ImageFacts } from '../../images
 import { followPinnedBases, parseDockerfile } from '../../images/dockerfile.js';
 import type { DiscoverOptions } from '../imageOptions.js';
 import { probeProdImages, type ProbeTarget } from '../probeProd.js';
-import { LABEL_CREATED, readProvenance } from '../../images/provenance.js';
+import { imageCreated, readProvenance } from '../../images/provenance.js';
 import { discoverDetails } from '../../images/imageSentences.js';
 import { walkTree } from '../../images/tree.js';
 import type { StepContext, StepHandler } from '../types.js';
@@ -49,7 +49,7 @@ export const discoverStep: StepHandler<DiscoverPlan, DiscoverOptions> = {
       ctx.progress(`Hashing the build context of ${image.repository}`);
       const context = await ctx.files.buildContext(image.dir, { followPinnedBases: follow });
       const labels = config?.config.config?.Labels ?? {};
-      const created = labels[LABEL_CREATED] ?? config?.config.created;
+      const created = imageCreated(config?.config);
       candidates.push({
         repository: image.repository,
         dir: image.dir,
@@ -132,7 +132,7 @@ async function lookUpBases(registry: RegistryClient, refs: string[]): Promise<Ma
     refs.map(async (ref) => {
       const parsed = parseImageRef(ref);
       const config = await registry.imageConfig(parsed.repository, parsed.digest ?? parsed.tag ?? 'latest');
-      const created = config?.config.config?.Labels?.[LABEL_CREATED] ?? config?.config.created;
+      const created = imageCreated(config?.config);
       return [ref, { ...(config ? { id: config.configDigest } : {}), ...(created !== undefined ? { created } : {}) }] as const;
     }),
   );

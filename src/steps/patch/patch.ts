@@ -2,7 +2,7 @@ import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import { LocalTagIndex } from '../../images/localTagIndex.js';
 import { decodePackageList, LABEL_PACKAGE_LIST } from '../../images/packages.js';
 import { LABEL_PATCH_UPSTREAM, patchVerdict, type PatchReason } from '../../images/patch.js';
-import { LABEL_BASE_DIGEST, LABEL_CREATED } from '../../images/provenance.js';
+import { LABEL_BASE_DIGEST, imageCreated } from '../../images/provenance.js';
 import { formatImageRef, isSha256Digest, parseImageRef } from '../../model/imageRef.js';
 import { packagesChangedNote, shownDigest } from '../../images/imageSentences.js';
 import { formatBytes } from '../../shared/bytes.js';
@@ -70,7 +70,7 @@ export const patchStep: StepHandler<PatchPlan, PatchOptions> = {
         ref,
         upstreamRef: image.from,
         upstreamId: upstream.id,
-        ...(prod !== undefined ? { prodLabels: labels ?? {}, created: labels?.[LABEL_CREATED] ?? (prod.config.created as string | undefined) } : {}),
+        ...(prod !== undefined ? { prodLabels: labels ?? {}, created: imageCreated(prod.config) } : {}),
         ...(probed ? { packages: probed } : {}),
         ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
         ...(options.cooldownMs !== undefined ? { cooldownMs: options.cooldownMs } : {}),

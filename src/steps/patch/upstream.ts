@@ -2,7 +2,7 @@ import type { EngineAuth } from '../../adapters/engine.js';
 import type { HostConnections, RegistryClient } from '../../adapters/types.js';
 import { readBlob } from '../../adapters/referrers.js';
 import { parseImageRef } from '../../model/imageRef.js';
-import { LABEL_CREATED } from '../../images/provenance.js';
+import { imageCreated } from '../../images/provenance.js';
 
 // Where an upstream image lives: the host's own registry (its settings and credentials), or another one, reached through the
 // host's connections with Docker's credentials for that registry alone.
@@ -37,12 +37,12 @@ export class UpstreamRegistries {
     const config = await client.imageConfig(parsed.repository, parsed.digest ?? parsed.tag ?? 'latest');
     if (config === undefined) return undefined;
     const diffIds = (config.config.rootfs as { diff_ids?: unknown[] } | undefined)?.diff_ids;
-    const created = config.config.config?.Labels?.[LABEL_CREATED] ?? config.config.created;
+    const created = imageCreated(config.config);
     return {
       id: config.configDigest,
       digest: config.referenceDigest,
       layers: Array.isArray(diffIds) ? diffIds.length : 0,
-      ...(typeof created === 'string' ? { created } : {}),
+      ...(created !== undefined ? { created } : {}),
     };
   }
 

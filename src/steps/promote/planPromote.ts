@@ -27,8 +27,6 @@ export interface RepositoryPromotion {
 
 export interface PromotePlan {
   promotions: RepositoryPromotion[];
-  /** Repositories looked at (those with the first stage's tag, within `images`). */
-  repositories: number;
 }
 
 /** For every repository with a stage's tag, whether the next stage's tag moves to its build now, and why (or why not). */
@@ -55,9 +53,9 @@ export async function planPromote(ctx: StepContext, options: PromoteOptions): Pr
       const records = await readStageRecords(registry, repository, build, tags);
       promotions.push(judge({ repository, from, to, build, nextBuild, records, observation: observed.get(from)!, soakMs: options.soakMs, at }));
     }
-    return { promotions, staged: promotions.length > 0 };
+    return promotions;
   });
-  return { promotions: perRepository.flatMap((r) => r.promotions), repositories: perRepository.filter((r) => r.staged).length };
+  return { promotions: perRepository.flat() };
 }
 
 interface JudgeInput {

@@ -130,7 +130,8 @@ export class HttpTransport {
           fail(new HttpTooLargeError(`the answer is larger than ${formatBytes(this.maxBodyBytes)}`));
           req.destroy();
         };
-        if (Number(res.headers['content-length']) > this.maxBodyBytes) return tooLarge();
+        // A HEAD answer has no body: its Content-Length is the size of what a GET would send (a layer's, say).
+        if (request.method !== 'HEAD' && Number(res.headers['content-length']) > this.maxBodyBytes) return tooLarge();
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

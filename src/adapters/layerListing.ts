@@ -10,26 +10,34 @@ const PLAIN = new Set(['application/vnd.oci.image.layer.v1.tar']);
 /**
  * Lists what a layer in the registry writes and deletes, streaming its blob through gunzip: nothing of it is kept but the
  * entries. The compressed bytes are checked against the layer's digest and the uncompressed ones give its diff ID, which the
- * caller compares with the config's, so a listing is of exactly the layer the image names.
+ * caller compares with the config's, so a listing is of exactly the layer the image names. Files named in `keep` come back
+ * with their content (`kept`).
  */
 export async function listRegistryLayer(
   registry: RegistryClient,
   repository: string,
   layer: { mediaType: string; digest: string },
   signal?: AbortSignal,
-): Promise<{ entries: LayerEntry[]; diffId: string }> {
+  keep?: ReadonlySet<string>,
+): Promise<{ entries: LayerEntry[]; diffId: string; kept: Map<string, Buffer> }> {
   if (!GZIP.has(layer.mediaType) && !PLAIN.has(layer.mediaType)) throw new Error(`a ${layer.mediaType} layer cannot be read (gzip or plain tar only)`);
   const blob = await registry.openBlob(repository, layer.digest);
   const compressed = createHash('sha256');
   const uncompressed = createHash('sha256');
-  const lister = new LayerLister();
+  const lister = new LayerLister(keep);
   const stream = blob.stream as AsyncIterable<Buffer> & NodeJS.ReadableStream;
   const gunzip = GZIP.has(layer.mediaType) ? createGunzip() : undefined;
   const done = new Promise<void>((resolve, reject) => {
     const sink = gunzip ?? stream;
     sink.on('data', (chunk: Buffer) => {
       uncompressed.update(chunk);
-      lister.push(chunk);
+      // A tar the lister cannot read (or a kept file too big) ends the listing, not the process.
+      try {
+        lister.push(chunk);
+      } catch (error) {
+        (stream as unknown as { destroy?: (e: Error) => void }).destroy?.(error as Error);
+        reject(error as Error);
+      }
     });
     sink.on('end', resolve);
     sink.on('error', reject);
@@ -52,5 +60,5 @@ export async function listRegistryLayer(
     signal?.removeEventListener('abort', abort);
   }
   if (`sha256:${compressed.digest('hex')}` !== layer.digest) throw new Error(`registry ${registry.name} served ${layer.digest} with other content`);
-  return { entries: lister.end(), diffId: `sha256:${uncompressed.digest('hex')}` };
+  return { entries: lister.end(), diffId: `sha256:${uncompressed.digest('hex')}`, kept: lister.kept };
 }

@@ -9,6 +9,7 @@ export const FAILURE_CODES = {
   'bad-option': 'a step option that makes no sense (validate reports it before a run)',
   'build-failed': 'an image did not build',
   'patch-failed': "an image's upgrade did not run, exited non-zero or could not be committed as one layer",
+  'rebase-failed': 'writing a rebased image failed, or the rollout tag or the base moved since the plan; the image is left as it was',
   'push-failed': 'a push did not complete, or the registry does not serve what was pushed',
   'pull-failed': 'a pull did not complete',
   'stop-failed': 'a container could not be stopped and parked (it was restored)',

@@ -17,6 +17,7 @@ export const STEP_KINDS = [
   'rollback',
   'pin',
   'promote',
+  'rebase',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 

@@ -99,8 +99,30 @@ export interface PromoteDetails {
   promotions: PromotionDetails[];
 }
 
+/** One image rebase looked at (rebase's `rebases`). */
+export interface RebaseVerdictDetails {
+  repository: string;
+  /** rebase: moved onto the new base (or would be, in check mode); refused: left as it is, the reason says why; fresh: its base did not change. */
+  action: 'rebase' | 'refused' | 'fresh';
+  reason: string;
+  /** For a rebase: the base, the manifest the rollout tag named, the datestamp reference and manifest of the rebased image (after apply). */
+  base?: string;
+  from?: string;
+  date_ref?: string;
+  to?: string;
+  /** Layers: the old base's, the new base's, and the image's own (moved as they are). */
+  layers?: { old_base: number; new_base: number; own: number };
+  /** Its installed packages against the image it replaces (the new base's against the old base's). */
+  changes?: PackageChanges;
+}
+
+/** rebase: every image's verdict. */
+export interface RebaseDetails {
+  rebases: RebaseVerdictDetails[];
+}
+
 /** A step's details: one shape a kind (kinds without findings report none). */
-export type StepDetails = DiscoverDetails | PatchDetails | RebuildDetails | PullDetails | PromoteDetails;
+export type StepDetails = DiscoverDetails | PatchDetails | RebuildDetails | PullDetails | PromoteDetails | RebaseDetails;
 
 /** The image verdicts in `details` (discover's and patch's, the fields they share), else none. */
 export const verdictsIn = (details: StepDetails | undefined): Array<ImageVerdictDetails | PatchVerdictDetails> =>

@@ -24,9 +24,21 @@ const field = (header: Buffer, start: number, length: number): string =>
     .replace(/\0.*$/s, '');
 const octal = (header: Buffer, start: number, length: number): number => parseInt(field(header, start, length).trim() || '0', 8);
 
-/** Reads tar bytes as they come (`push`), and the entries once they are all there (`end`). */
+/** Most bytes of file content a lister keeps (a Debian base's dpkg status is about 1 MiB; a peer's layer may claim anything). */
+const MAX_KEPT_BYTES = 32 << 20;
+
+/**
+ * Reads tar bytes as they come (`push`), and the entries once they are all there (`end`). The content of the files named in
+ * `keep` (normal paths) is kept too (`kept`): the package database and os-release a rebase makes its SBOM from.
+ */
 export class LayerLister {
   private readonly entries: LayerEntry[] = [];
+  /** Content of the kept files, by path; a path the layer writes twice keeps its last content. */
+  readonly kept = new Map<string, Buffer>();
+  private keptBytes = 0;
+
+  constructor(private readonly keep: ReadonlySet<string> = new Set()) {}
+
   private buffered: Buffer = Buffer.alloc(0);
   /** The entry whose body is being read: bytes left of it (and of its padding), and what it becomes. */
   private body?: { left: number; padding: number; hash?: Hash; chunks?: Buffer[]; finish: (content?: Buffer) => void };
@@ -117,7 +129,21 @@ export class LayerLister {
     const whiteout = entry?.kind === 'whiteout' || entry?.kind === 'opaque';
     if ((type === '0' || type === '7') && !whiteout) {
       const hash = createHash('sha256');
-      this.body = { left: size, padding, hash, finish: () => this.entries.push({ path, kind: 'file', mode, owner, digest: `sha256:${hash.digest('hex')}` }) };
+      const keep = this.keep.has(path);
+      if (keep && this.keptBytes + size > MAX_KEPT_BYTES) throw new Error(`${path} in the layer is ${size} bytes, more than can be read`);
+      this.body = {
+        left: size,
+        padding,
+        hash,
+        ...(keep ? { chunks: [] } : {}),
+        finish: (content) => {
+          this.entries.push({ path, kind: 'file', mode, owner, digest: `sha256:${hash.digest('hex')}` });
+          if (content !== undefined) {
+            this.keptBytes += content.length;
+            this.kept.set(path, content);
+          }
+        },
+      };
       return;
     }
     if (entry !== undefined && (path !== '' || entry.kind === 'opaque')) this.entries.push(entry);

@@ -94,6 +94,8 @@ export interface SpliceInput {
   /** The old base's image ID, recorded in LABEL_REBASED_FROM. */
   oldBaseId: string;
   created: Date;
+  /** Further labels the caller sets (provenance, package lists); null removes the label. */
+  labels?: Readonly<Record<string, string | null>>;
 }
 
 /** The rebased image's config: the image's own, with the new base's rootfs and history under its own, and inherited values followed. */
@@ -109,6 +111,11 @@ export function splicedConfig(input: SpliceInput): { config: Json; followed: str
     [LABEL_BASE_NAME]: input.newBaseName,
     [LABEL_CREATED]: input.created.toISOString(),
   };
+  for (const [name, value] of Object.entries(input.labels ?? {})) {
+    const labels = config.Labels as Record<string, string>;
+    if (value === null) delete labels[name];
+    else labels[name] = value;
+  }
   return {
     config: {
       ...input.image,

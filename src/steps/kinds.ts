@@ -13,6 +13,7 @@ import { backupKind } from './backup/definition.js';
 import { rollbackKind } from './rollback/definition.js';
 import { pinKind } from './pin/definition.js';
 import { promoteKind } from './promote/definition.js';
+import { rebaseKind } from './rebase/definition.js';
 import type { StepKindSpec } from './stepKind.js';
 import type { StepHandler } from './types.js';
 
@@ -38,6 +39,7 @@ export const STEP_KIND_SPECS: { readonly [K in StepKind]: StepKindSpec & { kind:
   rollback: rollbackKind,
   pin: pinKind,
   promote: promoteKind,
+  rebase: rebaseKind,
 };
 
 /** The handlers of the kinds a run uses (every kind when none are named), loaded once each. */

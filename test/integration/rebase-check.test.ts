@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
-import { checkRebase, writeRebased } from '../../src/steps/rebaseCheck.js';
+import { checkRebase, writeRebased } from '../../src/steps/rebase/check.js';
 import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
 import type Docker from 'dockerode';
 import { pullOn } from './steps-rollout.helpers.js';
@@ -98,7 +98,7 @@ describe('checkRebase against the lab registry', () => {
       v1,
       { repository: OS, reference: 'v2' },
       check,
-      'rebased',
+      ['rebased'],
       new Date(),
     );
     const layers = (m: { body: Record<string, unknown> } | undefined) => (m!.body.layers as Array<{ digest: string }>).map((l) => l.digest);

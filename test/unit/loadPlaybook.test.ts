@@ -236,7 +236,7 @@ describe('loadPlaybook: invalid playbooks', () => {
       name: 'a step name with no resemblance to any',
       input: '- name: P\n  hosts: web1\n  steps: [deploy]\n',
       diagnostics: [
-        'playbook.yml:3:11: error: Unknown step "deploy"; the steps are discover, rebuild, patch, push, pull, stop, start, service, gc, prune, backup, rollback, pin, promote\n  3 |   steps: [deploy]\n    |           ^^^^^^',
+        'playbook.yml:3:11: error: Unknown step "deploy"; the steps are discover, rebuild, patch, push, pull, stop, start, service, gc, prune, backup, rollback, pin, promote, rebase\n  3 |   steps: [deploy]\n    |           ^^^^^^',
       ],
     },
     {

@@ -130,6 +130,19 @@ describe('registry answers', () => {
     expect(manifest?.raw.equals(raw)).toBe(true);
   });
 
+  it("reads a big blob's size from a HEAD (no body comes, whatever its Content-Length says), and still refuses a GET that large", async () => {
+    const size = 200 << 20;
+    const name = await serve((req, res) => {
+      res.writeHead(200, { 'Content-Length': String(size), 'Content-Type': 'application/json' });
+      // A HEAD answer ends at its headers; the GET's promised body never comes, the client stops at its header.
+      if (req.method === 'HEAD') res.end();
+      else res.flushHeaders();
+    });
+    expect(await client(name).blobSize('t-adapters/x', `sha256:${'1'.repeat(64)}`)).toBe(size);
+    const error = await rejection(client(name).manifest('t-adapters/x', 'prod'));
+    expect(error.message).toContain('with too much: the answer is larger than');
+  });
+
   it('refuses content that does not match the digest asked for', async () => {
     const name = await serve((_req, res) => json(res, 200, { schemaVersion: 2 }));
     const error = await rejection(client(name).manifest('t-adapters/x', `sha256:${'0'.repeat(64)}`));

@@ -56,7 +56,7 @@ describe('the step kinds', () => {
     const reportStep = report.$defs.step!;
     expect(reportStep.properties.step!.enum).toEqual([...STEP_KINDS]);
     const keyed = reportStep.allOf.flatMap((rule) => (rule.if.properties.step.const !== undefined ? [rule.if.properties.step.const] : []));
-    expect(keyed).toEqual(['discover', 'patch', 'rebuild', 'pull', 'promote']);
+    expect(keyed).toEqual(['discover', 'patch', 'rebuild', 'pull', 'promote', 'rebase']);
     // The last rule refuses details on every other kind: it names the same kinds.
     expect(reportStep.allOf.at(-1)!.if.properties.step.enum).toEqual(keyed);
   });

@@ -1,7 +1,6 @@
 import type { RegistryClient } from '../../adapters/types.js';
-import { attachArtifact } from '../../adapters/referrers.js';
 import { errorMessage } from '../../adapters/errors.js';
-import { SBOM_MEDIA_TYPE, sbomPackageCount } from '../../images/sbom.js';
+import { attachSbom } from '../imageSbom.js';
 import { parseImageRef } from '../../model/imageRef.js';
 import { changed, failed, type StepResult } from '../../model/results.js';
 import { shownDigest } from '../../images/imageSentences.js';
@@ -95,16 +94,7 @@ export const pushStep: StepHandler<PushPlan> = {
         if (push.sbom !== undefined && digest !== undefined) {
           ctx.progress(`Attaching the SBOM of ${push.refs[0]}`);
           try {
-            const attached = await attachArtifact(registry, push.repository, digest, {
-              artifactType: SBOM_MEDIA_TYPE,
-              content: Buffer.from(push.sbom),
-              created: new Date(),
-              tagSuffix: 'sbom',
-              title: 'sbom.cdx.json',
-            });
-            actions.push(
-              `Attached its SBOM (CycloneDX, ${sbomPackageCount(push.sbom) ?? 0} packages) as ${shownDigest(attached.digest)}, found through the ${attached.via}`,
-            );
+            actions.push(await attachSbom(registry, push.repository, digest, push.sbom, new Date()));
           } catch (error) {
             failures.push(`${push.refs[0]}: attaching its SBOM failed: ${errorMessage(error)}`);
           }

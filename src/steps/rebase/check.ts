@@ -1,16 +1,17 @@
 import { Readable } from 'node:stream';
-import { listRegistryLayer } from '../adapters/layerListing.js';
-import { sha256Digest } from '../adapters/registryFormats.js';
-import { readBlob } from '../adapters/referrers.js';
-import type { RegistryClient, RegistryManifest } from '../adapters/types.js';
-import type { LayerEntry } from '../rebase/layerEntries.js';
-import { changedPaths, rebaseSafety, refusal, treeOf } from '../rebase/safety.js';
-import { findSeam, layerStackOf, type Seam } from '../rebase/seam.js';
-import { splicedConfig, splicedManifest } from '../rebase/splice.js';
+import { listRegistryLayer } from '../../adapters/layerListing.js';
+import { sha256Digest } from '../../adapters/registryFormats.js';
+import { readBlob } from '../../adapters/referrers.js';
+import type { RegistryClient, RegistryManifest } from '../../adapters/types.js';
+import type { LayerEntry } from '../../rebase/layerEntries.js';
+import { changedPaths, rebaseSafety, refusal, treeOf } from '../../rebase/safety.js';
+import { findSeam, layerStackOf, type Seam } from '../../rebase/seam.js';
+import { splicedConfig, splicedManifest } from '../../rebase/splice.js';
+import { PACKAGE_FILES, basePackages, filesAfter, type BasePackages, type ListedLayer } from '../../rebase/basePackages.js';
 
 // Whether an image can be moved onto a new base without a rebuild, read from the registry alone: the image's and both bases'
 // configs, and the layers needed to know what the new base changed and what the image's own layers touch. Nothing is
-// pulled into an engine and nothing is written. The future `rebase` step plans with it (issue 30).
+// pulled into an engine and nothing is written by the check; the `rebase` step plans with it and applies with writeRebased.
 
 const MAX_CONFIG_BYTES = 8 << 20;
 
@@ -31,8 +32,18 @@ export type RebaseCheck =
       manifest: RegistryManifest;
       configs: { image: Record<string, unknown>; oldBase: Record<string, unknown>; newBase: Record<string, unknown> };
       newBaseDigest: string;
+      /** The new base's image ID (its config digest), what the provenance label records. */
+      newBaseId: string;
+      /** The installed packages of the old and the new base, read from their layers (the image's own cannot touch them). */
+      packages: { oldBase: BasePackages; newBase: BasePackages };
     }
   | { ok: false; reason: string };
+
+/**
+ * Listings of layers by blob digest, shared by the checks of one plan: a hundred images on one base read the base's layers
+ * once. A listing is of content (the digest is checked as it streams), so sharing it across repositories is safe.
+ */
+export type LayerListings = Map<string, Promise<ListedLayer>>;
 
 interface ImageAt {
   repository: string;
@@ -66,6 +77,7 @@ export async function checkRebase(
   oldBaseId: string,
   newBase: ImageAt,
   signal?: AbortSignal,
+  listed: LayerListings = new Map(),
 ): Promise<RebaseCheck> {
   const found = await imageOf(registry, image);
   if ('reason' in found) return { ok: false, reason: found.reason };
@@ -80,21 +92,26 @@ export async function checkRebase(
   const newStack = layerStackOf(next.config);
   if (newStack === undefined || newStack.diffIds.length !== next.layers.length) return { ok: false, reason: "the new base's config does not match its layers" };
 
-  const listed = new Map<string, LayerEntry[]>();
-  const list = async (repository: string, layer: Layer, diffId: string): Promise<LayerEntry[]> => {
+  // Each layer is read once, however many of the stacks (and of the images checked with the same `listed`) name it; the
+  // package files are kept from every one (small files).
+  const list = (repository: string, layer: Layer, diffId: string): Promise<ListedLayer> => {
     const known = listed.get(layer.digest);
     if (known !== undefined) return known;
-    const { entries, diffId: read } = await listRegistryLayer(registry, repository, layer, signal);
-    if (read !== diffId) throw new Error(`layer ${layer.digest} of ${repository} unpacks to ${read}, not the ${diffId} its config names`);
-    listed.set(layer.digest, entries);
-    return entries;
+    const reading = listRegistryLayer(registry, repository, layer, signal, PACKAGE_FILES).then(({ entries, diffId: read, kept }) => {
+      if (read !== diffId) throw new Error(`layer ${layer.digest} of ${repository} unpacks to ${read}, not the ${diffId} its config names`);
+      return { entries, kept };
+    });
+    listed.set(layer.digest, reading);
+    return reading;
   };
-  const oldLayers = found.layers.slice(0, seam.baseLayers);
-  const oldTree = treeOf(await Promise.all(oldLayers.map((l, i) => list(image.repository, l, oldStack.diffIds[i]!))));
-  const newTree = treeOf(await Promise.all(next.layers.map((l, i) => list(newBase.repository, l, newStack.diffIds[i]!))));
+  const oldLayers = await Promise.all(found.layers.slice(0, seam.baseLayers).map((l, i) => list(image.repository, l, oldStack.diffIds[i]!)));
+  const newLayers = await Promise.all(next.layers.map((l, i) => list(newBase.repository, l, newStack.diffIds[i]!)));
+  const entriesOf = (layers: ListedLayer[]): LayerEntry[][] => layers.map((l) => [...l.entries]);
+  const oldTree = treeOf(entriesOf(oldLayers));
+  const newTree = treeOf(entriesOf(newLayers));
   const baseChanged = changedPaths(oldTree, newTree);
   const ownLayers = found.layers.slice(seam.baseLayers);
-  const own = await Promise.all(ownLayers.map((l, i) => list(image.repository, l, seam.ownDiffIds[i]!)));
+  const own = entriesOf(await Promise.all(ownLayers.map((l, i) => list(image.repository, l, seam.ownDiffIds[i]!))));
   const safety = rebaseSafety(own, baseChanged);
   if (!safety.ok) return { ok: false, reason: refusal(safety) };
   return {
@@ -106,6 +123,11 @@ export async function checkRebase(
     manifest: found.manifest,
     configs: { image: found.config, oldBase: oldConfig, newBase: next.config },
     newBaseDigest: next.manifest.digest,
+    newBaseId: (next.manifest.body.config as { digest: string }).digest,
+    packages: {
+      oldBase: basePackages(filesAfter(oldLayers), new Set(oldTree.keys())),
+      newBase: basePackages(filesAfter(newLayers), new Set(newTree.keys())),
+    },
   };
 }
 
@@ -114,11 +136,14 @@ export interface Rebased {
   digest: string;
   configDigest: string;
   followed: string[];
+  /** What went up: the config once and the manifest per tag (no layer). */
+  bytesUploaded: number;
 }
 
 /**
  * Writes the rebased image of a passed check: its config (uploaded, a few kilobytes), the new base's layers mounted into the
- * image's repository from the base's (never uploaded again), and the manifest, tagged `tag`. No layer is built or pulled.
+ * image's repository from the base's (never uploaded again), and the manifest, tagged with each of `tags` in order. No layer
+ * is built or pulled. `labels` are set on the config (null removes one).
  */
 export async function writeRebased(
   registry: RegistryClient,
@@ -126,8 +151,9 @@ export async function writeRebased(
   oldBaseId: string,
   newBase: ImageAt,
   check: Extract<RebaseCheck, { ok: true }>,
-  tag: string,
+  tags: readonly string[],
   created: Date,
+  labels: Readonly<Record<string, string | null>> = {},
 ): Promise<Rebased> {
   const { config, followed } = splicedConfig({
     image: check.configs.image,
@@ -138,6 +164,7 @@ export async function writeRebased(
     newBaseName: `${registry.name}/${newBase.repository}:${newBase.reference}`,
     oldBaseId,
     created,
+    labels,
   });
   const configBytes = Buffer.from(JSON.stringify(config));
   const configDigest = sha256Digest(configBytes);
@@ -159,6 +186,7 @@ export async function writeRebased(
   );
   if (!spliced.ok) throw new Error(spliced.reason);
   const raw = Buffer.from(JSON.stringify(spliced.manifest));
-  const digest = await registry.putManifest(image.repository, tag, { mediaType: spliced.manifest.mediaType as string, raw });
-  return { digest, configDigest, followed };
+  let digest = '';
+  for (const tag of tags) digest = await registry.putManifest(image.repository, tag, { mediaType: spliced.manifest.mediaType as string, raw });
+  return { digest, configDigest, followed, bytesUploaded: configBytes.length + raw.length * tags.length };
 }

@@ -1,0 +1,269 @@
+// The rebase step on the lab, with a real Debian security update (issue 30): a Debian base seeded without the network keeps
+// its pending upgrades; an app whose own layer only COPYs its script, and a tool whose RUN apt-get install wrote the package
+// database, are built on it. The base is then rebuilt with the upgrades from the lab's loopback mirror. A play of discover,
+// rebase, rebuild and push then moves the app onto the new base in the registry alone (no build), and leaves the tool, refused
+// with the path, to the rebuild. The rebased app runs on web2, its file tree equals a --no-cache rebuild's, its SBOM lists the
+// new base's packages, and the next discover finds it fresh.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistryClient } from '../../src/adapters/registry.js';
+import { readNewestArtifact } from '../../src/adapters/referrers.js';
+import { LABEL_BASES } from '../../src/images/provenance.js';
+import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
+import { registrySettings } from '../../src/model/inventory.js';
+import type { StepResult } from '../../src/model/results.js';
+import type { RebaseDetails, RebuildDetails } from '../../src/model/stepDetails.js';
+import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
+import { runStep } from '../../src/runner/runStep.js';
+import { discoverStep } from '../../src/steps/discover/discover.js';
+import { newRunState, type HostFacts } from '../../src/steps/facts.js';
+import { pushStep } from '../../src/steps/push/push.js';
+import { rebaseStep } from '../../src/steps/rebase/rebase.js';
+import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
+import type { StepHandler } from '../../src/steps/types.js';
+import { cycloneDxErrors } from '../support/cycloneDx.js';
+import { REGISTRY, REPO_ROOT, buildContext, labDocker, labSocket, referenceIn, removeImageReferences, runLabScript } from '../support/lab.js';
+import { labHost, makeStepContext } from '../support/stepContext.js';
+
+const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
+const DEBIAN_MIRROR = join(process.env.FRESHEN_LAB_CACHE ?? '/var/cache/freshen-lab', 'debian/mirror');
+const P = `t-rb-${randomBytes(3).toString('hex')}`;
+const BASE = `${P}/base`;
+const APP = `${P}/app`;
+const TOOL = `${P}/tool`;
+const docker = labDocker('build1');
+const web = labDocker('web2');
+const registry = createRegistryClient(registrySettings({ registry: REGISTRY })!);
+/** The whole tree, and one with the base alone (its security update is built before the apps are looked at). */
+let tree: string;
+let baseTree: string;
+let zlibDeb: string;
+
+const APP_SCRIPT = "#!/bin/sh\ntouch /tmp/alive\ntrap 'exit 0' TERM\nwhile true; do sleep 1; done\n";
+
+async function run(handler: StepHandler, options: Record<string, unknown>, facts: HostFacts, dir = tree, check = false): Promise<StepResult> {
+  const { ctx, close } = makeStepContext({ host: labHost('build1'), check, playbookDir: dir, facts, run: newRunState() });
+  try {
+    return await runStep(handler, ctx, options);
+  } finally {
+    await close();
+  }
+}
+
+/** The docker CLI against a lab engine. */
+const dockerCli = (host: string, args: string[]): Promise<string> =>
+  new Promise((resolve, reject) =>
+    execFile('docker', ['-H', `unix://${labSocket(host as 'build1')}`, ...args], { maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+
+/** The file tree of a container of `ref` (docker export), path → what it holds. */
+async function exported(engine: Docker, ref: string): Promise<Map<string, LayerEntry>> {
+  const container = await engine.createContainer({ Image: ref, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+  try {
+    const lister = new LayerLister();
+    for await (const chunk of (await container.export()) as AsyncIterable<Buffer>) lister.push(chunk);
+    return new Map(lister.end().map((e) => [e.path, e]));
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+const layersOf = async (repository: string, reference: string): Promise<string[]> =>
+  ((await registry.manifest(repository, reference))!.body.layers as Array<{ digest: string }>).map((l) => l.digest);
+
+beforeAll(async () => {
+  const lab = await runLabScript(['debian']);
+  expect(lab.code, lab.stderr).toBe(0);
+  await docker
+    .getImage(UPSTREAM)
+    .inspect()
+    .catch(() => dockerCli('build1', ['pull', '-q', UPSTREAM]));
+  const pool = join(DEBIAN_MIRROR, 'debian-security/pool');
+  const debs = (await readdir(pool, { recursive: true })).filter((f) => /(^|\/)zlib1g_[^/]*_amd64\.deb$/.test(f));
+  expect(debs, `a zlib1g update in ${pool}`).not.toEqual([]);
+  zlibDeb = join(pool, debs[0]!);
+
+  tree = await mkdtemp(join(tmpdir(), 't-rb-tree-'));
+  baseTree = await mkdtemp(join(tmpdir(), 't-rb-base-'));
+  const baseDockerfile = await readFile(join(REPO_ROOT, 'lab/debian/images/deb/base/Dockerfile'), 'utf8');
+  for (const root of [tree, baseTree]) {
+    await mkdir(join(root, BASE), { recursive: true });
+    await writeFile(join(root, BASE, 'Dockerfile'), baseDockerfile);
+  }
+  await mkdir(join(tree, APP), { recursive: true });
+  await writeFile(join(tree, APP, 'app.sh'), APP_SCRIPT);
+  await writeFile(
+    join(tree, APP, 'Dockerfile'),
+    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod\nCOPY app.sh /usr/local/bin/app.sh\nENV APP_MODE=serve\nCMD ["/bin/sh", "/usr/local/bin/app.sh"]\n`,
+  );
+  await mkdir(join(tree, TOOL), { recursive: true });
+  await copyFile(zlibDeb, join(tree, TOOL, 'zlib1g.deb'));
+  // A real apt-get install, offline: a local package (the security suite's zlib1g), written into the package database.
+  await writeFile(
+    join(tree, TOOL, 'Dockerfile'),
+    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod\nCOPY zlib1g.deb /tmp/zlib1g.deb\nRUN apt-get install -y /tmp/zlib1g.deb && rm /tmp/zlib1g.deb\n`,
+  );
+
+  // Seeded without the network: the base keeps its pending upgrades, the app and the tool are built on it.
+  const seed = {} as HostFacts;
+  for (const [handler, options] of [
+    [discoverStep, { root: '.', include_unpublished: true }],
+    [rebuildStep, { network: 'none' }],
+    [pushStep, {}],
+  ] as const) {
+    const result = await run(handler, options, seed);
+    expect(result.status, JSON.stringify(result)).toBe(handler === discoverStep ? 'ok' : 'changed');
+  }
+  // The security update: the base alone, rebuilt with the mirror (discover's probe finds what is pending).
+  const update = {} as HostFacts;
+  for (const [handler, options] of [
+    [discoverStep, { root: '.', probe: { network: 'host', timeout: '5m' } }],
+    [rebuildStep, { network: 'host', timeout: '10m' }],
+    [pushStep, {}],
+  ] as const) {
+    const result = await run(handler, options, update, baseTree);
+    expect(result.status, JSON.stringify(result)).toBe(handler === discoverStep ? 'ok' : 'changed');
+  }
+}, 900_000);
+
+afterAll(async () => {
+  await web
+    .getContainer(`${P}-app`)
+    .remove({ force: true })
+    .catch(() => undefined);
+  for (const repository of [BASE, APP, TOOL]) {
+    const digests = new Set<string>();
+    for (const tag of await registry.tags(repository).catch(() => [])) {
+      const digest = await registry.manifestDigest(repository, tag);
+      if (digest) digests.add(digest);
+    }
+    for (const digest of digests) await registry.deleteManifest(repository, digest).catch(() => undefined);
+  }
+  for (const engine of [docker, web]) await removeImageReferences(engine, referenceIn(`${REGISTRY}/${P}/`));
+  registry.close();
+  for (const dir of [tree, baseTree]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('rebase after a real Debian security update of the base', () => {
+  let appBefore: string;
+  let toolBefore: string;
+
+  it('check mode: plans the app onto the new base (the layer table), refuses the tool naming the package database, writes nothing', async () => {
+    appBefore = (await registry.manifestDigest(APP, 'prod'))!;
+    toolBefore = (await registry.manifestDigest(TOOL, 'prod'))!;
+    const tagsBefore = await registry.tags(APP);
+    const facts = {} as HostFacts;
+    expect((await run(discoverStep, { root: '.' }, facts, tree, true)).status).toBe('ok');
+    expect(facts.images!.filter((i) => i.stale).map((i) => [i.repository, i.reasons])).toEqual([
+      [APP, ['base-changed']],
+      [TOOL, ['base-changed']],
+    ]);
+    const planned = await run(rebaseStep, {}, facts, tree, true);
+    expect(planned.status).toBe('changed');
+    expect(planned.actions).toEqual([expect.stringMatching(new RegExp(`^Rebase ${REGISTRY}/${APP}:prod \\(sha256:\\w{12}…\\) onto ${REGISTRY}/${BASE}:prod`))]);
+    expect(planned.notes.join('\n')).toContain(`Not rebased ${TOOL}: not rebased: the image's own layers write or delete paths the new base changed`);
+    expect(planned.notes.join('\n')).toMatch(/they touch [^:\n]*the package database: [^\n]*\/var\/lib\/dpkg\/status/);
+    // The layer table: the old base's layers go, the new base's come, the app's own layer stays.
+    const table = planned.fileDiffs![0]!.lines;
+    expect(table[0]).toBe(`--- ${REGISTRY}/${APP}:prod (on ${REGISTRY}/${BASE}:prod as built)`);
+    expect(table.filter((l) => l.startsWith('- '))).not.toEqual([]);
+    expect(table.filter((l) => l.startsWith('+ '))).not.toEqual([]);
+    expect(table.at(-1)).toMatch(/^ {2}\w{12} .* own: COPY .*app\.sh/);
+    // Rebuild plans only the tool now: the app is no longer stale.
+    expect(facts.images!.filter((i) => i.stale).map((i) => i.repository)).toEqual([TOOL]);
+    expect(await registry.tags(APP)).toEqual(tagsBefore);
+    expect(await registry.manifestDigest(APP, 'prod')).toBe(appBefore);
+  }, 300_000);
+
+  let rebased: string;
+
+  it('apply: the app is rebased in the registry (no layer uploaded), the tool is rebuilt by the rebuild after it, both pushed', async () => {
+    const facts = {} as HostFacts;
+    await run(discoverStep, { root: '.' }, facts);
+    const started = Date.now();
+    const result = await run(rebaseStep, {}, facts);
+    const took = Date.now() - started;
+    expect(result.status, JSON.stringify(result)).toBe('changed');
+    expect(result.actions[0]).toMatch(/uploaded [\d.]+ [kK]i?B, no layer$/);
+    expect(result.actions[1]).toMatch(/^Attached its SBOM \(CycloneDX, \d+ packages\)/);
+    const details = result.details as RebaseDetails;
+    const verdict = details.rebases.find((r) => r.repository === APP)!;
+    expect(verdict).toMatchObject({ action: 'rebase', from: appBefore, layers: { own: 1 } });
+    rebased = verdict.to!;
+    expect(details.rebases.find((r) => r.repository === TOOL)).toMatchObject({ action: 'refused' });
+    // The upgrades the security update brought are the app's package changes.
+    expect(verdict.changes?.changed.map((c) => c.name)).toContain('zlib1g');
+    console.log(`rebase of ${APP}: ${took} ms`);
+
+    const rebuilt = await run(rebuildStep, { network: 'host', timeout: '10m' }, facts);
+    expect(rebuilt.status).toBe('changed');
+    expect((rebuilt.details as RebuildDetails).rebuilt).toEqual([`${REGISTRY}/${TOOL}:prod`]);
+    expect((await run(pushStep, {}, facts)).status).toBe('changed');
+
+    expect(await registry.manifestDigest(APP, 'prod')).toBe(rebased);
+    expect(await registry.manifestDigest(TOOL, 'prod')).not.toBe(toolBefore);
+    const [base, own, now] = await Promise.all([layersOf(BASE, 'prod'), layersOf(APP, appBefore), layersOf(APP, 'prod')]);
+    expect(now).toEqual([...base, own.at(-1)]);
+    const config = (await registry.imageConfig(APP, 'prod'))!;
+    expect(JSON.parse(config.config.config!.Labels![LABEL_BASES]!)).toEqual({
+      [`${REGISTRY}/${BASE}:prod`]: (await registry.imageConfig(BASE, 'prod'))!.configDigest,
+    });
+    expect((config.config.config as { Env?: string[] }).Env).toContain('APP_MODE=serve');
+    // The datestamp tag names the same manifest.
+    const dated = (await registry.tags(APP)).filter((t) => /^\d{8}-\d{4}/.test(t));
+    expect(await Promise.all(dated.map((t) => registry.manifestDigest(APP, t)))).toContain(rebased);
+  }, 900_000);
+
+  it("its SBOM is the new base's packages, a valid CycloneDX document", async () => {
+    const sbom = await readNewestArtifact(registry, APP, rebased, SBOM_MEDIA_TYPE, 8 << 20);
+    const document = JSON.parse(sbom!.content.toString('utf8')) as { components: Array<{ name: string; version?: string }> };
+    expect(cycloneDxErrors(document)).toEqual([]);
+    const query = ['dpkg-query', '-W', '-f', '${Status}|${Package} ${Version}\\n'];
+    const inBase = await dockerCli('build1', ['run', '--rm', '--network', 'none', `${REGISTRY}/${BASE}:prod`, ...query]);
+    const listed = document.components.filter((c) => c.version !== undefined && c.name !== 'debian').map((c) => `${c.name} ${c.version}`);
+    expect(listed.sort()).toEqual(
+      inBase
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('install ok installed|'))
+        .map((line) => line.slice(line.indexOf('|') + 1))
+        .sort(),
+    );
+  }, 120_000);
+
+  it('runs on web2, and its file tree equals a --no-cache rebuild of the same Dockerfile on the new base', async () => {
+    await dockerCli('web2', ['pull', '-q', `${REGISTRY}/${APP}:prod`]);
+    await dockerCli('web2', ['run', '-d', '--name', `${P}-app`, '--network', 'none', `${REGISTRY}/${APP}:prod`]);
+    const zlib = await dockerCli('web2', ['exec', `${P}-app`, 'dpkg-query', '-W', '-f', '${Version}', 'zlib1g']);
+    // The package file's name has the version without its epoch (1:).
+    expect(zlib.endsWith(/zlib1g_([^_]+)_/.exec(zlibDeb)![1]!)).toBe(true);
+    expect(await dockerCli('web2', ['inspect', '-f', '{{.State.Running}}', `${P}-app`])).toBe('true\n');
+
+    const rebuilt = `${REGISTRY}/${APP}:t-rebuilt`;
+    await buildContext(docker, join(tree, APP), rebuilt, ['Dockerfile', 'app.sh']);
+    await dockerCli('build1', ['pull', '-q', `${REGISTRY}/${APP}:prod`]);
+    const [fromRebase, fromRebuild] = await Promise.all([exported(docker, `${REGISTRY}/${APP}:prod`), exported(docker, rebuilt)]);
+    const sorted = (tree: Map<string, LayerEntry>) => [...tree.values()].sort((a, b) => a.path.localeCompare(b.path));
+    expect(fromRebase.get('usr/local/bin/app.sh')).toEqual(fromRebuild.get('usr/local/bin/app.sh'));
+    expect(sorted(fromRebase)).toEqual(sorted(fromRebuild));
+  }, 300_000);
+
+  it('the next discover finds the app fresh, and rebase has nothing to do', async () => {
+    const facts = {} as HostFacts;
+    await run(discoverStep, { root: '.' }, facts);
+    expect(facts.images!.find((i) => i.repository === APP)).toMatchObject({ stale: false });
+    const again = await run(rebaseStep, {}, facts);
+    expect(again.status).toBe('ok');
+    const fromRegistry = await run(rebaseStep, { images: [APP] }, {});
+    expect((fromRegistry.details as RebaseDetails).rebases).toEqual([
+      { repository: APP, action: 'fresh', reason: `its base ${REGISTRY}/${BASE}:prod is the one it was built on` },
+    ]);
+  }, 120_000);
+});

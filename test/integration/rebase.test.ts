@@ -36,6 +36,7 @@ const P = `t-rb-${randomBytes(3).toString('hex')}`;
 const BASE = `${P}/base`;
 const APP = `${P}/app`;
 const TOOL = `${P}/tool`;
+const STAGED = `${P}/staged`;
 const docker = labDocker('build1');
 const web = labDocker('web2');
 const registry = createRegistryClient(registrySettings({ registry: REGISTRY })!);
@@ -111,6 +112,13 @@ beforeAll(async () => {
     `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod\nCOPY zlib1g.deb /tmp/zlib1g.deb\nRUN apt-get install -y /tmp/zlib1g.deb && rm /tmp/zlib1g.deb\n`,
   );
 
+  // Built in two stages on the same base: what the first made from the old base is not the check's to judge.
+  await mkdir(join(tree, STAGED), { recursive: true });
+  await writeFile(
+    join(tree, STAGED, 'Dockerfile'),
+    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod AS build\nRUN dpkg-query -W zlib1g > /zlib-version\nFROM \${REGISTRY}/${BASE}:prod\nCOPY --from=build /zlib-version /srv/zlib-version\n`,
+  );
+
   // Seeded without the network: the base keeps its pending upgrades, the app and the tool are built on it.
   const seed = {} as HostFacts;
   for (const [handler, options] of [
@@ -138,7 +146,7 @@ afterAll(async () => {
     .getContainer(`${P}-app`)
     .remove({ force: true })
     .catch(() => undefined);
-  for (const repository of [BASE, APP, TOOL]) {
+  for (const repository of [BASE, APP, TOOL, STAGED]) {
     const digests = new Set<string>();
     for (const tag of await registry.tags(repository).catch(() => [])) {
       const digest = await registry.manifestDigest(repository, tag);
@@ -163,6 +171,7 @@ describe('rebase after a real Debian security update of the base', () => {
     expect((await run(discoverStep, { root: '.' }, facts, tree, true)).status).toBe('ok');
     expect(facts.images!.filter((i) => i.stale).map((i) => [i.repository, i.reasons])).toEqual([
       [APP, ['base-changed']],
+      [STAGED, ['base-changed']],
       [TOOL, ['base-changed']],
     ]);
     const planned = await run(rebaseStep, {}, facts, tree, true);
@@ -176,8 +185,11 @@ describe('rebase after a real Debian security update of the base', () => {
     expect(table.filter((l) => l.startsWith('- '))).not.toEqual([]);
     expect(table.filter((l) => l.startsWith('+ '))).not.toEqual([]);
     expect(table.at(-1)).toMatch(/^ {2}\w{12} .* own: COPY .*app\.sh/);
-    // Rebuild plans only the tool now: the app is no longer stale.
-    expect(facts.images!.filter((i) => i.stale).map((i) => i.repository)).toEqual([TOOL]);
+    expect(planned.notes).toContain(
+      `Not rebased ${STAGED}: it is built in 2 stages, and what an earlier stage made from the old base cannot be judged by path: rebuild it`,
+    );
+    // Rebuild plans only the tool and the staged image now: the app is no longer stale.
+    expect(facts.images!.filter((i) => i.stale).map((i) => i.repository)).toEqual([STAGED, TOOL]);
     expect(await registry.tags(APP)).toEqual(tagsBefore);
     expect(await registry.manifestDigest(APP, 'prod')).toBe(appBefore);
   }, 300_000);
@@ -204,7 +216,7 @@ describe('rebase after a real Debian security update of the base', () => {
 
     const rebuilt = await run(rebuildStep, { network: 'host', timeout: '10m' }, facts);
     expect(rebuilt.status).toBe('changed');
-    expect((rebuilt.details as RebuildDetails).rebuilt).toEqual([`${REGISTRY}/${TOOL}:prod`]);
+    expect((rebuilt.details as RebuildDetails).rebuilt?.sort()).toEqual([`${REGISTRY}/${STAGED}:prod`, `${REGISTRY}/${TOOL}:prod`]);
     expect((await run(pushStep, {}, facts)).status).toBe('changed');
 
     expect(await registry.manifestDigest(APP, 'prod')).toBe(rebased);

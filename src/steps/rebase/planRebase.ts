@@ -1,5 +1,7 @@
 import { UnreachableError, errorMessage } from '../../adapters/errors.js';
 import type { RegistryClient } from '../../adapters/types.js';
+import { join } from 'node:path';
+import { parseDockerfile } from '../../images/dockerfile.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
 import { LABEL_BASES, LABEL_BASE_NAME, readProvenance } from '../../images/provenance.js';
 import { LABEL_PACKAGES, LABEL_PACKAGE_LIST, encodePackageList, manifestDigest, packageChanges, type PackageChanges } from '../../images/packages.js';
@@ -56,10 +58,24 @@ async function candidates(ctx: StepContext, options: RebaseOptions, registry: Re
   const repositories: string[] = [];
   for (const image of images.filter((i) => i.stale)) {
     const other = image.reasons.filter((r) => !REBASE_REASONS.has(r));
-    if (other.length === 0) repositories.push(image.repository);
-    else verdicts.push({ repository: image.repository, action: 'refused', reason: `stale for ${other.join(', ')}, which a rebase does not answer` });
+    const refused = (reason: string) => verdicts.push({ repository: image.repository, action: 'refused', reason });
+    if (other.length > 0) refused(`stale for ${other.join(', ')}, which a rebase does not answer`);
+    else {
+      const stages = await stagesOf(ctx, image);
+      // What an earlier stage made from the old base (compiled, linked, copied) is in the final layers under paths of its
+      // own, so the check cannot tie it to what the base changed.
+      if (stages === undefined) refused(`its Dockerfile does not parse, so its stages cannot be counted`);
+      else if (stages > 1) refused(`it is built in ${stages} stages, and what an earlier stage made from the old base cannot be judged by path: rebuild it`);
+      else repositories.push(image.repository);
+    }
   }
   return { repositories, verdicts };
+}
+
+/** How many stages the image's Dockerfile has (as discover read it, with its build arguments). */
+async function stagesOf(ctx: StepContext, image: ManagedImage): Promise<number | undefined> {
+  const parsed = parseDockerfile(await ctx.files.readText(join(image.dir, 'Dockerfile')), image.buildArgs ?? {});
+  return parsed.ok ? parsed.value.stages.length : undefined;
 }
 
 /** Whether and how `repository`'s image under the rollout tag is rebased. */

@@ -110,8 +110,8 @@ export function rebaseSafety(ownLayers: readonly (readonly LayerEntry[])[], base
 /** Why a rebase is refused, in a sentence naming the paths (at most twenty of each). */
 export function refusal(safety: Extract<RebaseSafety, { ok: false }>): string {
   const parts: string[] = [];
-  if (safety.conflicts.length > 0) parts.push(`the image's own layers write or delete paths the new base changed: /${safety.conflicts.join(', /')}`);
+  if (safety.conflicts.length > 0) parts.push(`write or delete paths the new base changed: /${safety.conflicts.join(', /')}`);
   if (safety.sensitive.length > 0)
-    parts.push(`they touch ${[...new Set(safety.sensitive.map((s) => s.why))].join(' and ')}: /${safety.sensitive.map((s) => s.path).join(', /')}`);
-  return `not rebased: ${parts.join('; ')}; rebuild or patch it instead`;
+    parts.push(`touch ${[...new Set(safety.sensitive.map((s) => s.why))].join(' and ')}: /${safety.sensitive.map((s) => s.path).join(', /')}`);
+  return `its own layers ${parts.join('; and they ')}; rebuild or patch it instead`;
 }

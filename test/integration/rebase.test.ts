@@ -177,8 +177,8 @@ describe('rebase after a real Debian security update of the base', () => {
     const planned = await run(rebaseStep, {}, facts, tree, true);
     expect(planned.status).toBe('changed');
     expect(planned.actions).toEqual([expect.stringMatching(new RegExp(`^Rebase ${REGISTRY}/${APP}:prod \\(sha256:\\w{12}…\\) onto ${REGISTRY}/${BASE}:prod`))]);
-    expect(planned.notes.join('\n')).toContain(`Not rebased ${TOOL}: not rebased: the image's own layers write or delete paths the new base changed`);
-    expect(planned.notes.join('\n')).toMatch(/they touch [^:\n]*the package database: [^\n]*\/var\/lib\/dpkg\/status/);
+    expect(planned.notes.join('\n')).toContain(`Not rebased ${TOOL}: its own layers write or delete paths the new base changed`);
+    expect(planned.notes.join('\n')).toMatch(/and they touch [^:\n]*the package database: [^\n]*\/var\/lib\/dpkg\/status/);
     // The layer table: the old base's layers go, the new base's come, the app's own layer stays.
     const table = planned.fileDiffs![0]!.lines;
     expect(table[0]).toBe(`--- ${REGISTRY}/${APP}:prod (on ${REGISTRY}/${BASE}:prod as built)`);

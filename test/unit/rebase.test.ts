@@ -158,7 +158,7 @@ describe('rebaseSafety', () => {
     );
     expect(safety).toEqual({ ok: false, conflicts: ['etc/ssl', 'usr/bin/openssl'], sensitive: [] });
     expect(refusal(safety as Extract<typeof safety, { ok: false }>)).toBe(
-      "not rebased: the image's own layers write or delete paths the new base changed: /etc/ssl, /usr/bin/openssl; rebuild or patch it instead",
+      'its own layers write or delete paths the new base changed: /etc/ssl, /usr/bin/openssl; rebuild or patch it instead',
     );
   });
 

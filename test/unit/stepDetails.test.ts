@@ -15,6 +15,7 @@ import {
   type PatchDetails,
   type PromoteDetails,
   type PullDetails,
+  type RebaseDetails,
   type RebuildDetails,
   type StepDetails,
 } from '../../src/model/stepDetails.js';
@@ -107,6 +108,25 @@ const DETAILS: Array<[StepKind, StepDetails]> = [
         },
       ],
     } satisfies PromoteDetails,
+  ],
+  [
+    'rebase',
+    {
+      rebases: [
+        {
+          repository: 'team/app',
+          action: 'rebase',
+          reason: 'only its base reg:5000/os/debian:prod changed, and its own layers do not touch what changed',
+          base: 'reg:5000/os/debian:prod',
+          from: 'sha256:1',
+          date_ref: 'reg:5000/team/app:20261207-2100',
+          to: 'sha256:2',
+          layers: { old_base: 2, new_base: 2, own: 1 },
+          changes: { changed: [{ name: 'zlib1g', from: '1', to: '2' }], added: [], removed: [] },
+        },
+        { repository: 'team/tool', action: 'refused', reason: 'its own layers touch the package database: /var/lib/dpkg/status' },
+      ],
+    } satisfies RebaseDetails,
   ],
 ];
 

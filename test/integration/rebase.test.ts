@@ -1,9 +1,11 @@
 // The rebase step on the lab, with a real Debian security update (issue 30): a Debian base seeded without the network keeps
 // its pending upgrades; an app whose own layer only COPYs its script, and a tool whose RUN apt-get install wrote the package
-// database, are built on it. The base is then rebuilt with the upgrades from the lab's loopback mirror. A play of discover,
-// rebase, rebuild and push then moves the app onto the new base in the registry alone (no build), and leaves the tool, refused
-// with the path, to the rebuild. The rebased app runs on web2, its file tree equals a --no-cache rebuild's, its SBOM lists the
-// new base's packages, and the next discover finds it fresh.
+// database, are built on it, and so is an image built in two stages. The base is then rebuilt with the upgrades from the lab's
+// loopback mirror. A rebase on the registry host alone (no engine, no Dockerfile) moves the app onto the new base and refuses
+// the tool, naming the path; a play of discover, rebase, rebuild and push on the build host then leaves the tool and the staged
+// image to the rebuild. pull, stop and start move web2's container of the app onto the rebased image; its file tree equals a
+// --no-cache rebuild's, its SBOM lists the new base's packages, and the next discover finds it fresh. Every image and the
+// container follow a rollout tag of this file's own, so nothing else the lab runs is touched.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +24,10 @@ import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { newRunState, type HostFacts } from '../../src/steps/facts.js';
+import { pullStep } from '../../src/steps/pull/pull.js';
 import { pushStep } from '../../src/steps/push/push.js';
+import { startStep } from '../../src/steps/start/start.js';
+import { stopStep } from '../../src/steps/stop/stop.js';
 import { rebaseStep } from '../../src/steps/rebase/rebase.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
@@ -37,6 +42,8 @@ const BASE = `${P}/base`;
 const APP = `${P}/app`;
 const TOOL = `${P}/tool`;
 const STAGED = `${P}/staged`;
+const TAG = 't-rb';
+const ref = (repository: string) => `${REGISTRY}/${repository}:${TAG}`;
 const docker = labDocker('build1');
 const web = labDocker('web2');
 const registry = createRegistryClient(registrySettings({ registry: REGISTRY })!);
@@ -47,8 +54,11 @@ let zlibDeb: string;
 
 const APP_SCRIPT = "#!/bin/sh\ntouch /tmp/alive\ntrap 'exit 0' TERM\nwhile true; do sleep 1; done\n";
 
-async function run(handler: StepHandler, options: Record<string, unknown>, facts: HostFacts, dir = tree, check = false): Promise<StepResult> {
-  const { ctx, close } = makeStepContext({ host: labHost('build1'), check, playbookDir: dir, facts, run: newRunState() });
+type Where = { dir?: string; check?: boolean; host?: 'build1' | 'registry1' | 'web2' };
+
+async function run(handler: StepHandler, options: Record<string, unknown>, facts: HostFacts, where: Where = {}): Promise<StepResult> {
+  const { dir = tree, check = false, host = 'build1' } = where;
+  const { ctx, close } = makeStepContext({ host: labHost(host, { rollout_tag: TAG }), check, playbookDir: dir, facts, run: newRunState() });
   try {
     return await runStep(handler, ctx, options);
   } finally {
@@ -102,21 +112,21 @@ beforeAll(async () => {
   await writeFile(join(tree, APP, 'app.sh'), APP_SCRIPT);
   await writeFile(
     join(tree, APP, 'Dockerfile'),
-    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod\nCOPY app.sh /usr/local/bin/app.sh\nENV APP_MODE=serve\nCMD ["/bin/sh", "/usr/local/bin/app.sh"]\n`,
+    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:${TAG}\nCOPY app.sh /usr/local/bin/app.sh\nENV APP_MODE=serve\nCMD ["/bin/sh", "/usr/local/bin/app.sh"]\n`,
   );
   await mkdir(join(tree, TOOL), { recursive: true });
   await copyFile(zlibDeb, join(tree, TOOL, 'zlib1g.deb'));
   // A real apt-get install, offline: a local package (the security suite's zlib1g), written into the package database.
   await writeFile(
     join(tree, TOOL, 'Dockerfile'),
-    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod\nCOPY zlib1g.deb /tmp/zlib1g.deb\nRUN apt-get install -y /tmp/zlib1g.deb && rm /tmp/zlib1g.deb\n`,
+    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:${TAG}\nCOPY zlib1g.deb /tmp/zlib1g.deb\nRUN apt-get install -y /tmp/zlib1g.deb && rm /tmp/zlib1g.deb\n`,
   );
 
   // Built in two stages on the same base: what the first made from the old base is not the check's to judge.
   await mkdir(join(tree, STAGED), { recursive: true });
   await writeFile(
     join(tree, STAGED, 'Dockerfile'),
-    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:prod AS build\nRUN dpkg-query -W zlib1g > /zlib-version\nFROM \${REGISTRY}/${BASE}:prod\nCOPY --from=build /zlib-version /srv/zlib-version\n`,
+    `ARG REGISTRY=${REGISTRY}\nFROM \${REGISTRY}/${BASE}:${TAG} AS build\nRUN dpkg-query -W zlib1g > /zlib-version\nFROM \${REGISTRY}/${BASE}:${TAG}\nCOPY --from=build /zlib-version /srv/zlib-version\n`,
   );
 
   // Seeded without the network: the base keeps its pending upgrades, the app and the tool are built on it.
@@ -136,9 +146,12 @@ beforeAll(async () => {
     [rebuildStep, { network: 'host', timeout: '10m' }],
     [pushStep, {}],
   ] as const) {
-    const result = await run(handler, options, update, baseTree);
+    const result = await run(handler, options, update, { dir: baseTree });
     expect(result.status, JSON.stringify(result)).toBe(handler === discoverStep ? 'ok' : 'changed');
   }
+  // web2 runs the app as it was built: the container the rollout moves onto the rebased image.
+  await dockerCli('web2', ['pull', '-q', ref(APP)]);
+  await dockerCli('web2', ['run', '-d', '--name', `${P}-app`, '--network', 'none', ref(APP)]);
 }, 900_000);
 
 afterAll(async () => {
@@ -164,24 +177,24 @@ describe('rebase after a real Debian security update of the base', () => {
   let toolBefore: string;
 
   it('check mode: plans the app onto the new base (the layer table), refuses the tool naming the package database, writes nothing', async () => {
-    appBefore = (await registry.manifestDigest(APP, 'prod'))!;
-    toolBefore = (await registry.manifestDigest(TOOL, 'prod'))!;
+    appBefore = (await registry.manifestDigest(APP, TAG))!;
+    toolBefore = (await registry.manifestDigest(TOOL, TAG))!;
     const tagsBefore = await registry.tags(APP);
     const facts = {} as HostFacts;
-    expect((await run(discoverStep, { root: '.' }, facts, tree, true)).status).toBe('ok');
+    expect((await run(discoverStep, { root: '.' }, facts, { check: true })).status).toBe('ok');
     expect(facts.images!.filter((i) => i.stale).map((i) => [i.repository, i.reasons])).toEqual([
       [APP, ['base-changed']],
       [STAGED, ['base-changed']],
       [TOOL, ['base-changed']],
     ]);
-    const planned = await run(rebaseStep, {}, facts, tree, true);
+    const planned = await run(rebaseStep, {}, facts, { check: true });
     expect(planned.status).toBe('changed');
-    expect(planned.actions).toEqual([expect.stringMatching(new RegExp(`^Rebase ${REGISTRY}/${APP}:prod \\(sha256:\\w{12}…\\) onto ${REGISTRY}/${BASE}:prod`))]);
+    expect(planned.actions).toEqual([expect.stringMatching(new RegExp(`^Rebase ${ref(APP)} \\(sha256:\\w{12}…\\) onto ${ref(BASE)}`))]);
     expect(planned.notes.join('\n')).toContain(`Not rebased ${TOOL}: its own layers write or delete paths the new base changed`);
     expect(planned.notes.join('\n')).toMatch(/and they touch [^:\n]*the package database: [^\n]*\/var\/lib\/dpkg\/status/);
     // The layer table: the old base's layers go, the new base's come, the app's own layer stays.
     const table = planned.fileDiffs![0]!.lines;
-    expect(table[0]).toBe(`--- ${REGISTRY}/${APP}:prod (on ${REGISTRY}/${BASE}:prod as built)`);
+    expect(table[0]).toBe(`--- ${ref(APP)} (on ${ref(BASE)} as built)`);
     expect(table.filter((l) => l.startsWith('- '))).not.toEqual([]);
     expect(table.filter((l) => l.startsWith('+ '))).not.toEqual([]);
     expect(table.at(-1)).toMatch(/^ {2}\w{12} .* own: COPY .*app\.sh/);
@@ -191,16 +204,15 @@ describe('rebase after a real Debian security update of the base', () => {
     // Rebuild plans only the tool and the staged image now: the app is no longer stale.
     expect(facts.images!.filter((i) => i.stale).map((i) => i.repository)).toEqual([STAGED, TOOL]);
     expect(await registry.tags(APP)).toEqual(tagsBefore);
-    expect(await registry.manifestDigest(APP, 'prod')).toBe(appBefore);
+    expect(await registry.manifestDigest(APP, TAG)).toBe(appBefore);
   }, 300_000);
 
   let rebased: string;
 
-  it('apply: the app is rebased in the registry (no layer uploaded), the tool is rebuilt by the rebuild after it, both pushed', async () => {
-    const facts = {} as HostFacts;
-    await run(discoverStep, { root: '.' }, facts);
+  it('apply on the registry host alone: the app is rebased (no layer uploaded), the tool refused; the build host rebuilds the rest', async () => {
     const started = Date.now();
-    const result = await run(rebaseStep, {}, facts);
+    // No discover, no engine, no Dockerfile: the images' labels say what they were built on.
+    const result = await run(rebaseStep, { images: [APP, TOOL] }, {}, { host: 'registry1' });
     const took = Date.now() - started;
     expect(result.status, JSON.stringify(result)).toBe('changed');
     expect(result.actions[0]).toMatch(/uploaded [\d.]+ [kK]i?B, no layer$/);
@@ -209,24 +221,30 @@ describe('rebase after a real Debian security update of the base', () => {
     const verdict = details.rebases.find((r) => r.repository === APP)!;
     expect(verdict).toMatchObject({ action: 'rebase', from: appBefore, layers: { own: 1 } });
     rebased = verdict.to!;
-    expect(details.rebases.find((r) => r.repository === TOOL)).toMatchObject({ action: 'refused' });
+    expect(details.rebases.find((r) => r.repository === TOOL)).toMatchObject({
+      action: 'refused',
+      reason: expect.stringMatching(/and they touch [^:\n]*the package database: [^\n]*\/var\/lib\/dpkg\/status/),
+    });
     // The upgrades the security update brought are the app's package changes.
     expect(verdict.changes?.changed.map((c) => c.name)).toContain('zlib1g');
     console.log(`rebase of ${APP}: ${took} ms`);
 
+    // The build host's play: the app is fresh now; rebase refuses the tool and the staged image again, and rebuild builds them.
+    const facts = {} as HostFacts;
+    await run(discoverStep, { root: '.' }, facts);
+    expect(facts.images!.filter((i) => i.stale).map((i) => i.repository)).toEqual([STAGED, TOOL]);
+    expect((await run(rebaseStep, {}, facts)).status).toBe('ok');
     const rebuilt = await run(rebuildStep, { network: 'host', timeout: '10m' }, facts);
     expect(rebuilt.status).toBe('changed');
-    expect((rebuilt.details as RebuildDetails).rebuilt?.sort()).toEqual([`${REGISTRY}/${STAGED}:prod`, `${REGISTRY}/${TOOL}:prod`]);
+    expect((rebuilt.details as RebuildDetails).rebuilt?.sort()).toEqual([ref(STAGED), ref(TOOL)]);
     expect((await run(pushStep, {}, facts)).status).toBe('changed');
 
-    expect(await registry.manifestDigest(APP, 'prod')).toBe(rebased);
-    expect(await registry.manifestDigest(TOOL, 'prod')).not.toBe(toolBefore);
-    const [base, own, now] = await Promise.all([layersOf(BASE, 'prod'), layersOf(APP, appBefore), layersOf(APP, 'prod')]);
+    expect(await registry.manifestDigest(APP, TAG)).toBe(rebased);
+    expect(await registry.manifestDigest(TOOL, TAG)).not.toBe(toolBefore);
+    const [base, own, now] = await Promise.all([layersOf(BASE, TAG), layersOf(APP, appBefore), layersOf(APP, TAG)]);
     expect(now).toEqual([...base, own.at(-1)]);
-    const config = (await registry.imageConfig(APP, 'prod'))!;
-    expect(JSON.parse(config.config.config!.Labels![LABEL_BASES]!)).toEqual({
-      [`${REGISTRY}/${BASE}:prod`]: (await registry.imageConfig(BASE, 'prod'))!.configDigest,
-    });
+    const config = (await registry.imageConfig(APP, TAG))!;
+    expect(JSON.parse(config.config.config!.Labels![LABEL_BASES]!)).toEqual({ [ref(BASE)]: (await registry.imageConfig(BASE, TAG))!.configDigest });
     expect((config.config.config as { Env?: string[] }).Env).toContain('APP_MODE=serve');
     // The datestamp tag names the same manifest.
     const dated = (await registry.tags(APP)).filter((t) => /^\d{8}-\d{4}/.test(t));
@@ -238,7 +256,7 @@ describe('rebase after a real Debian security update of the base', () => {
     const document = JSON.parse(sbom!.content.toString('utf8')) as { components: Array<{ name: string; version?: string }> };
     expect(cycloneDxErrors(document)).toEqual([]);
     const query = ['dpkg-query', '-W', '-f', '${Status}|${Package} ${Version}\\n'];
-    const inBase = await dockerCli('build1', ['run', '--rm', '--network', 'none', `${REGISTRY}/${BASE}:prod`, ...query]);
+    const inBase = await dockerCli('build1', ['run', '--rm', '--network', 'none', ref(BASE), ...query]);
     const listed = document.components.filter((c) => c.version !== undefined && c.name !== 'debian').map((c) => `${c.name} ${c.version}`);
     expect(listed.sort()).toEqual(
       inBase
@@ -250,18 +268,22 @@ describe('rebase after a real Debian security update of the base', () => {
     );
   }, 120_000);
 
-  it('runs on web2, and its file tree equals a --no-cache rebuild of the same Dockerfile on the new base', async () => {
-    await dockerCli('web2', ['pull', '-q', `${REGISTRY}/${APP}:prod`]);
-    await dockerCli('web2', ['run', '-d', '--name', `${P}-app`, '--network', 'none', `${REGISTRY}/${APP}:prod`]);
+  it("is rolled out to web2's container by pull, stop and start, and its file tree equals a --no-cache rebuild's on the new base", async () => {
+    const facts = {} as HostFacts;
+    expect(await run(pullStep, {}, facts, { host: 'web2' })).toMatchObject({ status: 'changed' });
+    expect(await run(stopStep, { timeout: '2s' }, facts, { host: 'web2' })).toMatchObject({ status: 'changed' });
+    expect(await run(startStep, { healthy_timeout: '30s', settle: '1s' }, facts, { host: 'web2' })).toMatchObject({ status: 'changed' });
+    const container = await web.getContainer(`${P}-app`).inspect();
+    expect(container.State.Running).toBe(true);
+    expect((await web.getImage(container.Image).inspect()).RepoDigests).toContain(`${REGISTRY}/${APP}@${rebased}`);
     const zlib = await dockerCli('web2', ['exec', `${P}-app`, 'dpkg-query', '-W', '-f', '${Version}', 'zlib1g']);
     // The package file's name has the version without its epoch (1:).
     expect(zlib.endsWith(/zlib1g_([^_]+)_/.exec(zlibDeb)![1]!)).toBe(true);
-    expect(await dockerCli('web2', ['inspect', '-f', '{{.State.Running}}', `${P}-app`])).toBe('true\n');
 
     const rebuilt = `${REGISTRY}/${APP}:t-rebuilt`;
     await buildContext(docker, join(tree, APP), rebuilt, ['Dockerfile', 'app.sh']);
-    await dockerCli('build1', ['pull', '-q', `${REGISTRY}/${APP}:prod`]);
-    const [fromRebase, fromRebuild] = await Promise.all([exported(docker, `${REGISTRY}/${APP}:prod`), exported(docker, rebuilt)]);
+    await dockerCli('build1', ['pull', '-q', ref(APP)]);
+    const [fromRebase, fromRebuild] = await Promise.all([exported(docker, ref(APP)), exported(docker, rebuilt)]);
     const sorted = (tree: Map<string, LayerEntry>) => [...tree.values()].sort((a, b) => a.path.localeCompare(b.path));
     expect(fromRebase.get('usr/local/bin/app.sh')).toEqual(fromRebuild.get('usr/local/bin/app.sh'));
     expect(sorted(fromRebase)).toEqual(sorted(fromRebuild));
@@ -273,9 +295,9 @@ describe('rebase after a real Debian security update of the base', () => {
     expect(facts.images!.find((i) => i.repository === APP)).toMatchObject({ stale: false });
     const again = await run(rebaseStep, {}, facts);
     expect(again.status).toBe('ok');
-    const fromRegistry = await run(rebaseStep, { images: [APP] }, {});
+    const fromRegistry = await run(rebaseStep, { images: [APP] }, {}, { host: 'registry1' });
     expect((fromRegistry.details as RebaseDetails).rebases).toEqual([
-      { repository: APP, action: 'fresh', reason: `its base ${REGISTRY}/${BASE}:prod is the one it was built on` },
+      { repository: APP, action: 'fresh', reason: `its base ${ref(BASE)} is the one it was built on` },
     ]);
   }, 120_000);
 });

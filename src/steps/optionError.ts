@@ -39,3 +39,16 @@ export function durationOption(
   if ('problem' in checked) throw new OptionError(`"${path.join('.')}" ${checked.problem}`, path);
   return checked.ms;
 }
+
+/**
+ * The list of repository names or globs at `key` of a step's options (pin's, promote's and rebase's `images`, prune's
+ * `repositories`), or undefined when it is not given; anything else is refused at its place.
+ */
+export function repositoryGlobsOption(options: Record<string, unknown>, key: string): string[] | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((g) => typeof g !== 'string' || g === '')) {
+    throw new OptionError(`${key} must be a list of repository names or globs, not ${JSON.stringify(value)}`, [key]);
+  }
+  return value as string[];
+}

@@ -8,10 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import { checkRebase, writeRebased } from '../../src/steps/rebase/check.js';
-import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
-import type Docker from 'dockerode';
 import { pullOn } from './steps-rollout.helpers.js';
-import { buildBusyboxImage, buildContext, labDocker, pushImage, REGISTRY, removeRepositoryImages, untagRepositories } from '../support/lab.js';
+import { buildBusyboxImage, buildContext, exportedTree, labDocker, pushImage, REGISTRY, removeRepositoryImages, untagRepositories } from '../support/lab.js';
 
 const OS = 't-rebase/os';
 const APPS = { safe: 't-rebase/safe', dpkg: 't-rebase/dpkg', clash: 't-rebase/clash' } as const;
@@ -37,18 +35,6 @@ async function app(repository: string, lines: string[], files: Record<string, st
   const ref = `${REGISTRY}/${repository}:prod`;
   await build(ref, 'v1', lines, files);
   await pushImage(docker, ref);
-}
-
-/** The file tree of a container of `ref` (docker export), path → what it holds, as the layer lister reads a tar. */
-async function exported(engine: Docker, ref: string): Promise<Map<string, LayerEntry>> {
-  const container = await engine.createContainer({ Image: ref, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
-  try {
-    const lister = new LayerLister();
-    for await (const chunk of (await container.export()) as AsyncIterable<Buffer>) lister.push(chunk);
-    return new Map(lister.end().map((e) => [e.path, e]));
-  } finally {
-    await container.remove({ force: true });
-  }
 }
 
 beforeAll(async () => {
@@ -113,7 +99,7 @@ describe('checkRebase against the lab registry', () => {
     const rebuilt = `${REGISTRY}/${APPS.safe}:rebuilt`;
     await build(rebuilt, 'v2', SAFE_LINES, SAFE_FILES);
     await pullOn(docker, `${REGISTRY}/${APPS.safe}:rebased`);
-    const [fromRebase, fromRebuild] = await Promise.all([exported(docker, `${REGISTRY}/${APPS.safe}:rebased`), exported(docker, rebuilt)]);
+    const [fromRebase, fromRebuild] = await Promise.all([exportedTree(docker, `${REGISTRY}/${APPS.safe}:rebased`), exportedTree(docker, rebuilt)]);
     expect(fromRebase.get('etc/base-version')).toMatchObject({ kind: 'file' });
     expect(fromRebase.get('srv/app/server.txt')).toEqual(fromRebuild.get('srv/app/server.txt'));
     expect(fromRebase.get('etc/added')).toBeDefined();

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { readNewestArtifact } from '../../src/adapters/referrers.js';
@@ -20,7 +19,7 @@ import { SBOM_MEDIA_TYPE } from '../../src/images/sbom.js';
 import { registrySettings } from '../../src/model/inventory.js';
 import type { StepResult } from '../../src/model/results.js';
 import type { RebaseDetails, RebuildDetails } from '../../src/model/stepDetails.js';
-import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
+import type { LayerEntry } from '../../src/rebase/layerEntries.js';
 import { runStep } from '../../src/runner/runStep.js';
 import { discoverStep } from '../../src/steps/discover/discover.js';
 import { newRunState, type HostFacts } from '../../src/steps/facts.js';
@@ -32,7 +31,7 @@ import { rebaseStep } from '../../src/steps/rebase/rebase.js';
 import { rebuildStep } from '../../src/steps/rebuild/rebuild.js';
 import type { StepHandler } from '../../src/steps/types.js';
 import { cycloneDxErrors } from '../support/cycloneDx.js';
-import { REGISTRY, REPO_ROOT, buildContext, labDocker, labSocket, referenceIn, removeImageReferences, runLabScript } from '../support/lab.js';
+import { REGISTRY, REPO_ROOT, buildContext, exportedTree, labDocker, labSocket, referenceIn, removeImageReferences, runLabScript } from '../support/lab.js';
 import { labHost, makeStepContext } from '../support/stepContext.js';
 
 const UPSTREAM = `${REGISTRY}/upstream/debian:bookworm`;
@@ -73,18 +72,6 @@ const dockerCli = (host: string, args: string[]): Promise<string> =>
       error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     ),
   );
-
-/** The file tree of a container of `ref` (docker export), path → what it holds. */
-async function exported(engine: Docker, ref: string): Promise<Map<string, LayerEntry>> {
-  const container = await engine.createContainer({ Image: ref, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
-  try {
-    const lister = new LayerLister();
-    for await (const chunk of (await container.export()) as AsyncIterable<Buffer>) lister.push(chunk);
-    return new Map(lister.end().map((e) => [e.path, e]));
-  } finally {
-    await container.remove({ force: true });
-  }
-}
 
 const layersOf = async (repository: string, reference: string): Promise<string[]> =>
   ((await registry.manifest(repository, reference))!.body.layers as Array<{ digest: string }>).map((l) => l.digest);
@@ -283,7 +270,7 @@ describe('rebase after a real Debian security update of the base', () => {
     const rebuilt = `${REGISTRY}/${APP}:t-rebuilt`;
     await buildContext(docker, join(tree, APP), rebuilt, ['Dockerfile', 'app.sh']);
     await dockerCli('build1', ['pull', '-q', ref(APP)]);
-    const [fromRebase, fromRebuild] = await Promise.all([exported(docker, ref(APP)), exported(docker, rebuilt)]);
+    const [fromRebase, fromRebuild] = await Promise.all([exportedTree(docker, ref(APP)), exportedTree(docker, rebuilt)]);
     const sorted = (tree: Map<string, LayerEntry>) => [...tree.values()].sort((a, b) => a.path.localeCompare(b.path));
     expect(fromRebase.get('usr/local/bin/app.sh')).toEqual(fromRebuild.get('usr/local/bin/app.sh'));
     expect(sorted(fromRebase)).toEqual(sorted(fromRebuild));

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { createRegistryClient } from '../../src/adapters/registry.js';
+import { LayerLister, type LayerEntry } from '../../src/rebase/layerEntries.js';
 
 /** The repository checkout these tests run from. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -384,3 +385,15 @@ export async function removeImageReferences(docker: Docker, matches: (reference:
 /** Removes every local image reference of the lab registry's `repositories` from an engine (see removeImageReferences). */
 export const removeRepositoryImages = (docker: Docker, repositories: Iterable<string>): Promise<void> =>
   removeImageReferences(docker, referenceIn(...[...repositories].map((repository) => `${REGISTRY}/${repository}`)));
+
+/** The file tree of a container of `ref` (docker export), path → what it holds, as the layer lister reads a tar. */
+export async function exportedTree(engine: Docker, ref: string): Promise<Map<string, LayerEntry>> {
+  const container = await engine.createContainer({ Image: ref, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+  try {
+    const lister = new LayerLister();
+    for await (const chunk of (await container.export()) as AsyncIterable<Buffer>) lister.push(chunk);
+    return new Map(lister.end().map((e) => [e.path, e]));
+  } finally {
+    await container.remove({ force: true });
+  }
+}

@@ -133,7 +133,7 @@ describe('parsePruneOptions', () => {
     { input: { repositories: ['a/*'], keep_previous: false }, output: { repositories: ['a/*'], keepPrevious: false } },
   ])('$input', ({ input, output }) => expect(parsePruneOptions(input)).toEqual(output));
   it.each([
-    { input: { repositories: 'a' }, message: 'prune: repositories must be a list of repository names or globs, not "a"' },
+    { input: { repositories: 'a' }, message: 'repositories must be a list of repository names or globs, not "a"' },
     { input: { keep_previous: 'yes' }, message: 'prune: keep_previous must be true or false, not "yes"' },
   ])('rejects $input', ({ input, message }) => expect(() => parsePruneOptions(input)).toThrow(message));
 });

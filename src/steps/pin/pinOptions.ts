@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { GitAuthor } from '../../pins/gitPort.js';
-import { OptionError } from '../optionError.js';
+import { OptionError, repositoryGlobsOption } from '../optionError.js';
 
 /** The pin step's options with defaults applied. */
 export interface PinOptions {
@@ -54,16 +54,7 @@ const BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|-)[\w./-]+$/;
 
 /** Applies defaults; relative `repository` starts at the playbook's directory. */
 export function parsePinOptions(raw: Record<string, unknown>, baseDir: string): PinOptions {
-  const {
-    repository,
-    files = [],
-    helm_values: helmValues = {},
-    remote = 'origin',
-    branch = DEFAULT_BRANCH,
-    images,
-    author,
-    allow_dirty: allowDirty = false,
-  } = raw;
+  const { repository, files = [], helm_values: helmValues = {}, remote = 'origin', branch = DEFAULT_BRANCH, author, allow_dirty: allowDirty = false } = raw;
   const helm = helmOption(helmValues);
   if (!Array.isArray(files) || (files.length === 0 && Object.keys(helm).length === 0)) {
     fail('files must list the files and directories to pin (relative to the repository), unless helm_values names some', ['files']);
@@ -71,9 +62,7 @@ export function parsePinOptions(raw: Record<string, unknown>, baseDir: string): 
   if (repository !== undefined && (typeof repository !== 'string' || repository === '')) fail('repository must be a directory', ['repository']);
   if (typeof remote !== 'string' || !/^[\w.-]+$/.test(remote)) fail('remote must name a configured remote (git remote -v lists them)', ['remote']);
   if (typeof branch !== 'string' || !BRANCH.test(branch)) fail(`branch ${JSON.stringify(branch)} is not a branch name git takes`, ['branch']);
-  if (images !== undefined && (!Array.isArray(images) || images.some((g) => typeof g !== 'string' || g === ''))) {
-    fail('images must be a list of repository names or globs', ['images']);
-  }
+  const images = repositoryGlobsOption(raw, 'images');
   if (author !== undefined && !(isRecord(author) && typeof author.name === 'string' && typeof author.email === 'string')) {
     fail('author must be { name: …, email: … }', ['author']);
   }
@@ -84,7 +73,7 @@ export function parsePinOptions(raw: Record<string, unknown>, baseDir: string): 
     helmValues: helm,
     remote: remote as string,
     branch: branch as string,
-    ...(images !== undefined ? { images: images as string[] } : {}),
+    ...(images !== undefined ? { images } : {}),
     author: isRecord(author) ? { name: author.name as string, email: author.email as string } : DEFAULT_AUTHOR,
     allowDirty: allowDirty as boolean,
   };

@@ -1,6 +1,6 @@
 import { stagesOf } from '../../model/inventory.js';
 import { hostsAsSubject } from '../../shared/hostList.js';
-import { OptionError, durationOption } from '../optionError.js';
+import { durationOption, repositoryGlobsOption } from '../optionError.js';
 import { defineKind } from '../stepKind.js';
 import { DEFAULT_SOAK, type PromoteOptions } from './promoteOptions.js';
 
@@ -29,13 +29,10 @@ export const promoteKind = defineKind({
   },
   optionsPhrase: 'a map of promote options',
   parseOptions: (raw): PromoteOptions => {
-    const { images } = raw;
-    if (images !== undefined && (!Array.isArray(images) || images.some((g) => typeof g !== 'string' || g === ''))) {
-      throw new OptionError('images must be a list of repository names or globs', ['images']);
-    }
+    const images = repositoryGlobsOption(raw, 'images');
     // A soak is compared with the time since adoption, never waited for: no upper bound.
     const soakMs = durationOption(raw, ['soak'], { fallback: DEFAULT_SOAK, age: true });
-    return { soakMs, ...(images === undefined ? {} : { images: images as string[] }) };
+    return { soakMs, ...(images === undefined ? {} : { images }) };
   },
   loadChecks: ({ hosts, varsOf }) => {
     const problems = [];

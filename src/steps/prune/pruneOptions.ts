@@ -1,4 +1,4 @@
-import { OptionError } from '../optionError.js';
+import { OptionError, repositoryGlobsOption } from '../optionError.js';
 
 /** The prune step's options with defaults applied. */
 export interface PruneOptions {
@@ -10,11 +10,9 @@ export interface PruneOptions {
 
 /** Applies defaults; throws on values the schema should have rejected, naming the option. */
 export function parsePruneOptions(options: Record<string, unknown> | null | undefined): PruneOptions {
-  const { repositories = [], keep_previous: keepPrevious = true } = options ?? {};
-  if (!Array.isArray(repositories) || !repositories.every((r) => typeof r === 'string' && r !== '')) {
-    throw new OptionError(`prune: repositories must be a list of repository names or globs, not ${JSON.stringify(repositories)}`, ['repositories']);
-  }
+  const { keep_previous: keepPrevious = true } = options ?? {};
+  const repositories = repositoryGlobsOption(options ?? {}, 'repositories') ?? [];
   if (typeof keepPrevious !== 'boolean')
     throw new OptionError(`prune: keep_previous must be true or false, not ${JSON.stringify(keepPrevious)}`, ['keep_previous']);
-  return { repositories: repositories as string[], keepPrevious };
+  return { repositories, keepPrevious };
 }

@@ -1,4 +1,4 @@
-import { OptionError } from '../optionError.js';
+import { repositoryGlobsOption } from '../optionError.js';
 import { defineKind } from '../stepKind.js';
 import type { RebaseOptions } from './rebaseOptions.js';
 
@@ -23,11 +23,8 @@ export const rebaseKind = defineKind({
   },
   optionsPhrase: 'a map of rebase options',
   parseOptions: (raw): RebaseOptions => {
-    const { images } = raw;
-    if (images !== undefined && (!Array.isArray(images) || images.some((g) => typeof g !== 'string' || g === ''))) {
-      throw new OptionError('images must be a list of repository names or globs', ['images']);
-    }
-    return images === undefined ? {} : { images: images as string[] };
+    const images = repositoryGlobsOption(raw, 'images');
+    return images === undefined ? {} : { images };
   },
   load: async () => (await import('./rebase.js')).rebaseStep,
 });

@@ -10,7 +10,7 @@ import type { ParkedContainer } from '../containers/parking.js';
 
 /** What earlier steps of this run learned or did on one host. Read-only to steps. */
 export interface HostFacts {
-  /** The managed images and their staleness (owner: discover; replaced). */
+  /** The managed images and their staleness (owner: discover; replaced; rebase replaces it with what it rebased marked fresh). */
   readonly images?: readonly ManagedImage[];
   /** Images built this run (owners: rebuild and patch, each for its own repositories; merged by repository). */
   readonly built?: readonly BuiltImage[];

@@ -126,10 +126,10 @@ beforeAll(async () => {
     const result = await run(handler, options, seed);
     expect(result.status, JSON.stringify(result)).toBe(handler === discoverStep ? 'ok' : 'changed');
   }
-  // The security update: the base alone, rebuilt with the mirror (discover's probe finds what is pending).
+  // The security update: the base alone, rebuilt (forced: no probe needed to know) with the mirror's pending upgrades.
   const update = {} as HostFacts;
   for (const [handler, options] of [
-    [discoverStep, { root: '.', probe: { network: 'host', timeout: '5m' } }],
+    [discoverStep, { root: '.', force: true }],
     [rebuildStep, { network: 'host', timeout: '10m' }],
     [pushStep, {}],
   ] as const) {

@@ -55,11 +55,15 @@ export interface ProvenanceInput {
   created: Date;
 }
 
-/** The labels `rebuild` passes to the engine; keys of `org.freshen.bases` are sorted so equal inputs give equal labels. */
+/** The value of `org.freshen.bases`: its keys sorted, so equal bases give equal labels (rebuild's and rebase's alike). */
+export function basesLabel(baseIds: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(baseIds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+/** The labels `rebuild` passes to the engine. */
 export function provenanceLabels(input: ProvenanceInput): Record<string, string> {
-  const bases = Object.fromEntries(Object.entries(input.baseIds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return {
-    [LABEL_BASES]: JSON.stringify(bases),
+    [LABEL_BASES]: basesLabel(input.baseIds),
     [LABEL_CONTEXT]: input.contextDigest,
     [LABEL_SOURCE]: input.source,
     [LABEL_CREATED]: input.created.toISOString(),

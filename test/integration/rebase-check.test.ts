@@ -78,21 +78,20 @@ describe('checkRebase against the lab registry', () => {
   it("rebased onto the new base: a config and a manifest are new, the layers are the new base's and the app's own, and a container of it holds exactly the files a rebuild's does", async () => {
     const check = await checkRebase(registry, { repository: APPS.safe, reference: 'prod' }, OS, v1, { repository: OS, reference: 'v2' });
     if (!check.ok) throw new Error(check.reason);
-    const rebased = await writeRebased(
-      registry,
-      { repository: APPS.safe, reference: 'prod' },
-      v1,
-      { repository: OS, reference: 'v2' },
-      check,
-      ['rebased'],
-      new Date(),
-    );
+    const rebased = await writeRebased(registry, check, {
+      repository: APPS.safe,
+      tags: ['rebased'],
+      oldBaseId: v1,
+      baseRepository: OS,
+      baseName: `${REGISTRY}/${OS}:v2`,
+      created: new Date(),
+    });
     const layers = (m: { body: Record<string, unknown> } | undefined) => (m!.body.layers as Array<{ digest: string }>).map((l) => l.digest);
     const prod = await registry.manifest(APPS.safe, 'prod');
     expect(layers(await registry.manifest(APPS.safe, 'rebased'))).toEqual([...layers(await registry.manifest(OS, 'v2')), layers(prod).at(-1)]);
     const config = (await registry.imageConfig(APPS.safe, 'rebased'))!;
     expect(config.configDigest).toBe(rebased.configDigest);
-    expect(config.config.config?.Labels).toMatchObject({ 'org.freshen.rebase.from': v1 });
+    expect(config.config.config?.Labels).toMatchObject({ 'org.freshen.rebase.from': v1, 'org.opencontainers.image.base.name': `${REGISTRY}/${OS}:v2` });
     expect((config.config.config as { Env?: string[] }).Env).toContain('APP=1');
 
     // The alternative: the same Dockerfile built on the new base.

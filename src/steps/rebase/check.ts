@@ -27,6 +27,7 @@ export type RebaseCheck =
       ok: true;
       seam: Extract<Seam, { ok: true }>;
       baseChanged: number;
+      oldBaseLayers: Layer[];
       newBaseLayers: Layer[];
       ownLayers: Layer[];
       manifest: RegistryManifest;
@@ -118,6 +119,7 @@ export async function checkRebase(
     ok: true,
     seam,
     baseChanged: baseChanged.size,
+    oldBaseLayers: found.layers.slice(0, seam.baseLayers),
     newBaseLayers: next.layers,
     ownLayers,
     manifest: found.manifest,
@@ -140,41 +142,47 @@ export interface Rebased {
   bytesUploaded: number;
 }
 
+/** Where and how a passed check's image is written. */
+export interface RebaseWrite {
+  /** The image's repository, and the tags the rebased manifest gets, in order. */
+  repository: string;
+  tags: readonly string[];
+  /** The old base's image ID (recorded as what the image was rebased from). */
+  oldBaseId: string;
+  /** The new base's repository (its layers are mounted from there) and the name the base label gives it. */
+  baseRepository: string;
+  baseName: string;
+  created: Date;
+  /** Further labels on the config (null removes one). */
+  labels?: Readonly<Record<string, string | null>>;
+}
+
 /**
  * Writes the rebased image of a passed check: its config (uploaded, a few kilobytes), the new base's layers mounted into the
- * image's repository from the base's (never uploaded again), and the manifest, tagged with each of `tags` in order. No layer
- * is built or pulled. `labels` are set on the config (null removes one).
+ * image's repository from the base's (never uploaded again), and the manifest under each tag. No layer is built or pulled.
  */
-export async function writeRebased(
-  registry: RegistryClient,
-  image: ImageAt,
-  oldBaseId: string,
-  newBase: ImageAt,
-  check: Extract<RebaseCheck, { ok: true }>,
-  tags: readonly string[],
-  created: Date,
-  labels: Readonly<Record<string, string | null>> = {},
-): Promise<Rebased> {
+export async function writeRebased(registry: RegistryClient, check: Extract<RebaseCheck, { ok: true }>, write: RebaseWrite): Promise<Rebased> {
+  const { repository, tags } = write;
   const { config, followed } = splicedConfig({
     image: check.configs.image,
     seam: check.seam,
     oldBase: check.configs.oldBase,
     newBase: check.configs.newBase,
     newBaseDigest: check.newBaseDigest,
-    newBaseName: `${registry.name}/${newBase.repository}:${newBase.reference}`,
-    oldBaseId,
-    created,
-    labels,
+    newBaseName: write.baseName,
+    oldBaseId: write.oldBaseId,
+    created: write.created,
+    ...(write.labels !== undefined ? { labels: write.labels } : {}),
   });
   const configBytes = Buffer.from(JSON.stringify(config));
   const configDigest = sha256Digest(configBytes);
-  if ((await registry.blobSize(image.repository, configDigest)) === undefined) {
-    await registry.uploadBlob(image.repository, configDigest, configBytes.length, Readable.from([configBytes]));
+  if ((await registry.blobSize(repository, configDigest)) === undefined) {
+    await registry.uploadBlob(repository, configDigest, configBytes.length, Readable.from([configBytes]));
   }
   for (const layer of check.newBaseLayers) {
-    if ((await registry.blobSize(image.repository, layer.digest)) !== undefined) continue;
-    if (!(await registry.mountBlob(image.repository, layer.digest, newBase.repository))) {
-      throw new Error(`the registry would not mount ${layer.digest} from ${newBase.repository} into ${image.repository}`);
+    if ((await registry.blobSize(repository, layer.digest)) !== undefined) continue;
+    if (!(await registry.mountBlob(repository, layer.digest, write.baseRepository))) {
+      throw new Error(`the registry would not mount ${layer.digest} from ${write.baseRepository} into ${repository}`);
     }
   }
   const configType = (check.manifest.body.config as { mediaType: string }).mediaType;
@@ -187,6 +195,6 @@ export async function writeRebased(
   if (!spliced.ok) throw new Error(spliced.reason);
   const raw = Buffer.from(JSON.stringify(spliced.manifest));
   let digest = '';
-  for (const tag of tags) digest = await registry.putManifest(image.repository, tag, { mediaType: spliced.manifest.mediaType as string, raw });
+  for (const tag of tags) digest = await registry.putManifest(repository, tag, { mediaType: spliced.manifest.mediaType as string, raw });
   return { digest, configDigest, followed, bytesUploaded: configBytes.length + raw.length * tags.length };
 }

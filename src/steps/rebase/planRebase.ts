@@ -3,7 +3,7 @@ import type { RegistryClient } from '../../adapters/types.js';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../images/dockerfile.js';
 import { datestampFormatOf } from '../../images/datestamp.js';
-import { LABEL_BASES, LABEL_BASE_NAME, readProvenance } from '../../images/provenance.js';
+import { LABEL_BASES, LABEL_BASE_NAME, basesLabel, readProvenance } from '../../images/provenance.js';
 import { LABEL_PACKAGES, LABEL_PACKAGE_LIST, encodePackageList, manifestDigest, packageChanges, type PackageChanges } from '../../images/packages.js';
 import type { ManagedImage } from '../../images/managedImage.js';
 import { rolloutTag } from '../../model/inventory.js';
@@ -42,9 +42,15 @@ export interface RebaseVerdict {
 export interface RebasePlan {
   rebases: PlannedRebase[];
   verdicts: RebaseVerdict[];
-  /** discover's images on this host, with those this plan rebases no longer stale (for a rebuild later in the play). */
-  images?: ManagedImage[];
+  /** discover's images on this host as the plan found them (the plan's facts mark the rebased fresh; apply, those it wrote). */
+  discovered?: readonly ManagedImage[];
 }
+
+/** `images` with those of `rebased` no longer stale, so a rebuild later in the play leaves them. */
+export const markRebased = (images: readonly ManagedImage[], rebased: ReadonlySet<string>): ManagedImage[] =>
+  images.map((image) =>
+    rebased.has(image.repository) ? { ...image, stale: false, reasons: [], explanations: [`rebased onto the new ${image.finalBase ?? 'base'}`] } : image,
+  );
 
 /** Staleness a rebase answers: only the final base changed. Anything else needs a build (or a patch). */
 const REBASE_REASONS = new Set(['base-changed']);
@@ -124,8 +130,6 @@ async function judge(ctx: StepContext, registry: RegistryClient, repository: str
   );
   if (!check.ok) return refused(check.reason);
   const dateTag = await chooseDatestampTag({ registry, repository, when: new Date(ctx.now()), format: datestampFormatOf(ctx.vars).pattern });
-  const bases = { ...provenance.value.bases, [finalBase]: check.newBaseId };
-  const sorted = Object.fromEntries(Object.entries(bases).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const changes = packageChangesOf(check.packages);
   return {
     repository,
@@ -136,8 +140,7 @@ async function judge(ctx: StepContext, registry: RegistryClient, repository: str
     prodDigest: image.manifestDigest,
     base: { ref: finalBase, repository: base.repository, reference, oldId },
     check,
-    // The base is named as the image's build named it (splice would name the tag it read), so discover matches it.
-    labels: { [LABEL_BASES]: JSON.stringify(sorted), [LABEL_BASE_NAME]: finalBase, ...packageLabels(check.packages.newBase) },
+    labels: { [LABEL_BASES]: basesLabel({ ...provenance.value.bases, [finalBase]: check.newBaseId }), ...packageLabels(check.packages.newBase) },
     ...(changes !== undefined ? { changes } : {}),
   };
 }
@@ -175,9 +178,6 @@ export async function planRebase(ctx: StepContext, options: RebaseOptions): Prom
       verdicts.push({ repository, action: 'rebase', reason: `only its base ${judged.base.ref} changed, and its own layers do not touch what changed` });
     }
   }
-  const rebased = new Set(rebases.map((r) => r.repository));
-  const images = ctx.facts.images?.map((image) =>
-    rebased.has(image.repository) ? { ...image, stale: false, reasons: [], explanations: [`rebased onto the new ${image.finalBase ?? 'base'}`] } : image,
-  );
-  return { rebases, verdicts: verdicts.sort((a, b) => a.repository.localeCompare(b.repository)), ...(images !== undefined ? { images } : {}) };
+  const discovered = ctx.facts.images;
+  return { rebases, verdicts: verdicts.sort((a, b) => a.repository.localeCompare(b.repository)), ...(discovered !== undefined ? { discovered } : {}) };
 }

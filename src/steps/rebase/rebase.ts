@@ -9,7 +9,7 @@ import { attachSbom, imageSbom } from '../imageSbom.js';
 import type { StepHandler } from '../types.js';
 import { writeRebased } from './check.js';
 import type { RebaseOptions } from './rebaseOptions.js';
-import { planRebase, type PlannedRebase, type RebasePlan } from './planRebase.js';
+import { markRebased, planRebase, type PlannedRebase, type RebasePlan } from './planRebase.js';
 
 const plannedSentence = (r: PlannedRebase): string =>
   `Rebase ${r.ref} (${shownDigest(r.prodDigest)}) onto ${r.base.ref} (${shownDigest(r.check.newBaseDigest)}): ${layerCounts(r)}, as ${r.dateRef}`;
@@ -58,9 +58,7 @@ export const rebaseStep: StepHandler<RebasePlan, RebaseOptions> = {
         ref: r.ref,
         dateRef: r.dateRef,
         base: r.base.ref,
-        oldBaseLayers: r.check.manifest.body.layers
-          ? (r.check.manifest.body.layers as Array<{ digest: string; size: number }>).slice(0, r.check.seam.baseLayers)
-          : [],
+        oldBaseLayers: r.check.oldBaseLayers,
         newBaseLayers: r.check.newBaseLayers,
         ownLayers: r.check.ownLayers,
         ownHistory: r.check.seam.ownHistory,
@@ -69,7 +67,7 @@ export const rebaseStep: StepHandler<RebasePlan, RebaseOptions> = {
 
   // Later steps plan on the rebased images: a rebuild skips them, and a check run's pulls expect the rollout tag to move.
   planned: (plan, check) => ({
-    ...(plan.images !== undefined ? { images: plan.images } : {}),
+    ...(plan.discovered !== undefined ? { images: markRebased(plan.discovered, new Set(plan.rebases.map((r) => r.repository))) } : {}),
     ...(check ? { pushes: plan.rebases.flatMap((r) => [r.ref, r.dateRef]) } : {}),
   }),
 
@@ -93,16 +91,15 @@ export const rebaseStep: StepHandler<RebasePlan, RebaseOptions> = {
           continue;
         }
         const created = new Date(ctx.now());
-        const written = await writeRebased(
-          registry,
-          { repository: r.repository, reference: r.prodDigest },
-          r.base.oldId,
-          { repository: r.base.repository, reference: r.base.reference },
-          r.check,
-          [r.dateTag, r.tag],
+        const written = await writeRebased(registry, r.check, {
+          repository: r.repository,
+          tags: [r.dateTag, r.tag],
+          oldBaseId: r.base.oldId,
+          baseRepository: r.base.repository,
+          baseName: r.base.ref,
           created,
-          r.labels,
-        );
+          labels: r.labels,
+        });
         ctx.run.pushes.pushed(r.dateRef, written.digest);
         ctx.run.pushes.pushed(r.ref, written.digest);
         done.set(r.repository, written.digest);
@@ -123,14 +120,8 @@ export const rebaseStep: StepHandler<RebasePlan, RebaseOptions> = {
         failures.push(`Rebasing ${r.ref} failed: ${errorMessage(error)}`);
       }
     }
-    const rebased = new Set(done.keys());
-    // A rebase that failed leaves its image stale again, for a rebuild later in the play.
-    const images = ctx.facts.images?.map((image) => {
-      if (!plan.rebases.some((r) => r.repository === image.repository) || rebased.has(image.repository))
-        return plan.images?.find((i) => i.repository === image.repository) ?? image;
-      return image;
-    });
-    const facts = images !== undefined ? { facts: { images } } : {};
+    // Only what was written is fresh: an image whose rebase failed stays stale, for a rebuild later in the play.
+    const facts = plan.discovered !== undefined ? { facts: { images: markRebased(plan.discovered, new Set(done.keys())) } } : {};
     const details = { details: { rebases: verdictDetails(plan, done) } };
     if (failures.length > 0) return { ...failed(failures.join('\n'), 'rebase-failed', actions, notes), ...details, ...facts };
     return { ...(actions.length > 0 ? changed(actions, notes) : ok(notes)), ...details, ...facts };

@@ -2,6 +2,13 @@
 // The installed command. It loads the compiled CLI; a checkout that was never built, or whose dependencies were never
 // installed, is told what to run instead of shown a stack trace.
 const args = process.argv.slice(2);
+// A reader that goes away (`freshen --help | head`, a closed terminal) must not crash freshen with EPIPE, least of all in
+// the middle of a rollout: what is left to print is dropped, the run goes on to its end, and its exit code is kept.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error?.code !== 'EPIPE') throw error;
+  });
+}
 // `freshen --version` is asked often (scripts, CI, monitoring): it answers from one small module, not the whole CLI.
 const versionOnly = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
 let loaded;

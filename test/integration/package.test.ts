@@ -2,6 +2,8 @@
 // `npm pack`, whose `prepare` builds; the tarball is checked for what it ships and what it must not; it is installed with
 // --omit=dev into a prefix of its own; and the installed `freshen` runs from outside the checkout, on the Node.js that runs
 // this file (CI runs the file once per supported Node.js line), through a whole rollout against the lab.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, rm, stat, symlink } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +36,8 @@ beforeAll(async () => {
   const copy = await run('sh', ['-c', `git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "${clone}"`], REPO_ROOT);
   expect(copy).toMatchObject({ code: 0 });
   await symlink(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
-  fixture = await installedRollout('package');
+  // Named per Node.js line: .ci/run runs this file on two lines at once, each with its own container, repository and tag.
+  fixture = await installedRollout(`package-node${process.versions.node.split('.')[0]}`);
 }, 300_000);
 
 afterAll(async () => {
@@ -84,4 +87,15 @@ describe('the npm package', () => {
     expect(node.stdout).toBe(`#!/usr/bin/env node\n${process.execPath}\n`);
     await expectInstalledRollout(fixture, (args) => run(freshen, args, fixture.infra));
   }, 300_000);
+
+  it('a reader that goes away early (`freshen --help | head -1`) ends nothing badly: exit 0, no EPIPE crash', async () => {
+    // The read end is closed before the command starts writing, so every write it makes meets a closed pipe.
+    const child = spawn(join(prefix, 'bin/freshen'), ['--help'], { env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
 });

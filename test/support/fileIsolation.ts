@@ -6,6 +6,8 @@
 //   the host's name and endpoint, and placing one stops an earlier guard of the same key, so one file's run would stop the
 //   guard of another file's live run on the same lab host. (web1's guard runs over SSH, where the base is the sshd's: see
 //   web1SshSocket in lab.ts.)
+// - the temporary directory (TMPDIR, which os.tmpdir() reads on every call): what a test writes there is removed with the
+//   file, so a run of the suite leaves nothing behind in /tmp (thousands of small directories a run, before).
 // Removing the directory at the end also ends any guard a killed run of the file left behind.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,5 +18,7 @@ const own = mkdtempSync(join(tmpdir(), 'freshen-file-'));
 process.env.FRESHEN_LOCK_DIR = join(own, 'locks');
 process.env.XDG_RUNTIME_DIR = join(own, 'run');
 mkdirSync(process.env.XDG_RUNTIME_DIR, { mode: 0o700 });
+process.env.TMPDIR = join(own, 'tmp');
+mkdirSync(process.env.TMPDIR);
 
 afterAll(() => rmSync(own, { recursive: true, force: true }));

@@ -36,7 +36,7 @@ beforeAll(async () => {
   const copy = await run('sh', ['-c', `git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "${clone}"`], REPO_ROOT);
   expect(copy).toMatchObject({ code: 0 });
   await symlink(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
-  // Named per Node.js line: .ci/run runs this file on two lines at once, each with its own container, repository and tag.
+  // Named per Node.js line (its own container, repository and tag), so a run on one line never meets a run on another.
   fixture = await installedRollout(`package-node${process.versions.node.split('.')[0]}`);
 }, 300_000);
 

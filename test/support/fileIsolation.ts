@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-const own = mkdtempSync(join(tmpdir(), 'freshen-file-'));
+// The machine's temporary directory, not an earlier file's: a worker that runs several files keeps its environment.
+process.env.FRESHEN_TEST_TMPDIR_BASE ??= tmpdir();
+const own = mkdtempSync(join(process.env.FRESHEN_TEST_TMPDIR_BASE, 'freshen-file-'));
 process.env.FRESHEN_LOCK_DIR = join(own, 'locks');
 process.env.XDG_RUNTIME_DIR = join(own, 'run');
 mkdirSync(process.env.XDG_RUNTIME_DIR, { mode: 0o700 });

@@ -71,13 +71,21 @@ describe('LayerLister on archives GNU tar makes', () => {
   symlinkSync('main.js', join(root, 'app/link.js'));
   writeFileSync(join(root, 'app/data.txt'), 'data\n');
   linkSync(join(root, 'app/data.txt'), join(root, 'app/zz-link.txt'));
-  const archive = (format: string): Buffer => execFileSync('tar', ['-c', `--format=${format}`, '--sort=name', '--owner=0', '--group=0', '-C', root, 'app']);
+  // ustar cannot hold the long name: its archive leaves that directory out (not deleted, so the order of the cases does not matter).
+  const archive = (format: string): Buffer =>
+    execFileSync('tar', [
+      '-c',
+      `--format=${format}`,
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      ...(format === 'ustar' ? [`--exclude=app/${'d'.repeat(60)}`] : []),
+      '-C',
+      root,
+      'app',
+    ]);
 
   it.each(['gnu', 'pax', 'ustar'])('%s: files with their content digest, a symlink, a hard link, a long name, a whiteout and an opaque directory', (format) => {
-    if (format === 'ustar') {
-      // ustar cannot hold the long name; everything else reads the same.
-      rmSync(join(root, 'app', 'd'.repeat(60)), { recursive: true, force: true });
-    }
     const entries = listLayer(archive(format));
     const byPath = new Map(entries.map((e) => [e.path, e]));
     expect(byPath.get('app/main.js')).toEqual({

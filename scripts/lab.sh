@@ -5,9 +5,10 @@
 #   the upstream OS image, the seeded lab/* images, containers on web1..web3, and inventories/lab.yml.
 # Used by the demo, the integration tests (vitest globalSetup) and CI. Safe to run twice; `up` calls serialize.
 set -euo pipefail
-# The daemons started here outlive the caller: they must not keep its session's runtime directory, which runc would then use
-# for its exec files and which goes away with the caller (an integration test file has one of its own).
-unset XDG_RUNTIME_DIR
+# The daemons started here outlive the caller: they must not keep its session's runtime directory or its temporary
+# directory, which runc would then use for its exec files (every health-check probe) and which go away with the caller (an
+# integration test file has one of each of its own).
+unset XDG_RUNTIME_DIR TMPDIR
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh

@@ -289,10 +289,16 @@ describe('lab.sh', () => {
     await waitUntil('dockerd web3 is gone', async () => (await cmdlineOf(dockerdPid)) === '');
     await writeFile(pidfile, `${process.pid}\n`);
 
+    // This file has a temporary and a runtime directory of its own (test/support/fileIsolation.ts), removed when it ends.
+    expect(process.env.TMPDIR).toBeDefined();
     const { code, stderr } = await runLabScript(['up']);
     expect(code, stderr).toBe(0);
     const docker = labDocker('web3');
     expect(await docker.ping()).toBeTruthy();
+    // The dockerd outlives this file, so it must not keep either: runc writes every exec's files (each health-check probe)
+    // into TMPDIR, and once the directory was gone every probe on web3 failed in later files.
+    const environment = (await readFile(`/proc/${await pidFrom(pidfile)}/environ`, 'utf8')).split('\0');
+    expect(environment.filter((entry) => /^(TMPDIR|XDG_RUNTIME_DIR)=/.test(entry))).toEqual([]);
     for (const def of labContainers('web3')) {
       expect((await docker.getContainer(def.name).inspect()).State.Running, `${def.name} runs again`).toBe(true);
     }

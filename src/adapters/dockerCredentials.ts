@@ -129,6 +129,11 @@ export function cachedDockerCredential(registry: string): Promise<DockerCredenti
   return pending;
 }
 
+/** Forgets what `cachedDockerCredential` asked: the next run in this process reads the Docker config again. */
+export function forgetDockerCredentials(): void {
+  cache.clear();
+}
+
 /** `settings` with credentials from the Docker config when the inventory gave none (for the engine's X-Registry-Auth). */
 export async function withDockerCredentials<T extends { name: string; auth?: { username: string; password: string } }>(
   settings: T | undefined,

@@ -54,6 +54,12 @@ export class SecretSet {
     for (const [inner, value] of Object.entries(record)) this.addFrom(value, inner);
   }
 
+  /** Forgets every secret: a process that runs freshen more than once (a test worker that runs several files) starts each clean. */
+  clear(): void {
+    this.values.clear();
+    this.pattern = undefined;
+  }
+
   redact(text: string): string {
     if (this.values.size === 0) return text;
     this.pattern ??= new RegExp(

@@ -9,10 +9,14 @@
 // - the temporary directory (TMPDIR, which os.tmpdir() reads on every call): what a test writes there is removed with the
 //   file, so a run of the suite leaves nothing behind in /tmp (thousands of small directories a run, before).
 // Removing the directory at the end also ends any guard a killed run of the file left behind.
+// - what src/ keeps per process: the unit files share a worker's loaded modules (isolate: false in vitest.config.ts), so the
+//   secrets a file's runs registered, and the Docker credentials they read, are forgotten when the file ends.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { forgetDockerCredentials } from '../../src/adapters/dockerCredentials.js';
+import { runSecrets } from '../../src/shared/secretText.js';
 
 // The machine's temporary directory, not an earlier file's: a worker that runs several files keeps its environment.
 process.env.FRESHEN_TEST_TMPDIR_BASE ??= tmpdir();
@@ -23,4 +27,8 @@ mkdirSync(process.env.XDG_RUNTIME_DIR, { mode: 0o700 });
 process.env.TMPDIR = join(own, 'tmp');
 mkdirSync(process.env.TMPDIR);
 
-afterAll(() => rmSync(own, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(own, { recursive: true, force: true });
+  runSecrets.clear();
+  forgetDockerCredentials();
+});

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerCredential, registryKey } from '../../src/adapters/dockerCredentials.js';
+import { cachedDockerCredential, dockerCredential, forgetDockerCredentials, registryKey } from '../../src/adapters/dockerCredentials.js';
 import { runSecrets } from '../../src/shared/secretText.js';
 
 /** A DOCKER_CONFIG directory with `config`, and helpers `docker-credential-NAME` (shell bodies) on its own PATH. */
@@ -92,5 +92,22 @@ describe('credentials from the Docker config', () => {
 
   it('no config file: no credentials', async () => {
     expect(await dockerCredential('r', { env: { DOCKER_CONFIG: join(tmpdir(), 'no-such-dir-t-docker'), PATH: '/usr/bin:/bin' } })).toBeUndefined();
+  });
+
+  it('asks the config once per registry, and again once forgotten', async () => {
+    const auths = (user: string) => ({ auths: { 'cache.example.org': { auth: Buffer.from(`${user}:pw-${user}`).toString('base64') } } });
+    const saved = process.env.DOCKER_CONFIG;
+    try {
+      process.env.DOCKER_CONFIG = dockerConfig(auths('first')).DOCKER_CONFIG;
+      expect(await cachedDockerCredential('cache.example.org')).toMatchObject({ username: 'first' });
+      process.env.DOCKER_CONFIG = dockerConfig(auths('second')).DOCKER_CONFIG;
+      expect(await cachedDockerCredential('cache.example.org')).toMatchObject({ username: 'first' });
+      forgetDockerCredentials();
+      expect(await cachedDockerCredential('cache.example.org')).toMatchObject({ username: 'second' });
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_CONFIG;
+      else process.env.DOCKER_CONFIG = saved;
+      forgetDockerCredentials();
+    }
   });
 });

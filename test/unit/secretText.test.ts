@@ -38,6 +38,16 @@ describe('SecretSet', () => {
     expect(secrets.redact('secret-and-more')).toBe(SCRUBBED);
   });
 
+  it('forgets every secret when cleared, and scrubs what is added after', () => {
+    const secrets = new SecretSet();
+    secrets.add('first-secret');
+    expect(secrets.redact('first-secret')).toBe(SCRUBBED);
+    secrets.clear();
+    expect(secrets.redact('first-secret')).toBe('first-secret');
+    secrets.add('second-secret');
+    expect(secrets.redact('first-secret second-secret')).toBe(`first-secret ${SCRUBBED}`);
+  });
+
   it('redacts every string of a nested value, leaving others as they are', () => {
     const secrets = new SecretSet();
     secrets.add('hidden-value');

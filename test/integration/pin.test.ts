@@ -177,7 +177,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const dir of [join(root, 'checkout')]) await compose(dir, 'down', '--timeout', '1').catch(() => undefined);
+  // Where the Compose file is: from the checkout's root, `down` found no file and left the app running on web2.
+  await compose(join(root, 'checkout', 'deploy'), 'down', '--timeout', '1').catch(() => undefined);
   await web2
     .getContainer(PLAIN)
     .remove({ force: true })

@@ -18,7 +18,14 @@ const MAX_TARBALL_BYTES = 800_000;
 /** The Node.js that runs this file comes first on PATH, so the installed command's `#!/usr/bin/env node` picks it. */
 const PATH = [dirname(process.execPath), process.env.PATH].join(delimiter);
 
-const run = (file: string, args: string[], cwd: string): Promise<CliResult> => execResult(file, args, { cwd, env: { ...process.env, PATH } });
+/**
+ * npm offline: the dependencies come from npm's cache, which `npm ci` of the checkout filled, so packing and installing
+ * send nothing past the loopback (without it, npm asked the public registry for every dependency's metadata).
+ */
+const NPM_OFFLINE = { npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+
+const run = (file: string, args: string[], cwd: string): Promise<CliResult> =>
+  execResult(file, args, { cwd, env: { ...process.env, ...NPM_OFFLINE, PATH } });
 
 let work: string;
 let clone: string;

@@ -70,7 +70,9 @@ try {
   console.log('|---|---|---|');
   for (const [name, xs] of Object.entries(times)) {
     const ratios = xs.map((x, i) => x / floor[i]);
-    console.log(`| ${name} | ${ms(median(xs))} (${ms(Math.min(...xs))}–${ms(Math.max(...xs))}) | ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |`);
+    console.log(
+      `| ${name} | ${ms(median(xs))} (${ms(Math.min(...xs))}–${ms(Math.max(...xs))}) | ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

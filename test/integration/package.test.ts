@@ -24,8 +24,7 @@ const PATH = [dirname(process.execPath), process.env.PATH].join(delimiter);
  */
 const NPM_OFFLINE = { npm_config_offline: 'true', npm_config_update_notifier: 'false' };
 
-const run = (file: string, args: string[], cwd: string): Promise<CliResult> =>
-  execResult(file, args, { cwd, env: { ...process.env, ...NPM_OFFLINE, PATH } });
+const run = (file: string, args: string[], cwd: string): Promise<CliResult> => execResult(file, args, { cwd, env: { ...process.env, ...NPM_OFFLINE, PATH } });
 
 let work: string;
 let clone: string;

@@ -8,9 +8,9 @@
 //   web1SshSocket in lab.ts.)
 // - the temporary directory (TMPDIR, which os.tmpdir() reads on every call): what a test writes there is removed with the
 //   file, so a run of the suite leaves nothing behind in /tmp (thousands of small directories a run, before).
-// Removing the directory at the end also ends any guard a killed run of the file left behind.
 // - what src/ keeps per process: the unit files share a worker's loaded modules (isolate: false in vitest.config.ts), so the
 //   secrets a file's runs registered, and the Docker credentials they read, are forgotten when the file ends.
+// Removing the directory at the end also ends any guard a killed run of the file left behind.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
